@@ -1,0 +1,45 @@
+/* The one path every received message takes, from MQTT, import or a
+ * simulator: parse, reconcile, journal. */
+#ifndef THINGTOP_INGEST_H
+#define THINGTOP_INGEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+#include "fleet.h"
+#include "journal.h"
+
+struct ingest_stats {
+	uint64_t received;          /* every message */
+	uint64_t accepted;          /* lifecycle events that were not duplicates */
+	uint64_t duplicates;
+	uint64_t stale;             /* older sessions' events (accepted too) */
+	uint64_t rejected;
+	uint64_t ignored;           /* other $aws/events families */
+};
+
+struct ingest {
+	struct journal *journal;    /* borrowed; may be NULL (nothing journaled) */
+	struct fleet *fleet;        /* borrowed */
+	struct ingest_stats stats;
+	struct event scratch;       /* reused to avoid a large stack frame per message */
+	uint64_t snapshot_every;    /* events between snapshots (0 = never) */
+	uint64_t since_snapshot;
+};
+
+void ingest_init(struct ingest *ingest, struct journal *journal, struct fleet *fleet);
+
+/* Parses and ingests one message. Returns the event's type (EVENT_REJECT
+ * for rejects) and leaves the parsed event in ingest->scratch. */
+enum event_type ingest_message(struct ingest *ingest, const char *topic, const char *payload,
+                               size_t len, int64_t received_ms);
+
+/* Ingests an event parsed by the caller; `raw` is what gets journaled. */
+void ingest_event(struct ingest *ingest, const char *topic, const char *raw, size_t raw_len,
+                  const struct event *event, int64_t received_ms);
+
+/* Commits the journal and stores a snapshot of the fleet. */
+bool ingest_checkpoint(struct ingest *ingest, char **cause);
+
+#endif

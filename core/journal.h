@@ -1,0 +1,142 @@
+/* The event journal: an SQLite database (WAL) holding every received
+ * message raw, rejects included, in receive order, plus the parsed columns
+ * needed to query it, and periodic snapshots of the fleet table.
+ *
+ * Appends are buffered and committed in batches by a writer thread, so the
+ * caller never waits on the disk; journal_flush waits. Other processes may
+ * read the journal while one writes it (WAL): open them JOURNAL_READ_ONLY.
+ *
+ * Schema (see journal.c for the migrations, PRAGMA user_version):
+ *   things(id INTEGER PRIMARY KEY, client_id TEXT UNIQUE)
+ *   events(seq INTEGER PRIMARY KEY, received_ms, topic BLOB, payload BLOB,
+ *          type, thing_id, ts_ms, version, session, reason, ip)
+ *     index (thing_id, seq); partial index (ts_ms) for disconnects
+ *   snapshots(seq INTEGER PRIMARY KEY, received_ms, created_ms, data BLOB)
+ *   meta(key TEXT PRIMARY KEY, value) */
+#ifndef THINGTOP_JOURNAL_H
+#define THINGTOP_JOURNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+
+#define JOURNAL_SCHEMA_VERSION 2
+
+enum journal_mode {
+	JOURNAL_READ_WRITE,       /* creates the file and its folder when missing */
+	JOURNAL_READ_ONLY,        /* a viewer beside a writer; never blocks it */
+};
+
+struct journal;
+
+/* Opens (and creates or migrates) a journal. NULL with *cause naming the
+ * file and the problem. */
+struct journal *journal_open(const char *path, enum journal_mode mode, char **cause);
+/* Commits everything appended, stops the writer, closes. Accepts NULL. */
+void journal_close(struct journal *journal);
+const char *journal_path(const struct journal *journal);
+
+/* The default journal path: $XDG_STATE_HOME/thingtop/journal.db, else
+ * ~/.local/state/thingtop/journal.db. Newly allocated. */
+char *journal_default_path(void);
+
+/* One received message with its parsed columns. Everything is borrowed and
+ * copied by journal_append. */
+struct journal_record {
+	int64_t received_ms;
+	const char *topic;           /* may be NULL */
+	size_t topic_len;
+	const char *payload;         /* raw bytes as received */
+	size_t payload_len;
+	const struct event *event;   /* parsed (type, client id, timestamp, ...) */
+	uint32_t thing_id;           /* fleet id, 0 for rejects and ignored */
+	bool new_thing;              /* first event of this thing: adds it to things */
+};
+
+/* The seq the next append will get (receive order, 1-based, gap-free
+ * within a writer's life). */
+uint64_t journal_next_seq(const struct journal *journal);
+
+/* Queues one record; returns its seq, or 0 when the writer has failed (the
+ * error comes from journal_flush). Blocks only when the writer is more than
+ * a few batches behind. A queued record is committed within ~250 ms. */
+uint64_t journal_append(struct journal *journal, const struct journal_record *record);
+
+/* Waits until everything appended so far is committed. */
+bool journal_flush(struct journal *journal, char **cause);
+
+/* ---- Reading ---- */
+
+/* One journal row. Strings are NUL-terminated ("" when absent) and valid
+ * only during the callback; payload and topic only when asked for. */
+struct journal_row {
+	uint64_t seq;
+	int64_t received_ms;
+	enum event_type type;
+	uint32_t thing_id;
+	const char *client_id;       /* "" for rejects; only filled by journal_thing_events */
+	int64_t timestamp_ms;        /* 0 for rejects without one */
+	bool has_version;
+	int64_t version;
+	const char *session_id;
+	const char *reason;          /* disconnect/failure reason, or reject/ignore detail */
+	const char *ip;
+	const char *topic;           /* with_raw only */
+	size_t topic_len;
+	const char *payload;         /* with_raw only */
+	size_t payload_len;
+};
+
+/* Return false to stop the scan early (not an error). */
+typedef bool (*journal_row_fn)(void *ctx, const struct journal_row *row);
+
+/* Every row with after_seq < seq <= upto_seq (0 = no upper bound) in seq
+ * order. */
+bool journal_scan(struct journal *journal, uint64_t after_seq, uint64_t upto_seq, bool with_raw,
+                  journal_row_fn fn, void *ctx, char **cause);
+
+/* One thing's rows, newest first, at most `limit` (0 = all), raw included. */
+bool journal_thing_events(struct journal *journal, uint32_t thing_id, size_t limit,
+                          journal_row_fn fn, void *ctx, char **cause);
+
+/* Disconnect rows with from_ms <= timestamp < to_ms, by timestamp. */
+bool journal_disconnects(struct journal *journal, int64_t from_ms, int64_t to_ms,
+                         journal_row_fn fn, void *ctx, char **cause);
+
+/* Every (id, client_id) of the things table in id order. */
+typedef bool (*journal_thing_fn)(void *ctx, uint32_t id, const char *client_id);
+bool journal_things(struct journal *journal, journal_thing_fn fn, void *ctx, char **cause);
+
+/* The seq of the last committed row (0 for an empty journal), as another
+ * process sees it: a follower polls this. */
+uint64_t journal_last_seq(struct journal *journal);
+/* The seq of the last committed row with received_ms <= at_ms (0 if none). */
+uint64_t journal_seq_at(struct journal *journal, int64_t at_ms);
+
+struct journal_info {
+	uint64_t events, rejects, ignored, things, snapshots;
+	uint64_t first_seq, last_seq;
+	int64_t first_received_ms, last_received_ms;
+	int64_t file_bytes;          /* database + WAL */
+	int schema_version;
+};
+bool journal_get_info(struct journal *journal, struct journal_info *info, char **cause);
+
+/* ---- Snapshots of the fleet table ---- */
+
+/* Stores a snapshot that reflects every row up to and including `seq`
+ * (queued behind the appends before it, so it never gets ahead of them). */
+bool journal_save_snapshot(struct journal *journal, uint64_t seq, int64_t received_ms,
+                           const void *data, size_t len, char **cause);
+/* The newest snapshot with seq <= at_most_seq (0 = newest of all). Sets
+ * *data (malloc'd) and *len; returns true with *seq = 0 when there is none. */
+bool journal_load_snapshot(struct journal *journal, uint64_t at_most_seq, uint64_t *seq,
+                           void **data, size_t *len, char **cause);
+
+/* Test hook: creates a journal at an older schema version, for migration
+ * tests. */
+bool journal_create_at_version(const char *path, int version, char **cause);
+
+#endif

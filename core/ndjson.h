@@ -1,0 +1,27 @@
+/* NDJSON import lines: a bare lifecycle payload, or an envelope
+ * {"topic": ..., "payload": <object or JSON string>, "receivedAt": <ms>}. */
+#ifndef THINGTOP_NDJSON_H
+#define THINGTOP_NDJSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+
+struct ndjson_message {
+	char *topic;                /* malloc'd or NULL */
+	const char *raw;            /* the payload bytes to journal */
+	size_t raw_len;
+	char *raw_owned;            /* set when raw had to be re-serialised */
+	bool has_received;
+	int64_t received_ms;
+};
+
+/* Decodes one line (without its newline) into *event and *msg. A line
+ * that is not a valid message still yields a reject event, so it can be
+ * journaled and counted; free msg with ndjson_message_finish. */
+void ndjson_decode_line(const char *line, size_t len, struct event *event, struct ndjson_message *msg);
+void ndjson_message_finish(struct ndjson_message *msg);
+
+#endif

@@ -1,0 +1,20 @@
+/* Rebuilding the fleet table from a journal: the newest snapshot at or
+ * before the point asked for, then the events after it. */
+#ifndef THINGTOP_REBUILD_H
+#define THINGTOP_REBUILD_H
+
+#include <stdint.h>
+
+#include "fleet.h"
+#include "journal.h"
+
+/* The fleet as of `upto_seq` (0 = everything committed). NULL with *cause
+ * when the journal cannot be read. */
+struct fleet *rebuild_fleet(struct journal *journal, const struct fleet_config *config,
+                            uint64_t upto_seq, char **cause);
+
+/* Applies committed rows after fleet_last_seq() (follow mode). Returns the
+ * number of rows applied, -1 on error. */
+long rebuild_catch_up(struct journal *journal, struct fleet *fleet, char **cause);
+
+#endif

@@ -1,0 +1,29 @@
+/* Untrusted text (client ids, reasons, topics, file contents) made safe to
+ * show: control characters and invalid UTF-8 never reach a terminal raw. */
+#ifndef THINGTOP_TEXT_H
+#define THINGTOP_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Copies `len` bytes of `in` to `out` (size `out_size`, always
+ * NUL-terminated), making every control character visible as `\e`, `\n`,
+ * `\t`, `\r`, `\xNN` (C0, DEL and C1 controls alike) and every byte of
+ * invalid UTF-8 as `\xNN`. A backslash stays a single backslash. Valid
+ * UTF-8 passes through when `ascii_only` is false; with it, every non-ASCII
+ * code point becomes `\u{XXXX}`. Returns the length written (truncated at a
+ * character boundary when out is too small). */
+size_t text_escape(const char *in, size_t len, char *out, size_t out_size, bool ascii_only);
+
+/* True when `len` bytes of `s` are valid UTF-8 (no overlongs, no surrogates). */
+bool text_utf8_valid(const char *s, size_t len);
+
+/* Case-insensitive (ASCII) substring search: true when `needle` occurs in
+ * `hay`. An empty needle matches. */
+bool text_contains_nocase(const char *hay, const char *needle);
+
+/* Display width in terminal cells of valid UTF-8 (wide CJK counted as 2,
+ * combining marks as 0); falls back to 1 per byte for invalid input. */
+size_t text_display_width(const char *s, size_t len);
+
+#endif

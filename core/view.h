@@ -1,0 +1,106 @@
+/* What the grid and `export` show: the column table, the filter language
+ * and the sort spec, shared by the TUI and the CSV export so both show the
+ * same rows in the same order.
+ *
+ * Filter language (terms separated by spaces, all must match):
+ *   word            client id contains word (case-insensitive)
+ *   field:value     the column's text equals value (status:connected,
+ *                   reason:CONNECTION_LOST; case-insensitive for status,
+ *                   reason and flags, exact otherwise)
+ *   field~regex     POSIX extended regex search on the column's text (case-insensitive)
+ *   field>N field<N field>=N field<=N   numeric columns (sessions>3, since>10m for age)
+ *   !term           negation
+ *   "quoted words"  a value with spaces; \" and \\ escape inside quotes
+ * Sort spec: col[,-col]... by column name; '-' descending, '+' or none ascending.
+ * Errors name the column (1-based) of the offending term. */
+#ifndef THINGTOP_VIEW_H
+#define THINGTOP_VIEW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fleet.h"
+
+enum column_id {
+	COL_STATUS,
+	COL_CLIENT_ID,
+	COL_SINCE,         /* ISO 8601 UTC of since_ms in CSV; age in the grid; sorts by time */
+	COL_REASON,        /* last disconnect reason */
+	COL_IP,
+	COL_VERSION,
+	COL_SESSION_ID,
+	COL_SESSIONS,
+	COL_DISCONNECTS,
+	COL_DUPLICATES,
+	COL_FAILURES,      /* connect failures */
+	COL_FLAGS,         /* "settling", "flapping", "uncertain", joined by '|' */
+	COL_RECEIVED,      /* since_received_ms, ISO 8601 */
+	COL_COUNT
+};
+
+struct column {
+	enum column_id id;
+	const char *name;       /* filter field, sort spec and CSV header: "client_id" */
+	const char *title;      /* grid header: "CLIENT ID" */
+	int width;              /* grid width in cells (0 = takes the rest) */
+	bool right_align;
+	bool numeric;           /* takes > < comparisons */
+	char sort_key;          /* Shift+letter in the grid, e.g. 'S' for status */
+	int default_direction;  /* +1 ascending, -1 descending */
+};
+
+extern const struct column view_columns[COL_COUNT];
+const struct column *view_column_by_name(const char *name);
+
+/* A cell's text as the filter and the CSV see it (raw, unescaped). */
+size_t view_cell_text(const struct fleet *fleet, const struct fleet_thing *thing,
+                      enum column_id column, char *buf, size_t size);
+
+/* ---- Filter ---- */
+struct filter;
+/* NULL with *cause like "column 8: unknown field \"stauts\" (did you mean \"status\"?)". */
+struct filter *filter_parse(const char *expr, char **cause);
+void filter_destroy(struct filter *filter);
+bool filter_match(const struct filter *filter, const struct fleet *fleet, const struct fleet_thing *thing);
+/* Restricts the filter to a fixed set of thing ids (timeline drill-down),
+ * on top of its terms; takes ownership of the sorted array `ids`. */
+void filter_set_ids(struct filter *filter, uint32_t *ids, size_t count);
+
+/* ---- Sort ---- */
+#define SORT_KEYS_MAX 4
+struct sort_spec {
+	int count;
+	struct {
+		enum column_id column;
+		int direction;  /* +1 or -1 */
+	} keys[SORT_KEYS_MAX];
+};
+/* "" gives the default order (status, then client_id). */
+bool sort_parse(const char *spec, struct sort_spec *out, char **cause);
+/* Back to text: "status,-since". */
+void sort_format(const struct sort_spec *spec, char *buf, size_t size);
+
+/* ---- View: the filtered, sorted rows ---- */
+struct view;
+struct view *view_create(void);
+void view_destroy(struct view *view);
+/* Both keep the old setting and return false with *cause on an error. */
+bool view_set_filter(struct view *view, const char *expr, char **cause);
+bool view_set_sort(struct view *view, const char *spec, char **cause);
+void view_set_sort_spec(struct view *view, const struct sort_spec *spec);
+const char *view_filter_text(const struct view *view);
+const struct sort_spec *view_sort(const struct view *view);
+struct filter *view_filter(struct view *view);
+
+/* Recomputes the rows from the fleet (all things, filtered, sorted; ties
+ * broken by client id so the order is total). Fast enough for a million
+ * things well under 100 ms: see view.c. */
+void view_refresh(struct view *view, const struct fleet *fleet);
+size_t view_count(const struct view *view);
+/* The thing index (fleet_thing_at) of row `row`. */
+uint32_t view_row(const struct view *view, size_t row);
+/* Row of a thing index, or (size_t)-1 when filtered out. */
+size_t view_find(const struct view *view, uint32_t thing_index);
+
+#endif

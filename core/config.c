@@ -1,1 +1,591 @@
-/* placeholder until written */
+/* Settings from a libconfig file. Every setting is in one table, so the
+ * reader, the unknown-name check and the "did you mean" hint agree. */
+#include "config.h"
+
+#include <errno.h>
+#include <libconfig.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "timefmt.h"
+#include "xalloc.h"
+
+enum setting_kind {
+	KIND_STRING,
+	KIND_INT,       /* with min/max */
+	KIND_BOOL,
+	KIND_DURATION,  /* "10m", "45s", or an integer of seconds */
+	KIND_SIZE,      /* "512M", "2G", or an integer of bytes */
+	KIND_PROTOCOL,  /* "3.1.1" or "5" (or 4, 5) */
+	KIND_COLOR,     /* "auto", "always", "never" */
+	KIND_TOPICS,    /* a list or array of strings */
+};
+
+struct setting {
+	const char *name;       /* full dotted name */
+	enum setting_kind kind;
+	size_t offset;          /* into struct config */
+	long long min, max;
+};
+
+#define OFF(field) offsetof(struct config, field)
+
+static const struct setting settings[] = {
+	{ "broker.host", KIND_STRING, OFF(broker.host), 0, 0 },
+	{ "broker.port", KIND_INT, OFF(broker.port), 1, 65535 },
+	{ "broker.client_id", KIND_STRING, OFF(broker.client_id), 0, 0 },
+	{ "broker.keepalive", KIND_INT, OFF(broker.keepalive), 5, 65535 },
+	{ "broker.protocol", KIND_PROTOCOL, OFF(broker.protocol), 0, 0 },
+	{ "broker.qos", KIND_INT, OFF(broker.qos), 0, 2 },
+	{ "broker.username", KIND_STRING, OFF(broker.username), 0, 0 },
+	{ "broker.password", KIND_STRING, OFF(broker.password), 0, 0 },
+	{ "broker.clean_session", KIND_BOOL, OFF(broker.clean_session), 0, 0 },
+	{ "tls.enabled", KIND_BOOL, OFF(tls.enabled), 0, 0 },
+	{ "tls.ca_file", KIND_STRING, OFF(tls.ca_file), 0, 0 },
+	{ "tls.ca_path", KIND_STRING, OFF(tls.ca_path), 0, 0 },
+	{ "tls.cert_file", KIND_STRING, OFF(tls.cert_file), 0, 0 },
+	{ "tls.key_file", KIND_STRING, OFF(tls.key_file), 0, 0 },
+	{ "tls.alpn", KIND_STRING, OFF(tls.alpn), 0, 0 },
+	{ "tls.server_name", KIND_STRING, OFF(tls.server_name), 0, 0 },
+	{ "tls.version", KIND_STRING, OFF(tls.version), 0, 0 },
+	{ "tls.insecure", KIND_BOOL, OFF(tls.insecure), 0, 0 },
+	{ "aws.endpoint", KIND_STRING, OFF(aws_endpoint), 0, 0 },
+	{ "topics", KIND_TOPICS, OFF(topics), 0, 0 },
+	{ "journal.path", KIND_STRING, OFF(journal.path), 0, 0 },
+	{ "journal.retain", KIND_DURATION, OFF(journal.retain_ms), 0, 0 },
+	{ "journal.max_size", KIND_SIZE, OFF(journal.max_size), 0, 0 },
+	{ "reconcile.order_window", KIND_DURATION, OFF(reconcile.order_window_ms), 0, 0 },
+	{ "reconcile.settle", KIND_DURATION, OFF(reconcile.settle_ms), 0, 0 },
+	{ "reconcile.flap_sessions", KIND_INT, OFF(reconcile.flap_sessions), 1, FLEET_FLAP_MAX - 1 },
+	{ "reconcile.flap_window", KIND_DURATION, OFF(reconcile.flap_window_ms), 0, 0 },
+	{ "ui.theme", KIND_STRING, OFF(ui.theme), 0, 0 },
+	{ "ui.refresh_hz", KIND_INT, OFF(ui.refresh_hz), 1, 60 },
+	{ "ui.mouse", KIND_BOOL, OFF(ui.mouse), 0, 0 },
+	{ "ui.ascii", KIND_BOOL, OFF(ui.ascii), 0, 0 },
+	{ "ui.color", KIND_COLOR, OFF(ui.color), 0, 0 },
+};
+#define SETTING_COUNT (sizeof settings / sizeof settings[0])
+
+static const char *const groups[] = { "broker", "tls", "aws", "journal", "reconcile", "ui" };
+#define GROUP_COUNT (sizeof groups / sizeof groups[0])
+
+static const char *const default_topics[] = {
+	"$aws/events/presence/#",
+	"$aws/events/subscriptions/#",
+};
+
+#define AWS_ROOT_CA "/etc/ssl/certs/Amazon_Root_CA_1.pem"
+#define AWS_ALPN "x-amzn-mqtt-ca"
+
+void config_defaults(struct config *config)
+{
+	memset(config, 0, sizeof *config);
+	config->broker.host = xstrdup("localhost");
+	config->broker.port = 1883;
+	config->broker.keepalive = 60;
+	config->broker.protocol = CONFIG_MQTT_311;
+	config->broker.qos = 1;
+	config->broker.clean_session = false;
+	for (size_t i = 0; i < sizeof default_topics / sizeof default_topics[0]; i++)
+		config->topics[config->topic_count++] = xstrdup(default_topics[i]);
+	fleet_config_defaults(&config->reconcile);
+	config->ui.theme = xstrdup("default");
+	config->ui.refresh_hz = 10;
+	config->ui.color = CONFIG_COLOR_AUTO;
+}
+
+static void free_topics(struct config *config)
+{
+	for (size_t i = 0; i < config->topic_count; i++)
+		free(config->topics[i]);
+	config->topic_count = 0;
+}
+
+void config_finish(struct config *config)
+{
+	for (size_t i = 0; i < SETTING_COUNT; i++) {
+		if (settings[i].kind == KIND_STRING)
+			free(*(char **)((char *)config + settings[i].offset));
+	}
+	free_topics(config);
+	free(config->source_path);
+	memset(config, 0, sizeof *config);
+}
+
+/* ---- "did you mean" ---- */
+
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > 64 || lb > 64)
+		return SIZE_MAX;
+	size_t row[65];
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+			size_t best = diag + cost;
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+static const char *leaf_of(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+	return dot ? dot + 1 : name;
+}
+
+const char *config_suggest(const char *name)
+{
+	const char *best = NULL;
+	size_t best_d = SIZE_MAX;
+	bool dotted = strchr(name, '.') != NULL;
+	for (size_t i = 0; i < SETTING_COUNT; i++) {
+		size_t d = edit_distance(name, settings[i].name);
+		if (!dotted) {
+			size_t dl = edit_distance(name, leaf_of(settings[i].name));
+			if (dl < d)
+				d = dl;
+		}
+		if (d < best_d) {
+			best_d = d;
+			best = settings[i].name;
+		}
+	}
+	for (size_t i = 0; i < GROUP_COUNT && !dotted; i++) {
+		size_t d = edit_distance(name, groups[i]);
+		if (d < best_d) {
+			best_d = d;
+			best = groups[i];
+		}
+	}
+	size_t limit = strlen(name) / 3;
+	if (limit < 1)
+		limit = 1;
+	return best_d <= limit ? best : NULL;
+}
+
+/* ---- Reading one setting ---- */
+
+struct reader {
+	const char *file;
+	char **cause;
+	bool port_set, host_set, alpn_set, ca_set, tls_touched;
+};
+
+__attribute__((format(printf, 4, 5)))
+static bool fail(struct reader *r, const config_setting_t *s, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	set_cause(r->cause, "%s:%d: %s: %s", r->file, s ? config_setting_source_line(s) : 0, name, msg);
+	free(msg);
+	return false;
+}
+
+static const char *type_name(int type)
+{
+	switch (type) {
+	case CONFIG_TYPE_GROUP: return "a group";
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64: return "an integer";
+	case CONFIG_TYPE_FLOAT: return "a number";
+	case CONFIG_TYPE_STRING: return "a string";
+	case CONFIG_TYPE_BOOL: return "true or false";
+	case CONFIG_TYPE_ARRAY: return "an array";
+	case CONFIG_TYPE_LIST: return "a list";
+	default: return "something else";
+	}
+}
+
+static bool get_int(const config_setting_t *s, long long *out)
+{
+	int type = config_setting_type(s);
+	if (type == CONFIG_TYPE_INT) {
+		*out = config_setting_get_int(s);
+		return true;
+	}
+	if (type == CONFIG_TYPE_INT64) {
+		*out = config_setting_get_int64(s);
+		return true;
+	}
+	return false;
+}
+
+static bool parse_size(const char *text, int64_t *out)
+{
+	char *end;
+	errno = 0;
+	long long n = strtoll(text, &end, 10);
+	if (errno || end == text || n < 0)
+		return false;
+	long long mult = 1;
+	switch (*end) {
+	case '\0': break;
+	case 'k': case 'K': mult = 1LL << 10; end++; break;
+	case 'm': case 'M': mult = 1LL << 20; end++; break;
+	case 'g': case 'G': mult = 1LL << 30; end++; break;
+	case 't': case 'T': mult = 1LL << 40; end++; break;
+	default: return false;
+	}
+	if (*end == 'B' || *end == 'b')
+		end++;
+	if (*end || n > INT64_MAX / mult)
+		return false;
+	*out = n * mult;
+	return true;
+}
+
+static bool read_setting(struct reader *r, struct config *config, const struct setting *def,
+                         const config_setting_t *s)
+{
+	void *field = (char *)config + def->offset;
+	int type = config_setting_type(s);
+	const char *name = def->name;
+	long long n;
+
+	switch (def->kind) {
+	case KIND_STRING: {
+		if (type != CONFIG_TYPE_STRING)
+			return fail(r, s, name, "expected a string in quotes, got %s", type_name(type));
+		char **str = field;
+		free(*str);
+		*str = xstrdup(config_setting_get_string(s));
+		return true;
+	}
+	case KIND_INT:
+		if (!get_int(s, &n))
+			return fail(r, s, name, "expected an integer, got %s", type_name(type));
+		if (n < def->min || n > def->max)
+			return fail(r, s, name, "%lld is out of range (%lld to %lld)", n, def->min, def->max);
+		*(int *)field = (int)n;
+		return true;
+	case KIND_BOOL:
+		if (type != CONFIG_TYPE_BOOL)
+			return fail(r, s, name, "expected true or false, got %s", type_name(type));
+		*(bool *)field = config_setting_get_bool(s);
+		return true;
+	case KIND_DURATION: {
+		int64_t ms;
+		if (get_int(s, &n)) {
+			if (n < 0 || n > INT64_MAX / 1000)
+				return fail(r, s, name, "%lld is out of range", n);
+			ms = n * 1000;
+		} else if (type == CONFIG_TYPE_STRING) {
+			const char *text = config_setting_get_string(s);
+			if (!time_parse_duration(text, &ms) || ms < 0)
+				return fail(r, s, name, "\"%s\" is not a duration (like \"30s\", \"10m\", \"2h\", \"30d\")", text);
+		} else {
+			return fail(r, s, name, "expected a duration like \"10m\", got %s", type_name(type));
+		}
+		*(int64_t *)field = ms;
+		return true;
+	}
+	case KIND_SIZE: {
+		int64_t bytes;
+		if (get_int(s, &n)) {
+			if (n < 0)
+				return fail(r, s, name, "%lld is out of range", n);
+			bytes = n;
+		} else if (type == CONFIG_TYPE_STRING) {
+			const char *text = config_setting_get_string(s);
+			if (!parse_size(text, &bytes))
+				return fail(r, s, name, "\"%s\" is not a size (like \"500M\", \"2G\")", text);
+		} else {
+			return fail(r, s, name, "expected a size like \"2G\", got %s", type_name(type));
+		}
+		*(int64_t *)field = bytes;
+		return true;
+	}
+	case KIND_PROTOCOL: {
+		enum config_protocol *p = field;
+		if (get_int(s, &n) && (n == 4 || n == 5)) {
+			*p = n == 5 ? CONFIG_MQTT_5 : CONFIG_MQTT_311;
+			return true;
+		}
+		if (type == CONFIG_TYPE_STRING) {
+			const char *text = config_setting_get_string(s);
+			if (strcmp(text, "3.1.1") == 0 || strcmp(text, "311") == 0) {
+				*p = CONFIG_MQTT_311;
+				return true;
+			}
+			if (strcmp(text, "5") == 0 || strcmp(text, "5.0") == 0) {
+				*p = CONFIG_MQTT_5;
+				return true;
+			}
+		}
+		return fail(r, s, name, "expected \"3.1.1\" or \"5\"");
+	}
+	case KIND_COLOR: {
+		static const char *const names[] = { "auto", "always", "never" };
+		const char *text = type == CONFIG_TYPE_STRING ? config_setting_get_string(s) : "";
+		for (int i = 0; i < 3; i++) {
+			if (strcmp(text, names[i]) == 0) {
+				*(enum config_color *)field = (enum config_color)i;
+				return true;
+			}
+		}
+		return fail(r, s, name, "expected \"auto\", \"always\" or \"never\"");
+	}
+	case KIND_TOPICS: {
+		if (type != CONFIG_TYPE_ARRAY && type != CONFIG_TYPE_LIST)
+			return fail(r, s, name, "expected a list of strings like [\"$aws/events/presence/#\"], got %s",
+			            type_name(type));
+		int count = config_setting_length(s);
+		if (count < 1 || count > CONFIG_TOPICS_MAX)
+			return fail(r, s, name, "expected 1 to %d topic filters, got %d", CONFIG_TOPICS_MAX, count);
+		for (int i = 0; i < count; i++) {
+			const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+			if (config_setting_type(e) != CONFIG_TYPE_STRING || !*config_setting_get_string(e))
+				return fail(r, e, name, "element %d is not a topic filter string", i + 1);
+		}
+		free_topics(config);
+		for (int i = 0; i < count; i++)
+			config->topics[config->topic_count++] =
+				xstrdup(config_setting_get_string(config_setting_get_elem(s, (unsigned)i)));
+		return true;
+	}
+	}
+	return false;
+}
+
+static const struct setting *find_setting(const char *name)
+{
+	for (size_t i = 0; i < SETTING_COUNT; i++) {
+		if (strcmp(settings[i].name, name) == 0)
+			return &settings[i];
+	}
+	return NULL;
+}
+
+static bool is_group(const char *name)
+{
+	for (size_t i = 0; i < GROUP_COUNT; i++) {
+		if (strcmp(groups[i], name) == 0)
+			return true;
+	}
+	return false;
+}
+
+static bool unknown(struct reader *r, const config_setting_t *s, const char *kind, const char *name)
+{
+	const char *hint = config_suggest(name);
+	if (hint)
+		set_cause(r->cause, "%s:%d: unknown %s %s (did you mean %s?)", r->file,
+		          config_setting_source_line(s), kind, name, hint);
+	else
+		set_cause(r->cause, "%s:%d: unknown %s %s", r->file, config_setting_source_line(s), kind, name);
+	return false;
+}
+
+static void note(struct reader *r, const struct setting *def)
+{
+	if (strcmp(def->name, "broker.port") == 0)
+		r->port_set = true;
+	else if (strcmp(def->name, "broker.host") == 0)
+		r->host_set = true;
+	else if (strcmp(def->name, "tls.alpn") == 0)
+		r->alpn_set = true;
+	else if (strcmp(def->name, "tls.ca_file") == 0 || strcmp(def->name, "tls.ca_path") == 0)
+		r->ca_set = true;
+	if (strncmp(def->name, "tls.", 4) == 0 && strcmp(def->name, "tls.enabled") != 0)
+		r->tls_touched = true;
+}
+
+static bool read_group(struct reader *r, struct config *config, const config_setting_t *group,
+                       const char *prefix)
+{
+	int count = config_setting_length(group);
+	for (int i = 0; i < count; i++) {
+		const config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
+		const char *leaf = config_setting_name(s);
+		char full[128];
+		snprintf(full, sizeof full, "%s%s%s", prefix, *prefix ? "." : "", leaf ? leaf : "?");
+		const struct setting *def = find_setting(full);
+		if (def) {
+			if (!read_setting(r, config, def, s))
+				return false;
+			note(r, def);
+			continue;
+		}
+		if (!*prefix && is_group(full)) {
+			if (config_setting_type(s) != CONFIG_TYPE_GROUP)
+				return fail(r, s, full, "expected a group { ... }, got %s",
+				            type_name(config_setting_type(s)));
+			if (!read_group(r, config, s, full))
+				return false;
+			continue;
+		}
+		return unknown(r, s, config_setting_type(s) == CONFIG_TYPE_GROUP && !*prefix ? "section" : "setting", full);
+	}
+	return true;
+}
+
+/* The aws shortcut and TLS implications, for settings the file left alone. */
+static void resolve(struct reader *r, struct config *config)
+{
+	if (config->aws_endpoint && *config->aws_endpoint) {
+		if (!r->host_set) {
+			free(config->broker.host);
+			config->broker.host = xstrdup(config->aws_endpoint);
+		}
+		if (!r->port_set)
+			config->broker.port = 443;
+		if (!r->alpn_set && config->broker.port == 443) {
+			free(config->tls.alpn);
+			config->tls.alpn = xstrdup(AWS_ALPN);
+		}
+		if (!r->ca_set) {
+			free(config->tls.ca_file);
+			config->tls.ca_file = xstrdup(AWS_ROOT_CA);
+		}
+		config->tls.enabled = true;
+	}
+	if (r->tls_touched)
+		config->tls.enabled = true;
+	if (config->tls.enabled && !r->port_set && !config->aws_endpoint && config->broker.port == 1883)
+		config->broker.port = 8883;
+}
+
+bool config_read_path(struct config *config, const char *path, char **cause)
+{
+	struct reader r = { .file = path, .cause = cause };
+	config_t cf;
+	bool ok = false;
+
+	config_init(&cf);
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		set_cause(cause, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	int read_ok = config_read(&cf, f);
+	fclose(f);
+	if (read_ok != CONFIG_TRUE) {
+		set_cause(cause, "%s:%d: %s", path, config_error_line(&cf), config_error_text(&cf));
+		goto out;
+	}
+	free(config->source_path);
+	config->source_path = xstrdup(path);
+	ok = read_group(&r, config, config_root_setting(&cf), "");
+	resolve(&r, config);
+	if (ok && config->tls.version && strcmp(config->tls.version, "tlsv1.2") != 0 &&
+	    strcmp(config->tls.version, "tlsv1.3") != 0) {
+		const config_setting_t *s = config_lookup(&cf, "tls.version");
+		ok = fail(&r, s, "tls.version", "expected \"tlsv1.2\" or \"tlsv1.3\" (older versions are unsafe)");
+	}
+out:
+	config_destroy(&cf);
+	return ok;
+}
+
+char *config_default_path(void)
+{
+	const char *env = getenv("THINGTOP_CONFIG");
+	if (env && *env)
+		return xstrdup(env);
+	const char *xdg = getenv("XDG_CONFIG_HOME");
+	if (xdg && *xdg)
+		return xasprintf("%s/thingtop/thingtop.conf", xdg);
+	const char *home = getenv("HOME");
+	if (home && *home)
+		return xasprintf("%s/.config/thingtop/thingtop.conf", home);
+	return NULL;
+}
+
+bool config_load(struct config *config, const char *explicit_path, char **cause)
+{
+	config_defaults(config);
+	if (explicit_path)
+		return config_read_path(config, explicit_path, cause);
+	const char *env = getenv("THINGTOP_CONFIG");
+	char *path = config_default_path();
+	if (!path)
+		return true;
+	bool ok = true;
+	/* Only a file asked for by name must exist. */
+	if ((env && *env) || access(path, F_OK) == 0)
+		ok = config_read_path(config, path, cause);
+	free(path);
+	return ok;
+}
+
+bool config_apply_broker_arg(struct config *config, const char *arg, char **cause)
+{
+	char *host;
+	const char *port_text = NULL;
+
+	if (arg[0] == '[') {
+		const char *close = strchr(arg, ']');
+		if (!close || close == arg + 1 || (close[1] && close[1] != ':')) {
+			set_cause(cause, "--broker %s: expected [IPV6]:PORT", arg);
+			return false;
+		}
+		host = xstrndup(arg + 1, (size_t)(close - arg - 1));
+		if (close[1] == ':')
+			port_text = close + 2;
+	} else {
+		const char *colon = strchr(arg, ':');
+		if (colon && strchr(colon + 1, ':'))
+			colon = NULL; /* a bare IPv6 address */
+		host = colon ? xstrndup(arg, (size_t)(colon - arg)) : xstrdup(arg);
+		if (colon)
+			port_text = colon + 1;
+	}
+	if (!*host) {
+		set_cause(cause, "--broker %s: no host name", arg);
+		free(host);
+		return false;
+	}
+	if (port_text) {
+		char *end;
+		errno = 0;
+		long port = strtol(port_text, &end, 10);
+		if (errno || end == port_text || *end || port < 1 || port > 65535) {
+			set_cause(cause, "--broker %s: the port must be a number from 1 to 65535", arg);
+			free(host);
+			return false;
+		}
+		config->broker.port = (int)port;
+	}
+	free(config->broker.host);
+	config->broker.host = host;
+	return true;
+}
+
+char *config_make_client_id(void)
+{
+	char host[64] = "";
+	char clean[17];
+	size_t n = 0;
+
+	if (gethostname(host, sizeof host - 1) != 0)
+		strcpy(host, "host");
+	for (size_t i = 0; host[i] && n < sizeof clean - 1; i++) {
+		char c = host[i];
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-')
+			clean[n++] = c;
+	}
+	clean[n] = '\0';
+	uint32_t rnd = 0;
+	if (getrandom(&rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+		rnd = (uint32_t)time_mono_ms() ^ ((uint32_t)getpid() << 16);
+	return xasprintf("thingtop-%s-%ld-%08x", n ? clean : "host", (long)getpid(), rnd);
+}

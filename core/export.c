@@ -1,2 +1,63 @@
-/* placeholder until written */
+/* The view as CSV: every column of view_columns, the rows in view order. */
 #include "export.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "csv.h"
+#include "xalloc.h"
+
+void export_view_csv(const struct view *view, const struct fleet *fleet, FILE *out)
+{
+	struct csv_writer csv;
+	char buf[512];
+
+	csv_init(&csv, out);
+	for (int c = 0; c < COL_COUNT; c++)
+		csv_cell_str(&csv, view_columns[c].name);
+	csv_end_row(&csv);
+	for (size_t r = 0; r < view_count(view); r++) {
+		const struct fleet_thing *thing = fleet_thing_at(fleet, view_row(view, r));
+		for (int c = 0; c < COL_COUNT; c++) {
+			size_t len = view_cell_text(fleet, thing, (enum column_id)c, buf, sizeof buf);
+			csv_cell(&csv, buf, len);
+		}
+		csv_end_row(&csv);
+	}
+}
+
+bool export_view_csv_file(const struct view *view, const struct fleet *fleet, const char *path,
+                          char **cause)
+{
+	char *tmp = xasprintf("%s.tmp", path);
+	FILE *out = fopen(tmp, "w");
+	bool ok = false;
+
+	if (!out) {
+		set_cause(cause, "%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	export_view_csv(view, fleet, out);
+	if (fflush(out) != 0 || ferror(out) || fsync(fileno(out)) != 0) {
+		set_cause(cause, "%s: %s", tmp, strerror(errno ? errno : EIO));
+		fclose(out);
+		unlink(tmp);
+		goto out;
+	}
+	if (fclose(out) != 0) {
+		set_cause(cause, "%s: %s", tmp, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	if (rename(tmp, path) != 0) {
+		set_cause(cause, "%s: %s", path, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	ok = true;
+out:
+	free(tmp);
+	return ok;
+}

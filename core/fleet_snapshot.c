@@ -1,2 +1,366 @@
-/* placeholder until written */
+/* Fleet snapshots: the whole table as a portable byte string.
+ *
+ * Format 1, every integer little-endian:
+ *   magic "TTFLEET\n", u32 format, u8 sessions kept, u8 flap ring size,
+ *   u16 zero, u64 total length, i64 clock, u64 last_seq,
+ *   u16 reason count N, then ids 1 .. N-1: u8 length + bytes,
+ *   u32 thing count, then per thing (id = position + 1):
+ *     u32 client id length + bytes, u32 id, u8 status, flags, last_reason,
+ *     ip_family, i64 since_ms, since_received_ms, last_received_ms,
+ *     16 bytes ip, u8 length + session_id, u8 length + ip_text, i64 version,
+ *     u32 sessions, disconnects, duplicates, connect_failures,
+ *     u32 x FLEET_FLAP_MAX flap ring, u8 flap_next,
+ *     per kept session: u64 key, i64 ts_ms, i64 version, u32 arrival,
+ *     u8 flags, u8 reason,
+ *   u64 checksum of everything before it.
+ * Status counts are not stored: they are recomputed on load. */
+#include "config.h"
+
 #include "fleet.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "fleet_internal.h"
+#include "xalloc.h"
+
+#define SNAPSHOT_MAGIC "TTFLEET\n"
+#define SNAPSHOT_FORMAT 1
+#define HEADER_SIZE (8 + 4 + 4 + 8 + 8 + 8)
+#define SESSION_SIZE (8 + 8 + 8 + 4 + 1 + 1)
+/* Everything in a thing record but its variable-length strings. */
+#define THING_FIXED (4 + 4 + 4 + 24 + 16 + 1 + 1 + 8 + 16 + 4 * FLEET_FLAP_MAX + 1 + \
+                     FLEET_SESSIONS_KEPT * SESSION_SIZE)
+
+/* A word-at-a-time FNV-style hash: each step is a bijection of the state,
+ * so any single damaged word always changes the result. */
+static uint64_t checksum(const uint8_t *p, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w = 0;
+		for (int b = 0; b < 8; b++)
+			w |= (uint64_t)p[i + b] << (8 * b);
+		h = (h ^ w) * 0x100000001b3ULL;
+		h ^= h >> 29;
+	}
+	uint64_t tail = len & 7;
+	for (int b = 0; i < len; i++, b++)
+		tail |= (uint64_t)p[i] << (8 * (b + 1));
+	h = (h ^ tail) * 0x100000001b3ULL;
+	return h ^ (h >> 29);
+}
+
+struct writer {
+	uint8_t *buf;
+	size_t len;
+	size_t size;
+};
+
+static void put_bytes(struct writer *w, const void *data, size_t len)
+{
+	if (w->len + len > w->size) {
+		while (w->len + len > w->size)
+			w->size *= 2;
+		w->buf = xrealloc(w->buf, w->size);
+	}
+	memcpy(w->buf + w->len, data, len);
+	w->len += len;
+}
+
+static void put_le(struct writer *w, uint64_t v, int bytes)
+{
+	uint8_t b[8];
+	for (int i = 0; i < bytes; i++)
+		b[i] = (uint8_t)(v >> (8 * i));
+	put_bytes(w, b, (size_t)bytes);
+}
+
+static void put_u8(struct writer *w, uint8_t v) { put_le(w, v, 1); }
+static void put_u16(struct writer *w, uint16_t v) { put_le(w, v, 2); }
+static void put_u32(struct writer *w, uint32_t v) { put_le(w, v, 4); }
+static void put_u64(struct writer *w, uint64_t v) { put_le(w, v, 8); }
+static void put_i64(struct writer *w, int64_t v) { put_le(w, (uint64_t)v, 8); }
+
+static void put_str8(struct writer *w, const char *s, size_t max)
+{
+	size_t len = strnlen(s, max);
+	put_u8(w, (uint8_t)len);
+	put_bytes(w, s, len);
+}
+
+static void put_thing(struct writer *w, const struct fleet_thing *t)
+{
+	size_t id_len = strlen(t->client_id);
+
+	put_u32(w, (uint32_t)id_len);
+	put_bytes(w, t->client_id, id_len);
+	put_u32(w, t->id);
+	put_u8(w, t->status);
+	put_u8(w, t->flags);
+	put_u8(w, t->last_reason);
+	put_u8(w, t->ip_family);
+	put_i64(w, t->since_ms);
+	put_i64(w, t->since_received_ms);
+	put_i64(w, t->last_received_ms);
+	put_bytes(w, t->ip, sizeof t->ip);
+	put_str8(w, t->session_id, sizeof t->session_id - 1);
+	put_str8(w, t->ip_text, sizeof t->ip_text - 1);
+	put_i64(w, t->version);
+	put_u32(w, t->sessions);
+	put_u32(w, t->disconnects);
+	put_u32(w, t->duplicates);
+	put_u32(w, t->connect_failures);
+	for (size_t i = 0; i < FLEET_FLAP_MAX; i++)
+		put_u32(w, t->flap_ring[i]);
+	put_u8(w, t->flap_next);
+	for (size_t i = 0; i < FLEET_SESSIONS_KEPT; i++) {
+		const struct fleet_session *s = &t->session[i];
+		put_u64(w, s->key);
+		put_i64(w, s->ts_ms);
+		put_i64(w, s->version);
+		put_u32(w, s->arrival);
+		put_u8(w, s->flags);
+		put_u8(w, s->reason);
+	}
+}
+
+void *fleet_save(const struct fleet *fleet, size_t *len)
+{
+	struct writer w = { .size = 4096 + fleet->count * (THING_FIXED + 32) };
+
+	w.buf = xmalloc(w.size);
+	put_bytes(&w, SNAPSHOT_MAGIC, 8);
+	put_u32(&w, SNAPSHOT_FORMAT);
+	put_u8(&w, FLEET_SESSIONS_KEPT);
+	put_u8(&w, FLEET_FLAP_MAX);
+	put_u16(&w, 0);
+	put_u64(&w, 0); /* total length, filled in below */
+	put_i64(&w, fleet->clock);
+	put_u64(&w, fleet->last_seq);
+
+	put_u16(&w, (uint16_t)fleet->reason_count);
+	for (size_t i = 1; i < fleet->reason_count; i++)
+		put_str8(&w, fleet->reasons[i], EVENT_REASON_MAX);
+
+	put_u32(&w, (uint32_t)fleet->count);
+	for (size_t i = 0; i < fleet->count; i++)
+		put_thing(&w, fleet_thing_at(fleet, i));
+
+	uint64_t total = w.len + 8;
+	for (int b = 0; b < 8; b++)
+		w.buf[16 + b] = (uint8_t)(total >> (8 * b));
+	put_u64(&w, checksum(w.buf, w.len));
+	*len = w.len;
+	return w.buf;
+}
+
+struct reader {
+	const uint8_t *p;
+	const uint8_t *end;
+	bool short_read;
+};
+
+static const uint8_t *get_bytes(struct reader *r, size_t len)
+{
+	if ((size_t)(r->end - r->p) < len) {
+		r->short_read = true;
+		r->p = r->end;
+		return NULL;
+	}
+	const uint8_t *at = r->p;
+	r->p += len;
+	return at;
+}
+
+static uint64_t get_le(struct reader *r, int bytes)
+{
+	const uint8_t *b = get_bytes(r, (size_t)bytes);
+	uint64_t v = 0;
+	if (!b)
+		return 0;
+	for (int i = 0; i < bytes; i++)
+		v |= (uint64_t)b[i] << (8 * i);
+	return v;
+}
+
+static uint8_t get_u8(struct reader *r) { return (uint8_t)get_le(r, 1); }
+static uint16_t get_u16(struct reader *r) { return (uint16_t)get_le(r, 2); }
+static uint32_t get_u32(struct reader *r) { return (uint32_t)get_le(r, 4); }
+static uint64_t get_u64(struct reader *r) { return get_le(r, 8); }
+static int64_t get_i64(struct reader *r) { return (int64_t)get_le(r, 8); }
+
+/* A string of at most max bytes with no NUL into out[max + 1]. */
+static bool get_str8(struct reader *r, char *out, size_t max)
+{
+	size_t len = get_u8(r);
+	const uint8_t *b = get_bytes(r, len);
+	if (!b || len > max || memchr(b, '\0', len))
+		return false;
+	memcpy(out, b, len);
+	memset(out + len, 0, max + 1 - len);
+	return true;
+}
+
+/* Reads thing number `index` into the fleet; returns an error or NULL. */
+static const char *get_thing(struct reader *r, struct fleet *fleet, size_t index)
+{
+	size_t id_len = get_u32(r);
+	const char *id = (const char *)get_bytes(r, id_len);
+
+	if (!id)
+		return "truncated";
+	if (id_len == 0 || memchr(id, '\0', id_len))
+		return "bad client id";
+	uint64_t hash = fleet_hash_bytes(id, id_len);
+	if (fleet_lookup(fleet, id, id_len, hash))
+		return "duplicate client id";
+	struct fleet_thing *t = fleet_thing_new(fleet, id, id_len, hash);
+
+	if (get_u32(r) != index + 1)
+		return "thing ids out of order";
+	t->status = get_u8(r);
+	t->flags = get_u8(r);
+	t->last_reason = get_u8(r);
+	t->ip_family = get_u8(r);
+	t->since_ms = get_i64(r);
+	t->since_received_ms = get_i64(r);
+	t->last_received_ms = get_i64(r);
+	const uint8_t *ip = get_bytes(r, sizeof t->ip);
+	if (ip)
+		memcpy(t->ip, ip, sizeof t->ip);
+	if (!get_str8(r, t->session_id, sizeof t->session_id - 1) ||
+	    !get_str8(r, t->ip_text, sizeof t->ip_text - 1))
+		return r->short_read ? "truncated" : "bad session id or ip text";
+	t->version = get_i64(r);
+	t->sessions = get_u32(r);
+	t->disconnects = get_u32(r);
+	t->duplicates = get_u32(r);
+	t->connect_failures = get_u32(r);
+	for (size_t i = 0; i < FLEET_FLAP_MAX; i++)
+		t->flap_ring[i] = get_u32(r);
+	t->flap_next = get_u8(r);
+	for (size_t i = 0; i < FLEET_SESSIONS_KEPT; i++) {
+		struct fleet_session *s = &t->session[i];
+		s->key = get_u64(r);
+		s->ts_ms = get_i64(r);
+		s->version = get_i64(r);
+		s->arrival = get_u32(r);
+		s->flags = get_u8(r);
+		s->reason = get_u8(r);
+		if (s->flags & ~0x0f)
+			return "bad session flags";
+		if (s->reason >= fleet->reason_count)
+			return "bad session reason";
+	}
+	if (r->short_read)
+		return "truncated";
+	if (t->status >= STATUS_COUNT)
+		return "bad status";
+	if (t->flags & ~THING_UNCERTAIN)
+		return "bad flags";
+	if (t->last_reason >= fleet->reason_count)
+		return "bad reason";
+	if (t->ip_family != 0 && t->ip_family != 4 && t->ip_family != 6 && t->ip_family != 255)
+		return "bad ip family";
+	if (t->flap_next >= FLEET_FLAP_MAX)
+		return "bad flap ring";
+	return NULL;
+}
+
+struct fleet *fleet_load(const void *data, size_t len, const struct fleet_config *config, char **cause)
+{
+	struct reader r = { .p = data, .end = (const uint8_t *)data + len };
+	struct fleet *fleet = NULL;
+	const char *error = NULL;
+	size_t index = 0;
+
+	if (!data || len < HEADER_SIZE + 8) {
+		set_cause(cause, "fleet snapshot truncated: %zu bytes", len);
+		return NULL;
+	}
+	if (memcmp(data, SNAPSHOT_MAGIC, 8) != 0) {
+		set_cause(cause, "not a fleet snapshot (bad magic)");
+		return NULL;
+	}
+	get_bytes(&r, 8);
+	uint32_t format = get_u32(&r);
+	if (format != SNAPSHOT_FORMAT) {
+		set_cause(cause, "fleet snapshot format %u not supported (want %d)", format,
+		          SNAPSHOT_FORMAT);
+		return NULL;
+	}
+	uint8_t kept = get_u8(&r), flap = get_u8(&r);
+	get_u16(&r);
+	if (kept != FLEET_SESSIONS_KEPT || flap != FLEET_FLAP_MAX) {
+		set_cause(cause, "fleet snapshot layout differs (%u sessions, %u flap slots)", kept, flap);
+		return NULL;
+	}
+	uint64_t total = get_u64(&r);
+	if (total != len) {
+		set_cause(cause, "fleet snapshot %s: %zu bytes, expected %llu",
+		          len < total ? "truncated" : "has trailing bytes", len, (unsigned long long)total);
+		return NULL;
+	}
+	const uint8_t *bytes = data;
+	uint64_t sum = 0;
+	for (int b = 0; b < 8; b++)
+		sum |= (uint64_t)bytes[len - 8 + b] << (8 * b);
+	if (checksum(bytes, len - 8) != sum) {
+		set_cause(cause, "fleet snapshot damaged (checksum mismatch)");
+		return NULL;
+	}
+	r.end -= 8;
+
+	fleet = fleet_create(config);
+	fleet->clock = get_i64(&r);
+	fleet->last_seq = get_u64(&r);
+
+	size_t reasons = get_u16(&r);
+	if (reasons < 1 + FLEET_KNOWN_REASONS || reasons > FLEET_REASON_IDS) {
+		error = "bad reason count";
+		goto fail;
+	}
+	for (size_t i = 1; i < reasons; i++) {
+		char name[EVENT_REASON_MAX + 1];
+		if (!get_str8(&r, name, EVENT_REASON_MAX)) {
+			error = r.short_read ? "truncated reason table" : "bad reason name";
+			goto fail;
+		}
+		if (i <= FLEET_KNOWN_REASONS) {
+			if (strcmp(name, fleet_known_reasons[i - 1]) != 0) {
+				error = "known reasons renumbered";
+				goto fail;
+			}
+		} else {
+			fleet_reason_append(fleet, name, strlen(name));
+		}
+	}
+
+	size_t count = get_u32(&r);
+	if (r.short_read || count > (size_t)(r.end - r.p) / THING_FIXED) {
+		error = "bad thing count";
+		goto fail;
+	}
+	fleet_reserve(fleet, count);
+	for (index = 0; index < count; index++) {
+		error = get_thing(&r, fleet, index);
+		if (error)
+			goto fail;
+		fleet->status_count[fleet_thing_at(fleet, index)->status]++;
+	}
+	fleet->status_count[STATUS_UNKNOWN] -= count;
+	if (r.p != r.end) {
+		error = "trailing bytes after the things";
+		goto fail;
+	}
+	return fleet;
+
+fail:
+	set_cause(cause, "fleet snapshot damaged: %s (thing %zu, offset %zu)", error, index,
+	          (size_t)(r.p - (const uint8_t *)data));
+	fleet_destroy(fleet);
+	return NULL;
+}

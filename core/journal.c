@@ -1,2 +1,199 @@
-/* placeholder until written */
-#include "journal.h"
+/* Opening and closing a journal: one writing process at a time (an flock
+ * on the file says so clearly instead of two writers fighting over seqs),
+ * any number of readers. The writer thread lives in journal_writer.c, the
+ * queries in journal_read.c, the schema in journal_schema.c. */
+#include "config.h"
+
+#include "journal_internal.h"
+#include "xalloc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+char *journal_default_path(void)
+{
+	const char *state = getenv("XDG_STATE_HOME");
+	if (state && state[0] == '/')
+		return xasprintf("%s/thingtop/journal.db", state);
+	const char *home = getenv("HOME");
+	if (!home || !*home) {
+		struct passwd *pw = getpwuid(getuid());
+		home = pw ? pw->pw_dir : NULL;
+	}
+	if (!home || !*home)
+		return xstrdup("thingtop-journal.db");
+	return xasprintf("%s/.local/state/thingtop/journal.db", home);
+}
+
+/* mkdir -p of the folders above path, private to the user. */
+static bool make_parents(const char *path, char **cause)
+{
+	char *dir = xstrdup(path);
+	bool ok = true;
+	for (char *p = strchr(dir + 1, '/'); p; p = strchr(p + 1, '/')) {
+		*p = '\0';
+		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+			set_cause(cause, "journal %s: cannot create folder %s: %s", path, dir,
+			          strerror(errno));
+			ok = false;
+			break;
+		}
+		*p = '/';
+	}
+	free(dir);
+	return ok;
+}
+
+/* Holds an exclusive flock for the writer's life. Only closed after
+ * SQLite's connections: closing a descriptor of the file drops the
+ * process's POSIX locks, which SQLite relies on. */
+static bool take_writer_lock(struct journal *j, char **cause)
+{
+	j->lock_fd = open(j->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (j->lock_fd < 0) {
+		set_cause(cause, "journal %s: cannot open: %s", j->path, strerror(errno));
+		return false;
+	}
+	if (flock(j->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno == EWOULDBLOCK)
+			set_cause(cause, "journal %s is being written by another thingtop"
+			          " (open it read-only to watch it)", j->path);
+		else
+			set_cause(cause, "journal %s: cannot lock: %s", j->path, strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+static uint64_t max_seq(sqlite3 *db, const char *path, bool *ok, char **cause)
+{
+	sqlite3_stmt *s = NULL;
+	uint64_t seq = 0;
+	*ok = sqlite3_prepare_v2(db, "SELECT max(seq) FROM events", -1, &s, NULL) == SQLITE_OK &&
+	      sqlite3_step(s) == SQLITE_ROW;
+	if (*ok)
+		seq = (uint64_t)sqlite3_column_int64(s, 0);
+	else
+		journal_db_cause(db, path, "cannot read", cause);
+	sqlite3_finalize(s);
+	return seq;
+}
+
+static bool open_writer(struct journal *j, char **cause)
+{
+	if (!make_parents(j->path, cause) || !take_writer_lock(j, cause))
+		return false;
+	sqlite3 *db = journal_db_open(j->path, false, true, cause);
+	if (!db)
+		return false;
+	bool ok;
+	uint64_t last = 0;
+	if (journal_db_migrate(db, j->path, JOURNAL_SCHEMA_VERSION, cause))
+		last = max_seq(db, j->path, &ok, cause);
+	else
+		ok = false;
+	if (!ok) {
+		sqlite3_close(db);
+		return false;
+	}
+	/* The writer's connection goes to its thread; from here on this
+	 * thread reads through its own. */
+	j->writer = journal_writer_start(db, j->path, last + 1, cause);
+	return j->writer != NULL;
+}
+
+static bool check_readable(struct journal *j, char **cause)
+{
+	int version = journal_db_version(j->db, j->path, cause);
+	if (version < 0)
+		return false;
+	if (version > JOURNAL_SCHEMA_VERSION) {
+		set_cause(cause, "journal %s has schema %d, this thingtop knows up to %d: upgrade thingtop",
+		          j->path, version, JOURNAL_SCHEMA_VERSION);
+		return false;
+	}
+	if (version == 0) {
+		set_cause(cause, "journal %s is not a thingtop journal (empty or foreign database)",
+		          j->path);
+		return false;
+	}
+	if (version < JOURNAL_SCHEMA_VERSION) {
+		set_cause(cause, "journal %s has the older schema %d: open it once read-write to upgrade it",
+		          j->path, version);
+		return false;
+	}
+	return true;
+}
+
+struct journal *journal_open(const char *path, enum journal_mode mode, char **cause)
+{
+	struct journal *j = xcalloc(1, sizeof *j);
+	j->path = xstrdup(path);
+	j->mode = mode;
+	j->lock_fd = -1;
+	if (mode == JOURNAL_READ_WRITE && !open_writer(j, cause))
+		goto fail;
+	j->db = journal_db_open(path, true, false, cause);
+	if (!j->db || !check_readable(j, cause))
+		goto fail;
+	if (mode == JOURNAL_READ_ONLY) {
+		bool ok;
+		j->next_seq = max_seq(j->db, path, &ok, cause) + 1;
+		if (!ok)
+			goto fail;
+	}
+	return j;
+fail:
+	journal_close(j);
+	return NULL;
+}
+
+void journal_close(struct journal *j)
+{
+	if (!j)
+		return;
+	journal_read_finish(j);
+	sqlite3_close(j->db);
+	/* Last to close, so it checkpoints and removes the WAL. */
+	journal_writer_stop(j->writer);
+	if (j->lock_fd >= 0)
+		close(j->lock_fd);
+	free(j->path);
+	free(j);
+}
+
+const char *journal_path(const struct journal *j)
+{
+	return j->path;
+}
+
+uint64_t journal_next_seq(const struct journal *j)
+{
+	return j->writer ? journal_writer_next_seq(j->writer) : j->next_seq;
+}
+
+uint64_t journal_append(struct journal *j, const struct journal_record *record)
+{
+	return j->writer ? journal_writer_append(j->writer, record) : 0;
+}
+
+bool journal_flush(struct journal *j, char **cause)
+{
+	return j->writer ? journal_writer_flush(j->writer, cause) : true;
+}
+
+bool journal_save_snapshot(struct journal *j, uint64_t seq, int64_t received_ms,
+                           const void *data, size_t len, char **cause)
+{
+	if (!j->writer) {
+		set_cause(cause, "journal %s is open read-only", j->path);
+		return false;
+	}
+	return journal_writer_snapshot(j->writer, seq, received_ms, data, len, cause);
+}

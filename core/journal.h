@@ -108,6 +108,9 @@ bool journal_disconnects(struct journal *journal, int64_t from_ms, int64_t to_ms
 /* Every (id, client_id) of the things table in id order. */
 typedef bool (*journal_thing_fn)(void *ctx, uint32_t id, const char *client_id);
 bool journal_things(struct journal *journal, journal_thing_fn fn, void *ctx, char **cause);
+/* The same for the things with id > after_id only (catching up). */
+bool journal_things_after(struct journal *journal, uint32_t after_id, journal_thing_fn fn,
+                          void *ctx, char **cause);
 
 /* The seq of the last committed row (0 for an empty journal), as another
  * process sees it: a follower polls this. */

@@ -1,1 +1,480 @@
-/* placeholder until written */
+/* The MQTT source over libmosquitto without its network thread: the caller
+ * polls our socket and calls dispatch, which reads, writes, keeps alive and
+ * reconnects. libmosquitto's own error text (TLS alerts, OpenSSL errors)
+ * arrives through its log callback; we keep the last one as the reason. */
+#include "mqtt_source.h"
+
+#include <errno.h>
+#include <mosquitto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "timefmt.h"
+#include "xalloc.h"
+
+#define BACKOFF_FIRST_MS 1000
+#define BACKOFF_MAX_MS 60000
+/* Messages read per dispatch before returning to the caller's loop, so a
+ * flood cannot starve the terminal. */
+#define READS_PER_DISPATCH 4096
+
+struct mqtt_source {
+	struct mosquitto *mosq;
+	char *client_id;
+	char *host;
+	int port;
+	int keepalive;
+	int qos;
+	int protocol;
+	char *topics[CONFIG_TOPICS_MAX];
+	size_t topic_count;
+
+	mqtt_message_fn on_message;
+	mqtt_state_fn on_state;
+	void *ctx;
+
+	struct mqtt_status status;
+	char reason[320];
+	char last_log_error[256];
+	bool attempt_started;        /* a connect is in progress or done on this socket */
+	int64_t connect_started_ms;
+	struct mqtt_source_stats stats;
+};
+
+static int lib_users;
+
+const char *mqtt_state_name(enum mqtt_state state)
+{
+	switch (state) {
+	case MQTT_CONNECTING: return "connecting";
+	case MQTT_CONNECTED: return "connected";
+	case MQTT_BACKING_OFF: return "backing off";
+	case MQTT_STOPPED: return "stopped";
+	}
+	return "?";
+}
+
+static void set_state(struct mqtt_source *src, enum mqtt_state state, const char *reason)
+{
+	src->status.state = state;
+	snprintf(src->reason, sizeof src->reason, "%s", reason ? reason : "");
+	src->status.reason = src->reason;
+	if (src->on_state)
+		src->on_state(src->ctx, &src->status);
+}
+
+static uint32_t random_u32(void)
+{
+	uint32_t r;
+	if (getrandom(&r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r)
+		r = (uint32_t)time_mono_ms() * 2654435761u;
+	return r;
+}
+
+/* Exponential backoff with jitter: the full delay for the attempt, minus
+ * up to half of it at random, so many monitors do not retry in step. */
+static void back_off(struct mqtt_source *src, const char *why)
+{
+	int64_t delay = BACKOFF_FIRST_MS;
+	for (unsigned i = 0; i < src->status.attempt && delay < BACKOFF_MAX_MS; i++)
+		delay *= 2;
+	if (delay > BACKOFF_MAX_MS)
+		delay = BACKOFF_MAX_MS;
+	delay -= (int64_t)(random_u32() % (uint32_t)(delay / 2 + 1));
+	src->status.attempt++;
+	src->stats.failures++;
+	src->status.next_try_ms = time_mono_ms() + delay;
+	src->status.session_present = false;
+	src->attempt_started = false;
+	/* Drop the socket now; reconnect makes a new one. */
+	mosquitto_disconnect(src->mosq);
+	set_state(src, MQTT_BACKING_OFF, why);
+}
+
+static void describe_error(struct mqtt_source *src, int rc, int saved_errno, char *buf, size_t size)
+{
+	const char *what;
+	if (rc == MOSQ_ERR_ERRNO)
+		what = strerror(saved_errno);
+	else if (rc == MOSQ_ERR_CONN_LOST)
+		what = "connection lost";
+	else
+		what = mosquitto_strerror(rc);
+	if (src->last_log_error[0])
+		snprintf(buf, size, "%s (%s)", what, src->last_log_error);
+	else
+		snprintf(buf, size, "%s", what);
+	src->last_log_error[0] = '\0';
+}
+
+/* ---- libmosquitto callbacks ---- */
+
+static void on_connect(struct mosquitto *mosq, void *obj, int rc, int flags,
+                       const mosquitto_property *props)
+{
+	struct mqtt_source *src = obj;
+	if (rc != 0) {
+		char why[200];
+		snprintf(why, sizeof why, "connection refused: %s",
+		         src->protocol == MQTT_PROTOCOL_V5 ? mosquitto_reason_string(rc) : mosquitto_connack_string(rc));
+		back_off(src, why);
+		return;
+	}
+	src->stats.connects++;
+	if (src->stats.connects > 1)
+		src->stats.reconnects++;
+	src->status.attempt = 0;
+	src->status.session_present = (flags & 1) != 0;
+	for (size_t i = 0; i < src->topic_count; i++)
+		mosquitto_subscribe(mosq, NULL, src->topics[i], src->qos);
+	set_state(src, MQTT_CONNECTED, NULL);
+}
+
+static void on_disconnect(struct mosquitto *mosq, void *obj, int rc, const mosquitto_property *props)
+{
+	struct mqtt_source *src = obj;
+	if (src->status.state == MQTT_STOPPED || src->status.state == MQTT_BACKING_OFF)
+		return;
+	char why[320];
+	if (src->protocol == MQTT_PROTOCOL_V5 && rc > 0 && rc != MOSQ_ERR_CONN_LOST)
+		snprintf(why, sizeof why, "disconnected by the broker: %s", mosquitto_reason_string(rc));
+	else
+		describe_error(src, rc ? rc : MOSQ_ERR_CONN_LOST, errno, why, sizeof why);
+	back_off(src, why);
+}
+
+static void on_message(struct mosquitto *mosq, void *obj, const struct mosquitto_message *msg,
+                       const mosquitto_property *props)
+{
+	struct mqtt_source *src = obj;
+	src->stats.received++;
+	if (src->on_message)
+		src->on_message(src->ctx, msg->topic, msg->payload, (size_t)msg->payloadlen);
+}
+
+static void on_log(struct mosquitto *mosq, void *obj, int level, const char *text)
+{
+	struct mqtt_source *src = obj;
+	if (level & (MOSQ_LOG_ERR | MOSQ_LOG_WARNING))
+		snprintf(src->last_log_error, sizeof src->last_log_error, "%s", text);
+}
+
+/* ---- TLS file checks ---- */
+
+static bool file_has(const char *path, const char *needle)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return false;
+	char buf[8192];
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return strstr(buf, needle) != NULL;
+}
+
+static bool check_readable(const char *setting, const char *path, char **cause)
+{
+	if (access(path, R_OK) != 0) {
+		set_cause(cause, "%s %s: %s", setting, path, strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+bool mqtt_source_check_tls(const struct config *config, char **cause)
+{
+	const struct config *c = config;
+	if (!c->tls.enabled)
+		return true;
+	if (c->tls.ca_file) {
+		if (!check_readable("tls.ca_file", c->tls.ca_file, cause))
+			return false;
+		if (!file_has(c->tls.ca_file, "-----BEGIN CERTIFICATE-----")) {
+			set_cause(cause, "tls.ca_file %s: no PEM certificate in it", c->tls.ca_file);
+			return false;
+		}
+	}
+	if (c->tls.ca_path) {
+		struct stat st;
+		if (stat(c->tls.ca_path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+			set_cause(cause, "tls.ca_path %s: not a folder", c->tls.ca_path);
+			return false;
+		}
+	}
+	if (!c->tls.cert_file != !c->tls.key_file) {
+		set_cause(cause, "%s is set without %s: a client certificate needs both",
+		          c->tls.cert_file ? "tls.cert_file" : "tls.key_file",
+		          c->tls.cert_file ? "tls.key_file" : "tls.cert_file");
+		return false;
+	}
+	if (c->tls.cert_file) {
+		if (!check_readable("tls.cert_file", c->tls.cert_file, cause))
+			return false;
+		if (!file_has(c->tls.cert_file, "-----BEGIN CERTIFICATE-----")) {
+			set_cause(cause, "tls.cert_file %s: no PEM certificate in it", c->tls.cert_file);
+			return false;
+		}
+		if (!check_readable("tls.key_file", c->tls.key_file, cause))
+			return false;
+		struct stat st;
+		if (stat(c->tls.key_file, &st) == 0 && (st.st_mode & 077)) {
+			set_cause(cause, "tls.key_file %s is readable by %s (mode %04o): a private key must be "
+			          "yours alone; run: chmod 600 '%s'", c->tls.key_file,
+			          (st.st_mode & 007) ? "others" : "its group", (unsigned)(st.st_mode & 0777),
+			          c->tls.key_file);
+			return false;
+		}
+		if (!file_has(c->tls.key_file, "PRIVATE KEY-----")) {
+			set_cause(cause, "tls.key_file %s: no PEM private key in it", c->tls.key_file);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* ---- Life cycle ---- */
+
+static bool setup_tls(struct mqtt_source *src, const struct config *c, char **cause)
+{
+	int rc;
+	if (!c->tls.ca_file && !c->tls.ca_path)
+		mosquitto_int_option(src->mosq, MOSQ_OPT_TLS_USE_OS_CERTS, 1);
+	rc = mosquitto_tls_set(src->mosq, c->tls.ca_file, c->tls.ca_path, c->tls.cert_file,
+	                       c->tls.key_file, NULL);
+	if (rc != MOSQ_ERR_SUCCESS) {
+		set_cause(cause, "TLS setup: %s (check tls.ca_file, tls.cert_file, tls.key_file)",
+		          mosquitto_strerror(rc));
+		return false;
+	}
+	rc = mosquitto_tls_opts_set(src->mosq, 1, c->tls.version ? c->tls.version : "tlsv1.2", NULL);
+	if (rc != MOSQ_ERR_SUCCESS) {
+		set_cause(cause, "tls.version: %s", mosquitto_strerror(rc));
+		return false;
+	}
+	if (c->tls.insecure)
+		mosquitto_tls_insecure_set(src->mosq, true);
+	if (c->tls.alpn && *c->tls.alpn) {
+		rc = mosquitto_string_option(src->mosq, MOSQ_OPT_TLS_ALPN, c->tls.alpn);
+		if (rc != MOSQ_ERR_SUCCESS) {
+			set_cause(cause, "tls.alpn: %s", mosquitto_strerror(rc));
+			return false;
+		}
+	}
+	return true;
+}
+
+struct mqtt_source *mqtt_source_create(const struct config *config, mqtt_message_fn message_fn,
+                                       mqtt_state_fn state_fn, void *ctx, char **cause)
+{
+	const struct config *c = config;
+	if (!mqtt_source_check_tls(c, cause))
+		return NULL;
+	if (c->tls.server_name && *c->tls.server_name && strcmp(c->tls.server_name, c->broker.host) != 0) {
+		set_cause(cause, "tls.server_name %s differs from broker.host %s: libmosquitto sends and checks "
+		          "the host name it connects to; set broker.host to %s instead",
+		          c->tls.server_name, c->broker.host, c->tls.server_name);
+		return NULL;
+	}
+
+	if (lib_users++ == 0)
+		mosquitto_lib_init();
+	struct mqtt_source *src = xcalloc(1, sizeof *src);
+	src->client_id = c->broker.client_id && *c->broker.client_id ? xstrdup(c->broker.client_id)
+	                                                             : config_make_client_id();
+	src->host = xstrdup(c->broker.host);
+	src->port = c->broker.port;
+	src->keepalive = c->broker.keepalive;
+	src->qos = c->broker.qos;
+	src->protocol = c->broker.protocol == CONFIG_MQTT_5 ? MQTT_PROTOCOL_V5 : MQTT_PROTOCOL_V311;
+	for (size_t i = 0; i < c->topic_count; i++)
+		src->topics[src->topic_count++] = xstrdup(c->topics[i]);
+	src->on_message = message_fn;
+	src->on_state = state_fn;
+	src->ctx = ctx;
+	src->status.reason = src->reason;
+	src->status.state = MQTT_CONNECTING;
+
+	src->mosq = mosquitto_new(src->client_id, c->broker.clean_session, src);
+	if (!src->mosq) {
+		set_cause(cause, "cannot create an MQTT client: %s", strerror(errno));
+		goto fail;
+	}
+	mosquitto_int_option(src->mosq, MOSQ_OPT_PROTOCOL_VERSION, src->protocol);
+	mosquitto_int_option(src->mosq, MOSQ_OPT_TCP_NODELAY, 1);
+	mosquitto_connect_with_flags_callback_set(src->mosq, NULL);
+	mosquitto_connect_v5_callback_set(src->mosq, on_connect);
+	mosquitto_disconnect_v5_callback_set(src->mosq, on_disconnect);
+	mosquitto_message_v5_callback_set(src->mosq, on_message);
+	mosquitto_log_callback_set(src->mosq, on_log);
+	if (c->broker.username) {
+		int rc = mosquitto_username_pw_set(src->mosq, c->broker.username, c->broker.password);
+		if (rc != MOSQ_ERR_SUCCESS) {
+			set_cause(cause, "broker.username: %s", mosquitto_strerror(rc));
+			goto fail;
+		}
+	}
+	if (c->tls.enabled && !setup_tls(src, c, cause))
+		goto fail;
+	src->status.next_try_ms = time_mono_ms();
+	return src;
+fail:
+	mqtt_source_destroy(src);
+	return NULL;
+}
+
+void mqtt_source_destroy(struct mqtt_source *src)
+{
+	if (!src)
+		return;
+	if (src->mosq) {
+		mosquitto_disconnect(src->mosq);
+		mosquitto_destroy(src->mosq);
+	}
+	for (size_t i = 0; i < src->topic_count; i++)
+		free(src->topics[i]);
+	free(src->client_id);
+	free(src->host);
+	free(src);
+	if (--lib_users == 0)
+		mosquitto_lib_cleanup();
+}
+
+const char *mqtt_source_client_id(const struct mqtt_source *src)
+{
+	return src->client_id;
+}
+
+int mqtt_source_fd(const struct mqtt_source *src)
+{
+	if (src->status.state == MQTT_STOPPED || src->status.state == MQTT_BACKING_OFF)
+		return -1;
+	return mosquitto_socket(src->mosq);
+}
+
+bool mqtt_source_wants_write(const struct mqtt_source *src)
+{
+	return mqtt_source_fd(src) >= 0 && mosquitto_want_write(src->mosq);
+}
+
+int mqtt_source_next_timeout_ms(const struct mqtt_source *src)
+{
+	int64_t now = time_mono_ms();
+	switch (src->status.state) {
+	case MQTT_STOPPED:
+		return 60000;
+	case MQTT_BACKING_OFF:
+	case MQTT_CONNECTING:
+		if (!src->attempt_started) {
+			int64_t wait = src->status.next_try_ms - now;
+			return wait < 0 ? 0 : wait > 60000 ? 60000 : (int)wait;
+		}
+		return 250;
+	case MQTT_CONNECTED:
+		return 1000;
+	}
+	return 1000;
+}
+
+static void start_connect(struct mqtt_source *src)
+{
+	set_state(src, MQTT_CONNECTING, NULL);
+	src->attempt_started = true;
+	src->connect_started_ms = time_mono_ms();
+	src->last_log_error[0] = '\0';
+	errno = 0;
+	int rc = mosquitto_connect_async(src->mosq, src->host, src->port, src->keepalive);
+	if (rc != MOSQ_ERR_SUCCESS) {
+		char why[320];
+		if (rc == MOSQ_ERR_EAI)
+			snprintf(why, sizeof why, "cannot resolve %s", src->host);
+		else
+			describe_error(src, rc, errno, why, sizeof why);
+		back_off(src, why);
+	}
+}
+
+static void loop_failed(struct mqtt_source *src, int rc)
+{
+	if (src->status.state == MQTT_BACKING_OFF || src->status.state == MQTT_STOPPED)
+		return; /* the disconnect callback has handled it */
+	char why[320];
+	describe_error(src, rc, errno, why, sizeof why);
+	back_off(src, why);
+}
+
+bool mqtt_source_dispatch(struct mqtt_source *src)
+{
+	if (src->status.state == MQTT_STOPPED)
+		return false;
+	int64_t now = time_mono_ms();
+	if (!src->attempt_started) {
+		if (now < src->status.next_try_ms)
+			return true;
+		start_connect(src);
+		if (!src->attempt_started)
+			return true;
+	}
+
+	/* Read until two reads in a row bring no message (the second covers
+	 * a CONNACK or SUBACK read just before buffered messages), or a batch
+	 * is done. */
+	int idle = 0;
+	for (int i = 0; i < READS_PER_DISPATCH && idle < 2; i++) {
+		uint64_t before = src->stats.received;
+		errno = 0;
+		int rc = mosquitto_loop_read(src->mosq, 1);
+		if (rc != MOSQ_ERR_SUCCESS) {
+			loop_failed(src, rc);
+			return src->status.state != MQTT_STOPPED;
+		}
+		if (!src->attempt_started)
+			return true; /* backing off: a callback dropped the connection */
+		idle = src->stats.received == before ? idle + 1 : 0;
+	}
+	if (mosquitto_want_write(src->mosq)) {
+		errno = 0;
+		int rc = mosquitto_loop_write(src->mosq, 1);
+		if (rc != MOSQ_ERR_SUCCESS) {
+			loop_failed(src, rc);
+			return src->status.state != MQTT_STOPPED;
+		}
+	}
+	int rc = mosquitto_loop_misc(src->mosq);
+	if (rc != MOSQ_ERR_SUCCESS && rc != MOSQ_ERR_NO_CONN) {
+		loop_failed(src, rc);
+		return true;
+	}
+	/* A connect that never completes (a black-holed address). */
+	if (src->status.state == MQTT_CONNECTING &&
+	    now - src->connect_started_ms > (int64_t)src->keepalive * 1000)
+		back_off(src, "timed out waiting for the broker's answer");
+	return true;
+}
+
+void mqtt_source_stop(struct mqtt_source *src)
+{
+	if (src->status.state == MQTT_STOPPED)
+		return;
+	if (src->status.state == MQTT_CONNECTED) {
+		mosquitto_disconnect(src->mosq);
+		/* Flush the DISCONNECT packet. */
+		mosquitto_loop_write(src->mosq, 1);
+	}
+	src->attempt_started = false;
+	set_state(src, MQTT_STOPPED, NULL);
+}
+
+const struct mqtt_status *mqtt_source_status(const struct mqtt_source *src)
+{
+	return &src->status;
+}
+
+void mqtt_source_get_stats(const struct mqtt_source *src, struct mqtt_source_stats *stats)
+{
+	*stats = src->stats;
+}

@@ -1,2 +1,196 @@
-/* placeholder until written */
+/* NDJSON import lines. A line is parsed once with jansson; only a line
+ * that is not valid JSON is handed to event_parse as bytes, so its reject
+ * reason (bad JSON, invalid UTF-8, NUL, ...) is the parser's own. */
 #include "ndjson.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xalloc.h"
+
+/* A line this long cannot hold a payload AWS would send, even wrapped. */
+#define NDJSON_LINE_MAX (EVENT_PAYLOAD_MAX + 16 * 1024)
+
+static void reject(struct event *event, enum event_reject why, const char *detail)
+{
+	memset(event, 0, sizeof(*event));
+	event->type = EVENT_REJECT;
+	event->reject = why;
+	event->client_initiated = -1;
+	snprintf(event->detail, sizeof(event->detail), "%s", detail);
+}
+
+/* Skips a JSON string starting at json[i] == '"'; returns the index after it. */
+static size_t skip_string(const char *json, size_t len, size_t i)
+{
+	for (i++; i < len; i++) {
+		if (json[i] == '\\')
+			i++;
+		else if (json[i] == '"')
+			return i + 1;
+	}
+	return len;
+}
+
+/* Skips one JSON value starting at json[i] (no leading space). */
+static size_t skip_value(const char *json, size_t len, size_t i)
+{
+	int depth = 0;
+	while (i < len) {
+		char c = json[i];
+		if (c == '"') {
+			i = skip_string(json, len, i);
+		} else if (c == '{' || c == '[') {
+			depth++;
+			i++;
+		} else if (c == '}' || c == ']') {
+			if (--depth < 0)
+				return i;
+			i++;
+			if (depth == 0)
+				return i;
+		} else if (depth == 0 && (c == ',' || c == ' ' || c == '\t' || c == '\r' || c == '\n')) {
+			return i;
+		} else {
+			i++;
+		}
+	}
+	return i;
+}
+
+static size_t skip_space(const char *json, size_t len, size_t i)
+{
+	while (i < len && (json[i] == ' ' || json[i] == '\t' || json[i] == '\r' || json[i] == '\n'))
+		i++;
+	return i;
+}
+
+/* Finds the exact bytes of a top-level member's value in a JSON object that
+ * jansson has already accepted, so an envelope's payload is journaled as it
+ * was written, without re-serialising it. */
+static bool find_member(const char *json, size_t len, const char *key, size_t *start, size_t *end)
+{
+	size_t key_len = strlen(key);
+	bool found = false;
+	size_t i = skip_space(json, len, 0);
+	if (i >= len || json[i] != '{')
+		return false;
+	i++;
+	for (;;) {
+		i = skip_space(json, len, i);
+		if (i >= len || json[i] != '"')
+			return false;
+		size_t key_start = i + 1;
+		i = skip_string(json, len, i);
+		bool match = i - key_start - 1 == key_len && memcmp(json + key_start, key, key_len) == 0;
+		i = skip_space(json, len, i);
+		if (i >= len || json[i] != ':')
+			return false;
+		i = skip_space(json, len, i + 1);
+		size_t value_end = skip_value(json, len, i);
+		if (match) {
+			/* The last one wins, as in jansson. */
+			*start = i;
+			*end = value_end;
+			found = true;
+		}
+		i = skip_space(json, len, value_end);
+		if (i < len && json[i] == '}')
+			return found;
+		if (i >= len || json[i] != ',')
+			return false;
+		i++;
+	}
+}
+
+static bool is_envelope(const json_t *root)
+{
+	return json_object_get(root, "payload") != NULL &&
+	       (json_object_get(root, "topic") != NULL || json_object_get(root, "receivedAt") != NULL);
+}
+
+static void decode_envelope(const char *line, size_t len, const json_t *root, struct event *event,
+                            struct ndjson_message *msg)
+{
+	const json_t *topic = json_object_get(root, "topic");
+	const json_t *payload = json_object_get(root, "payload");
+	const json_t *received = json_object_get(root, "receivedAt");
+
+	if (topic && !json_is_null(topic)) {
+		if (!json_is_string(topic)) {
+			reject(event, REJECT_MISTYPED_FIELD, "envelope field \"topic\" is not a string");
+			return;
+		}
+		msg->topic = xstrndup(json_string_value(topic), json_string_length(topic));
+	}
+	if (received && !json_is_null(received)) {
+		if (!json_is_integer(received)) {
+			reject(event, REJECT_MISTYPED_FIELD, "envelope field \"receivedAt\" is not an integer");
+			return;
+		}
+		msg->has_received = true;
+		msg->received_ms = json_integer_value(received);
+	}
+	if (json_is_string(payload)) {
+		/* The payload as the broker delivered it: parse those bytes. */
+		msg->raw_owned = xstrndup(json_string_value(payload), json_string_length(payload));
+		msg->raw = msg->raw_owned;
+		msg->raw_len = json_string_length(payload);
+		event_parse(msg->topic, msg->raw, msg->raw_len, event);
+		return;
+	}
+	size_t start, end;
+	if (find_member(line, len, "payload", &start, &end)) {
+		msg->raw = line + start;
+		msg->raw_len = end - start;
+	} else {
+		/* A key written with escapes ("pay\u006coad"): serialise instead. */
+		msg->raw_owned = json_dumps(payload, JSON_COMPACT | JSON_ENCODE_ANY);
+		if (!msg->raw_owned)
+			msg->raw_owned = xstrdup("");
+		msg->raw = msg->raw_owned;
+		msg->raw_len = strlen(msg->raw_owned);
+	}
+	event_decode(msg->topic, payload, event);
+}
+
+void ndjson_decode_line(const char *line, size_t len, struct event *event, struct ndjson_message *msg)
+{
+	memset(msg, 0, sizeof(*msg));
+	msg->raw = line;
+	msg->raw_len = len;
+
+	if (len == 0) {
+		reject(event, REJECT_BAD_JSON, "empty line");
+		return;
+	}
+	if (len > NDJSON_LINE_MAX) {
+		char detail[80];
+		snprintf(detail, sizeof(detail), "line of %zu bytes is over the %d-byte limit", len,
+		         NDJSON_LINE_MAX);
+		reject(event, REJECT_OVERSIZE, detail);
+		return;
+	}
+
+	json_error_t error;
+	json_t *root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &error);
+	if (!root || !json_is_object(root) || !is_envelope(root)) {
+		/* A bare payload, or no JSON at all: the event parser decides. */
+		if (root && json_is_object(root))
+			event_decode(NULL, root, event);
+		else
+			event_parse(NULL, line, len, event);
+		json_decref(root);
+		return;
+	}
+	decode_envelope(line, len, root, event, msg);
+	json_decref(root);
+}
+
+void ndjson_message_finish(struct ndjson_message *msg)
+{
+	free(msg->topic);
+	free(msg->raw_owned);
+	memset(msg, 0, sizeof(*msg));
+}

@@ -1,2 +1,202 @@
-/* placeholder until written */
+/* Untrusted text made safe to show. Everything a device controls goes
+ * through text_escape before a terminal sees it. */
 #include "text.h"
+
+#include <locale.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <wchar.h>
+
+/* Decodes one UTF-8 sequence at s (len > 0 bytes available). Returns its
+ * length and sets *cp, or 0 when the bytes there are not valid UTF-8
+ * (overlong forms, surrogates and values past U+10FFFF included). */
+static size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
+{
+	unsigned char c = s[0];
+	size_t need;
+	uint32_t v, min;
+
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if (c >= 0xc2 && c <= 0xdf) {
+		need = 2;
+		v = c & 0x1f;
+		min = 0x80;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		need = 3;
+		v = c & 0x0f;
+		min = 0x800;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		need = 4;
+		v = c & 0x07;
+		min = 0x10000;
+	} else {
+		return 0;
+	}
+	if (len < need)
+		return 0;
+	for (size_t i = 1; i < need; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		v = (v << 6) | (s[i] & 0x3f);
+	}
+	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+		return 0;
+	*cp = v;
+	return need;
+}
+
+bool text_utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+	uint32_t cp;
+
+	while (i < len) {
+		size_t n = utf8_decode(p + i, len - i, &cp);
+		if (n == 0)
+			return false;
+		i += n;
+	}
+	return true;
+}
+
+size_t text_escape(const char *in, size_t len, char *out, size_t out_size, bool ascii_only)
+{
+	const unsigned char *p = (const unsigned char *)in;
+	size_t i = 0, o = 0;
+
+	if (out_size == 0)
+		return 0;
+	while (i < len) {
+		char piece[16];
+		size_t plen;
+		uint32_t cp;
+		size_t n = utf8_decode(p + i, len - i, &cp);
+
+		if (n == 0) {
+			/* One invalid byte; decoding resumes at the next one. */
+			plen = (size_t)snprintf(piece, sizeof piece, "\\x%02X", p[i]);
+			n = 1;
+		} else if (cp == 0x1b) {
+			plen = (size_t)snprintf(piece, sizeof piece, "\\e");
+		} else if (cp == '\n') {
+			plen = (size_t)snprintf(piece, sizeof piece, "\\n");
+		} else if (cp == '\t') {
+			plen = (size_t)snprintf(piece, sizeof piece, "\\t");
+		} else if (cp == '\r') {
+			plen = (size_t)snprintf(piece, sizeof piece, "\\r");
+		} else if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f)) {
+			plen = (size_t)snprintf(piece, sizeof piece, "\\x%02X", (unsigned)cp);
+		} else if (cp >= 0x80 && ascii_only) {
+			plen = (size_t)snprintf(piece, sizeof piece, "\\u{%04X}", (unsigned)cp);
+		} else {
+			memcpy(piece, p + i, n);
+			plen = n;
+		}
+		if (o + plen >= out_size)
+			break;
+		memcpy(out + o, piece, plen);
+		o += plen;
+		i += n;
+	}
+	out[o] = '\0';
+	return o;
+}
+
+bool text_contains_nocase(const char *hay, const char *needle)
+{
+	size_t nlen = strlen(needle);
+
+	if (nlen == 0)
+		return true;
+	for (const char *h = hay; *h; h++) {
+		size_t k = 0;
+		while (k < nlen && h[k]) {
+			unsigned char a = (unsigned char)h[k], b = (unsigned char)needle[k];
+			if (a >= 'A' && a <= 'Z')
+				a += 'a' - 'A';
+			if (b >= 'A' && b <= 'Z')
+				b += 'a' - 'A';
+			if (a != b)
+				break;
+			k++;
+		}
+		if (k == nlen)
+			return true;
+		if (!h[k])
+			return false;
+	}
+	return false;
+}
+
+/* wcwidth() answers for the current LC_CTYPE, which the program may never
+ * have set; so ask a private C.UTF-8 locale, made once. */
+static pthread_once_t width_once = PTHREAD_ONCE_INIT;
+static locale_t width_locale;
+
+static void width_locale_init(void)
+{
+	width_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+}
+
+/* Used only when no UTF-8 locale exists: combining marks and the common
+ * wide (East Asian, emoji) ranges. */
+static int fallback_width(uint32_t cp)
+{
+	static const uint32_t zero[][2] = {
+		{0x0300, 0x036f}, {0x0483, 0x0489}, {0x0591, 0x05bd}, {0x0610, 0x061a},
+		{0x064b, 0x065f}, {0x0e31, 0x0e31}, {0x0e34, 0x0e3a}, {0x1ab0, 0x1aff},
+		{0x1dc0, 0x1dff}, {0x200b, 0x200f}, {0x20d0, 0x20ff}, {0xfe00, 0xfe0f},
+		{0xfe20, 0xfe2f},
+	};
+	static const uint32_t wide[][2] = {
+		{0x1100, 0x115f}, {0x2e80, 0x303e}, {0x3041, 0x33ff}, {0x3400, 0x4dbf},
+		{0x4e00, 0x9fff}, {0xa000, 0xa4cf}, {0xac00, 0xd7a3}, {0xf900, 0xfaff},
+		{0xfe30, 0xfe4f}, {0xff00, 0xff60}, {0xffe0, 0xffe6}, {0x1f300, 0x1f64f},
+		{0x1f900, 0x1f9ff}, {0x20000, 0x2fffd}, {0x30000, 0x3fffd},
+	};
+	for (size_t i = 0; i < sizeof zero / sizeof zero[0]; i++)
+		if (cp >= zero[i][0] && cp <= zero[i][1])
+			return 0;
+	for (size_t i = 0; i < sizeof wide / sizeof wide[0]; i++)
+		if (cp >= wide[i][0] && cp <= wide[i][1])
+			return 2;
+	return 1;
+}
+
+size_t text_display_width(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, width = 0;
+	locale_t old = (locale_t)0;
+
+	pthread_once(&width_once, width_locale_init);
+	if (width_locale)
+		old = uselocale(width_locale);
+	while (i < len) {
+		uint32_t cp;
+		size_t n = utf8_decode(p + i, len - i, &cp);
+		int w;
+
+		if (n == 0) {
+			width++;
+			i++;
+			continue;
+		}
+		if (width_locale)
+			w = wcwidth((wchar_t)cp);
+		else
+			w = fallback_width(cp);
+		/* Control characters (-1) are shown escaped elsewhere; count one. */
+		width += w < 0 ? 1 : (size_t)w;
+		i += n;
+	}
+	if (width_locale)
+		uselocale(old);
+	return width;
+}

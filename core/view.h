@@ -52,6 +52,9 @@ struct column {
 
 extern const struct column view_columns[COL_COUNT];
 const struct column *view_column_by_name(const char *name);
+/* The column name (or alias) nearest to a misspelt `name`, or NULL when
+ * none is close; for "did you mean" messages. */
+const char *view_column_suggest(const char *name);
 
 /* A cell's text as the filter and the CSV see it (raw, unescaped). */
 size_t view_cell_text(const struct fleet *fleet, const struct fleet_thing *thing,
@@ -66,6 +69,8 @@ bool filter_match(const struct filter *filter, const struct fleet *fleet, const 
 /* Restricts the filter to a fixed set of thing ids (timeline drill-down),
  * on top of its terms; takes ownership of the sorted array `ids`. */
 void filter_set_ids(struct filter *filter, uint32_t *ids, size_t count);
+/* True when the filter matches everything (no terms, no id restriction). */
+bool filter_is_empty(const struct filter *filter);
 
 /* ---- Sort ---- */
 #define SORT_KEYS_MAX 4

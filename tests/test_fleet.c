@@ -1,2 +1,917 @@
+/* The reconciled fleet table: each rule of reconciliation.md with a small
+ * hand-written history, snapshots, and a shuffled-history property test. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
 #include "check.h"
-int main(void) { return check_summary(); }
+#include "fleet.h"
+
+#define T0 INT64_C(1700000000000)
+#define SEC INT64_C(1000)
+#define MIN (60 * SEC)
+#define HOUR (60 * MIN)
+
+/* Reason ids fixed by aws-lifecycle-events.md's table order. */
+enum {
+	R_AUTH_ERROR = 1,
+	R_CLIENT_INITIATED_DISCONNECT = 2,
+	R_CONNECTION_LOST = 4,
+	R_DUPLICATE_CLIENTID = 5,
+	R_MQTT_KEEP_ALIVE_TIMEOUT = 7,
+	R_SERVER_INITIATED_DISCONNECT = 9,
+	R_THROTTLED = 11,
+	R_CUSTOMAUTH_TTL_EXPIRATION = 13,
+};
+
+struct ev {
+	enum event_type type;
+	const char *client;
+	const char *session;  /* NULL: none */
+	bool nover;           /* no versionNumber */
+	int64_t version;
+	int64_t ts;
+	int64_t recv;         /* 0: same as ts */
+	const char *reason;
+	const char *ip;
+};
+
+static uint64_t next_seq;
+
+static struct fleet_result put_seq(struct fleet *fleet, struct ev e, uint64_t seq)
+{
+	struct fleet_event fe = {
+		.type = e.type,
+		.client_id = e.client ? e.client : "thing-1",
+		.timestamp_ms = e.ts,
+		.received_ms = e.recv ? e.recv : e.ts,
+		.has_version = !e.nover,
+		.version = e.version,
+		.session_id = e.session,
+		.reason = e.reason,
+		.ip = e.ip,
+		.seq = seq,
+	};
+	struct fleet_result result;
+	fleet_apply(fleet, &fe, &result);
+	return result;
+}
+
+static struct fleet_result put(struct fleet *fleet, struct ev e)
+{
+	return put_seq(fleet, e, ++next_seq);
+}
+
+#define CONN EVENT_CONNECTED
+#define DISC EVENT_DISCONNECTED
+
+static const struct fleet_thing *thing1(const struct fleet *fleet)
+{
+	return fleet_find(fleet, "thing-1");
+}
+
+static void test_simple_connect(void)
+{
+	struct fleet *f = fleet_create(NULL);
+	struct fleet_result r = put(f, (struct ev){ CONN, .session = "s1", .version = 0, .ts = T0,
+	                                            .ip = "192.0.2.1" });
+	const struct fleet_thing *t = thing1(f);
+	char ip[EVENT_IP_MAX + 1];
+
+	CHECK(r.new_thing);
+	CHECK(r.status_changed);
+	CHECK(!r.duplicate && !r.stale);
+	CHECK_INT(r.thing_id, 1);
+	CHECK(t != NULL);
+	CHECK_INT(t->id, 1);
+	CHECK_INT(t->status, STATUS_CONNECTED);
+	CHECK_INT(t->since_ms, T0);
+	CHECK_INT(t->since_received_ms, T0);
+	CHECK_INT(t->sessions, 1);
+	CHECK_INT(t->version, 0);
+	CHECK_STR(t->session_id, "s1");
+	CHECK_STR(fleet_thing_ip(t, ip, sizeof ip), "192.0.2.1");
+	CHECK_INT(t->ip_family, 4);
+	CHECK(!(t->flags & THING_UNCERTAIN));
+	CHECK_INT(fleet_count(f), 1);
+	CHECK_INT(fleet_status_count(f, STATUS_CONNECTED), 1);
+	CHECK_STR(thing_status_name(STATUS_CONNECTED), "connected");
+	fleet_destroy(f);
+}
+
+static void test_connect_disconnect(void)
+{
+	struct fleet *f = fleet_create(NULL);
+	put(f, (struct ev){ CONN, .session = "s1", .version = 3, .ts = T0 });
+	struct fleet_result r = put(f, (struct ev){ DISC, .session = "s1", .version = 3, .ts = T0 + MIN,
+	                                            .reason = "CLIENT_INITIATED_DISCONNECT" });
+	const struct fleet_thing *t = thing1(f);
+
+	CHECK(r.status_changed && !r.new_thing && !r.stale && !r.duplicate);
+	CHECK_INT(t->status, STATUS_DISCONNECTED);
+	CHECK_INT(t->since_ms, T0 + MIN);
+	CHECK_INT(t->last_reason, R_CLIENT_INITIATED_DISCONNECT);
+	CHECK_STR(fleet_reason_name(f, t->last_reason), "CLIENT_INITIATED_DISCONNECT");
+	CHECK_INT(t->sessions, 1);
+	CHECK_INT(t->disconnects, 1);
+	CHECK_INT(fleet_status_count(f, STATUS_CONNECTED), 0);
+	CHECK_INT(fleet_status_count(f, STATUS_DISCONNECTED), 1);
+	fleet_destroy(f);
+}
+
+static void test_disconnect_before_connect(void)
+{
+	struct fleet *f = fleet_create(NULL);
+	put(f, (struct ev){ DISC, .session = "s1", .version = 1, .ts = T0 + MIN, .reason = "CONNECTION_LOST" });
+	struct fleet_result r = put(f, (struct ev){ CONN, .session = "s1", .version = 1, .ts = T0,
+	                                            .ip = "2001:db8::7" });
+	const struct fleet_thing *t = thing1(f);
+	char ip[EVENT_IP_MAX + 1];
+
+	CHECK(!r.status_changed && !r.duplicate && !r.stale);
+	CHECK_INT(t->status, STATUS_DISCONNECTED);
+	CHECK_INT(t->since_ms, T0 + MIN);
+	CHECK_INT(t->sessions, 1);
+	CHECK_INT(t->last_reason, R_CONNECTION_LOST);
+	CHECK_INT(t->ip_family, 6);
+	CHECK_STR(fleet_thing_ip(t, ip, sizeof ip), "2001:db8::7");
+	fleet_destroy(f);
+}
+
+/* The old connection gets DUPLICATE_CLIENTID, published after the new one's
+ * connect: the thing is online. */
+static void test_late_duplicate_clientid(void)
+{
+	struct fleet *f = fleet_create(NULL);
+	put(f, (struct ev){ CONN, .session = "old", .version = 1, .ts = T0 });
+	put(f, (struct ev){ CONN, .session = "new", .version = 2, .ts = T0 + 2 * MIN, .ip = "198.51.100.4" });
+	struct fleet_result r = put(f, (struct ev){ DISC, .session = "old", .version = 1,
+	                                            .ts = T0 + 2 * MIN + 30 * SEC,
+	                                            .reason = "DUPLICATE_CLIENTID" });
+	const struct fleet_thing *t = thing1(f);
+
+	CHECK(r.stale);
+	CHECK(!r.status_changed && !r.duplicate);
+	CHECK_INT(t->status, STATUS_CONNECTED);
+	CHECK_INT(t->last_reason, R_DUPLICATE_CLIENTID);
+	CHECK_INT(t->since_ms, T0 + 2 * MIN);
+	CHECK_STR(t->session_id, "new");
+	CHECK_INT(t->version, 2);
+	CHECK_INT(t->sessions, 2);
+	CHECK_INT(t->disconnects, 1);
+	CHECK(!(t->flags & THING_UNCERTAIN));
+	fleet_destroy(f);
+}
+
+static void test_late_keep_alive_timeout(void)
+{
+	/* Without versions: the connect timestamps, 10 minutes apart, decide. */
+	struct fleet *f = fleet_create(NULL);
+	put(f, (struct ev){ CONN, .session = "a", .nover = true, .ts = T0 });
+	put(f, (struct ev){ CONN, .session = "b", .nover = true, .ts = T0 + 10 * MIN });
+	struct fleet_result r = put(f, (struct ev){ DISC, .session = "a", .nover = true,
+	                                            .ts = T0 + 10 * MIN + 20 * SEC,
+	                                            .reason = "MQTT_KEEP_ALIVE_TIMEOUT" });
+	const struct fleet_thing *t = thing1(f);
+
+	CHECK(r.stale && !r.status_changed);
+	CHECK_INT(t->status, STATUS_CONNECTED);
+	CHECK_INT(t->last_reason, R_MQTT_KEEP_ALIVE_TIMEOUT);
+	CHECK_STR(t->session_id, "b");
+	CHECK_INT(t->version, -1);
+	fleet_destroy(f);
+}
+
+static void test_reversed_timestamps_in_session(void)
+{
+	struct fleet *f = fleet_create(NULL);
+	put(f, (struct ev){ CONN, .session = "s", .version = 4, .ts = T0 + 5 * SEC });
+	struct fleet_result r = put(f, (struct ev){ DISC, .session = "s", .version = 4, .ts = T0,
+	                                            .reason = "CONNECTION_LOST" });
+	CHECK(r.status_changed && !r.stale);
+	CHECK_INT(thing1(f)->status, STATUS_DISCONNECTED);
+	CHECK_INT(thing1(f)->since_ms, T0);
+	fleet_destroy(f);
+}
+
+static void test_version_reset(void)
+{
+	/* v7 went away; two hours later the version restarted at 0. */
+	struct fleet *f = fleet_create(NULL);
+	put(f, (struct ev){ CONN, .session = "s7", .version = 7, .ts = T0 });
+	put(f, (struct ev){ DISC, .session = "s7", .version = 7, .ts = T0 + MIN, .reason = "CONNECTION_LOST" });
+	struct fleet_result r = put(f, (struct ev){ CONN, .session = "s0", .version = 0, .ts = T0 + 2 * HOUR });
+	CHECK(r.status_changed && !r.stale);
+	CHECK_INT(thing1(f)->status, STATUS_CONNECTED);
+	CHECK_INT(thing1(f)->version, 0);
+	CHECK_INT(thing1(f)->last_reason, R_CONNECTION_LOST);
+	fleet_destroy(f);
+
+	/* The same, arriving new session first. */
+	f = fleet_create(NULL);
+	put(f, (struct ev){ CONN, .session = "s0", .version = 0, .ts = T0 + 2 * HOUR });
+	r = put(f, (struct ev){ CONN, .session = "s7", .version = 7, .ts = T0 });
+	CHECK(r.stale);
+	r = put(f, (struct ev){ DISC, .session = "s7", .version = 7, .ts = T0 + MIN, .reason = "CONNECTION_LOST" });
+	CHECK(r.stale && !r.status_changed);
+	CHECK_INT(thing1(f)->status, STATUS_CONNECTED);
+	CHECK_INT(thing1(f)->version, 0);
+	CHECK_STR(thing1(f)->session_id, "s0");
+	fleet_destroy(f);
+}
+
+static void test_version_orders_close_sessions(void)
+{
+	/* v6 is the newer session though its timestamp reads two minutes
+	 * earlier than v5's: within the order window the version decides. */
+	struct fleet *f = fleet_create(NULL);
+	put(f, (struct ev){ CONN, .session = "v6", .version = 6, .ts = T0 + MIN });
+	struct fleet_result r = put(f, (struct ev){ CONN, .session = "v5", .version = 5, .ts = T0 + 3 * MIN });
+	CHECK(r.stale);
+	r = put(f, (struct ev){ DISC, .session = "v5", .version = 5, .ts = T0 + 4 * MIN,
+	                        .reason = "DUPLICATE_CLIENTID" });
+	CHECK(r.stale);
+	CHECK_INT(thing1(f)->status, STATUS_CONNECTED);
+	CHECK_STR(thing1(f)->session_id, "v6");
+	CHECK_INT(thing1(f)->since_ms, T0 + MIN);
+	CHECK(!(thing1(f)->flags & THING_UNCERTAIN));
+	fleet_destroy(f);
+
+	/* Past the window, timestamps win over versions. */
+	struct fleet_config c;
+	fleet_config_defaults(&c);
+	c.order_window_ms = MIN;
+	f = fleet_create(&c);
+	put(f, (struct ev){ CONN, .session = "v6", .version = 6, .ts = T0 + MIN });
+	r = put(f, (struct ev){ CONN, .session = "v5", .version = 5, .ts = T0 + 3 * MIN });
+	CHECK(!r.stale);
+	CHECK_STR(thing1(f)->session_id, "v5");
+	fleet_destroy(f);
+}
+
+static void test_tie_arrival_uncertain(void)
+{
+	struct fleet *f = fleet_create(NULL);
+	put(f, (struct ev){ CONN, .session = "first", .nover = true, .ts = T0 });
+	struct fleet_result r = put(f, (struct ev){ CONN, .session = "second", .nover = true, .ts = T0 });
+	CHECK(!r.stale);
+	CHECK(thing1(f)->flags & THING_UNCERTAIN);
+	r = put(f, (struct ev){ DISC, .session = "first", .nover = true, .ts = T0 + SEC,
+	                        .reason = "DUPLICATE_CLIENTID" });
+	CHECK(r.stale);
+	CHECK_INT(thing1(f)->status, STATUS_CONNECTED);
+	CHECK_STR(thing1(f)->session_id, "second");
+	CHECK(thing1(f)->flags & THING_UNCERTAIN);
+
+	/* A clearly later session lifts the doubt. */
+	put(f, (struct ev){ CONN, .session = "third", .nover = true, .ts = T0 + HOUR });
+	CHECK(!(thing1(f)->flags & THING_UNCERTAIN));
+
+	/* Equal versions do not decide either. */
+	fleet_destroy(f);
+	f = fleet_create(NULL);
+	put(f, (struct ev){ CONN, .session = "x", .version = 2, .ts = T0 });
+	put(f, (struct ev){ DISC, .session = "y", .version = 2, .ts = T0, .reason = "AUTH_ERROR" });
+	CHECK_INT(thing1(f)->status, STATUS_DISCONNECTED);
+	CHECK(thing1(f)->flags & THING_UNCERTAIN);
+	fleet_destroy(f);
+}
+
+static void test_duplicates(void)
+{
+	struct fleet *f = fleet_create(NULL);
+	put(f, (struct ev){ CONN, .session = "s", .version = 1, .ts = T0 });
+	struct fleet_result r = put(f, (struct ev){ CONN, .session = "s", .version = 1, .ts = T0,
+	                                            .recv = T0 + 5 * SEC });
+	const struct fleet_thing *t = thing1(f);
+	CHECK(r.duplicate && !r.status_changed && !r.stale && !r.new_thing);
+	CHECK_INT(t->duplicates, 1);
+	CHECK_INT(t->sessions, 1);
+	CHECK_INT(t->since_received_ms, T0);
+
+	put(f, (struct ev){ DISC, .session = "s", .version = 1, .ts = T0 + MIN, .reason = "CONNECTION_LOST" });
+	r = put(f, (struct ev){ DISC, .session = "s", .version = 1, .ts = T0 + MIN, .reason = "THROTTLED" });
+	CHECK(r.duplicate);
+	CHECK_INT(t->duplicates, 2);
+	CHECK_INT(t->disconnects, 1);
+	CHECK_INT(t->last_reason, R_CONNECTION_LOST);
+	r = put(f, (struct ev){ CONN, .session = "s", .version = 1, .ts = T0 });
+	CHECK(r.duplicate);
+	CHECK_INT(t->duplicates, 3);
+	CHECK_INT(t->status, STATUS_DISCONNECTED);
+	CHECK_INT(t->since_ms, T0 + MIN);
+	fleet_destroy(f);
+}
+
+static void test_paired_by_version(void)
+{
+	struct fleet *f = fleet_create(NULL);
+	put(f, (struct ev){ CONN, .version = 3, .ts = T0 });
+	put(f, (struct ev){ CONN, .version = 4, .ts = T0 + MIN });
+	struct fleet_result r = put(f, (struct ev){ DISC, .version = 3, .ts = T0 + 90 * SEC,
+	                                            .reason = "DUPLICATE_CLIENTID" });
+	const struct fleet_thing *t = thing1(f);
+	CHECK(r.stale && !r.status_changed);
+	CHECK_INT(t->status, STATUS_CONNECTED);
+	CHECK_INT(t->version, 4);
+	CHECK_STR(t->session_id, "");
+	CHECK(!(t->flags & THING_UNCERTAIN));
+	CHECK_INT(t->session[0].flags, SESSION_CONNECT_SEEN | SESSION_HAS_VERSION);
+
+	r = put(f, (struct ev){ DISC, .version = 4, .ts = T0 + 2 * MIN, .reason = "CONNECTION_LOST" });
+	CHECK(r.status_changed && !r.stale);
+	CHECK_INT(t->status, STATUS_DISCONNECTED);
+	r = put(f, (struct ev){ DISC, .version = 4, .ts = T0 + 2 * MIN, .reason = "CONNECTION_LOST" });
+	CHECK(r.duplicate);
+	CHECK_INT(t->sessions, 2);
+	CHECK_INT(t->disconnects, 2);
+
+	/* After a reset, version 4 again two hours later is a new session. */
+	r = put(f, (struct ev){ CONN, .version = 4, .ts = T0 + 2 * HOUR });
+	CHECK(!r.duplicate && r.status_changed);
+	CHECK_INT(t->status, STATUS_CONNECTED);
+	CHECK_INT(t->sessions, 3);
+	fleet_destroy(f);
+}
+
+static void test_no_session_no_version(void)
+{
+	struct fleet *f = fleet_create(NULL);
+	put(f, (struct ev){ CONN, .nover = true, .ts = T0 });
+	const struct fleet_thing *t = thing1(f);
+	CHECK_INT(t->status, STATUS_CONNECTED);
+	CHECK(t->flags & THING_UNCERTAIN);
+
+	struct fleet_result r = put(f, (struct ev){ DISC, .nover = true, .ts = T0 + MIN,
+	                                            .reason = "CONNECTION_LOST" });
+	CHECK(r.status_changed);
+	CHECK_INT(t->status, STATUS_DISCONNECTED);
+	CHECK_INT(t->sessions, 1);
+	CHECK(t->flags & THING_UNCERTAIN);
+	r = put(f, (struct ev){ DISC, .nover = true, .ts = T0 + MIN, .reason = "CONNECTION_LOST" });
+	CHECK(r.duplicate);
+	CHECK_INT(t->disconnects, 1);
+
+	r = put(f, (struct ev){ CONN, .nover = true, .ts = T0 + 2 * MIN });
+	CHECK(r.status_changed);
+	CHECK_INT(t->status, STATUS_CONNECTED);
+	CHECK_INT(t->sessions, 2);
+	r = put(f, (struct ev){ CONN, .nover = true, .ts = T0 + 2 * MIN });
+	CHECK(r.duplicate);
+
+	/* A disconnect with nothing open makes a closed session. */
+	fleet_destroy(f);
+	f = fleet_create(NULL);
+	put(f, (struct ev){ DISC, .nover = true, .ts = T0, .reason = "AUTH_ERROR" });
+	t = thing1(f);
+	CHECK_INT(t->status, STATUS_DISCONNECTED);
+	CHECK_INT(t->last_reason, R_AUTH_ERROR);
+	CHECK(t->flags & THING_UNCERTAIN);
+	fleet_destroy(f);
+}
+
+static void test_activity_only_unknown(void)
+{
+	struct fleet *f = fleet_create(NULL);
+	struct fleet_result r = put(f, (struct ev){ EVENT_CONNECT_FAILED, .ts = T0,
+	                                            .reason = "AUTHORIZATION_FAILED" });
+	CHECK(r.new_thing && !r.status_changed);
+	put(f, (struct ev){ EVENT_SUBSCRIBED, .session = "s", .ts = T0 + SEC });
+	put(f, (struct ev){ EVENT_UNSUBSCRIBED, .session = "s", .ts = T0 + 2 * SEC });
+	put(f, (struct ev){ EVENT_CONNECT_FAILED, .ts = T0 + 3 * SEC });
+	const struct fleet_thing *t = thing1(f);
+	CHECK_INT(t->status, STATUS_UNKNOWN);
+	CHECK_INT(t->connect_failures, 2);
+	CHECK_INT(t->sessions, 0);
+	CHECK_INT(t->last_received_ms, T0 + 3 * SEC);
+	CHECK_INT(fleet_status_count(f, STATUS_UNKNOWN), 1);
+	CHECK(!fleet_thing_settling(f, t));
+
+	/* Rejects and ignored events touch only the clock and last_seq. */
+	struct fleet_event reject = { .type = EVENT_REJECT, .client_id = "thing-2",
+	                              .received_ms = T0 + HOUR, .seq = 1000 };
+	fleet_apply(f, &reject, &r);
+	CHECK_INT(r.thing_id, 0);
+	CHECK_INT(fleet_count(f), 1);
+	CHECK_INT(fleet_clock(f), T0 + HOUR);
+	CHECK_INT(fleet_last_seq(f), 1000);
+	fleet_destroy(f);
+}
+
+static void test_settling(void)
+{
+	struct fleet *f = fleet_create(NULL);
+	put(f, (struct ev){ CONN, .session = "s", .version = 0, .ts = T0 - 3 * SEC, .recv = T0 });
+	const struct fleet_thing *t = thing1(f);
+	CHECK_INT(fleet_clock(f), T0);
+	CHECK_INT(t->since_received_ms, T0);
+	CHECK(fleet_thing_settling(f, t));
+	fleet_set_clock(f, T0 + 9999);
+	CHECK(fleet_thing_settling(f, t));
+	fleet_set_clock(f, T0 + 10000);
+	CHECK(!fleet_thing_settling(f, t));
+	fleet_set_clock(f, T0); /* the clock never goes back */
+	CHECK_INT(fleet_clock(f), T0 + 10000);
+	fleet_destroy(f);
+}
+
+static void sessions_at(struct fleet *f, const char *client, int n, int64_t step)
+{
+	for (int i = 0; i < n; i++) {
+		char sid[16];
+		snprintf(sid, sizeof sid, "s%d", i);
+		put(f, (struct ev){ CONN, .client = client, .session = sid, .version = i,
+		                    .ts = T0 + i * step });
+		put(f, (struct ev){ DISC, .client = client, .session = sid, .version = i,
+		                    .ts = T0 + i * step + SEC, .reason = "CONNECTION_LOST" });
+	}
+}
+
+static void test_flapping(void)
+{
+	struct fleet *f = fleet_create(NULL);
+	sessions_at(f, "five", 5, MIN);
+	CHECK(!fleet_thing_flapping(f, fleet_find(f, "five")));
+	sessions_at(f, "six", 6, MIN);            /* starts at T0 .. T0+5min */
+	fleet_set_clock(f, T0 + 5 * MIN + 2 * SEC);
+	CHECK(fleet_thing_flapping(f, fleet_find(f, "six")));
+	fleet_set_clock(f, T0 + 10 * MIN + 30 * SEC); /* the first start left the window */
+	CHECK(!fleet_thing_flapping(f, fleet_find(f, "six")));
+	sessions_at(f, "hourly", 6, 12 * MIN);   /* six over an hour */
+	CHECK(!fleet_thing_flapping(f, fleet_find(f, "hourly")));
+	CHECK_INT(fleet_find(f, "hourly")->sessions, 6);
+	fleet_destroy(f);
+}
+
+static void test_reasons(void)
+{
+	struct fleet *f = fleet_create(NULL);
+	CHECK_INT(fleet_reason_count(f), 14);
+	CHECK_STR(fleet_reason_name(f, 0), "");
+	CHECK_STR(fleet_reason_name(f, 1), "AUTH_ERROR");
+	CHECK_STR(fleet_reason_name(f, R_DUPLICATE_CLIENTID), "DUPLICATE_CLIENTID");
+	CHECK_STR(fleet_reason_name(f, R_CUSTOMAUTH_TTL_EXPIRATION), "CUSTOMAUTH_TTL_EXPIRATION");
+
+	put(f, (struct ev){ DISC, .client = "a", .session = "s", .ts = T0, .reason = "BRAND_NEW\x1b[31m" });
+	CHECK_INT(fleet_find(f, "a")->last_reason, 14);
+	CHECK_STR(fleet_reason_name(f, 14), "BRAND_NEW\x1b[31m");
+	put(f, (struct ev){ DISC, .client = "b", .session = "s", .ts = T0, .reason = "BRAND_NEW\x1b[31m" });
+	CHECK_INT(fleet_find(f, "b")->last_reason, 14);
+	CHECK_INT(fleet_reason_count(f), 15);
+
+	/* 255 ids at most: the last one is a shared "OTHER". */
+	for (int i = 0; i < 300; i++) {
+		char reason[32];
+		snprintf(reason, sizeof reason, "R%d", i);
+		put(f, (struct ev){ DISC, .client = "c", .session = reason, .ts = T0 + i * HOUR,
+		                    .reason = reason });
+	}
+	CHECK_INT(fleet_reason_count(f), 256);
+	CHECK_STR(fleet_reason_name(f, 254), "R239");
+	CHECK_STR(fleet_reason_name(f, 255), "OTHER");
+	CHECK_INT(fleet_find(f, "c")->last_reason, 255);
+	CHECK_STR(fleet_reason_name(f, 200), "R185");
+	fleet_destroy(f);
+}
+
+static void test_status_counts_and_lookup(void)
+{
+	struct fleet *f = fleet_create(NULL);
+	put(f, (struct ev){ CONN, .client = "on", .session = "1", .ts = T0 });
+	put(f, (struct ev){ CONN, .client = "off", .session = "2", .ts = T0 });
+	put(f, (struct ev){ DISC, .client = "off", .session = "2", .ts = T0 + SEC });
+	put(f, (struct ev){ EVENT_SUBSCRIBED, .client = "quiet", .ts = T0 });
+	CHECK_INT(fleet_status_count(f, STATUS_CONNECTED), 1);
+	CHECK_INT(fleet_status_count(f, STATUS_DISCONNECTED), 1);
+	CHECK_INT(fleet_status_count(f, STATUS_UNKNOWN), 1);
+	put(f, (struct ev){ CONN, .client = "quiet", .session = "3", .ts = T0 });
+	CHECK_INT(fleet_status_count(f, STATUS_CONNECTED), 2);
+	CHECK_INT(fleet_status_count(f, STATUS_UNKNOWN), 0);
+
+	CHECK_INT(fleet_count(f), 3);
+	CHECK_STR(fleet_thing_at(f, 1)->client_id, "off");
+	CHECK_INT(fleet_thing_at(f, 2)->id, 3);
+	CHECK(fleet_thing_at(f, 3) == NULL);
+	CHECK(fleet_find(f, "of") == NULL);
+	CHECK(fleet_find(f, "") == NULL);
+
+	const struct fleet_thing *t = fleet_add_thing(f, 4, "plant/line-3/press-7");
+	CHECK_INT(t->id, 4);
+	CHECK_INT(t->status, STATUS_UNKNOWN);
+	CHECK(fleet_add_thing(f, 5, "on") == fleet_find(f, "on"));
+	CHECK_INT(fleet_count(f), 4);
+
+	/* Many things: the index grows, pointers stay put. */
+	const struct fleet_thing *first = fleet_find(f, "on");
+	for (int i = 0; i < 5000; i++) {
+		char id[32];
+		snprintf(id, sizeof id, "dev-%05d", i);
+		put(f, (struct ev){ CONN, .client = id, .session = "s", .ts = T0 });
+	}
+	CHECK(fleet_find(f, "on") == first);
+	CHECK_INT(fleet_find(f, "dev-04321")->id, 4 + 4321 + 1);
+	CHECK_INT(fleet_status_count(f, STATUS_CONNECTED), 5002);
+	fleet_destroy(f);
+}
+
+static void test_ip_forms(void)
+{
+	struct fleet *f = fleet_create(NULL);
+	char ip[EVENT_IP_MAX + 1];
+	put(f, (struct ev){ CONN, .client = "a", .session = "1", .ts = T0, .ip = "not an ip address" });
+	const struct fleet_thing *t = fleet_find(f, "a");
+	CHECK_INT(t->ip_family, 255);
+	CHECK_STR(fleet_thing_ip(t, ip, sizeof ip), "not an ip ");
+	put(f, (struct ev){ CONN, .client = "b", .session = "1", .ts = T0, .ip = "abcdefghi\xc3\xa9" });
+	CHECK_STR(fleet_find(f, "b")->ip_text, "abcdefghi"); /* never half a character */
+	put(f, (struct ev){ CONN, .client = "c", .session = "1", .ts = T0 });
+	CHECK_INT(fleet_find(f, "c")->ip_family, 0);
+	CHECK_STR(fleet_thing_ip(fleet_find(f, "c"), ip, sizeof ip), "");
+
+	struct event e = { .type = EVENT_CONNECTED, .timestamp_ms = T0, .has_version = true, .version = 9 };
+	strcpy(e.client_id, "d");
+	strcpy(e.session_id, "0123456789012345678901234567890123456789");
+	strcpy(e.ip, "10.1.2.3");
+	struct fleet_event fe;
+	fleet_event_from_event(&e, T0 + 1, 77, &fe);
+	CHECK_INT(fe.received_ms, T0 + 1);
+	CHECK_INT(fe.seq, 77);
+	fleet_apply(f, &fe, NULL);
+	t = fleet_find(f, "d");
+	CHECK_STR(t->session_id, "012345678901234567890123456789012345");
+	CHECK_INT(t->version, 9);
+	CHECK_STR(fleet_thing_ip(t, ip, sizeof ip), "10.1.2.3");
+	fleet_destroy(f);
+}
+
+static bool things_equal(const struct fleet_thing *a, const struct fleet_thing *b)
+{
+	bool same = strcmp(a->client_id, b->client_id) == 0 && a->id == b->id &&
+	            a->status == b->status && a->flags == b->flags &&
+	            a->last_reason == b->last_reason && a->ip_family == b->ip_family &&
+	            a->since_ms == b->since_ms && a->since_received_ms == b->since_received_ms &&
+	            a->last_received_ms == b->last_received_ms &&
+	            memcmp(a->ip, b->ip, sizeof a->ip) == 0 &&
+	            memcmp(a->session_id, b->session_id, sizeof a->session_id) == 0 &&
+	            memcmp(a->ip_text, b->ip_text, sizeof a->ip_text) == 0 &&
+	            a->version == b->version && a->sessions == b->sessions &&
+	            a->disconnects == b->disconnects && a->duplicates == b->duplicates &&
+	            a->connect_failures == b->connect_failures &&
+	            memcmp(a->flap_ring, b->flap_ring, sizeof a->flap_ring) == 0 &&
+	            a->flap_next == b->flap_next;
+	for (int i = 0; i < FLEET_SESSIONS_KEPT; i++) {
+		const struct fleet_session *x = &a->session[i], *y = &b->session[i];
+		same = same && x->key == y->key && x->ts_ms == y->ts_ms && x->version == y->version &&
+		       x->arrival == y->arrival && x->flags == y->flags && x->reason == y->reason;
+	}
+	return same;
+}
+
+static bool fleets_equal(const struct fleet *a, const struct fleet *b)
+{
+	if (fleet_count(a) != fleet_count(b) || fleet_clock(a) != fleet_clock(b) ||
+	    fleet_last_seq(a) != fleet_last_seq(b) || fleet_reason_count(a) != fleet_reason_count(b))
+		return false;
+	for (int s = 0; s < STATUS_COUNT; s++)
+		if (fleet_status_count(a, s) != fleet_status_count(b, s))
+			return false;
+	for (size_t i = 0; i < fleet_reason_count(a); i++)
+		if (strcmp(fleet_reason_name(a, (uint8_t)i), fleet_reason_name(b, (uint8_t)i)) != 0)
+			return false;
+	for (size_t i = 0; i < fleet_count(a); i++) {
+		const struct fleet_thing *t = fleet_thing_at(a, i);
+		if (!things_equal(t, fleet_thing_at(b, i)) || fleet_find(b, t->client_id) != fleet_thing_at(b, i))
+			return false;
+	}
+	return true;
+}
+
+/* A small fleet touching every field. */
+static struct fleet *sample_fleet(void)
+{
+	struct fleet *f = fleet_create(NULL);
+	put(f, (struct ev){ CONN, .client = "a", .session = "old", .version = 1, .ts = T0, .ip = "192.0.2.9" });
+	put(f, (struct ev){ CONN, .client = "a", .session = "new", .version = 2, .ts = T0 + MIN,
+	                    .ip = "2001:db8::1" });
+	put(f, (struct ev){ DISC, .client = "a", .session = "old", .version = 1, .ts = T0 + MIN,
+	                    .reason = "DUPLICATE_CLIENTID" });
+	put(f, (struct ev){ DISC, .client = "a", .session = "old", .version = 1, .ts = T0 + MIN,
+	                    .reason = "DUPLICATE_CLIENTID" });
+	put(f, (struct ev){ CONN, .client = "b", .nover = true, .ts = T0, .ip = "weird" });
+	put(f, (struct ev){ DISC, .client = "b", .nover = true, .ts = T0 + SEC, .reason = "NEW_REASON" });
+	put(f, (struct ev){ EVENT_CONNECT_FAILED, .client = "c", .ts = T0 });
+	put(f, (struct ev){ CONN, .client = "plant/line-3/press-7", .version = 5, .ts = T0 });
+	return f;
+}
+
+static void test_snapshot_round_trip(void)
+{
+	struct fleet *f = sample_fleet();
+	sessions_at(f, "flappy", 7, MIN);
+	fleet_set_clock(f, T0 + 6 * MIN);
+	size_t len;
+	void *data = fleet_save(f, &len);
+	char *cause = NULL;
+	struct fleet *g = fleet_load(data, len, NULL, &cause);
+
+	CHECK(g != NULL);
+	CHECK(cause == NULL);
+	if (!g) {
+		free(cause);
+		free(data);
+		fleet_destroy(f);
+		return;
+	}
+	CHECK(fleets_equal(f, g));
+	CHECK_INT(fleet_status_count(g, STATUS_CONNECTED), 2);
+	CHECK_INT(fleet_status_count(g, STATUS_DISCONNECTED), 2);
+	CHECK_INT(fleet_status_count(g, STATUS_UNKNOWN), 1);
+	CHECK(fleet_thing_flapping(g, fleet_find(g, "flappy")));
+	CHECK_STR(fleet_reason_name(g, fleet_find(g, "b")->last_reason), "NEW_REASON");
+
+	/* Saving the loaded copy gives the same bytes. */
+	size_t len2;
+	void *data2 = fleet_save(g, &len2);
+	CHECK(len2 == len && memcmp(data, data2, len) == 0);
+	free(data2);
+
+	/* Both go on alike. */
+	struct ev more[] = {
+		{ DISC, .client = "a", .session = "new", .version = 2, .ts = T0 + HOUR, .reason = "THROTTLED" },
+		{ DISC, .client = "a", .session = "new", .version = 2, .ts = T0 + HOUR, .reason = "THROTTLED" },
+		{ CONN, .client = "b", .nover = true, .ts = T0 + HOUR },
+		{ DISC, .client = "b", .nover = true, .ts = T0 + HOUR + SEC, .reason = "NEW_REASON_2" },
+		{ CONN, .client = "c", .session = "x", .version = 0, .ts = T0 + HOUR },
+		{ CONN, .client = "new-thing", .session = "y", .version = 0, .ts = T0 + HOUR },
+		{ DISC, .client = "plant/line-3/press-7", .version = 5, .ts = T0 + 2 * MIN },
+	};
+	for (size_t i = 0; i < sizeof more / sizeof more[0]; i++) {
+		uint64_t seq = ++next_seq;
+		struct fleet_result ra = put_seq(f, more[i], seq), rb = put_seq(g, more[i], seq);
+		CHECK(memcmp(&ra, &rb, sizeof ra) == 0);
+	}
+	CHECK(fleets_equal(f, g));
+	CHECK_INT(fleet_find(g, "a")->last_reason, R_THROTTLED);
+	CHECK_INT(fleet_find(g, "a")->duplicates, 2);
+	CHECK_INT(fleet_find(g, "new-thing")->id, fleet_count(f));
+	fleet_destroy(g);
+	free(data);
+	fleet_destroy(f);
+
+	/* An empty fleet round-trips too. */
+	f = fleet_create(NULL);
+	data = fleet_save(f, &len);
+	g = fleet_load(data, len, NULL, NULL);
+	CHECK(g != NULL && fleet_count(g) == 0);
+	fleet_destroy(g);
+	fleet_destroy(f);
+	free(data);
+}
+
+/* The snapshot checksum as documented in fleet_snapshot.c, to forge
+ * snapshots whose checksum is right but whose content is not. */
+static uint64_t doc_checksum(const uint8_t *p, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i = 0;
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w = 0;
+		for (int b = 0; b < 8; b++)
+			w |= (uint64_t)p[i + b] << (8 * b);
+		h = (h ^ w) * 0x100000001b3ULL;
+		h ^= h >> 29;
+	}
+	uint64_t tail = len & 7;
+	for (int b = 0; i < len; i++, b++)
+		tail |= (uint64_t)p[i] << (8 * (b + 1));
+	h = (h ^ tail) * 0x100000001b3ULL;
+	return h ^ (h >> 29);
+}
+
+static void reseal(uint8_t *data, size_t len)
+{
+	uint64_t sum = doc_checksum(data, len - 8);
+	for (int b = 0; b < 8; b++)
+		data[len - 8 + b] = (uint8_t)(sum >> (8 * b));
+}
+
+static void test_snapshot_damage(void)
+{
+	struct fleet *f = sample_fleet();
+	size_t len;
+	uint8_t *data = fleet_save(f, &len);
+	uint8_t *copy = malloc(len);
+	int loaded = 0, causes = 0;
+
+	for (size_t cut = 0; cut < len; cut++) {
+		char *cause = NULL;
+		struct fleet *g = fleet_load(data, cut, NULL, &cause);
+		loaded += g != NULL;
+		causes += cause != NULL;
+		fleet_destroy(g);
+		free(cause);
+	}
+	CHECK_INT(loaded, 0);
+	CHECK_INT(causes, (long long)len);
+
+	loaded = 0;
+	for (size_t at = 0; at < len; at++) {
+		memcpy(copy, data, len);
+		copy[at] ^= 0x20;
+		struct fleet *g = fleet_load(copy, len, NULL, NULL);
+		loaded += g != NULL;
+		fleet_destroy(g);
+	}
+	CHECK_INT(loaded, 0);
+
+	/* Checksum right, content wrong: each field is still checked. The
+	 * first thing starts after the 40-byte header, the reason table and
+	 * the thing count. */
+	size_t at = 40 + 2 + 4;
+	for (size_t i = 1; i < fleet_reason_count(f); i++)
+		at += 1 + strlen(fleet_reason_name(f, (uint8_t)i));
+	char *cause = NULL;
+	memcpy(copy, data, len);
+	CHECK_INT(copy[at], 1); /* client id "a": length 1 */
+	copy[at + 4 + 1 + 4] = 7; /* status */
+	reseal(copy, len);
+	CHECK(fleet_load(copy, len, NULL, &cause) == NULL);
+	CHECK(cause && strstr(cause, "bad status"));
+	free(cause);
+	cause = NULL;
+
+	memcpy(copy, data, len);
+	copy[at + 4] = 'b'; /* "a" renamed "b": two things called "b" */
+	reseal(copy, len);
+	CHECK(fleet_load(copy, len, NULL, &cause) == NULL);
+	CHECK(cause && strstr(cause, "duplicate client id"));
+	free(cause);
+	cause = NULL;
+
+	memcpy(copy, data, len);
+	copy[at + 3] = 0x40; /* a huge client id length */
+	reseal(copy, len);
+	CHECK(fleet_load(copy, len, NULL, &cause) == NULL);
+	CHECK(cause && strstr(cause, "truncated"));
+	free(cause);
+	cause = NULL;
+
+	memcpy(copy, data, len);
+	copy[8] = 99; /* format */
+	CHECK(fleet_load(copy, len, NULL, &cause) == NULL);
+	CHECK(cause && strstr(cause, "format 99"));
+	free(cause);
+
+	free(copy);
+	free(data);
+	fleet_destroy(f);
+}
+
+/* Property: a scripted history applied in any order with bounded lateness
+ * and duplicates ends as it does in order. */
+struct script_event {
+	enum event_type type;
+	int session;
+	int64_t version;
+	int64_t ts;
+	const char *reason;
+};
+
+static const struct script_event script[] = {
+	{ CONN, 1, 1, 0, NULL },
+	{ DISC, 1, 1, 10 * MIN, "CONNECTION_LOST" },
+	{ CONN, 2, 2, 12 * MIN, NULL },
+	{ CONN, 3, 3, 19 * MIN, NULL },          /* skewed before s2's disconnect */
+	{ DISC, 2, 2, 20 * MIN + 45 * SEC, "DUPLICATE_CLIENTID" },
+	{ DISC, 3, 3, 40 * MIN, "MQTT_KEEP_ALIVE_TIMEOUT" },
+	{ CONN, 4, 4, 41 * MIN, NULL },
+	{ DISC, 4, 4, 45 * MIN, "CLIENT_INITIATED_DISCONNECT" },
+	{ CONN, 5, 0, 3 * HOUR, NULL },          /* versions reset after 2 h offline */
+	{ DISC, 5, 0, 3 * HOUR + 5 * MIN, "SERVER_INITIATED_DISCONNECT" },
+	{ CONN, 6, 1, 3 * HOUR + 6 * MIN, NULL },
+	{ CONN, 7, 2, 3 * HOUR + 5 * MIN + 50 * SEC, NULL }, /* kicks s6 */
+	{ DISC, 6, 1, 3 * HOUR + 7 * MIN, "DUPLICATE_CLIENTID" },
+	{ DISC, 7, 2, 3 * HOUR + 30 * MIN, "THROTTLED" },
+};
+#define SCRIPT_LEN (sizeof script / sizeof script[0])
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
+
+static uint32_t rng(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (uint32_t)(rng_state >> 32);
+}
+
+static void script_put(struct fleet *f, const struct script_event *e, bool with_ids, uint64_t seq)
+{
+	char sid[40];
+	snprintf(sid, sizeof sid, "5e55%04d-0000-0000-0000-000000000000", e->session);
+	put_seq(f, (struct ev){ e->type, .session = with_ids ? sid : NULL, .version = e->version,
+	                        .ts = T0 + e->ts, .recv = T0 + e->ts + 500, .reason = e->reason,
+	                        .ip = e->type == CONN ? "203.0.113.5" : NULL }, seq);
+}
+
+static void property_run(size_t len, bool with_ids, int rounds, int *failures)
+{
+	struct fleet *want = fleet_create(NULL);
+	for (size_t i = 0; i < len; i++)
+		script_put(want, &script[i], with_ids, i + 1);
+	const struct fleet_thing *w = thing1(want);
+
+	for (int round = 0; round < rounds; round++) {
+		/* Each event lands up to 3 places late, some twice. */
+		int order[2 * SCRIPT_LEN], key[2 * SCRIPT_LEN];
+		size_t n = 0;
+		for (size_t i = 0; i < len; i++) {
+			order[n] = (int)i;
+			key[n++] = (int)i * 4 + (int)(rng() % 13);
+			if (rng() % 4 == 0) {
+				order[n] = (int)i;
+				key[n++] = (int)i * 4 + (int)(rng() % 16);
+			}
+		}
+		for (size_t i = 1; i < n; i++)
+			for (size_t j = i; j > 0 && key[j - 1] > key[j]; j--) {
+				int k = key[j], o = order[j];
+				key[j] = key[j - 1], order[j] = order[j - 1];
+				key[j - 1] = k, order[j - 1] = o;
+			}
+		struct fleet *got = fleet_create(NULL);
+		for (size_t i = 0; i < n; i++)
+			script_put(got, &script[order[i]], with_ids, i + 1);
+		const struct fleet_thing *g = thing1(got);
+		bool same = g->status == w->status && g->since_ms == w->since_ms &&
+		            g->last_reason == w->last_reason && g->version == w->version &&
+		            strcmp(g->session_id, w->session_id) == 0 && g->ip_family == w->ip_family &&
+		            g->flags == w->flags;
+		if (!same && (*failures)++ < 3) {
+			fprintf(stderr, "shuffled history (%zu events, ids %d) ends %s since %lld reason %d,"
+			        " in order %s since %lld reason %d; order:",
+			        len, with_ids, thing_status_name(g->status), (long long)(g->since_ms - T0),
+			        g->last_reason, thing_status_name(w->status),
+			        (long long)(w->since_ms - T0), w->last_reason);
+			for (size_t i = 0; i < n; i++)
+				fprintf(stderr, " %d", order[i]);
+			fputc('\n', stderr);
+		}
+		fleet_destroy(got);
+	}
+	fleet_destroy(want);
+}
+
+static void test_property_shuffled(void)
+{
+	int failures = 0;
+
+	/* The full script ends disconnected; cut before the last event it
+	 * ends connected (s7 open, s6 kicked). */
+	property_run(SCRIPT_LEN, true, 200, &failures);
+	property_run(SCRIPT_LEN - 1, true, 200, &failures);
+	property_run(SCRIPT_LEN, false, 200, &failures);
+	property_run(SCRIPT_LEN - 1, false, 200, &failures);
+	CHECK_INT(failures, 0);
+
+	/* The hand-derived in-order outcome. */
+	struct fleet *f = fleet_create(NULL);
+	for (size_t i = 0; i < SCRIPT_LEN - 1; i++)
+		script_put(f, &script[i], true, i + 1);
+	CHECK_INT(thing1(f)->status, STATUS_CONNECTED);
+	CHECK_INT(thing1(f)->since_ms, T0 + 3 * HOUR + 5 * MIN + 50 * SEC);
+	CHECK_INT(thing1(f)->last_reason, R_DUPLICATE_CLIENTID);
+	CHECK_INT(thing1(f)->version, 2);
+	CHECK_INT(thing1(f)->sessions, 7);
+	script_put(f, &script[SCRIPT_LEN - 1], true, SCRIPT_LEN);
+	CHECK_INT(thing1(f)->status, STATUS_DISCONNECTED);
+	CHECK_INT(thing1(f)->last_reason, R_THROTTLED);
+	fleet_destroy(f);
+}
+
+int main(void)
+{
+	RUN(test_simple_connect);
+	RUN(test_connect_disconnect);
+	RUN(test_disconnect_before_connect);
+	RUN(test_late_duplicate_clientid);
+	RUN(test_late_keep_alive_timeout);
+	RUN(test_reversed_timestamps_in_session);
+	RUN(test_version_reset);
+	RUN(test_version_orders_close_sessions);
+	RUN(test_tie_arrival_uncertain);
+	RUN(test_duplicates);
+	RUN(test_paired_by_version);
+	RUN(test_no_session_no_version);
+	RUN(test_activity_only_unknown);
+	RUN(test_settling);
+	RUN(test_flapping);
+	RUN(test_reasons);
+	RUN(test_status_counts_and_lookup);
+	RUN(test_ip_forms);
+	RUN(test_snapshot_round_trip);
+	RUN(test_snapshot_damage);
+	RUN(test_property_shuffled);
+	return check_summary();
+}

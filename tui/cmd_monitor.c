@@ -1,1 +1,10 @@
-/* placeholder until written */
+/* `thingtop [options]`: the interactive monitor (see app.c). */
+#include "config.h"
+
+#include "app.h"
+#include "commands.h"
+
+int cmd_monitor(int argc, char **argv)
+{
+	return app_main(argc, argv);
+}

@@ -1,1 +1,269 @@
-/* placeholder until written */
+/* thingtop simulate: a simulated fleet's lifecycle events, published to a
+ * broker and/or written as NDJSON, with the ground truth beside them. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "commands.h"
+#include "core/config.h"
+#include "simulate.h"
+#include "timefmt.h"
+#include "xalloc.h"
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+	        "usage: thingtop simulate [--broker HOST[:PORT]] [--qos N] [--rate N/s]\n"
+	        "                         [--things N] [--events N | --duration S] [--seed N]\n"
+	        "                         [--quirks all|none|LIST] [--ndjson FILE] [--truth FILE]\n"
+	        "                         [--realtime]\n"
+	        "Quirks: flapping,storms,reorder,duplicates,skew,version-reset,takeover,\n"
+	        "        keepalive,connect-failed,subscriptions,malformed (NDJSON only).\n"
+	        "Without --events or --duration it runs until interrupted.\n");
+}
+
+static bool parse_u64(const char *text, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(text, &end, 10);
+	if (errno || end == text || *end || text[0] == '-')
+		return false;
+	*out = v;
+	return true;
+}
+
+static void sleep_ms(int64_t ms)
+{
+	if (ms <= 0)
+		return;
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+static FILE *open_out(const char *path, char **cause)
+{
+	if (strcmp(path, "-") == 0)
+		return stdout;
+	FILE *f = fopen(path, "w");
+	if (!f)
+		set_cause(cause, "%s: %s", path, strerror(errno));
+	return f;
+}
+
+int cmd_simulate(int argc, char **argv)
+{
+	enum { OPT_BROKER = 256, OPT_QOS, OPT_RATE, OPT_THINGS, OPT_EVENTS, OPT_DURATION, OPT_SEED,
+	       OPT_QUIRKS, OPT_NDJSON, OPT_TRUTH, OPT_REALTIME, OPT_HELP };
+	static const struct option longopts[] = {
+		{ "broker", required_argument, NULL, OPT_BROKER },
+		{ "qos", required_argument, NULL, OPT_QOS },
+		{ "rate", required_argument, NULL, OPT_RATE },
+		{ "things", required_argument, NULL, OPT_THINGS },
+		{ "events", required_argument, NULL, OPT_EVENTS },
+		{ "duration", required_argument, NULL, OPT_DURATION },
+		{ "seed", required_argument, NULL, OPT_SEED },
+		{ "quirks", required_argument, NULL, OPT_QUIRKS },
+		{ "ndjson", required_argument, NULL, OPT_NDJSON },
+		{ "truth", required_argument, NULL, OPT_TRUTH },
+		{ "realtime", no_argument, NULL, OPT_REALTIME },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct simulate_options so;
+	simulate_defaults(&so);
+	const char *broker = NULL, *ndjson_path = NULL, *truth_path = NULL;
+	uint64_t events = 0, things = so.things, seed = so.seed, qos = 1;
+	int64_t duration_ms = 0;
+	double rate = 0;
+	bool realtime = false, quirks_given = false;
+	char *cause = NULL;
+	int opt;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (opt) {
+		case OPT_BROKER: broker = optarg; break;
+		case OPT_QOS:
+			if (!parse_u64(optarg, &qos) || qos > 1) {
+				fprintf(stderr, "thingtop simulate: --qos must be 0 or 1\n");
+				return 2;
+			}
+			break;
+		case OPT_RATE: {
+			char *end;
+			rate = strtod(optarg, &end);
+			if (end == optarg || (*end && strcmp(end, "/s") != 0) || rate <= 0) {
+				fprintf(stderr, "thingtop simulate: --rate %s: expected messages per second like 500 or 500/s\n", optarg);
+				return 2;
+			}
+			break;
+		}
+		case OPT_THINGS:
+			if (!parse_u64(optarg, &things) || things < 1 || things > 50000000) {
+				fprintf(stderr, "thingtop simulate: --things must be 1 to 50000000\n");
+				return 2;
+			}
+			break;
+		case OPT_EVENTS:
+			if (!parse_u64(optarg, &events) || events < 1) {
+				fprintf(stderr, "thingtop simulate: --events must be a positive number\n");
+				return 2;
+			}
+			break;
+		case OPT_DURATION:
+			if (!time_parse_duration(optarg, &duration_ms) || duration_ms <= 0) {
+				fprintf(stderr, "thingtop simulate: --duration %s: expected a duration like 30s or 5m\n", optarg);
+				return 2;
+			}
+			break;
+		case OPT_SEED:
+			if (!parse_u64(optarg, &seed)) {
+				fprintf(stderr, "thingtop simulate: --seed must be a number\n");
+				return 2;
+			}
+			break;
+		case OPT_QUIRKS:
+			if (!simulate_parse_quirks(optarg, &so.quirks, &cause)) {
+				fprintf(stderr, "thingtop simulate: --quirks: %s\n", cause);
+				free(cause);
+				return 2;
+			}
+			quirks_given = true;
+			break;
+		case OPT_NDJSON: ndjson_path = optarg; break;
+		case OPT_TRUTH: truth_path = optarg; break;
+		case OPT_REALTIME: realtime = true; break;
+		case OPT_HELP: usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "thingtop simulate: unexpected argument %s\n", argv[optind]);
+		return 2;
+	}
+	if (!broker && !ndjson_path && !truth_path) {
+		fprintf(stderr, "thingtop simulate: nothing to do: give --broker, --ndjson or --truth\n");
+		usage(stderr);
+		return 2;
+	}
+	if ((ndjson_path || truth_path) && !events && !duration_ms) {
+		fprintf(stderr, "thingtop simulate: --ndjson and --truth need --events or --duration\n");
+		return 2;
+	}
+
+	/* A broker refuses control characters in topics and cannot carry
+	 * unparseable JSON tests as well as a file can. */
+	if (broker) {
+		so.ids_topic_safe = true;
+		if (!quirks_given || (so.quirks & SIM_MALFORMED))
+			so.quirks &= ~(unsigned)SIM_MALFORMED;
+	}
+	so.things = (size_t)things;
+	so.seed = seed;
+	if (realtime) {
+		so.start_ms = time_now_ms();
+		so.mean_interval_ms = (int64_t)((double)things * 1000.0 / (rate > 0 ? rate : 10.0));
+	}
+
+	int status = 1;
+	struct config config;
+	config_defaults(&config);
+	struct simulator *sim = simulate_create(&so);
+	struct simulate_publisher *pub = NULL;
+	FILE *ndjson = NULL, *truth = NULL;
+
+	if (broker) {
+		if (!config_apply_broker_arg(&config, broker, &cause))
+			goto fail;
+		pub = simulate_publisher_create(config.broker.host, config.broker.port, (int)qos, &cause);
+		if (!pub)
+			goto fail;
+	}
+	if (ndjson_path && !(ndjson = open_out(ndjson_path, &cause)))
+		goto fail;
+	if (ndjson && ndjson != stdout) {
+		static char buf[1 << 20];
+		setvbuf(ndjson, buf, _IOFBF, sizeof buf);
+	}
+
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	int64_t wall_start = time_mono_ms();
+	int64_t sim_start = so.start_ms;
+	struct simulate_message msg;
+	uint64_t n = 0;
+	for (;;) {
+		if (stop_requested)
+			break;
+		if (events && n >= events)
+			break;
+		if (duration_ms && !realtime && !broker && simulate_clock(sim) - sim_start >= duration_ms)
+			break;
+		if (duration_ms && (broker || realtime) && time_mono_ms() - wall_start >= duration_ms)
+			break;
+		simulate_next(sim, &msg);
+		n++;
+		if (realtime)
+			sleep_ms((msg.received_ms - sim_start) - (time_mono_ms() - wall_start));
+		else if (rate > 0)
+			sleep_ms((int64_t)((double)n * 1000.0 / rate) - (time_mono_ms() - wall_start));
+		if (ndjson)
+			simulate_write_ndjson(&msg, ndjson);
+		if (pub && !msg.malformed && !simulate_publish(pub, &msg, &cause))
+			goto fail;
+	}
+	/* Deliver what the model still holds back, so the truth is complete. */
+	while (simulate_drain(sim, &msg)) {
+		if (ndjson)
+			simulate_write_ndjson(&msg, ndjson);
+		if (pub && !msg.malformed && !simulate_publish(pub, &msg, &cause))
+			goto fail;
+	}
+	if (pub && !simulate_publisher_flush(pub, &cause))
+		goto fail;
+	if (ndjson && (fflush(ndjson) != 0 || ferror(ndjson))) {
+		set_cause(&cause, "%s: %s", ndjson_path, strerror(errno));
+		goto fail;
+	}
+	if (truth_path) {
+		if (!(truth = open_out(truth_path, &cause)))
+			goto fail;
+		if (!simulate_write_truth(sim, truth) || fflush(truth) != 0) {
+			set_cause(&cause, "%s: %s", truth_path, strerror(errno));
+			goto fail;
+		}
+	}
+	fprintf(stderr, "thingtop simulate: %" PRIu64 " messages, %zu things\n", simulate_delivered(sim),
+	        simulate_thing_count(sim));
+	status = 0;
+	goto out;
+fail:
+	fprintf(stderr, "thingtop simulate: %s\n", cause ? cause : "failed");
+out:
+	if (ndjson && ndjson != stdout)
+		fclose(ndjson);
+	if (truth && truth != stdout)
+		fclose(truth);
+	simulate_publisher_destroy(pub);
+	simulate_destroy(sim);
+	config_finish(&config);
+	free(cause);
+	return status;
+}

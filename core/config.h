@@ -1,0 +1,107 @@
+/* thingtop's settings: defaults, then a libconfig file, then command-line
+ * flags. See ../config/thingtop.conf for every setting with its meaning.
+ *
+ * Lookup: config_load(explicit_path) reads `explicit_path` (-c FILE) when
+ * given, else $THINGTOP_CONFIG, else $XDG_CONFIG_HOME/thingtop/thingtop.conf
+ * (~/.config/thingtop/thingtop.conf); a missing default file is no error
+ * (defaults are used), a missing explicit or $THINGTOP_CONFIG file is.
+ *
+ * Errors name the file, the line and the setting:
+ *   "thingtop.conf:12: unknown setting broker.hots (did you mean broker.host?)" */
+#ifndef THINGTOP_CONFIG_H
+#define THINGTOP_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fleet.h"
+
+#define CONFIG_TOPICS_MAX 16
+
+/* MQTT protocol levels, as MOSQ_OPT_PROTOCOL_VERSION takes them. */
+enum config_protocol {
+	CONFIG_MQTT_311 = 4,
+	CONFIG_MQTT_5 = 5,
+};
+
+enum config_color {
+	CONFIG_COLOR_AUTO,    /* colours unless NO_COLOR is set or the terminal has none */
+	CONFIG_COLOR_ALWAYS,
+	CONFIG_COLOR_NEVER,
+};
+
+/* All strings are owned by the config (malloc'd) or NULL when unset. */
+struct config {
+	struct {
+		char *host;               /* "localhost" */
+		int port;                 /* 1883, or 8883 with TLS, 443 with aws.endpoint */
+		char *client_id;          /* NULL: "thingtop-<host>-<pid>-<random>" at connect */
+		int keepalive;            /* seconds, 60 */
+		enum config_protocol protocol; /* 3.1.1 */
+		int qos;                  /* 0..2, default 1 */
+		char *username;
+		char *password;
+		bool clean_session;       /* false: the broker keeps our events while we are away */
+	} broker;
+	struct {
+		bool enabled;             /* also implied by any other tls setting */
+		char *ca_file;
+		char *ca_path;
+		char *cert_file;
+		char *key_file;
+		char *alpn;               /* e.g. "x-amzn-mqtt-ca" */
+		char *server_name;        /* SNI and certificate check name; default: host */
+		char *version;            /* "tlsv1.2" (default) or "tlsv1.3" */
+		bool insecure;            /* skip the host name check (never the chain) */
+	} tls;
+	char *aws_endpoint;           /* "xxx-ats.iot.region.amazonaws.com": fills host, 443, ALPN, CA */
+	char *topics[CONFIG_TOPICS_MAX];
+	size_t topic_count;           /* default: $aws/events/presence/# and $aws/events/subscriptions/# */
+	struct {
+		char *path;               /* NULL: journal_default_path() */
+		int64_t retain_ms;        /* 0 = keep for ever */
+		int64_t max_size;         /* bytes, 0 = no limit */
+	} journal;
+	struct fleet_config reconcile; /* order_window, settle, flap_sessions, flap_window */
+	struct {
+		char *theme;              /* "default" */
+		int refresh_hz;           /* 1..60, default 10 */
+		bool mouse;               /* false, so terminal text selection works */
+		bool ascii;               /* ASCII-only borders and arrows */
+		enum config_color color;
+	} ui;
+	char *source_path;            /* the file read, NULL when none */
+};
+
+/* Fills every setting with its default (takes no ownership of anything;
+ * finish it with config_finish). */
+void config_defaults(struct config *config);
+
+/* config_defaults, then the file found by the lookup order above. Returns
+ * false with *cause (file:line: setting: problem) on a bad file; the config
+ * is then still valid (defaults plus what was read before the error). */
+bool config_load(struct config *config, const char *explicit_path, char **cause);
+
+/* Reads one given file over the current settings (no lookup). (Not
+ * config_read_file: libconfig owns that name.) */
+bool config_read_path(struct config *config, const char *path, char **cause);
+
+/* --broker HOST[:PORT] (also [v6addr]:PORT). Overrides host and port. */
+bool config_apply_broker_arg(struct config *config, const char *host_port, char **cause);
+
+/* The path config_load would read with no explicit path: newly allocated,
+ * NULL when neither $THINGTOP_CONFIG nor a home folder is known. */
+char *config_default_path(void);
+
+/* A unique client id "thingtop-<host>-<pid>-<random hex>", newly allocated. */
+char *config_make_client_id(void);
+
+/* Frees everything the config owns and leaves it zeroed. */
+void config_finish(struct config *config);
+
+/* The known setting closest to `name` by edit distance (at most a third of
+ * its length away), or NULL: for "did you mean" hints. */
+const char *config_suggest(const char *name);
+
+#endif

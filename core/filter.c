@@ -1,0 +1,502 @@
+/* The filter language of view.h: parsed once into terms, matched per thing
+ * on every refresh, so matching avoids allocation and formats a cell's
+ * text only for terms that need it (regex, exact text). */
+#include "view.h"
+
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "text.h"
+#include "timefmt.h"
+#include "xalloc.h"
+
+enum term_kind {
+	TERM_WORD,      /* client id contains (case-insensitive) */
+	TERM_EQUAL,     /* cell text equals */
+	TERM_REGEX,
+	TERM_COMPARE,
+};
+
+enum compare_op { CMP_GT, CMP_LT, CMP_GE, CMP_LE };
+
+struct term {
+	enum term_kind kind;
+	bool negate;
+	enum column_id column;
+	char *value;            /* lower-cased for TERM_WORD */
+	int status;             /* TERM_EQUAL on status */
+	unsigned flags_mask;    /* TERM_EQUAL on flags; 0 = no flag set */
+	enum compare_op op;
+	int64_t number;         /* TERM_COMPARE: count, version or age in ms */
+	regex_t regex;
+};
+
+struct filter {
+	struct term *terms;
+	size_t count;
+	uint32_t *ids;          /* owned; sorted */
+	size_t id_count;
+	bool has_ids;
+};
+
+#define FLAG_SETTLING 1u
+#define FLAG_FLAPPING 2u
+#define FLAG_UNCERTAIN 4u
+#define REGEX_MAX 256
+
+static unsigned char fold_table[256];
+
+static void fold_init(void)
+{
+	for (int i = 0; i < 256; i++)
+		fold_table[i] = (unsigned char)(i >= 'A' && i <= 'Z' ? i + 'a' - 'A' : i);
+}
+
+/* Column of a byte offset as the user counts it: characters, 1-based. */
+static size_t char_column(const char *expr, size_t offset)
+{
+	size_t col = 1;
+	for (size_t i = 0; i < offset; i++)
+		if (((unsigned char)expr[i] & 0xc0) != 0x80)
+			col++;
+	return col;
+}
+
+/* User text echoed in an error: escaped and cut short. */
+static const char *shown(const char *s, size_t len, char *buf, size_t size)
+{
+	text_escape(s, len, buf, size, false);
+	return buf;
+}
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Reads a value from expr[*pos]: unquoted up to white space, with "quoted
+ * parts" (\" and \\ escapes) anywhere. */
+static char *read_value(const char *expr, size_t *pos, char **cause)
+{
+	size_t i = *pos, len = 0, cap = 16;
+	char *out = xmalloc(cap);
+
+	while (expr[i] && !is_space(expr[i])) {
+		if (len + 2 >= cap)
+			out = xrealloc(out, cap *= 2);
+		if (expr[i] != '"') {
+			out[len++] = expr[i++];
+			continue;
+		}
+		size_t open = i++;
+		while (expr[i] != '"') {
+			if (expr[i] == '\0') {
+				set_cause(cause, "column %zu: unterminated quote", char_column(expr, open));
+				free(out);
+				return NULL;
+			}
+			if (expr[i] == '\\' && (expr[i + 1] == '"' || expr[i + 1] == '\\'))
+				i++;
+			if (len + 2 >= cap)
+				out = xrealloc(out, cap *= 2);
+			out[len++] = expr[i++];
+		}
+		i++;
+	}
+	out[len] = '\0';
+	*pos = i;
+	return out;
+}
+
+static bool parse_status(struct term *term, size_t col, char **cause)
+{
+	for (int s = 0; s < STATUS_COUNT; s++) {
+		if (strcasecmp(term->value, thing_status_name((enum thing_status)s)) == 0) {
+			term->status = s;
+			return true;
+		}
+	}
+	char buf[64];
+	set_cause(cause, "column %zu: unknown status \"%s\" (valid: connected, disconnected, unknown)",
+	          col, shown(term->value, strlen(term->value), buf, sizeof buf));
+	return false;
+}
+
+static bool parse_flags(struct term *term, size_t col, char **cause)
+{
+	static const struct {
+		const char *name;
+		unsigned mask;
+	} names[] = {
+		{"", 0}, {"settling", FLAG_SETTLING}, {"flapping", FLAG_FLAPPING},
+		{"uncertain", FLAG_UNCERTAIN},
+	};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		if (strcasecmp(term->value, names[i].name) == 0) {
+			term->flags_mask = names[i].mask;
+			return true;
+		}
+	}
+	char buf[64];
+	set_cause(cause, "column %zu: unknown flag \"%s\" (valid: settling, flapping, uncertain, or empty for none)",
+	          col, shown(term->value, strlen(term->value), buf, sizeof buf));
+	return false;
+}
+
+/* glibc's regcomp expands counted repetitions and regexec backtracks on
+ * back-references: a typed (or fuzzed) pattern could stall the UI. */
+static bool regex_reasonable(const char *re, const char **why)
+{
+	int intervals = 0;
+
+	if (strlen(re) > REGEX_MAX) {
+		*why = "longer than 256 bytes";
+		return false;
+	}
+	for (const char *p = re; *p; p++) {
+		if (*p == '\\' && p[1] >= '1' && p[1] <= '9') {
+			*why = "back-references are not supported";
+			return false;
+		}
+		if (*p == '\\' && p[1]) {
+			p++;
+			continue;
+		}
+		if (*p == '{') {
+			long n = 0;
+			for (const char *q = p + 1; *q && *q != '}'; q++) {
+				if (*q >= '0' && *q <= '9') {
+					n = n * 10 + (*q - '0');
+					if (n > 100)
+						break;
+				} else {
+					n = 0;
+				}
+			}
+			if (n > 100 || ++intervals > 2) {
+				*why = "repetition counts are limited to two, each at most 100";
+				return false;
+			}
+		}
+	}
+	return true;
+}
+
+static bool parse_compare_value(struct term *term, const struct column *c, size_t col, char **cause)
+{
+	char buf[64];
+	const char *v = term->value;
+
+	if (term->column == COL_SINCE || term->column == COL_RECEIVED) {
+		if (time_parse_duration(v, &term->number))
+			return true;
+		set_cause(cause, "column %zu: %s takes a duration like 30s, 10m, 2h or 1d, not \"%s\"",
+		          col, c->name, shown(v, strlen(v), buf, sizeof buf));
+		return false;
+	}
+	char *end;
+	long long n = strtoll(v, &end, 10);
+	if (*v && (*v == '-' || (*v >= '0' && *v <= '9')) && *end == '\0' && n > -1000000000000LL &&
+	    n < 1000000000000000000LL) {
+		term->number = n;
+		return true;
+	}
+	set_cause(cause, "column %zu: %s takes a number, not \"%s\"", col, c->name,
+	          shown(v, strlen(v), buf, sizeof buf));
+	return false;
+}
+
+static void term_finish(struct term *term)
+{
+	if (term->kind == TERM_REGEX)
+		regfree(&term->regex);
+	free(term->value);
+}
+
+/* Parses the term at expr[*pos]; on success appends it to the filter. */
+static bool parse_term(struct filter *filter, const char *expr, size_t *pos, char **cause)
+{
+	struct term term = {.kind = TERM_WORD};
+	size_t i = *pos, name_at, name_end, value_at;
+	char buf[64];
+
+	if (expr[i] == '!') {
+		term.negate = true;
+		i++;
+		if (expr[i] == '\0' || is_space(expr[i])) {
+			set_cause(cause, "column %zu: '!' needs a term after it", char_column(expr, i - 1));
+			return false;
+		}
+	}
+	name_at = i;
+	name_end = i;
+	while ((expr[name_end] >= 'a' && expr[name_end] <= 'z') ||
+	       (expr[name_end] >= 'A' && expr[name_end] <= 'Z') || expr[name_end] == '_')
+		name_end++;
+	if (name_end > name_at && strchr(":~<>", expr[name_end]) && expr[name_end]) {
+		char name[48];
+		size_t len = name_end - name_at;
+		const struct column *c = NULL;
+		size_t col = char_column(expr, name_at);
+
+		if (len < sizeof name) {
+			memcpy(name, expr + name_at, len);
+			name[len] = '\0';
+			c = view_column_by_name(name);
+		}
+		if (!c) {
+			const char *near = len < sizeof name ? view_column_suggest(name) : NULL;
+			if (near)
+				set_cause(cause, "column %zu: unknown field \"%s\" (did you mean \"%s\"?)", col,
+				          shown(expr + name_at, len, buf, sizeof buf), near);
+			else
+				set_cause(cause, "column %zu: unknown field \"%s\" (fields: status, client_id, since, "
+				          "last_reason, ip, version, session_id, sessions, disconnects, duplicates, "
+				          "connect_failures, flags, since_received)", col,
+				          shown(expr + name_at, len, buf, sizeof buf));
+			return false;
+		}
+		term.column = c->id;
+		i = name_end;
+		switch (expr[i]) {
+		case ':':
+			term.kind = TERM_EQUAL;
+			i++;
+			break;
+		case '~':
+			term.kind = TERM_REGEX;
+			i++;
+			break;
+		default:
+			term.kind = TERM_COMPARE;
+			term.op = expr[i] == '>' ? CMP_GT : CMP_LT;
+			i++;
+			if (expr[i] == '=') {
+				term.op = term.op == CMP_GT ? CMP_GE : CMP_LE;
+				i++;
+			}
+			if (!c->numeric) {
+				set_cause(cause, "column %zu: %s is not numeric: use %s:value or %s~regex", col,
+				          c->name, c->name, c->name);
+				return false;
+			}
+			break;
+		}
+		value_at = i;
+		term.value = read_value(expr, &i, cause);
+		if (!term.value)
+			return false;
+		col = char_column(expr, value_at);
+		if (term.kind == TERM_COMPARE && !parse_compare_value(&term, c, col, cause))
+			goto fail;
+		if (term.kind == TERM_EQUAL && term.column == COL_STATUS && !parse_status(&term, col, cause))
+			goto fail;
+		if (term.kind == TERM_EQUAL && term.column == COL_FLAGS && !parse_flags(&term, col, cause))
+			goto fail;
+		if (term.kind == TERM_REGEX) {
+			const char *why;
+			int rc;
+			if (!regex_reasonable(term.value, &why)) {
+				set_cause(cause, "column %zu: bad regex: %s", col, why);
+				goto fail;
+			}
+			rc = regcomp(&term.regex, term.value, REG_EXTENDED | REG_ICASE | REG_NOSUB);
+			if (rc != 0) {
+				char msg[128];
+				regerror(rc, &term.regex, msg, sizeof msg);
+				set_cause(cause, "column %zu: bad regex \"%s\": %s", col,
+				          shown(term.value, strlen(term.value), buf, sizeof buf), msg);
+				goto fail;
+			}
+		}
+	} else {
+		term.value = read_value(expr, &i, cause);
+		if (!term.value)
+			return false;
+		for (char *p = term.value; *p; p++)
+			*p = (char)fold_table[(unsigned char)*p];
+	}
+	filter->terms = xreallocarray(filter->terms, filter->count + 1, sizeof *filter->terms);
+	filter->terms[filter->count++] = term;
+	*pos = i;
+	return true;
+fail:
+	free(term.value);
+	return false;
+}
+
+struct filter *filter_parse(const char *expr, char **cause)
+{
+	struct filter *filter = xcalloc(1, sizeof *filter);
+	size_t i = 0;
+
+	if (!fold_table['A'])
+		fold_init();
+	if (!expr)
+		return filter;
+	for (;;) {
+		while (is_space(expr[i]))
+			i++;
+		if (expr[i] == '\0')
+			break;
+		if (!parse_term(filter, expr, &i, cause)) {
+			filter_destroy(filter);
+			return NULL;
+		}
+	}
+	return filter;
+}
+
+void filter_destroy(struct filter *filter)
+{
+	if (!filter)
+		return;
+	for (size_t i = 0; i < filter->count; i++)
+		term_finish(&filter->terms[i]);
+	free(filter->terms);
+	free(filter->ids);
+	free(filter);
+}
+
+/* Takes ownership of `ids` (sorted thing ids); NULL lifts the restriction. */
+void filter_set_ids(struct filter *filter, uint32_t *ids, size_t count)
+{
+	free(filter->ids);
+	filter->ids = ids;
+	filter->id_count = ids ? count : 0;
+	filter->has_ids = ids != NULL;
+}
+
+/* Substring search with the needle already folded. */
+static bool contains_folded(const char *hay, const char *needle)
+{
+	unsigned char first = (unsigned char)needle[0];
+
+	if (first == '\0')
+		return true;
+	for (const unsigned char *h = (const unsigned char *)hay; *h; h++) {
+		if (fold_table[*h] != first)
+			continue;
+		size_t k = 1;
+		while (needle[k] && fold_table[h[k]] == (unsigned char)needle[k])
+			k++;
+		if (needle[k] == '\0')
+			return true;
+	}
+	return false;
+}
+
+static unsigned thing_flag_mask(const struct fleet *fleet, const struct fleet_thing *thing)
+{
+	unsigned mask = 0;
+	if (fleet_thing_settling(fleet, thing))
+		mask |= FLAG_SETTLING;
+	if (fleet_thing_flapping(fleet, thing))
+		mask |= FLAG_FLAPPING;
+	if (thing->flags & THING_UNCERTAIN)
+		mask |= FLAG_UNCERTAIN;
+	return mask;
+}
+
+/* The number a comparison reads; false when the thing has none (never
+ * seen, no version), so such things match no comparison. */
+static bool numeric_value(const struct fleet *fleet, const struct fleet_thing *thing,
+                          enum column_id column, int64_t *v)
+{
+	switch (column) {
+	case COL_SINCE:
+		*v = fleet_clock(fleet) - thing->since_ms;
+		return thing->since_ms != 0;
+	case COL_RECEIVED:
+		*v = fleet_clock(fleet) - thing->since_received_ms;
+		return thing->since_received_ms != 0;
+	case COL_VERSION:
+		*v = thing->version;
+		return thing->version >= 0;
+	case COL_SESSIONS:
+		*v = thing->sessions;
+		return true;
+	case COL_DISCONNECTS:
+		*v = thing->disconnects;
+		return true;
+	case COL_DUPLICATES:
+		*v = thing->duplicates;
+		return true;
+	case COL_FAILURES:
+		*v = thing->connect_failures;
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool term_match(const struct term *term, const struct fleet *fleet,
+                       const struct fleet_thing *thing)
+{
+	char buf[256];
+	int64_t v;
+
+	switch (term->kind) {
+	case TERM_WORD:
+		return contains_folded(thing->client_id, term->value);
+	case TERM_EQUAL:
+		switch (term->column) {
+		case COL_STATUS:
+			return thing->status == term->status;
+		case COL_FLAGS: {
+			unsigned mask = thing_flag_mask(fleet, thing);
+			return term->flags_mask ? (mask & term->flags_mask) != 0 : mask == 0;
+		}
+		case COL_REASON:
+			return strcasecmp(fleet_reason_name(fleet, thing->last_reason), term->value) == 0;
+		case COL_CLIENT_ID:
+			return strcmp(thing->client_id, term->value) == 0;
+		default:
+			view_cell_text(fleet, thing, term->column, buf, sizeof buf);
+			return strcmp(buf, term->value) == 0;
+		}
+	case TERM_REGEX:
+		if (term->column == COL_CLIENT_ID)
+			return regexec(&term->regex, thing->client_id, 0, NULL, 0) == 0;
+		view_cell_text(fleet, thing, term->column, buf, sizeof buf);
+		return regexec(&term->regex, buf, 0, NULL, 0) == 0;
+	case TERM_COMPARE:
+		if (!numeric_value(fleet, thing, term->column, &v))
+			return false;
+		switch (term->op) {
+		case CMP_GT: return v > term->number;
+		case CMP_LT: return v < term->number;
+		case CMP_GE: return v >= term->number;
+		case CMP_LE: return v <= term->number;
+		}
+		return false;
+	}
+	return false;
+}
+
+static int id_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+bool filter_match(const struct filter *filter, const struct fleet *fleet, const struct fleet_thing *thing)
+{
+	if (filter->has_ids &&
+	    !bsearch(&thing->id, filter->ids, filter->id_count, sizeof *filter->ids, id_cmp))
+		return false;
+	for (size_t i = 0; i < filter->count; i++) {
+		const struct term *term = &filter->terms[i];
+		if (term_match(term, fleet, thing) == term->negate)
+			return false;
+	}
+	return true;
+}
+
+bool filter_is_empty(const struct filter *filter)
+{
+	return filter->count == 0 && !filter->has_ids;
+}

@@ -1,0 +1,68 @@
+/* The fleet table's insides, shared by fleet.c and fleet_snapshot.c only.
+ *
+ * Things live in fixed-size chunks (stable pointers, no big realloc copies),
+ * client ids in a string arena, and an open-addressing table of uint32
+ * indexes finds a thing by client id without allocating. */
+#ifndef THINGTOP_FLEET_INTERNAL_H
+#define THINGTOP_FLEET_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fleet.h"
+
+#define FLEET_CHUNK_SHIFT 10
+#define FLEET_CHUNK_THINGS ((size_t)1 << FLEET_CHUNK_SHIFT)
+#define FLEET_REASON_IDS 256      /* ids 0 .. 255; 0 is "" */
+#define FLEET_REASON_SLOTS 512    /* name -> id hash slots, power of two */
+#define FLEET_KNOWN_REASONS 13    /* fixed ids 1 .. 13 */
+
+struct fleet_arena_block;
+
+struct fleet {
+	struct fleet_config config;
+
+	struct fleet_thing **chunks;
+	size_t chunk_count;
+	size_t count;
+
+	uint32_t *table;          /* thing index + 1; 0 = empty */
+	size_t table_size;        /* power of two, at least twice count */
+
+	struct fleet_arena_block *arena;
+	char *arena_at;
+	size_t arena_left;
+
+	char *reasons[FLEET_REASON_IDS];
+	size_t reason_count;      /* ids 0 .. reason_count - 1 are valid */
+	uint8_t reason_slots[FLEET_REASON_SLOTS]; /* reason id; 0 = empty */
+
+	size_t status_count[STATUS_COUNT];
+	int64_t clock;
+	uint64_t last_seq;
+};
+
+extern const char *const fleet_known_reasons[FLEET_KNOWN_REASONS];
+
+/* FNV-1a 64: deterministic, so snapshots and replays are reproducible. */
+uint64_t fleet_hash_bytes(const void *data, size_t len);
+
+/* Makes room in the index for `count` things without rehashing. */
+void fleet_reserve(struct fleet *fleet, size_t count);
+
+/* The thing with this client id (len bytes, hash from fleet_hash_bytes). */
+struct fleet_thing *fleet_lookup(const struct fleet *fleet, const char *client_id, size_t len,
+                                 uint64_t hash);
+
+/* Appends a new thing (the caller checked it is absent), status unknown. */
+struct fleet_thing *fleet_thing_new(struct fleet *fleet, const char *client_id, size_t len,
+                                    uint64_t hash);
+
+struct fleet_thing *fleet_thing_mut(struct fleet *fleet, size_t index);
+
+/* Gives `name` the next reason id, whether or not it is already known
+ * (lookups find the first id of a name). */
+void fleet_reason_append(struct fleet *fleet, const char *name, size_t len);
+
+#endif

@@ -1,0 +1,71 @@
+/* Shared between the journal's files only: journal.c (open, close, the
+ * public wrappers), journal_schema.c (connections and migrations),
+ * journal_writer.c (the batching writer thread), journal_read.c (queries
+ * on the caller's connection). */
+#ifndef THINGTOP_JOURNAL_INTERNAL_H
+#define THINGTOP_JOURNAL_INTERNAL_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "journal.h"
+
+/* Cached statements of the reading connection. */
+enum journal_query {
+	QUERY_SCAN,
+	QUERY_SCAN_RAW,
+	QUERY_THING_EVENTS,
+	QUERY_DISCONNECTS,
+	QUERY_THINGS,
+	QUERY_LAST_SEQ,
+	QUERY_SEQ_AT,
+	QUERY_LOAD_SNAPSHOT,
+	QUERY_COUNT
+};
+
+struct journal_writer;
+
+struct journal {
+	char *path;
+	enum journal_mode mode;
+	sqlite3 *db;                          /* reading connection, caller's thread */
+	sqlite3_stmt *query[QUERY_COUNT];     /* prepared on first use */
+	struct journal_writer *writer;        /* NULL when read-only */
+	int lock_fd;                          /* flock'd while writing, else -1 */
+	uint64_t next_seq;                    /* read-only handles: MAX(seq)+1 at open */
+};
+
+/* journal_schema.c */
+
+/* Opens a connection with the busy timeout and per-connection pragmas.
+ * `writer` selects the write-side tuning. */
+sqlite3 *journal_db_open(const char *path, bool read_only, bool writer, char **cause);
+/* PRAGMA user_version, -1 with *cause (e.g. not an SQLite file). */
+int journal_db_version(sqlite3 *db, const char *path, char **cause);
+/* Brings a read-write connection from its version up to `target`, one
+ * transaction per step; refuses a newer or foreign database. */
+bool journal_db_migrate(sqlite3 *db, const char *path, int target, char **cause);
+/* A message for an SQLite error on this file: "journal X: what: sqlite's". */
+void journal_db_cause(sqlite3 *db, const char *path, const char *what, char **cause);
+
+/* journal_writer.c */
+
+/* Starts the writer thread; takes ownership of db (a read-write
+ * connection used only by that thread from now on). */
+struct journal_writer *journal_writer_start(sqlite3 *db, const char *path, uint64_t next_seq,
+                                            char **cause);
+/* Commits what is queued, stops the thread, closes its connection. */
+void journal_writer_stop(struct journal_writer *writer);
+uint64_t journal_writer_next_seq(struct journal_writer *writer);
+uint64_t journal_writer_append(struct journal_writer *writer, const struct journal_record *record);
+bool journal_writer_snapshot(struct journal_writer *writer, uint64_t seq, int64_t received_ms,
+                             const void *data, size_t len, char **cause);
+bool journal_writer_flush(struct journal_writer *writer, char **cause);
+
+/* journal_read.c */
+
+/* Finalizes the cached statements. */
+void journal_read_finish(struct journal *journal);
+
+#endif

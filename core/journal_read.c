@@ -1,0 +1,348 @@
+/* Reading the journal on the caller's own connection: in WAL mode a
+ * reader sees the last commit and never waits for the writer's batch. */
+#include "config.h"
+
+#include "journal_internal.h"
+#include "xalloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define ROW_COLUMNS "seq, received_ms, type, thing_id, ts_ms, version, session, reason, ip"
+
+/* Column numbers of a row query: ROW_COLUMNS, then the optional ones. */
+enum { COL_SEQ, COL_RECEIVED, COL_TYPE, COL_THING, COL_TS, COL_VERSION, COL_SESSION,
+       COL_REASON, COL_IP, COL_TOPIC, COL_PAYLOAD, COL_CLIENT };
+
+static const char *const query_sql[QUERY_COUNT] = {
+	[QUERY_SCAN] = "SELECT " ROW_COLUMNS " FROM events WHERE seq > ?1 AND seq <= ?2 ORDER BY seq",
+	[QUERY_SCAN_RAW] = "SELECT " ROW_COLUMNS ", topic, payload"
+	                   " FROM events WHERE seq > ?1 AND seq <= ?2 ORDER BY seq",
+	[QUERY_THING_EVENTS] = "SELECT e.seq, e.received_ms, e.type, e.thing_id, e.ts_ms, e.version,"
+	                       " e.session, e.reason, e.ip, e.topic, e.payload, t.client_id"
+	                       " FROM events e LEFT JOIN things t ON t.id = e.thing_id"
+	                       " WHERE e.thing_id = ?1 ORDER BY e.seq DESC LIMIT ?2",
+	/* "type = 2" literally, so the partial index applies. */
+	[QUERY_DISCONNECTS] = "SELECT " ROW_COLUMNS " FROM events"
+	                      " WHERE type = 2 AND ts_ms >= ?1 AND ts_ms < ?2 ORDER BY ts_ms, seq",
+	[QUERY_THINGS] = "SELECT id, client_id FROM things WHERE id > ?1 ORDER BY id",
+	[QUERY_LAST_SEQ] = "SELECT max(seq) FROM events",
+	/* Backwards from the end: recent times, the common case, stop early. */
+	[QUERY_SEQ_AT] = "SELECT seq FROM events WHERE received_ms <= ?1 ORDER BY seq DESC LIMIT 1",
+	[QUERY_LOAD_SNAPSHOT] = ("SELECT seq, data FROM snapshots WHERE seq <= ?1"
+	                         " ORDER BY seq DESC LIMIT 1"),
+};
+
+/* The cached statement, or a fresh one when a callback runs a query of
+ * the same kind inside the first (*temp then says to finalize it). */
+static sqlite3_stmt *query_get(struct journal *j, enum journal_query q, bool *temp, char **cause)
+{
+	sqlite3_stmt **slot = &j->query[q];
+	*temp = *slot && sqlite3_stmt_busy(*slot);
+	if (*slot && !*temp)
+		return *slot;
+	sqlite3_stmt *stmt = NULL;
+	if (sqlite3_prepare_v3(j->db, query_sql[q], -1, *temp ? 0 : SQLITE_PREPARE_PERSISTENT, &stmt,
+	                       NULL) != SQLITE_OK) {
+		journal_db_cause(j->db, j->path, "cannot read", cause);
+		sqlite3_finalize(stmt);
+		return NULL;
+	}
+	if (!*temp)
+		*slot = stmt;
+	return stmt;
+}
+
+static void query_put(sqlite3_stmt *stmt, bool temp)
+{
+	if (temp) {
+		sqlite3_finalize(stmt);
+		return;
+	}
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+}
+
+void journal_read_finish(struct journal *j)
+{
+	for (int i = 0; i < QUERY_COUNT; i++) {
+		sqlite3_finalize(j->query[i]);
+		j->query[i] = NULL;
+	}
+}
+
+static sqlite3_int64 seq_bound(uint64_t seq)
+{
+	return seq == 0 || seq > INT64_MAX ? INT64_MAX : (sqlite3_int64)seq;
+}
+
+static const char *text_or_empty(sqlite3_stmt *s, int col)
+{
+	const char *t = (const char *)sqlite3_column_text(s, col);
+	return t ? t : "";
+}
+
+/* Blobs come back through column_text: the same bytes, NUL-terminated. */
+static const char *bytes_of(sqlite3_stmt *s, int col, size_t *len)
+{
+	const char *t = (const char *)sqlite3_column_text(s, col);
+	*len = t ? (size_t)sqlite3_column_bytes(s, col) : 0;
+	return t ? t : "";
+}
+
+static void fill_row(sqlite3_stmt *s, struct journal_row *row, bool raw, bool client)
+{
+	*row = (struct journal_row){
+		.seq = (uint64_t)sqlite3_column_int64(s, COL_SEQ),
+		.received_ms = sqlite3_column_int64(s, COL_RECEIVED),
+		.type = (enum event_type)sqlite3_column_int(s, COL_TYPE),
+		.thing_id = (uint32_t)sqlite3_column_int64(s, COL_THING),
+		.client_id = client ? text_or_empty(s, COL_CLIENT) : "",
+		.timestamp_ms = sqlite3_column_int64(s, COL_TS),
+		.has_version = sqlite3_column_type(s, COL_VERSION) != SQLITE_NULL,
+		.version = sqlite3_column_int64(s, COL_VERSION),
+		.session_id = text_or_empty(s, COL_SESSION),
+		.reason = text_or_empty(s, COL_REASON),
+		.ip = text_or_empty(s, COL_IP),
+		.topic = "",
+		.payload = "",
+	};
+	if (raw) {
+		row->topic = bytes_of(s, COL_TOPIC, &row->topic_len);
+		row->payload = bytes_of(s, COL_PAYLOAD, &row->payload_len);
+	}
+}
+
+/* Steps a bound row query to its end, or until fn says stop. */
+static bool run_rows(struct journal *j, sqlite3_stmt *s, bool temp, bool raw, bool client,
+                     journal_row_fn fn, void *ctx, char **cause)
+{
+	struct journal_row row;
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		fill_row(s, &row, raw, client);
+		if (!fn(ctx, &row)) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	if (rc != SQLITE_DONE)
+		journal_db_cause(j->db, j->path, "cannot read", cause);
+	query_put(s, temp);
+	return rc == SQLITE_DONE;
+}
+
+bool journal_scan(struct journal *j, uint64_t after_seq, uint64_t upto_seq, bool with_raw,
+                  journal_row_fn fn, void *ctx, char **cause)
+{
+	bool temp;
+	sqlite3_stmt *s = query_get(j, with_raw ? QUERY_SCAN_RAW : QUERY_SCAN, &temp, cause);
+	if (!s)
+		return false;
+	sqlite3_bind_int64(s, 1, after_seq > INT64_MAX ? INT64_MAX : (sqlite3_int64)after_seq);
+	sqlite3_bind_int64(s, 2, seq_bound(upto_seq));
+	return run_rows(j, s, temp, with_raw, false, fn, ctx, cause);
+}
+
+bool journal_thing_events(struct journal *j, uint32_t thing_id, size_t limit,
+                          journal_row_fn fn, void *ctx, char **cause)
+{
+	bool temp;
+	sqlite3_stmt *s = query_get(j, QUERY_THING_EVENTS, &temp, cause);
+	if (!s)
+		return false;
+	sqlite3_bind_int64(s, 1, thing_id);
+	sqlite3_bind_int64(s, 2, limit == 0 || limit > INT64_MAX ? -1 : (sqlite3_int64)limit);
+	return run_rows(j, s, temp, true, true, fn, ctx, cause);
+}
+
+bool journal_disconnects(struct journal *j, int64_t from_ms, int64_t to_ms,
+                         journal_row_fn fn, void *ctx, char **cause)
+{
+	bool temp;
+	sqlite3_stmt *s = query_get(j, QUERY_DISCONNECTS, &temp, cause);
+	if (!s)
+		return false;
+	sqlite3_bind_int64(s, 1, from_ms);
+	sqlite3_bind_int64(s, 2, to_ms);
+	return run_rows(j, s, temp, false, false, fn, ctx, cause);
+}
+
+bool journal_things_after(struct journal *j, uint32_t after_id, journal_thing_fn fn, void *ctx,
+                          char **cause)
+{
+	bool temp;
+	sqlite3_stmt *s = query_get(j, QUERY_THINGS, &temp, cause);
+	if (!s)
+		return false;
+	sqlite3_bind_int64(s, 1, after_id);
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (!fn(ctx, (uint32_t)sqlite3_column_int64(s, 0), text_or_empty(s, 1))) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	if (rc != SQLITE_DONE)
+		journal_db_cause(j->db, j->path, "cannot read things", cause);
+	query_put(s, temp);
+	return rc == SQLITE_DONE;
+}
+
+bool journal_things(struct journal *j, journal_thing_fn fn, void *ctx, char **cause)
+{
+	return journal_things_after(j, 0, fn, ctx, cause);
+}
+
+/* A one-integer query; 0 when it has no row or fails. */
+static uint64_t query_seq(struct journal *j, enum journal_query q, bool bind, int64_t value)
+{
+	bool temp;
+	sqlite3_stmt *s = query_get(j, q, &temp, NULL);
+	if (!s)
+		return 0;
+	if (bind)
+		sqlite3_bind_int64(s, 1, value);
+	uint64_t seq = 0;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		seq = (uint64_t)sqlite3_column_int64(s, 0);
+	query_put(s, temp);
+	return seq;
+}
+
+uint64_t journal_last_seq(struct journal *j)
+{
+	return query_seq(j, QUERY_LAST_SEQ, false, 0);
+}
+
+uint64_t journal_seq_at(struct journal *j, int64_t at_ms)
+{
+	return query_seq(j, QUERY_SEQ_AT, true, at_ms);
+}
+
+bool journal_load_snapshot(struct journal *j, uint64_t at_most_seq, uint64_t *seq, void **data,
+                           size_t *len, char **cause)
+{
+	*seq = 0;
+	*data = NULL;
+	*len = 0;
+	bool temp;
+	sqlite3_stmt *s = query_get(j, QUERY_LOAD_SNAPSHOT, &temp, cause);
+	if (!s)
+		return false;
+	sqlite3_bind_int64(s, 1, seq_bound(at_most_seq));
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		const void *blob = sqlite3_column_blob(s, 1);
+		*len = (size_t)sqlite3_column_bytes(s, 1);
+		*data = xmalloc(*len);
+		if (*len)
+			memcpy(*data, blob, *len);
+		*seq = (uint64_t)sqlite3_column_int64(s, 0);
+	} else if (rc != SQLITE_DONE) {
+		journal_db_cause(j->db, j->path, "cannot read snapshot", cause);
+	}
+	query_put(s, temp);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE;
+}
+
+/* ---- Info: a handful of one-off queries in one read transaction ---- */
+
+struct info_query {
+	const char *sql;
+	void (*take)(sqlite3_stmt *s, struct journal_info *info);
+};
+
+static void take_total(sqlite3_stmt *s, struct journal_info *info)
+{
+	info->events += (uint64_t)sqlite3_column_int64(s, 0);
+}
+
+/* Rows without a thing: rejects, ignored (and lifecycle events journaled
+ * without a fleet). Through the thing index, so cheap. */
+static void take_thingless(sqlite3_stmt *s, struct journal_info *info)
+{
+	uint64_t n = (uint64_t)sqlite3_column_int64(s, 1);
+	switch (sqlite3_column_int(s, 0)) {
+	case EVENT_REJECT:
+		info->rejects += n;
+		info->events -= n;
+		break;
+	case EVENT_IGNORED:
+		info->ignored += n;
+		info->events -= n;
+		break;
+	default:
+		break;
+	}
+}
+
+static void take_things(sqlite3_stmt *s, struct journal_info *info)
+{
+	info->things = (uint64_t)sqlite3_column_int64(s, 0);
+}
+
+static void take_snapshots(sqlite3_stmt *s, struct journal_info *info)
+{
+	info->snapshots = (uint64_t)sqlite3_column_int64(s, 0);
+}
+
+static void take_first(sqlite3_stmt *s, struct journal_info *info)
+{
+	info->first_seq = (uint64_t)sqlite3_column_int64(s, 0);
+	info->first_received_ms = sqlite3_column_int64(s, 1);
+}
+
+static void take_last(sqlite3_stmt *s, struct journal_info *info)
+{
+	info->last_seq = (uint64_t)sqlite3_column_int64(s, 0);
+	info->last_received_ms = sqlite3_column_int64(s, 1);
+}
+
+static const struct info_query info_queries[] = {
+	{ "SELECT count(*) FROM events", take_total },
+	{ "SELECT type, count(*) FROM events WHERE thing_id IS NULL GROUP BY type", take_thingless },
+	{ "SELECT count(*) FROM things", take_things },
+	{ "SELECT count(*) FROM snapshots", take_snapshots },
+	/* Receive times of the first and last rows, in receive order. */
+	{ "SELECT seq, received_ms FROM events ORDER BY seq LIMIT 1", take_first },
+	{ "SELECT seq, received_ms FROM events ORDER BY seq DESC LIMIT 1", take_last },
+};
+
+static int64_t file_size(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 ? (int64_t)st.st_size : 0;
+}
+
+bool journal_get_info(struct journal *j, struct journal_info *info, char **cause)
+{
+	*info = (struct journal_info){ 0 };
+	info->schema_version = journal_db_version(j->db, j->path, cause);
+	if (info->schema_version < 0)
+		return false;
+	if (sqlite3_exec(j->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+		journal_db_cause(j->db, j->path, "cannot read", cause);
+		return false;
+	}
+	bool ok = true;
+	for (size_t i = 0; ok && i < sizeof info_queries / sizeof info_queries[0]; i++) {
+		sqlite3_stmt *s = NULL;
+		int rc = sqlite3_prepare_v2(j->db, info_queries[i].sql, -1, &s, NULL);
+		if (rc == SQLITE_OK) {
+			while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+				info_queries[i].take(s, info);
+		}
+		if (rc != SQLITE_DONE) {
+			journal_db_cause(j->db, j->path, "cannot read", cause);
+			ok = false;
+		}
+		sqlite3_finalize(s);
+	}
+	sqlite3_exec(j->db, "COMMIT", NULL, NULL, NULL);
+	char *wal = xasprintf("%s-wal", j->path);
+	info->file_bytes = file_size(j->path) + file_size(wal);
+	free(wal);
+	return ok;
+}

@@ -1,0 +1,515 @@
+/* The journal's writer thread. Appends are copied into the filling batch
+ * (one byte buffer plus fixed-size records pointing into it, both reused,
+ * so a steady stream of appends does not allocate); a full or 200 ms old
+ * batch is queued and the writer commits it in one transaction. When
+ * MAX_QUEUED batches wait, appends block: the disk sets the pace. */
+#include "config.h"
+
+#include "journal_internal.h"
+#include "xalloc.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+#include <time.h>
+
+#define BATCH_RECORDS 8192
+#define BATCH_BYTES (4u << 20)
+#define BATCH_AGE_MS 200
+#define MAX_QUEUED 4
+/* A buffer grown past this by a huge payload or snapshot is given back. */
+#define BUFFER_KEEP (32u << 20)
+
+enum rec_flags {
+	REC_HAS_TS = 1 << 0,
+	REC_HAS_VERSION = 1 << 1,
+	REC_NEW_THING = 1 << 2,
+	REC_HAS_TOPIC = 1 << 3,
+	REC_SNAPSHOT = 1 << 4,      /* payload holds a fleet snapshot */
+};
+
+/* One queued record; its bytes follow each other at `at` in the batch
+ * buffer: topic, payload, client id, session, reason, ip. */
+struct rec {
+	uint64_t seq;
+	int64_t received_ms;
+	int64_t ts_ms;              /* created_ms for a snapshot */
+	int64_t version;
+	size_t at;
+	size_t topic_len, payload_len;
+	uint32_t thing_id;
+	uint16_t client_len, session_len, reason_len, ip_len;
+	uint8_t type;
+	uint8_t flags;
+};
+
+struct batch {
+	uint64_t gen;               /* batches commit in gen order */
+	struct rec *recs;
+	size_t count, cap;
+	char *buf;
+	size_t len, size;
+	int64_t started_ms;         /* monotonic time of its first record */
+	struct batch *next;         /* free list */
+};
+
+enum stmt_id { STMT_BEGIN, STMT_COMMIT, STMT_ROLLBACK, STMT_THING, STMT_EVENT, STMT_SNAPSHOT, STMT_COUNT };
+
+static const char *const stmt_sql[STMT_COUNT] = {
+	[STMT_BEGIN] = "BEGIN IMMEDIATE",
+	[STMT_COMMIT] = "COMMIT",
+	[STMT_ROLLBACK] = "ROLLBACK",
+	[STMT_THING] = "INSERT INTO things(id, client_id) VALUES (?1, ?2)",
+	[STMT_EVENT] = "INSERT INTO events(seq, received_ms, type, thing_id, ts_ms, version,"
+	               " session, reason, ip, topic, payload)"
+	               " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	[STMT_SNAPSHOT] = ("INSERT OR REPLACE INTO snapshots(seq, received_ms, created_ms, data)"
+	                   " VALUES (?1, ?2, ?3, ?4)"),
+};
+
+struct journal_writer {
+	sqlite3 *db;
+	char *path;
+	sqlite3_stmt *stmt[STMT_COUNT];
+	pthread_t thread;
+
+	pthread_mutex_t lock;
+	pthread_cond_t work;        /* to the writer: a batch is ready, or stop */
+	pthread_cond_t done;        /* from the writer: a batch committed, or failed */
+	struct batch *filling;
+	struct batch *queue[MAX_QUEUED];
+	size_t queue_head, queue_len;
+	struct batch *spare;
+	uint64_t last_gen, committed_gen;
+	uint64_t next_seq;
+	bool flush_wanted, stopping;
+	char *error;                /* set once, on the first failure */
+};
+
+static int64_t monotonic_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t realtime_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Called with the lock held. */
+static struct batch *batch_take(struct journal_writer *w)
+{
+	struct batch *b = w->spare;
+	if (b)
+		w->spare = b->next;
+	else
+		b = xcalloc(1, sizeof *b);
+	b->gen = ++w->last_gen;
+	b->count = 0;
+	b->len = 0;
+	b->next = NULL;
+	return b;
+}
+
+static void batch_give_back(struct journal_writer *w, struct batch *b)
+{
+	if (b->size > BUFFER_KEEP) {
+		free(b->buf);
+		b->buf = NULL;
+		b->size = 0;
+	}
+	b->next = w->spare;
+	w->spare = b;
+}
+
+static void batch_free(struct batch *b)
+{
+	if (!b)
+		return;
+	free(b->recs);
+	free(b->buf);
+	free(b);
+}
+
+/* Reserves a record and `bytes` of buffer in the filling batch. */
+static struct rec *batch_add(struct batch *b, size_t bytes)
+{
+	if (b->count == b->cap) {
+		b->cap = b->cap ? b->cap * 2 : BATCH_RECORDS;
+		b->recs = xreallocarray(b->recs, b->cap, sizeof *b->recs);
+	}
+	if (!b->buf || b->size - b->len < bytes) {
+		size_t size = b->size ? b->size : BATCH_BYTES + (1u << 20);
+		while (size - b->len < bytes)
+			size *= 2;
+		b->buf = xrealloc(b->buf, size);
+		b->size = size;
+	}
+	if (b->count == 0)
+		b->started_ms = monotonic_ms();
+	struct rec *r = &b->recs[b->count++];
+	memset(r, 0, sizeof *r);
+	r->at = b->len;
+	b->len += bytes;
+	return r;
+}
+
+static bool batch_full(const struct batch *b)
+{
+	return b->count >= BATCH_RECORDS || b->len >= BATCH_BYTES;
+}
+
+/* Moves the filling batch to the queue. Lock held; the queue has room. */
+static void queue_filling(struct journal_writer *w)
+{
+	w->queue[(w->queue_head + w->queue_len) % MAX_QUEUED] = w->filling;
+	w->queue_len++;
+	w->filling = batch_take(w);
+	w->flush_wanted = false;
+	pthread_cond_signal(&w->work);
+}
+
+/* ---- Committing (writer thread, no lock held) ---- */
+
+static void bind_text(sqlite3_stmt *s, int col, const char *p, size_t len)
+{
+	if (len)
+		sqlite3_bind_text(s, col, p, (int)len, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, col);
+}
+
+static bool step_reset(sqlite3_stmt *s)
+{
+	int rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return rc == SQLITE_DONE;
+}
+
+static bool commit_things(struct journal_writer *w, const struct batch *b)
+{
+	sqlite3_stmt *s = w->stmt[STMT_THING];
+	for (size_t i = 0; i < b->count; i++) {
+		const struct rec *r = &b->recs[i];
+		if (!(r->flags & REC_NEW_THING))
+			continue;
+		const char *p = b->buf + r->at + r->topic_len + r->payload_len;
+		sqlite3_bind_int64(s, 1, r->thing_id);
+		sqlite3_bind_text(s, 2, p, r->client_len, SQLITE_STATIC);
+		if (!step_reset(s))
+			return false;
+	}
+	return true;
+}
+
+static bool commit_rows(struct journal_writer *w, const struct batch *b)
+{
+	sqlite3_stmt *ev = w->stmt[STMT_EVENT], *snap = w->stmt[STMT_SNAPSHOT];
+	for (size_t i = 0; i < b->count; i++) {
+		const struct rec *r = &b->recs[i];
+		const char *p = b->buf + r->at;
+		if (r->flags & REC_SNAPSHOT) {
+			sqlite3_bind_int64(snap, 1, (sqlite3_int64)r->seq);
+			sqlite3_bind_int64(snap, 2, r->received_ms);
+			sqlite3_bind_int64(snap, 3, r->ts_ms);
+			sqlite3_bind_blob64(snap, 4, p, r->payload_len, SQLITE_STATIC);
+			if (!step_reset(snap))
+				return false;
+			continue;
+		}
+		sqlite3_bind_int64(ev, 1, (sqlite3_int64)r->seq);
+		sqlite3_bind_int64(ev, 2, r->received_ms);
+		sqlite3_bind_int(ev, 3, r->type);
+		if (r->thing_id)
+			sqlite3_bind_int64(ev, 4, r->thing_id);
+		if (r->flags & REC_HAS_TS)
+			sqlite3_bind_int64(ev, 5, r->ts_ms);
+		if (r->flags & REC_HAS_VERSION)
+			sqlite3_bind_int64(ev, 6, r->version);
+		if (r->flags & REC_HAS_TOPIC)
+			sqlite3_bind_blob64(ev, 10, p, r->topic_len, SQLITE_STATIC);
+		p += r->topic_len;
+		/* A zero-length blob binds as "" rather than NULL only with a
+		 * non-NULL pointer; p always points into the buffer. */
+		sqlite3_bind_blob64(ev, 11, p, r->payload_len, SQLITE_STATIC);
+		p += r->payload_len + r->client_len;
+		bind_text(ev, 7, p, r->session_len);
+		p += r->session_len;
+		bind_text(ev, 8, p, r->reason_len);
+		p += r->reason_len;
+		bind_text(ev, 9, p, r->ip_len);
+		if (!step_reset(ev))
+			return false;
+	}
+	return true;
+}
+
+/* One batch, one transaction: things first, so every event's thing is
+ * there when the transaction becomes visible. */
+static bool commit_batch(struct journal_writer *w, const struct batch *b, char **cause)
+{
+	if (!step_reset(w->stmt[STMT_BEGIN])) {
+		journal_db_cause(w->db, w->path, "cannot start a transaction", cause);
+		return false;
+	}
+	if (!commit_things(w, b) || !commit_rows(w, b) || !step_reset(w->stmt[STMT_COMMIT])) {
+		journal_db_cause(w->db, w->path, "cannot write", cause);
+		step_reset(w->stmt[STMT_ROLLBACK]);
+		return false;
+	}
+	return true;
+}
+
+static void *writer_main(void *arg)
+{
+	struct journal_writer *w = arg;
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		if (w->queue_len > 0) {
+			struct batch *b = w->queue[w->queue_head];
+			pthread_mutex_unlock(&w->lock);
+			char *cause = NULL;
+			bool ok = w->error ? true : commit_batch(w, b, &cause);
+			pthread_mutex_lock(&w->lock);
+			if (!ok)
+				w->error = cause;
+			w->queue_head = (w->queue_head + 1) % MAX_QUEUED;
+			w->queue_len--;
+			if (ok && !w->error)
+				w->committed_gen = b->gen;
+			batch_give_back(w, b);
+			pthread_cond_broadcast(&w->done);
+			continue;
+		}
+		struct batch *f = w->filling;
+		if (f->count > 0 && (w->stopping || w->flush_wanted ||
+		                     monotonic_ms() - f->started_ms >= BATCH_AGE_MS)) {
+			queue_filling(w);
+			continue;
+		}
+		if (w->stopping)
+			break;
+		if (f->count == 0) {
+			pthread_cond_wait(&w->work, &w->lock);
+			continue;
+		}
+		int64_t due = f->started_ms + BATCH_AGE_MS;
+		struct timespec ts = { .tv_sec = due / 1000, .tv_nsec = (due % 1000) * 1000000 };
+		pthread_cond_timedwait(&w->work, &w->lock, &ts);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+/* ---- The caller's side ---- */
+
+struct journal_writer *journal_writer_start(sqlite3 *db, const char *path, uint64_t next_seq,
+                                            char **cause)
+{
+	struct journal_writer *w = xcalloc(1, sizeof *w);
+	w->db = db;
+	w->path = xstrdup(path);
+	w->next_seq = next_seq;
+	for (int i = 0; i < STMT_COUNT; i++) {
+		if (sqlite3_prepare_v3(db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &w->stmt[i],
+		                       NULL) != SQLITE_OK) {
+			journal_db_cause(db, path, "cannot prepare", cause);
+			goto fail;
+		}
+	}
+	pthread_condattr_t attr;
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&w->work, &attr);
+	pthread_condattr_destroy(&attr);
+	pthread_cond_init(&w->done, NULL);
+	pthread_mutex_init(&w->lock, NULL);
+	w->filling = batch_take(w);
+	int err = pthread_create(&w->thread, NULL, writer_main, w);
+	if (err != 0) {
+		set_cause(cause, "journal %s: cannot start the writer thread: %s", path, strerror(err));
+		pthread_cond_destroy(&w->work);
+		pthread_cond_destroy(&w->done);
+		pthread_mutex_destroy(&w->lock);
+		batch_free(w->filling);
+		goto fail;
+	}
+	return w;
+fail:
+	for (int i = 0; i < STMT_COUNT; i++)
+		sqlite3_finalize(w->stmt[i]);
+	sqlite3_close(db);
+	free(w->path);
+	free(w);
+	return NULL;
+}
+
+void journal_writer_stop(struct journal_writer *w)
+{
+	if (!w)
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->stopping = true;
+	pthread_cond_signal(&w->work);
+	pthread_mutex_unlock(&w->lock);
+	pthread_join(w->thread, NULL);
+
+	for (int i = 0; i < STMT_COUNT; i++)
+		sqlite3_finalize(w->stmt[i]);
+	/* The last connection to close checkpoints and removes the WAL. */
+	sqlite3_close(w->db);
+	batch_free(w->filling);
+	while (w->spare) {
+		struct batch *b = w->spare;
+		w->spare = b->next;
+		batch_free(b);
+	}
+	pthread_cond_destroy(&w->work);
+	pthread_cond_destroy(&w->done);
+	pthread_mutex_destroy(&w->lock);
+	free(w->error);
+	free(w->path);
+	free(w);
+}
+
+uint64_t journal_writer_next_seq(struct journal_writer *w)
+{
+	pthread_mutex_lock(&w->lock);
+	uint64_t seq = w->next_seq;
+	pthread_mutex_unlock(&w->lock);
+	return seq;
+}
+
+/* Makes room for one more record: queues a full filling batch, waiting
+ * while MAX_QUEUED are ahead of it. Lock held. False once failed. */
+static bool make_room(struct journal_writer *w)
+{
+	if (batch_full(w->filling)) {
+		while (w->queue_len >= MAX_QUEUED && !w->error)
+			pthread_cond_wait(&w->done, &w->lock);
+		if (!w->error)
+			queue_filling(w);
+	}
+	return !w->error;
+}
+
+static void note_first(struct journal_writer *w)
+{
+	/* The writer sleeps without a deadline while nothing is filling. */
+	if (w->filling->count == 1)
+		pthread_cond_signal(&w->work);
+}
+
+static size_t clamp16(size_t len)
+{
+	return len > UINT16_MAX ? UINT16_MAX : len;
+}
+
+uint64_t journal_writer_append(struct journal_writer *w, const struct journal_record *record)
+{
+	const struct event *ev = record->event;
+	enum event_type type = ev ? ev->type : EVENT_REJECT;
+	bool lifecycle = type != EVENT_REJECT && type != EVENT_IGNORED;
+	const char *reason = !ev ? "" : lifecycle ? ev->reason : ev->detail;
+	size_t topic_len = record->topic ? record->topic_len : 0;
+	size_t payload_len = record->payload ? record->payload_len : 0;
+	size_t client_len = record->new_thing && ev ? clamp16(strlen(ev->client_id)) : 0;
+	size_t session_len = ev ? clamp16(strlen(ev->session_id)) : 0;
+	size_t reason_len = clamp16(strlen(reason));
+	size_t ip_len = ev ? clamp16(strlen(ev->ip)) : 0;
+
+	pthread_mutex_lock(&w->lock);
+	if (!make_room(w)) {
+		pthread_mutex_unlock(&w->lock);
+		return 0;
+	}
+	struct rec *r = batch_add(w->filling, topic_len + payload_len + client_len + session_len +
+	                                      reason_len + ip_len);
+	r->seq = w->next_seq++;
+	r->received_ms = record->received_ms;
+	r->type = (uint8_t)type;
+	r->thing_id = record->thing_id;
+	if (ev && (lifecycle || ev->timestamp_ms != 0)) {
+		r->flags |= REC_HAS_TS;
+		r->ts_ms = ev->timestamp_ms;
+	}
+	if (ev && ev->has_version) {
+		r->flags |= REC_HAS_VERSION;
+		r->version = ev->version;
+	}
+	if (record->topic)
+		r->flags |= REC_HAS_TOPIC;
+	if (client_len && record->thing_id)
+		r->flags |= REC_NEW_THING;
+	r->topic_len = topic_len;
+	r->payload_len = payload_len;
+	r->client_len = (uint16_t)client_len;
+	r->session_len = (uint16_t)session_len;
+	r->reason_len = (uint16_t)reason_len;
+	r->ip_len = (uint16_t)ip_len;
+	char *p = w->filling->buf + r->at;
+	if (topic_len)
+		memcpy(p, record->topic, topic_len);
+	p += topic_len;
+	if (payload_len)
+		memcpy(p, record->payload, payload_len);
+	p += payload_len;
+	if (client_len)
+		memcpy(p, ev->client_id, client_len);
+	p += client_len;
+	if (session_len)
+		memcpy(p, ev->session_id, session_len);
+	p += session_len;
+	memcpy(p, reason, reason_len);
+	p += reason_len;
+	if (ip_len)
+		memcpy(p, ev->ip, ip_len);
+	uint64_t seq = r->seq;
+	note_first(w);
+	pthread_mutex_unlock(&w->lock);
+	return seq;
+}
+
+bool journal_writer_snapshot(struct journal_writer *w, uint64_t seq, int64_t received_ms,
+                             const void *data, size_t len, char **cause)
+{
+	pthread_mutex_lock(&w->lock);
+	if (!make_room(w)) {
+		set_cause(cause, "%s", w->error);
+		pthread_mutex_unlock(&w->lock);
+		return false;
+	}
+	struct rec *r = batch_add(w->filling, len);
+	r->flags = REC_SNAPSHOT;
+	r->seq = seq;
+	r->received_ms = received_ms;
+	r->ts_ms = realtime_ms();
+	r->payload_len = len;
+	if (len)
+		memcpy(w->filling->buf + r->at, data, len);
+	note_first(w);
+	pthread_mutex_unlock(&w->lock);
+	return true;
+}
+
+bool journal_writer_flush(struct journal_writer *w, char **cause)
+{
+	pthread_mutex_lock(&w->lock);
+	uint64_t target = w->filling->gen - (w->filling->count == 0);
+	if (w->filling->count > 0) {
+		w->flush_wanted = true;
+		pthread_cond_signal(&w->work);
+	}
+	while (w->committed_gen < target && !w->error)
+		pthread_cond_wait(&w->done, &w->lock);
+	bool ok = !w->error;
+	if (!ok)
+		set_cause(cause, "%s", w->error);
+	pthread_mutex_unlock(&w->lock);
+	return ok;
+}

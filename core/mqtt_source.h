@@ -1,0 +1,87 @@
+/* The live source: one MQTT connection (libmosquitto, no network thread)
+ * that subscribes to the lifecycle topics and hands every message to a
+ * callback. It owns a socket, so the program runs one poll() loop:
+ *
+ *   fd = mqtt_source_fd(src);            (-1 while backing off)
+ *   events = POLLIN | (mqtt_source_wants_write(src) ? POLLOUT : 0);
+ *   poll(..., mqtt_source_next_timeout_ms(src));
+ *   mqtt_source_dispatch(src);           (after any wake-up, or the timeout)
+ *
+ * It connects on its own, reconnects with exponential backoff and jitter
+ * (1 s doubling up to 60 s), re-subscribes on every connect, and reports
+ * its state through a callback. Clean session is off by default, so with
+ * QoS 1 the broker keeps events while we are away. */
+#ifndef THINGTOP_MQTT_SOURCE_H
+#define THINGTOP_MQTT_SOURCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
+enum mqtt_state {
+	MQTT_CONNECTING,    /* TCP/TLS/CONNECT in progress */
+	MQTT_CONNECTED,     /* CONNACK received and subscriptions sent */
+	MQTT_BACKING_OFF,   /* lost or refused; waits until next_try_ms */
+	MQTT_STOPPED,       /* mqtt_source_stop, or a refusal retrying cannot fix */
+};
+const char *mqtt_state_name(enum mqtt_state state);
+
+struct mqtt_status {
+	enum mqtt_state state;
+	/* Why we are backing off or stopped ("connection refused: not
+	 * authorised", "TLS: certificate verify failed", ...); "" otherwise. */
+	const char *reason;
+	int64_t next_try_ms;          /* time_mono_ms() of the next attempt (backing off) */
+	unsigned attempt;             /* failed attempts in a row */
+	bool session_present;         /* CONNECTED: the broker kept our session */
+};
+
+/* `topic` is NUL-terminated, `payload` is `len` bytes (not terminated); both
+ * borrowed for the call. */
+typedef void (*mqtt_message_fn)(void *ctx, const char *topic, const void *payload, size_t len);
+typedef void (*mqtt_state_fn)(void *ctx, const struct mqtt_status *status);
+
+struct mqtt_source_stats {
+	uint64_t received;
+	uint64_t connects;            /* successful CONNACKs */
+	uint64_t reconnects;          /* connects after the first */
+	uint64_t failures;            /* attempts that failed */
+};
+
+/* Checks the TLS files (readable, key not readable by others, certificate
+ * not expired, certificate matches key) and sets up the client; does not
+ * connect yet (the first dispatch does). NULL with *cause on a setting
+ * that cannot work. `config` is borrowed for the call only; callbacks may
+ * be NULL. */
+struct mqtt_source *mqtt_source_create(const struct config *config, mqtt_message_fn on_message,
+                                       mqtt_state_fn on_state, void *ctx, char **cause);
+void mqtt_source_destroy(struct mqtt_source *src);
+
+/* The client id in use (generated when the config had none). */
+const char *mqtt_source_client_id(const struct mqtt_source *src);
+
+/* The socket to poll, -1 when there is none right now. */
+int mqtt_source_fd(const struct mqtt_source *src);
+bool mqtt_source_wants_write(const struct mqtt_source *src);
+/* Milliseconds until dispatch must run again (keep-alive, backoff), >= 0. */
+int mqtt_source_next_timeout_ms(const struct mqtt_source *src);
+
+/* Reads, writes and keeps alive; connects or reconnects when due. Calls
+ * on_message for each message. Returns false once STOPPED. */
+bool mqtt_source_dispatch(struct mqtt_source *src);
+
+/* Disconnects cleanly (QoS 1 messages not yet acknowledged stay queued at
+ * the broker for our session) and enters STOPPED. */
+void mqtt_source_stop(struct mqtt_source *src);
+
+const struct mqtt_status *mqtt_source_status(const struct mqtt_source *src);
+void mqtt_source_get_stats(const struct mqtt_source *src, struct mqtt_source_stats *stats);
+
+/* TLS file checks alone (for tests and early errors): true when every file
+ * set in `config` is usable; else false with a cause that names the file
+ * and the fix ("chmod 600 KEY"). */
+bool mqtt_source_check_tls(const struct config *config, char **cause);
+
+#endif

@@ -1,0 +1,62 @@
+# Helpers for the UI tests: a private tmux server per test, a journal made
+# from fleet.ndjson, and screen checks. Sourced by the *.sh tests; $1 of the
+# test is the thingtop binary.
+set -u
+THINGTOP=$1
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+command -v tmux >/dev/null 2>&1 || { echo "tmux not installed: skipped"; exit 77; }
+DIR=$(mktemp -d)
+SOCK="thingtop-ui-$$-$RANDOM"
+FAILED=0
+
+T() { tmux -L "$SOCK" -f /dev/null "$@"; }
+cleanup() { T kill-server >/dev/null 2>&1; rm -rf "$DIR"; }
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*"; FAILED=1; }
+pass() { echo "ok: $*"; }
+check() { # check DESCRIPTION COMMAND...
+	local what=$1; shift
+	if "$@"; then pass "$what"; else fail "$what"; fi
+}
+
+make_journal() {
+	"$THINGTOP" import -j "$DIR/j.db" "$HERE/fleet.ndjson" >/dev/null 2>"$DIR/import.err" ||
+		{ cat "$DIR/import.err"; echo "import failed"; exit 1; }
+}
+
+# start WIDTH HEIGHT ARGS...: runs thingtop in a fresh session; when it
+# exits the pane shows "EXIT=<code>".
+start() {
+	local w=$1 h=$2; shift 2
+	printf '%q ' "$THINGTOP" "$@" >"$DIR/cmd"
+	T new-session -d -s ui -x "$w" -y "$h" -c "$DIR" \
+		"env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-256color $(cat "$DIR/cmd") 2>$DIR/stderr; echo EXIT=\$?; sleep 60"
+	wait_for "connected" || { cat "$DIR/stderr"; exit 1; }
+}
+
+screen() { T capture-pane -p -t ui; }
+# Rows of the grid: lines 4.. of the screen, the client id column only.
+grid_ids() { screen | head -n -2 | sed -n '4,$p' | awk 'NF >= 2 { print $2 }'; }
+
+wait_for() {
+	for _ in $(seq 60); do
+		screen | grep -qF -- "$1" && return 0
+		sleep 0.1
+	done
+	echo "timed out waiting for \"$1\"; the screen:"
+	screen
+	return 1
+}
+
+keys() { T send-keys -t ui "$@"; sleep 0.4; }
+literal() { T send-keys -t ui -l "$1"; sleep 0.2; }
+
+finish() {
+	if [ "$FAILED" != 0 ]; then
+		echo "--- last screen:"
+		screen
+		exit 1
+	fi
+	exit 0
+}

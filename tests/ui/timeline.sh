@@ -1,0 +1,36 @@
+#!/bin/bash
+# The disconnect timeline: totals equal the journal's disconnects, and the
+# drill-down filters the grid to the things of the selected bucket.
+. "$(dirname "$0")/lib.sh"
+make_journal
+start 80 24 -j "$DIR/j.db" --no-connect
+
+keys t
+check "timeline open" wait_for "Disconnects"
+# fleet.ndjson holds 4 disconnects: 2 CONNECTION_LOST, 1 keep-alive, 1 client.
+want=$(grep -c '"eventType":"disconnected"' "$HERE/fleet.ndjson")
+check "fixture has 4 disconnects" test "$want" = 4
+check "total equals the journal's disconnects" grep -qF "total: 4 shown, 4 disconnects" <<<"$(screen)"
+check "CONNECTION_LOST total 2" grep -qE 'CONNECTION_LOST +2 shown +2 total' <<<"$(screen)"
+check "keep-alive total 1" grep -qE 'MQTT_KEEP_ALIVE_TIMEOUT +1 shown +1 total' <<<"$(screen)"
+check "client-initiated total 1" grep -qE 'CLIENT_INITIATED_DISCONNECT +1 shown +1 total' <<<"$(screen)"
+check "1 minute buckets" grep -qF "bucket 1m" <<<"$(screen)"
+
+# End selects the last disconnect's bucket (00:04, delta); three left is
+# 00:01, where bravo (00:01:02) and foxtrot (00:01:06) disconnected.
+keys End
+check "last bucket selected" grep -qF "2026-01-01T00:04..00:05  1 disconnects" <<<"$(screen)"
+keys Left Left Left
+check "00:01 bucket: 2 disconnects" grep -qF "2026-01-01T00:01..00:02  2 disconnects" <<<"$(screen)"
+keys Enter
+check "drill-down to the grid" wait_for "2/7"
+check "drilled things" test "$(grid_ids | sort)" == $'bravo-02\nfoxtrot-06'
+
+# Zoom out to 5 minute buckets: everything in one bucket.
+keys Escape
+keys t
+keys -
+check "zoom out to 5m" grep -qF "bucket 5m" <<<"$(screen)"
+keys End
+check "one 5m bucket holds all 4" grep -qF "2026-01-01T00:00..00:05  4 disconnects" <<<"$(screen)"
+finish

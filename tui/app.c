@@ -1,0 +1,891 @@
+/* The monitor's loop: one poll() over stdin, the MQTT socket, the journal
+ * follow timer and the redraw timer. Handlers change the model and mark it
+ * dirty; drawing happens once per turn, at most ~20 times a second. */
+#include "config.h"
+
+#include <curses.h>
+#include <errno.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "draw.h"
+#include "export.h"
+#include "mqtt_source.h"
+#include "rebuild.h"
+#include "term.h"
+#include "text.h"
+#include "timefmt.h"
+#include "xalloc.h"
+
+#define DRAW_MIN_MS 50          /* at most 20 frames a second */
+#define FOLLOW_MS 500
+#define MIN_COLS 60
+#define MIN_ROWS 16
+
+static const struct screen_ops *const screens[SCREEN_COUNT] = {
+	[SCREEN_GRID] = &grid_screen,
+	[SCREEN_ACTIVITY] = &activity_screen,
+	[SCREEN_TIMELINE] = &timeline_screen,
+};
+
+void app_message(struct app *app, bool error, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(app->message, sizeof app->message, fmt, ap);
+	va_end(ap);
+	app->message_error = error;
+	app->message_until_ms = time_mono_ms() + (error ? 8000 : 4000);
+	app->dirty = true;
+}
+
+void app_set_cursor_row(struct app *app, size_t row)
+{
+	size_t count = view_count(app->view);
+	if (count == 0) {
+		app->cursor = 0;
+		app->has_cursor_thing = false;
+		return;
+	}
+	if (row >= count)
+		row = count - 1;
+	app->cursor = row;
+	app->cursor_thing = view_row(app->view, row);
+	app->has_cursor_thing = true;
+}
+
+void app_refresh_view(struct app *app)
+{
+	view_refresh(app->view, app->fleet);
+	app->last_view_ms = time_mono_ms();
+	app->data_dirty = false;
+	app->dirty = true;
+	size_t row = (size_t)-1;
+	if (app->has_cursor_thing)
+		row = view_find(app->view, app->cursor_thing);
+	app_set_cursor_row(app, row != (size_t)-1 ? row : app->cursor);
+}
+
+bool app_set_filter(struct app *app, const char *expr)
+{
+	char *cause = NULL;
+	if (!view_set_filter(app->view, expr, &cause)) {
+		app_message(app, true, "filter: %s", cause != NULL ? cause : "invalid");
+		free(cause);
+		return false;
+	}
+	app->drill[0] = '\0';
+	app_refresh_view(app);
+	return true;
+}
+
+bool app_set_theme(struct app *app, const char *name)
+{
+	char *cause = NULL;
+	struct theme theme;
+	if (!theme_load(&theme, name, &cause)) {
+		app_message(app, true, "theme: %s (keeping \"%s\")", cause, app->theme.name);
+		free(cause);
+		return false;
+	}
+	app->theme = theme;
+	theme_apply(&app->theme, term_color_wanted());
+	clearok(curscr, TRUE);
+	app->dirty = true;
+	return true;
+}
+
+void app_export(struct app *app, const char *path)
+{
+	char *made = NULL;
+	if (path == NULL || *path == '\0') {
+		char stamp[32];
+		time_t now = time(NULL);
+		struct tm tm;
+		gmtime_r(&now, &tm);
+		strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+		char cwd[4096];
+		if (getcwd(cwd, sizeof cwd) == NULL)
+			snprintf(cwd, sizeof cwd, ".");
+		made = xasprintf("%s/thingtop-%s.csv", cwd, stamp);
+		path = made;
+	}
+	char *cause = NULL;
+	if (export_view_csv_file(app->view, app->fleet, path, &cause)) {
+		char safe[1024];
+		text_escape(path, strlen(path), safe, sizeof safe, app->ascii);
+		app_message(app, false, "exported %zu rows to %s", view_count(app->view), safe);
+	} else {
+		app_message(app, true, "export: %s", cause != NULL ? cause : "failed");
+		free(cause);
+	}
+	free(made);
+}
+
+void app_open_activity(struct app *app, uint32_t thing_index)
+{
+	if (app->journal == NULL) {
+		app_message(app, true, "no journal: the activity log needs one");
+		return;
+	}
+	if (!activity_load(app->activity, app, thing_index))
+		return;
+	app->screen = SCREEN_ACTIVITY;
+	app->dirty = true;
+}
+
+void app_open_timeline(struct app *app)
+{
+	if (app->journal == NULL) {
+		app_message(app, true, "no journal: the timeline needs one");
+		return;
+	}
+	if (!timeline_load(app->timeline, app))
+		return;
+	app->screen = SCREEN_TIMELINE;
+	app->dirty = true;
+}
+
+/* ---- Frame: header, title, footer, status line ---- */
+
+void app_draw_header(struct app *app, const char *title_right)
+{
+	int attr = theme_attr(THEME_HEADER);
+	draw_fill(0, 0, app->cols, attr);
+
+	char counts[160];
+	snprintf(counts, sizeof counts, "%s %zu connected  %s %zu disconnected  %s %zu unknown",
+	         draw_glyph(GLYPH_CONNECTED), fleet_status_count(app->fleet, STATUS_CONNECTED),
+	         draw_glyph(GLYPH_DISCONNECTED), fleet_status_count(app->fleet, STATUS_DISCONNECTED),
+	         draw_glyph(GLYPH_UNKNOWN), fleet_status_count(app->fleet, STATUS_UNKNOWN));
+	int cw = draw_width(counts);
+	if (cw > app->cols - 20) {
+		snprintf(counts, sizeof counts, "%s%zu %s%zu %s%zu",
+		         draw_glyph(GLYPH_CONNECTED), fleet_status_count(app->fleet, STATUS_CONNECTED),
+		         draw_glyph(GLYPH_DISCONNECTED), fleet_status_count(app->fleet, STATUS_DISCONNECTED),
+		         draw_glyph(GLYPH_UNKNOWN), fleet_status_count(app->fleet, STATUS_UNKNOWN));
+		cw = draw_width(counts);
+	}
+
+	char left[512];
+	const char *name = app->journal_path != NULL ? strrchr(app->journal_path, '/') : NULL;
+	name = name != NULL ? name + 1 : (app->journal_path != NULL ? app->journal_path : "-");
+	if (app->live)
+		snprintf(left, sizeof left, "thingtop  broker %s  %.1f ev/s%s", app->broker_state, app->rate,
+		         app->paused ? "  PAUSED" : "");
+	else
+		snprintf(left, sizeof left, "thingtop  journal %s%s  %.1f ev/s%s", name,
+		         app->following ? " (following)" : "", app->rate, app->paused ? "  PAUSED" : "");
+	/* The journal name is a file name: untrusted. */
+	char safe[600];
+	text_escape(left, strlen(left), safe, sizeof safe, app->ascii);
+	int lw = app->cols - cw - 1;
+	draw_text(0, 0, lw, safe, attr, false);
+	draw_text(0, app->cols - cw, cw, counts, attr, false);
+
+	/* Title line: screen, filter, drill-down, and what the screen adds. */
+	int tattr = theme_attr(THEME_TITLE);
+	draw_fill(1, 0, app->cols, tattr);
+	char title[PROMPT_MAX + 256];
+	const char *filter = view_filter_text(app->view);
+	int n = snprintf(title, sizeof title, "%s", screens[app->screen]->title);
+	if (app->screen == SCREEN_GRID || app->screen == SCREEN_TIMELINE) {
+		if (filter != NULL && *filter != '\0')
+			n += snprintf(title + n, sizeof title - (size_t)n, "  filter: %s", filter);
+		if (app->drill[0] != '\0')
+			n += snprintf(title + n, sizeof title - (size_t)n, "  [%s]", app->drill);
+	}
+	int rw = title_right != NULL ? draw_width(title_right) : 0;
+	draw_untrusted(1, 1, app->cols - rw - 3, title, strlen(title), tattr, false);
+	if (rw > 0)
+		draw_text(1, app->cols - rw - 1, rw, title_right, tattr, false);
+}
+
+void app_draw_footer(struct app *app, const struct key_help *help, size_t count)
+{
+	int y = app->rows - 1;
+	int fattr = theme_attr(THEME_FOOTER);
+	int kattr = theme_attr(THEME_FOOTER_KEY);
+	draw_fill(y, 0, app->cols, fattr);
+	int x = 0;
+	for (size_t i = 0; i < count; i++) {
+		if (help[i].hint == NULL)
+			continue;
+		const char *key = help[i].keys;
+		/* "S C ..." is too long for the footer: show its first word. */
+		char first[16];
+		size_t k = strcspn(key, " ");
+		if (k >= sizeof first)
+			k = sizeof first - 1;
+		memcpy(first, key, k);
+		first[k] = '\0';
+		int need = draw_width(first) + draw_width(help[i].hint) + 2;
+		if (x + need > app->cols)
+			break;
+		x += draw_text_clip(y, x, app->cols - x, first, kattr);
+		x += draw_text_clip(y, x, app->cols - x, " ", fattr);
+		x += draw_text_clip(y, x, app->cols - x, help[i].hint, fattr);
+		x += draw_text_clip(y, x, app->cols - x, " ", fattr);
+	}
+}
+
+static void draw_status_line(struct app *app)
+{
+	int y = app->rows - 2;
+	if (app->prompt.kind != PROMPT_NONE) {
+		int attr = theme_attr(THEME_PROMPT);
+		draw_fill(y, 0, app->cols, attr);
+		const char *label = prompt_label(&app->prompt);
+		int lw = draw_text_clip(y, 0, app->cols, label, attr);
+		/* Show the end of long input, so the cursor stays visible. */
+		char shown[PROMPT_MAX * 4];
+		text_escape(app->prompt.text, app->prompt.pos, shown, sizeof shown, app->ascii);
+		int before = draw_width(shown);
+		int room = app->cols - lw - 1;
+		const char *start = app->prompt.text;
+		while (before > room && *start != '\0') {
+			start++;
+			while ((*start & 0xc0) == 0x80)
+				start++;
+			text_escape(start, app->prompt.text + app->prompt.pos - start, shown, sizeof shown,
+			            app->ascii);
+			before = draw_width(shown);
+		}
+		draw_untrusted(y, lw, room, start, strlen(start), attr, false);
+		move(y, lw + before);
+		curs_set(1);
+		return;
+	}
+	curs_set(0);
+	if (app->message[0] != '\0' && time_mono_ms() < app->message_until_ms) {
+		int attr = theme_attr(app->message_error ? THEME_ERROR : THEME_MESSAGE);
+		draw_fill(y, 0, app->cols, theme_attr(THEME_NORMAL));
+		draw_untrusted(y, 0, app->cols, app->message, strlen(app->message), attr, false);
+	} else {
+		app->message[0] = '\0';
+		draw_fill(y, 0, app->cols, theme_attr(THEME_NORMAL));
+	}
+}
+
+static void draw(struct app *app)
+{
+	getmaxyx(stdscr, app->rows, app->cols);
+	erase();
+	if (app->cols < MIN_COLS || app->rows < MIN_ROWS) {
+		char msg[96];
+		snprintf(msg, sizeof msg, "terminal too small (need %dx%d)", MIN_COLS, MIN_ROWS);
+		int w = (int)strlen(msg);
+		mvaddnstr(app->rows / 2, app->cols > w ? (app->cols - w) / 2 : 0, msg, app->cols);
+		if (app->rows > 1)
+			mvaddnstr(app->rows / 2 + 1, 0, "q quits", app->cols);
+		curs_set(0);
+	} else {
+		screens[app->screen]->draw(app);
+		if (app->help)
+			help_draw(app, screens[app->screen]);
+		draw_status_line(app);
+	}
+	refresh();
+	app->dirty = false;
+	app->last_draw_ms = time_mono_ms();
+}
+
+/* ---- Commands ---- */
+
+static char *next_word(char **p)
+{
+	while (**p == ' ')
+		(*p)++;
+	char *w = *p;
+	while (**p != '\0' && **p != ' ')
+		(*p)++;
+	if (**p != '\0')
+		*(*p)++ = '\0';
+	while (**p == ' ')
+		(*p)++;
+	return w;
+}
+
+/* `:since 1h` keeps the filter's other terms and replaces its since term. */
+static void command_since(struct app *app, const char *arg)
+{
+	int64_t ms;
+	bool clear = *arg == '\0' || strcmp(arg, "all") == 0;
+	if (!clear && !time_parse_duration(arg, &ms)) {
+		app_message(app, true, "since: \"%s\" is not a duration like 10m, 1h, 2d", arg);
+		return;
+	}
+	char *copy = xstrdup(view_filter_text(app->view));
+	char out[PROMPT_MAX + 64] = "";
+	size_t n = 0;
+	char *save = NULL;
+	for (char *t = strtok_r(copy, " ", &save); t != NULL; t = strtok_r(NULL, " ", &save)) {
+		if (strncmp(t, "since<", 6) == 0 || strncmp(t, "since>", 6) == 0)
+			continue;
+		n += (size_t)snprintf(out + n, sizeof out - n, "%s%s", n > 0 ? " " : "", t);
+		if (n >= sizeof out)
+			break;
+	}
+	free(copy);
+	if (!clear && n < sizeof out)
+		snprintf(out + n, sizeof out - n, "%ssince<%s", n > 0 ? " " : "", arg);
+	if (app_set_filter(app, out))
+		app->screen = SCREEN_GRID;
+}
+
+static void command_thing(struct app *app, const char *id)
+{
+	const struct fleet_thing *thing = fleet_find(app->fleet, id);
+	if (thing == NULL) {
+		app_message(app, true, "no thing \"%s\"", id);
+		return;
+	}
+	uint32_t index = thing->id - 1;
+	if (view_find(app->view, index) == (size_t)-1)
+		app_set_filter(app, "");
+	size_t row = view_find(app->view, index);
+	if (row != (size_t)-1)
+		app_set_cursor_row(app, row);
+	app->screen = SCREEN_GRID;
+	app_open_activity(app, index);
+}
+
+void app_command(struct app *app, const char *line)
+{
+	char *copy = xstrdup(line);
+	char *p = copy;
+	char *cmd = next_word(&p);
+	char *arg = p;
+	size_t al = strlen(arg);
+	while (al > 0 && arg[al - 1] == ' ')
+		arg[--al] = '\0';
+
+	if (*cmd == '\0') {
+		/* nothing */
+	} else if (strcmp(cmd, "q") == 0 || strcmp(cmd, "quit") == 0 || strcmp(cmd, "q!") == 0) {
+		app->quit = true;
+	} else if (strcmp(cmd, "thing") == 0) {
+		if (*arg == '\0')
+			app_message(app, true, "usage: :thing CLIENT_ID");
+		else
+			command_thing(app, arg);
+	} else if (strcmp(cmd, "export") == 0 || strcmp(cmd, "w") == 0) {
+		app_export(app, arg);
+	} else if (strcmp(cmd, "theme") == 0) {
+		if (*arg == '\0')
+			app_message(app, false, "theme: %s", app->theme.name);
+		else if (app_set_theme(app, arg))
+			app_message(app, false, "theme: %s", app->theme.name);
+	} else if (strcmp(cmd, "since") == 0) {
+		command_since(app, arg);
+	} else if (strcmp(cmd, "filter") == 0) {
+		if (app_set_filter(app, arg))
+			app->screen = SCREEN_GRID;
+	} else if (strcmp(cmd, "sort") == 0) {
+		char *cause = NULL;
+		if (view_set_sort(app->view, arg, &cause)) {
+			app_refresh_view(app);
+		} else {
+			app_message(app, true, "sort: %s", cause != NULL ? cause : "invalid");
+			free(cause);
+		}
+	} else if (strcmp(cmd, "find") == 0) {
+		free(app->find_text);
+		app->find_text = xstrdup(arg);
+		grid_screen.key(app, 'n');
+	} else if (strcmp(cmd, "timeline") == 0) {
+		app_open_timeline(app);
+	} else if (strcmp(cmd, "help") == 0) {
+		app->help = true;
+	} else {
+		app_message(app, true, "unknown command \"%s\" (thing, export, theme, since, filter, sort, "
+		            "find, timeline, help, q)", cmd);
+	}
+	free(copy);
+}
+
+/* ---- Keys ---- */
+
+static void prompt_done(struct app *app, enum prompt_result result)
+{
+	enum prompt_kind kind = app->prompt.kind;
+	char text[PROMPT_MAX];
+	memcpy(text, app->prompt.text, sizeof text);
+	prompt_close(&app->prompt);
+	switch (kind) {
+	case PROMPT_FILTER:
+		if (result == PROMPT_CANCEL)
+			app_set_filter(app, "");
+		else
+			app_set_filter(app, text);
+		break;
+	case PROMPT_FIND:
+		if (result == PROMPT_ACCEPT && text[0] != '\0') {
+			free(app->find_text);
+			app->find_text = xstrdup(text);
+			grid_screen.key(app, 'n');
+		}
+		break;
+	case PROMPT_COMMAND:
+		if (result == PROMPT_ACCEPT)
+			app_command(app, text);
+		break;
+	case PROMPT_NONE:
+		break;
+	}
+}
+
+static void handle_key(struct app *app, int key)
+{
+	app->dirty = true;
+	if (key == KEY_CTRL('c')) {
+		app->quit = true;
+		return;
+	}
+	if (key == KEY_FN(KEY_RESIZE)) {
+		getmaxyx(stdscr, app->rows, app->cols);
+		clearok(curscr, TRUE);
+		return;
+	}
+	if (app->prompt.kind != PROMPT_NONE) {
+		enum prompt_result r = prompt_key(&app->prompt, key);
+		if (r != PROMPT_EDITING) {
+			prompt_done(app, r);
+		} else if (app->prompt.kind == PROMPT_FILTER) {
+			/* Live preview; a half-typed term that does not parse yet keeps the old rows. */
+			char *cause = NULL;
+			if (view_set_filter(app->view, app->prompt.text, &cause)) {
+				app->drill[0] = '\0';
+				app_refresh_view(app);
+				app->message[0] = '\0';
+			} else {
+				app_message(app, true, "%s", cause != NULL ? cause : "invalid filter");
+				free(cause);
+			}
+		}
+		return;
+	}
+	if (app->help) {
+		app->help = false;
+		return;
+	}
+	if (app->cols < MIN_COLS || app->rows < MIN_ROWS) {
+		if (key == 'q')
+			app->quit = true;
+		return;
+	}
+	if (screens[app->screen]->key(app, key))
+		return;
+	switch (key) {
+	case '?':
+	case KEY_FN(KEY_F(1)):
+		app->help = true;
+		break;
+	case ':':
+		prompt_open(&app->prompt, PROMPT_COMMAND, NULL);
+		break;
+	case KEY_CTRL('s'):
+		app_export(app, NULL);
+		break;
+	case 'Z':
+		app->paused = !app->paused;
+		if (!app->paused && app->data_dirty)
+			app_refresh_view(app);
+		app_message(app, false, app->paused ? "paused: events are still recorded (Z resumes)" :
+		            "resumed");
+		break;
+	case KEY_CTRL('l'):
+		clearok(curscr, TRUE);
+		break;
+	default:
+		break;
+	}
+}
+
+static void read_keys(struct app *app)
+{
+	for (int i = 0; i < 256; i++) {
+		wint_t wch;
+		int r = get_wch(&wch);
+		if (r == ERR)
+			break;
+		handle_key(app, r == KEY_CODE_YES ? KEY_FN((int)wch) : (int)wch);
+		if (app->quit)
+			break;
+	}
+}
+
+/* ---- Live data ---- */
+
+static void on_message(void *ctx, const char *topic, const void *payload, size_t len)
+{
+	struct app *app = ctx;
+	ingest_message(&app->ingest, topic, payload, len, time_now_ms());
+	app->events++;
+	app->data_dirty = true;
+}
+
+static void on_state(void *ctx, const struct mqtt_status *status)
+{
+	struct app *app = ctx;
+	char host[64];
+	text_escape(app->config.broker.host != NULL ? app->config.broker.host : "?",
+	            app->config.broker.host != NULL ? strlen(app->config.broker.host) : 1,
+	            host, sizeof host, false);
+	snprintf(app->broker_state, sizeof app->broker_state, "%s:%d %s%s%.40s", host,
+	         app->config.broker.port, mqtt_state_name(status->state),
+	         status->reason != NULL && *status->reason != '\0' ? ": " : "",
+	         status->reason != NULL ? status->reason : "");
+	if (status->state == MQTT_BACKING_OFF || status->state == MQTT_STOPPED)
+		app_message(app, true, "broker: %s", app->broker_state);
+	app->dirty = true;
+}
+
+static void follow(struct app *app)
+{
+	char *cause = NULL;
+	long n = rebuild_catch_up(app->journal, app->fleet, &cause);
+	if (n < 0) {
+		app_message(app, true, "journal: %s", cause != NULL ? cause : "read failed");
+		free(cause);
+	} else if (n > 0) {
+		app->events += (uint64_t)n;
+		app->data_dirty = true;
+	}
+}
+
+static void update_rate(struct app *app, int64_t now)
+{
+	int64_t dt = now - app->rate_base_ms;
+	if (dt < 1000)
+		return;
+	double rate = (double)(app->events - app->rate_base_events) * 1000.0 / (double)dt;
+	if (rate != app->rate)
+		app->dirty = true;
+	app->rate = rate;
+	app->rate_base_events = app->events;
+	app->rate_base_ms = now;
+}
+
+static int refresh_interval_ms(const struct app *app)
+{
+	int hz = app->config.ui.refresh_hz;
+	if (hz < 1)
+		hz = 10;
+	int ms = 1000 / hz;
+	return ms < DRAW_MIN_MS ? DRAW_MIN_MS : ms;
+}
+
+static void run(struct app *app)
+{
+	int64_t now = time_mono_ms();
+	app->next_follow_ms = now;
+	app->next_tick_ms = now + 1000;
+	app->rate_base_ms = now;
+	app->dirty = true;
+	int interval = refresh_interval_ms(app);
+
+	while (!app->quit && !term_should_quit()) {
+		now = time_mono_ms();
+		if (app->following && now >= app->next_follow_ms) {
+			follow(app);
+			app->next_follow_ms = now + FOLLOW_MS;
+		}
+		if (now >= app->next_tick_ms) {
+			/* Ages and the rate change with the clock. */
+			update_rate(app, now);
+			if (app->screen != SCREEN_TIMELINE)
+				app->dirty = true;
+			if (app->message[0] != '\0' && now >= app->message_until_ms)
+				app->dirty = true;
+			app->next_tick_ms = now + 1000;
+		}
+		if (app->data_dirty && !app->paused && now - app->last_view_ms >= interval) {
+			app_refresh_view(app);
+			if (app->screen == SCREEN_ACTIVITY)
+				activity_update(app->activity, app);
+			else if (app->screen == SCREEN_TIMELINE)
+				timeline_update(app->timeline, app);
+		}
+		if (app->dirty && now - app->last_draw_ms >= DRAW_MIN_MS)
+			draw(app);
+
+		/* Sleep until the next thing that is due. */
+		int64_t due = app->next_tick_ms;
+		if (app->following && app->next_follow_ms < due)
+			due = app->next_follow_ms;
+		if (app->dirty && app->last_draw_ms + DRAW_MIN_MS < due)
+			due = app->last_draw_ms + DRAW_MIN_MS;
+		if (app->data_dirty && !app->paused && app->last_view_ms + interval < due)
+			due = app->last_view_ms + interval;
+		struct pollfd fds[2];
+		int nfds = 0;
+		fds[nfds++] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
+		int mqtt_at = -1;
+		if (app->mqtt != NULL) {
+			int64_t mt = now + mqtt_source_next_timeout_ms(app->mqtt);
+			if (mt < due)
+				due = mt;
+			int fd = mqtt_source_fd(app->mqtt);
+			if (fd >= 0) {
+				mqtt_at = nfds;
+				fds[nfds++] = (struct pollfd){
+					.fd = fd,
+					.events = POLLIN | (mqtt_source_wants_write(app->mqtt) ? POLLOUT : 0),
+				};
+			}
+		}
+		int timeout = due > now ? (int)(due - now) : 0;
+		int r = poll(fds, (nfds_t)nfds, timeout);
+		if (r < 0 && errno != EINTR)
+			break;
+		/* Always try: a resize arrives as EINTR and then KEY_RESIZE. */
+		read_keys(app);
+		if (app->mqtt != NULL) {
+			(void)mqtt_at;
+			mqtt_source_dispatch(app->mqtt);
+		}
+	}
+}
+
+/* ---- Setup ---- */
+
+static const char usage[] =
+	"usage: thingtop [-j JOURNAL] [--no-connect] [--follow] [--broker HOST[:PORT]] [-c CONFIG]\n"
+	"                [--theme NAME] [--no-color] [--ascii] [--filter EXPR] [--sort SPEC]\n"
+	"       thingtop COMMAND ...   (import, export, record, simulate, demo; see thingtop --help)\n"
+	"\n"
+	"  -j, --journal FILE   the event journal (default: %s)\n"
+	"  --no-connect         show the journal only (follows it while another process writes)\n"
+	"  --follow             the same: follow a journal that `thingtop record` writes\n"
+	"  --broker HOST[:PORT] the MQTT broker (overrides the config)\n"
+	"  -c, --config FILE    the config file\n"
+	"  --theme NAME         dark, light, 16color, high-contrast, mono, or a .theme file\n"
+	"  --no-color           no colours (also NO_COLOR=1)\n"
+	"  --ascii              ASCII only: no UTF-8 glyphs or borders\n"
+	"  --filter EXPR        start with this filter (see ? in the grid)\n"
+	"  --sort SPEC          start with this sort, e.g. -since or status,client_id\n";
+
+static void print_usage(FILE *out)
+{
+	char *path = journal_default_path();
+	fprintf(out, usage, path != NULL ? path : "~/.local/state/thingtop/journal.db");
+	free(path);
+}
+
+static int parse_args(struct app_options *opt, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char **target = NULL;
+		if (strcmp(a, "-j") == 0 || strcmp(a, "--journal") == 0)
+			target = &opt->journal_path;
+		else if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0)
+			target = &opt->config_path;
+		else if (strcmp(a, "--broker") == 0)
+			target = &opt->broker;
+		else if (strcmp(a, "--theme") == 0)
+			target = &opt->theme;
+		else if (strcmp(a, "--filter") == 0)
+			target = &opt->filter;
+		else if (strcmp(a, "--sort") == 0)
+			target = &opt->sort;
+		else if (strcmp(a, "--no-connect") == 0)
+			opt->no_connect = true;
+		else if (strcmp(a, "--follow") == 0)
+			opt->follow = true;
+		else if (strcmp(a, "--no-color") == 0 || strcmp(a, "--no-colour") == 0)
+			opt->no_color = true;
+		else if (strcmp(a, "--ascii") == 0)
+			opt->ascii = true;
+		else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			print_usage(stdout);
+			return 0;
+		} else {
+			/* --opt=value */
+			const char *eq = strchr(a, '=');
+			static const char *const with_value[] = { "--journal", "--config", "--broker", "--theme",
+			                                          "--filter", "--sort" };
+			if (eq != NULL) {
+				for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++) {
+					size_t n = strlen(with_value[k]);
+					if ((size_t)(eq - a) == n && strncmp(a, with_value[k], n) == 0) {
+						const char **t[] = { &opt->journal_path, &opt->config_path, &opt->broker,
+						                     &opt->theme, &opt->filter, &opt->sort };
+						*t[k] = eq + 1;
+						goto next;
+					}
+				}
+			}
+			fprintf(stderr, "thingtop: unknown option \"%s\"\n", a);
+			print_usage(stderr);
+			return 2;
+		}
+		if (target != NULL) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "thingtop: %s needs a value\n", a);
+				return 2;
+			}
+			*target = argv[++i];
+		}
+next:;
+	}
+	return -1;
+}
+
+static bool open_model(struct app *app)
+{
+	char *cause = NULL;
+	const struct app_options *opt = &app->opt;
+	bool connect = !opt->no_connect && !opt->follow;
+
+	if (!config_load(&app->config, opt->config_path, &cause)) {
+		fprintf(stderr, "thingtop: %s\n", cause);
+		free(cause);
+		return false;
+	}
+	if (opt->broker != NULL && !config_apply_broker_arg(&app->config, opt->broker, &cause)) {
+		fprintf(stderr, "thingtop: --broker: %s\n", cause);
+		free(cause);
+		return false;
+	}
+	if (opt->journal_path != NULL)
+		app->journal_path = xstrdup(opt->journal_path);
+	else if (app->config.journal.path != NULL)
+		app->journal_path = xstrdup(app->config.journal.path);
+	else
+		app->journal_path = journal_default_path();
+
+	app->journal = journal_open(app->journal_path, connect ? JOURNAL_READ_WRITE : JOURNAL_READ_ONLY,
+	                            &cause);
+	if (app->journal == NULL) {
+		fprintf(stderr, "thingtop: %s\n", cause != NULL ? cause : "cannot open the journal");
+		free(cause);
+		return false;
+	}
+	app->fleet = rebuild_fleet(app->journal, &app->config.reconcile, 0, &cause);
+	if (app->fleet == NULL) {
+		fprintf(stderr, "thingtop: %s\n", cause != NULL ? cause : "cannot read the journal");
+		free(cause);
+		return false;
+	}
+	app->view = view_create();
+	if (opt->filter != NULL && !view_set_filter(app->view, opt->filter, &cause)) {
+		fprintf(stderr, "thingtop: --filter: %s\n", cause);
+		free(cause);
+		return false;
+	}
+	if (opt->sort != NULL && !view_set_sort(app->view, opt->sort, &cause)) {
+		fprintf(stderr, "thingtop: --sort: %s\n", cause);
+		free(cause);
+		return false;
+	}
+	view_refresh(app->view, app->fleet);
+	app_set_cursor_row(app, 0);
+
+	if (connect) {
+		ingest_init(&app->ingest, app->journal, app->fleet);
+		app->mqtt = mqtt_source_create(&app->config, on_message, on_state, app, &cause);
+		if (app->mqtt == NULL) {
+			fprintf(stderr, "thingtop: %s\n", cause != NULL ? cause : "cannot set up MQTT");
+			free(cause);
+			return false;
+		}
+		app->live = true;
+		snprintf(app->broker_state, sizeof app->broker_state, "%s:%d connecting",
+		         app->config.broker.host != NULL ? app->config.broker.host : "?",
+		         app->config.broker.port);
+	} else {
+		app->following = true;
+	}
+	return true;
+}
+
+static void close_model(struct app *app)
+{
+	if (app->mqtt != NULL) {
+		mqtt_source_stop(app->mqtt);
+		mqtt_source_destroy(app->mqtt);
+	}
+	if (app->live && app->journal != NULL) {
+		char *cause = NULL;
+		if (!ingest_checkpoint(&app->ingest, &cause)) {
+			fprintf(stderr, "thingtop: %s\n", cause != NULL ? cause : "checkpoint failed");
+			free(cause);
+		}
+	}
+	activity_destroy(app->activity);
+	timeline_destroy(app->timeline);
+	view_destroy(app->view);
+	fleet_destroy(app->fleet);
+	journal_close(app->journal);
+	free(app->journal_path);
+	free(app->find_text);
+	config_finish(&app->config);
+}
+
+static bool locale_is_utf8(void)
+{
+	const char *cs = nl_langinfo(CODESET);
+	return cs != NULL && (strcasecmp(cs, "UTF-8") == 0 || strcasecmp(cs, "utf8") == 0);
+}
+
+int app_main(int argc, char **argv)
+{
+	struct app *app = xcalloc(1, sizeof *app);
+	int rc = parse_args(&app->opt, argc, argv);
+	if (rc >= 0) {
+		free(app);
+		return rc;
+	}
+	setlocale(LC_ALL, "");
+	config_defaults(&app->config);
+	if (!open_model(app)) {
+		close_model(app);
+		free(app);
+		return 1;
+	}
+	app->ascii = app->opt.ascii || app->config.ui.ascii || !locale_is_utf8();
+	draw_set_ascii(app->ascii);
+	app->activity = activity_create();
+	app->timeline = timeline_create();
+
+	/* The theme is read before the screen starts; its error shows in the status line. */
+	char *theme_error = NULL;
+	const char *theme_name = app->opt.theme != NULL ? app->opt.theme : app->config.ui.theme;
+	if (!theme_load(&app->theme, theme_name, &theme_error))
+		theme_builtin(&app->theme);
+
+	bool color = !app->opt.no_color && app->config.ui.color != CONFIG_COLOR_NEVER;
+	if (app->config.ui.color != CONFIG_COLOR_ALWAYS && getenv("NO_COLOR") != NULL &&
+	    *getenv("NO_COLOR") != '\0')
+		color = false;
+	if (!term_start(color, app->config.ui.mouse)) {
+		fprintf(stderr, "thingtop: cannot start the terminal (TERM=%s)\n",
+		        getenv("TERM") != NULL ? getenv("TERM") : "");
+		free(theme_error);
+		close_model(app);
+		free(app);
+		return 1;
+	}
+	theme_apply(&app->theme, term_color_wanted());
+	getmaxyx(stdscr, app->rows, app->cols);
+	if (theme_error != NULL) {
+		app_message(app, true, "theme: %s (using the default)", theme_error);
+		free(theme_error);
+	}
+	run(app);
+	term_stop();
+	close_model(app);
+	free(app);
+	return 0;
+}

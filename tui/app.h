@@ -1,0 +1,159 @@
+/* The monitor's state: the model (journal, fleet, view, live source), what
+ * each screen needs, and what is dirty. One poll() loop in app.c drives it;
+ * each screen is a draw/handle-key pair chosen by `screen`. */
+#ifndef THINGTOP_TUI_APP_H
+#define THINGTOP_TUI_APP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/config.h"
+#include "fleet.h"
+#include "ingest.h"
+#include "journal.h"
+#include "view.h"
+#include "prompt.h"
+#include "theme.h"
+
+/* Keys as one int: characters are their code point, curses function keys
+ * are shifted past Unicode so the two never collide. */
+#define KEY_FN(k) (0x110000 + (k))
+#define KEY_CTRL(c) ((c) & 0x1f)
+#define KEY_ESC 27
+
+enum app_screen {
+	SCREEN_GRID,
+	SCREEN_ACTIVITY,
+	SCREEN_TIMELINE,
+	SCREEN_COUNT
+};
+
+struct activity;
+struct timeline;
+struct mqtt_source;
+
+struct app_options {
+	const char *journal_path;
+	const char *config_path;
+	const char *broker;
+	const char *theme;
+	const char *filter;
+	const char *sort;
+	bool no_connect;
+	bool follow;
+	bool no_color;
+	bool ascii;
+};
+
+struct app {
+	struct app_options opt;
+	struct config config;
+	char *journal_path;
+	struct journal *journal;
+	struct fleet *fleet;
+	struct view *view;
+	struct mqtt_source *mqtt;
+	struct ingest ingest;
+	bool live;                  /* connected to a broker (not journal-only) */
+	bool following;             /* polling a journal another process writes */
+	char broker_state[96];
+
+	bool ascii;                 /* ASCII glyphs and escapes only */
+	struct theme theme;
+	int rows, cols;
+
+	enum app_screen screen;
+	bool help;                  /* help overlay over the current screen */
+	struct prompt prompt;
+
+	/* grid */
+	size_t cursor;              /* row in the view */
+	size_t top;                 /* first row shown */
+	uint32_t cursor_thing;      /* thing index under the cursor */
+	bool has_cursor_thing;
+	char *find_text;            /* n / N search */
+	bool absolute_time;
+	char drill[128];            /* timeline drill-down label, "" when none */
+	int grid_rows;              /* data rows that fit, set by the draw */
+
+	struct activity *activity;
+	struct timeline *timeline;
+
+	/* what changed */
+	bool dirty;                 /* redraw needed */
+	bool data_dirty;            /* fleet changed since the view was refreshed */
+	bool paused;
+	int64_t last_draw_ms;
+	int64_t last_view_ms;
+	int64_t next_follow_ms;
+	int64_t next_tick_ms;
+
+	/* event rate over the last seconds */
+	uint64_t events;
+	uint64_t rate_base_events;
+	int64_t rate_base_ms;
+	double rate;
+
+	char message[512];
+	bool message_error;
+	int64_t message_until_ms;
+
+	bool quit;
+};
+
+/* One line of key help: `keys` as shown, `hint` for the footer (NULL =
+ * not in the footer), `desc` for the help overlay. */
+struct key_help {
+	const char *keys;
+	const char *hint;
+	const char *desc;
+};
+
+struct screen_ops {
+	const char *title;
+	void (*draw)(struct app *app);
+	bool (*key)(struct app *app, int key);   /* true when handled */
+	const struct key_help *help;
+	size_t help_count;
+};
+
+extern const struct screen_ops grid_screen, activity_screen, timeline_screen;
+
+/* Status-line message, kept a few seconds. */
+void app_message(struct app *app, bool error, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Refreshes the view from the fleet, keeping the cursor on its thing. */
+void app_refresh_view(struct app *app);
+void app_set_cursor_row(struct app *app, size_t row);
+/* Runs a ":" command line. */
+void app_command(struct app *app, const char *line);
+void app_export(struct app *app, const char *path);
+bool app_set_theme(struct app *app, const char *name);
+bool app_set_filter(struct app *app, const char *expr);
+void app_open_activity(struct app *app, uint32_t thing_index);
+void app_open_timeline(struct app *app);
+
+/* Shared drawing of the frame: header line, footer key hints, status line. */
+void app_draw_header(struct app *app, const char *title_right);
+void app_draw_footer(struct app *app, const struct key_help *help, size_t count);
+
+/* Screens' own state (activity.c, timeline.c). */
+struct activity *activity_create(void);
+void activity_destroy(struct activity *activity);
+bool activity_load(struct activity *activity, struct app *app, uint32_t thing_index);
+/* Reloads when the thing has new events (live updates). */
+void activity_update(struct activity *activity, struct app *app);
+
+struct timeline *timeline_create(void);
+void timeline_destroy(struct timeline *timeline);
+bool timeline_load(struct timeline *timeline, struct app *app);
+void timeline_update(struct timeline *timeline, struct app *app);
+
+/* The whole monitor: options, model, terminal, loop (cmd_monitor). */
+int app_main(int argc, char **argv);
+
+/* help.c */
+void help_draw(struct app *app, const struct screen_ops *ops);
+
+#endif

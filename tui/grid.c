@@ -1,0 +1,386 @@
+/* The fleet grid: one row per thing of the view, sortable and filterable,
+ * the cursor kept on its thing while rows move. */
+#include "config.h"
+
+#include <curses.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "draw.h"
+#include "text.h"
+#include "timefmt.h"
+#include "xalloc.h"
+
+/* Grid columns in display order; `drop` says which go first when the
+ * terminal is narrow (lower goes first, 0 = never). */
+struct grid_column {
+	enum column_id column;
+	const char *title;
+	int width;
+	int drop;
+};
+
+static const struct grid_column grid_columns[] = {
+	{ COL_STATUS, "ST", 4, 0 },
+	{ COL_CLIENT_ID, "CLIENT ID", 0, 0 },
+	{ COL_SINCE, "SINCE", 8, 0 },
+	{ COL_REASON, "LAST REASON", 20, 8 },
+	{ COL_IP, "IP", 15, 3 },
+	{ COL_SESSIONS, "SESS", 5, 5 },
+	{ COL_DISCONNECTS, "DISC", 5, 6 },
+	{ COL_VERSION, "VER", 5, 4 },
+	{ COL_FAILURES, "FAIL", 5, 2 },
+	{ COL_FLAGS, "FLAGS", 18, 1 },
+};
+#define GRID_COLUMNS (sizeof grid_columns / sizeof grid_columns[0])
+#define CLIENT_MIN 20
+
+struct layout {
+	int x[GRID_COLUMNS];
+	int width[GRID_COLUMNS];   /* 0 = not shown */
+};
+
+static void compute_layout(int cols, struct layout *out)
+{
+	bool shown[GRID_COLUMNS];
+	for (size_t i = 0; i < GRID_COLUMNS; i++)
+		shown[i] = true;
+	for (;;) {
+		int fixed = 0;
+		for (size_t i = 0; i < GRID_COLUMNS; i++) {
+			if (shown[i])
+				fixed += grid_columns[i].width + 1;
+		}
+		if (cols - fixed >= CLIENT_MIN)
+			break;
+		/* Drop the lowest-priority column still shown. */
+		int best = -1;
+		for (size_t i = 0; i < GRID_COLUMNS; i++) {
+			if (shown[i] && grid_columns[i].drop > 0 &&
+			    (best < 0 || grid_columns[i].drop < grid_columns[best].drop))
+				best = (int)i;
+		}
+		if (best < 0)
+			break;
+		shown[best] = false;
+	}
+	int fixed = 0;
+	for (size_t i = 0; i < GRID_COLUMNS; i++) {
+		if (shown[i])
+			fixed += grid_columns[i].width + 1;
+	}
+	int x = 0;
+	for (size_t i = 0; i < GRID_COLUMNS; i++) {
+		out->x[i] = x;
+		if (!shown[i]) {
+			out->width[i] = 0;
+			continue;
+		}
+		int w = grid_columns[i].width;
+		if (w == 0) {
+			w = cols - fixed - 1;
+			if (w < 8)
+				w = 8;
+		}
+		out->width[i] = w;
+		x += w + 1;
+	}
+}
+
+static int status_attr(const struct fleet_thing *thing)
+{
+	switch (thing->status) {
+	case STATUS_CONNECTED:
+		return theme_attr(THEME_CONNECTED);
+	case STATUS_DISCONNECTED:
+		return theme_attr(THEME_DISCONNECTED);
+	default:
+		return theme_attr(THEME_UNKNOWN);
+	}
+}
+
+static void status_cell(const struct app *app, const struct fleet_thing *thing, char *buf, size_t size)
+{
+	enum draw_glyph g = thing->status == STATUS_CONNECTED ? GLYPH_CONNECTED :
+	                    thing->status == STATUS_DISCONNECTED ? GLYPH_DISCONNECTED : GLYPH_UNKNOWN;
+	snprintf(buf, size, "%s%s%s%s", draw_glyph(g),
+	         fleet_thing_settling(app->fleet, thing) ? "~" : "",
+	         fleet_thing_flapping(app->fleet, thing) ? "!" : "",
+	         (thing->flags & THING_UNCERTAIN) ? "?" : "");
+}
+
+static void draw_row(struct app *app, int y, const struct layout *lay, const struct fleet_thing *thing,
+                     bool selected, int64_t now_ms)
+{
+	int normal = selected ? theme_attr(THEME_CURSOR) : theme_attr(THEME_NORMAL);
+	draw_fill(y, 0, app->cols, normal);
+	for (size_t i = 0; i < GRID_COLUMNS; i++) {
+		int w = lay->width[i];
+		if (w == 0)
+			continue;
+		const struct column *col = &view_columns[grid_columns[i].column];
+		char buf[256];
+		switch (col->id) {
+		case COL_STATUS:
+			status_cell(app, thing, buf, sizeof buf);
+			draw_text(y, lay->x[i], w, buf, selected ? normal : status_attr(thing), false);
+			break;
+		case COL_SINCE:
+			if (thing->status == STATUS_UNKNOWN || thing->since_ms == 0)
+				snprintf(buf, sizeof buf, "-");
+			else if (app->absolute_time)
+				time_format_iso(thing->since_ms, buf, sizeof buf);
+			else
+				time_format_age(now_ms - thing->since_ms, buf, sizeof buf);
+			draw_text(y, lay->x[i], w, buf, normal, true);
+			break;
+		default: {
+			size_t n = view_cell_text(app->fleet, thing, col->id, buf, sizeof buf);
+			if (n >= sizeof buf)
+				n = sizeof buf - 1;
+			int attr = normal;
+			if (col->id == COL_FLAGS && !selected)
+				attr = theme_attr(THEME_MARK);
+			draw_untrusted(y, lay->x[i], w, buf, n, attr, col->right_align || col->numeric);
+			break;
+		}
+		}
+	}
+}
+
+static void draw_column_titles(struct app *app, int y, const struct layout *lay)
+{
+	int attr = theme_attr(THEME_COLUMNS);
+	draw_fill(y, 0, app->cols, attr);
+	const struct sort_spec *sort = view_sort(app->view);
+	for (size_t i = 0; i < GRID_COLUMNS; i++) {
+		if (lay->width[i] == 0)
+			continue;
+		const struct column *col = &view_columns[grid_columns[i].column];
+		char title[64];
+		const char *arrow = "";
+		if (sort != NULL && sort->count > 0 && sort->keys[0].column == col->id)
+			arrow = draw_glyph(sort->keys[0].direction > 0 ? GLYPH_UP : GLYPH_DOWN);
+		snprintf(title, sizeof title, "%s%s", grid_columns[i].title, arrow);
+		bool right = (col->right_align || col->numeric || col->id == COL_SINCE) &&
+		             draw_width(title) < lay->width[i];
+		draw_text(y, lay->x[i], lay->width[i], title, attr, right);
+	}
+}
+
+static void grid_draw(struct app *app)
+{
+	char right[64];
+	snprintf(right, sizeof right, "%zu/%zu", view_count(app->view), fleet_count(app->fleet));
+	app_draw_header(app, right);
+
+	struct layout lay;
+	compute_layout(app->cols, &lay);
+	draw_column_titles(app, 2, &lay);
+
+	int first = 3;
+	int rows = app->rows - first - 2;
+	if (rows < 1)
+		rows = 1;
+	app->grid_rows = rows;
+	size_t count = view_count(app->view);
+	if (app->cursor >= count)
+		app->cursor = count > 0 ? count - 1 : 0;
+	if (app->cursor < app->top)
+		app->top = app->cursor;
+	if (app->cursor >= app->top + (size_t)rows)
+		app->top = app->cursor - (size_t)rows + 1;
+	if (app->top + (size_t)rows > count)
+		app->top = count > (size_t)rows ? count - (size_t)rows : 0;
+
+	int64_t now = time_now_ms();
+	for (int r = 0; r < rows; r++) {
+		size_t row = app->top + (size_t)r;
+		int y = first + r;
+		if (row >= count) {
+			draw_fill(y, 0, app->cols, theme_attr(THEME_NORMAL));
+			if (count == 0 && r == rows / 2) {
+				const char *msg = fleet_count(app->fleet) == 0 ? "no things yet" :
+				                  "no thing matches the filter (Esc clears it)";
+				draw_text(y, 0, app->cols, msg, theme_attr(THEME_DIM), false);
+			}
+			continue;
+		}
+		const struct fleet_thing *thing = fleet_thing_at(app->fleet, view_row(app->view, row));
+		draw_row(app, y, &lay, thing, row == app->cursor, now);
+	}
+	app_draw_footer(app, grid_screen.help, grid_screen.help_count);
+}
+
+static void search(struct app *app, int direction)
+{
+	if (app->find_text == NULL || *app->find_text == '\0') {
+		app_message(app, true, "no search text: press f to find a client id");
+		return;
+	}
+	size_t count = view_count(app->view);
+	for (size_t i = 1; i <= count; i++) {
+		size_t row = direction > 0 ? (app->cursor + i) % count : (app->cursor + count - i) % count;
+		const struct fleet_thing *thing = fleet_thing_at(app->fleet, view_row(app->view, row));
+		if (text_contains_nocase(thing->client_id, app->find_text)) {
+			size_t old = app->cursor;
+			app_set_cursor_row(app, row);
+			if ((direction > 0 && row <= old) || (direction < 0 && row >= old))
+				app_message(app, false, "search wrapped");
+			return;
+		}
+	}
+	app_message(app, true, "no client id contains \"%s\"", app->find_text);
+}
+
+/* Shift+letter or < >: sort by a column; the same column again reverses. */
+static void sort_by(struct app *app, enum column_id column)
+{
+	const struct sort_spec *cur = view_sort(app->view);
+	struct sort_spec spec = { 0 };
+	spec.count = 1;
+	spec.keys[0].column = column;
+	spec.keys[0].direction = view_columns[column].default_direction;
+	if (cur != NULL && cur->count > 0 && cur->keys[0].column == column)
+		spec.keys[0].direction = -cur->keys[0].direction;
+	view_set_sort_spec(app->view, &spec);
+	app_refresh_view(app);
+	char text[128];
+	sort_format(&spec, text, sizeof text);
+	app_message(app, false, "sort: %s", text);
+}
+
+static void sort_step(struct app *app, int step)
+{
+	struct layout lay;
+	compute_layout(app->cols, &lay);
+	const struct sort_spec *cur = view_sort(app->view);
+	int at = -1;
+	for (size_t i = 0; i < GRID_COLUMNS; i++) {
+		if (cur != NULL && cur->count > 0 && grid_columns[i].column == cur->keys[0].column)
+			at = (int)i;
+	}
+	for (size_t n = 0; n < GRID_COLUMNS; n++) {
+		at = (at + step + (int)GRID_COLUMNS) % (int)GRID_COLUMNS;
+		if (lay.width[at] > 0)
+			break;
+	}
+	enum column_id column = grid_columns[at].column;
+	struct sort_spec spec = { 0 };
+	spec.count = 1;
+	spec.keys[0].column = column;
+	spec.keys[0].direction = view_columns[column].default_direction;
+	view_set_sort_spec(app->view, &spec);
+	app_refresh_view(app);
+}
+
+static bool grid_key(struct app *app, int key)
+{
+	size_t count = view_count(app->view);
+	size_t page = app->grid_rows > 1 ? (size_t)app->grid_rows - 1 : 1;
+	switch (key) {
+	case KEY_FN(KEY_UP):
+	case 'k':
+		if (app->cursor > 0)
+			app_set_cursor_row(app, app->cursor - 1);
+		return true;
+	case KEY_FN(KEY_DOWN):
+	case 'j':
+		app_set_cursor_row(app, app->cursor + 1);
+		return true;
+	case KEY_FN(KEY_PPAGE):
+	case KEY_CTRL('b'):
+		app_set_cursor_row(app, app->cursor > page ? app->cursor - page : 0);
+		return true;
+	case KEY_FN(KEY_NPAGE):
+	case KEY_CTRL('f'):
+	case ' ':
+		app_set_cursor_row(app, app->cursor + page);
+		return true;
+	case KEY_FN(KEY_HOME):
+	case 'g':
+		app_set_cursor_row(app, 0);
+		return true;
+	case KEY_FN(KEY_END):
+		app_set_cursor_row(app, count > 0 ? count - 1 : 0);
+		return true;
+	case '\n':
+	case '\r':
+	case KEY_FN(KEY_ENTER):
+		if (count > 0)
+			app_open_activity(app, view_row(app->view, app->cursor));
+		return true;
+	case '/':
+		prompt_open(&app->prompt, PROMPT_FILTER, view_filter_text(app->view));
+		return true;
+	case 'f':
+		prompt_open(&app->prompt, PROMPT_FIND, app->find_text);
+		return true;
+	case 'n':
+		search(app, +1);
+		return true;
+	case 'N':
+		search(app, -1);
+		return true;
+	case 't':
+		app_open_timeline(app);
+		return true;
+	case 'a':
+		app->absolute_time = !app->absolute_time;
+		return true;
+	case '<':
+		sort_step(app, -1);
+		return true;
+	case '>':
+		sort_step(app, +1);
+		return true;
+	case KEY_ESC:
+		if (app->drill[0] != '\0' || *view_filter_text(app->view) != '\0') {
+			app_set_filter(app, "");
+			app_message(app, false, "filter cleared");
+		}
+		return true;
+	case 'q':
+		app->quit = true;
+		return true;
+	default:
+		break;
+	}
+	if (key >= 'A' && key <= 'Z') {
+		for (int c = 0; c < COL_COUNT; c++) {
+			if (view_columns[c].sort_key == key) {
+				sort_by(app, (enum column_id)c);
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+static const struct key_help grid_help[] = {
+	{ "q", "quit", "quit (Ctrl-C always quits)" },
+	{ "Enter", "log", "activity log of the thing under the cursor" },
+	{ "/", "filter", "filter (Enter applies, Esc clears; !term negates; status:connected reason:X since<10m sessions>3 field~regex)" },
+	{ "f n N", "find", "find a client id, then next / previous match" },
+	{ "S C ...", "sort", "sort by a column (Shift+letter, the column's key); again reverses" },
+	{ "< >", NULL, "sort by the previous / next column" },
+	{ "t", "timeline", "disconnect-reason timeline" },
+	{ "a", NULL, "toggle age / absolute time in SINCE" },
+	{ "Ctrl-S", "export", "export the filtered, sorted view to CSV" },
+	{ "Z", "pause", "pause / resume the view (events keep being recorded)" },
+	{ ":", "cmd", "command: thing ID, export FILE, theme NAME, since 1h, filter EXPR, sort SPEC, find TEXT, q" },
+	{ "?", "help", "this help (F1 too)" },
+	{ "Up Down j k", NULL, "move the cursor" },
+	{ "PgUp PgDn Home End", NULL, "page, first, last row" },
+	{ "Esc", NULL, "clear the filter and the timeline drill-down" },
+};
+
+const struct screen_ops grid_screen = {
+	.title = "Fleet",
+	.draw = grid_draw,
+	.key = grid_key,
+	.help = grid_help,
+	.help_count = sizeof grid_help / sizeof grid_help[0],
+};

@@ -1,0 +1,514 @@
+/* The disconnect-reason timeline: disconnects per time bucket, stacked by
+ * reason, for the whole fleet or the filtered view. Enter drills down:
+ * the grid is filtered to the things that disconnected in the selected
+ * bucket (and reason). */
+#include "config.h"
+
+#include <curses.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "draw.h"
+#include "text.h"
+#include "timefmt.h"
+#include "xalloc.h"
+
+#define TL_REASONS 16            /* distinct reasons kept apart; the rest is "other" */
+#define TL_OTHER (TL_REASONS - 1)
+
+static const int64_t bucket_sizes[] = {
+	60 * 1000, 5 * 60 * 1000, 15 * 60 * 1000, 60 * 60 * 1000, 6 * 60 * 60 * 1000, 24 * 60 * 60 * 1000,
+};
+static const char *const bucket_names[] = { "1m", "5m", "15m", "1h", "6h", "1d" };
+#define ZOOMS (int)(sizeof bucket_sizes / sizeof bucket_sizes[0])
+
+struct tl_event {
+	int64_t ts;
+	uint32_t thing_id;
+	uint8_t reason;
+};
+
+struct timeline {
+	struct tl_event *events;
+	size_t count, cap;
+	char *reasons[TL_REASONS];
+	size_t reason_count;
+	uint64_t loaded_seq;
+	int zoom;
+	int64_t first_bucket;        /* leftmost shown */
+	int64_t selected;            /* selected bucket */
+	int reason_sel;              /* -1 all, else a reason index */
+	bool filtered;               /* only things of the grid's view */
+	int visible;                 /* buckets that fit, set by the draw */
+};
+
+struct timeline *timeline_create(void)
+{
+	struct timeline *t = xcalloc(1, sizeof *t);
+	t->zoom = -1;
+	t->reason_sel = -1;
+	return t;
+}
+
+void timeline_destroy(struct timeline *t)
+{
+	if (t == NULL)
+		return;
+	free(t->events);
+	for (size_t i = 0; i < t->reason_count; i++)
+		free(t->reasons[i]);
+	free(t);
+}
+
+static uint8_t intern_reason(struct timeline *t, const char *reason)
+{
+	if (reason == NULL || *reason == '\0')
+		reason = "(none)";
+	for (size_t i = 0; i < t->reason_count; i++) {
+		if (strcmp(t->reasons[i], reason) == 0)
+			return (uint8_t)i;
+	}
+	if (t->reason_count < TL_OTHER) {
+		t->reasons[t->reason_count] = xstrdup(reason);
+		return (uint8_t)t->reason_count++;
+	}
+	if (t->reason_count == TL_OTHER)
+		t->reasons[t->reason_count++] = xstrdup("other");
+	return TL_OTHER;
+}
+
+static bool collect(void *ctx, const struct journal_row *row)
+{
+	struct timeline *t = ctx;
+	if (t->count == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 1024;
+		t->events = xreallocarray(t->events, t->cap, sizeof *t->events);
+	}
+	t->events[t->count++] = (struct tl_event){
+		.ts = row->timestamp_ms,
+		.thing_id = row->thing_id,
+		.reason = intern_reason(t, row->reason),
+	};
+	return true;
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+static int64_t bucket_of(const struct timeline *t, int64_t ts)
+{
+	return floor_div(ts, bucket_sizes[t->zoom]);
+}
+
+/* The smallest zoom that shows everything in `width` buckets. */
+static void fit_zoom(struct timeline *t, int width)
+{
+	if (t->count == 0) {
+		t->zoom = 1;
+		t->selected = bucket_of(t, time_now_ms());
+		t->first_bucket = t->selected - width + 1;
+		return;
+	}
+	int64_t lo = t->events[0].ts, hi = t->events[t->count - 1].ts;
+	t->zoom = ZOOMS - 1;
+	for (int z = 0; z < ZOOMS; z++) {
+		if (floor_div(hi, bucket_sizes[z]) - floor_div(lo, bucket_sizes[z]) < width) {
+			t->zoom = z;
+			break;
+		}
+	}
+	t->selected = bucket_of(t, hi);
+	t->first_bucket = t->selected - width + 1;
+}
+
+bool timeline_load(struct timeline *t, struct app *app)
+{
+	t->count = 0;
+	for (size_t i = 0; i < t->reason_count; i++)
+		free(t->reasons[i]);
+	t->reason_count = 0;
+	char *cause = NULL;
+	t->loaded_seq = fleet_last_seq(app->fleet);
+	if (!journal_disconnects(app->journal, INT64_MIN, INT64_MAX, collect, t, &cause)) {
+		app_message(app, true, "timeline: %s", cause != NULL ? cause : "cannot read the journal");
+		free(cause);
+		return false;
+	}
+	if (t->zoom < 0)
+		fit_zoom(t, app->cols > 20 ? (app->cols - 8) / 2 : 10);
+	return true;
+}
+
+void timeline_update(struct timeline *t, struct app *app)
+{
+	if (fleet_last_seq(app->fleet) == t->loaded_seq)
+		return;
+	int64_t last = bucket_of(t, time_now_ms());
+	bool at_end = t->selected >= last - 1;
+	timeline_load(t, app);
+	if (at_end && t->count > 0) {
+		int64_t nb = bucket_of(t, t->events[t->count - 1].ts);
+		if (nb > t->selected)
+			t->selected = nb;
+	}
+	app->dirty = true;
+}
+
+static bool counted(const struct timeline *t, const struct app *app, const struct tl_event *e)
+{
+	if (!t->filtered)
+		return true;
+	return e->thing_id != 0 && view_find(app->view, e->thing_id - 1) != (size_t)-1;
+}
+
+/* First event with ts >= from. */
+static size_t lower_bound(const struct timeline *t, int64_t from)
+{
+	size_t lo = 0, hi = t->count;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (t->events[mid].ts < from)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static const char *const mono_fill = "#%@&*+=o~:x$XO/\\";
+
+static int reason_attr(int reason)
+{
+	return theme_attr((enum theme_element)(THEME_REASON0 + reason % THEME_REASONS));
+}
+
+static void bar_glyph(const struct app *app, int reason, char *buf, size_t size)
+{
+	if (theme_has_color() && reason < THEME_REASONS &&
+	    app->theme.style[THEME_REASON0 + reason].fg != THEME_DEFAULT_COLOR)
+		snprintf(buf, size, "%s", draw_glyph(GLYPH_BLOCK));
+	else
+		snprintf(buf, size, "%c", mono_fill[reason % 16]);
+}
+
+static void bucket_label(const struct timeline *t, int64_t bucket, char *buf, size_t size)
+{
+	char iso[TIME_ISO_SIZE];
+	time_format_iso(bucket * bucket_sizes[t->zoom], iso, sizeof iso);
+	if (bucket_sizes[t->zoom] >= 24 * 60 * 60 * 1000)
+		snprintf(buf, size, "%.5s", iso + 5);              /* MM-DD */
+	else if (bucket_sizes[t->zoom] >= 6 * 60 * 60 * 1000)
+		snprintf(buf, size, "%.2s %.2sh", iso + 8, iso + 11); /* DD HHh */
+	else
+		snprintf(buf, size, "%.5s", iso + 11);             /* HH:MM */
+}
+
+static void timeline_draw(struct app *app)
+{
+	struct timeline *t = app->timeline;
+	char right[96];
+	snprintf(right, sizeof right, "bucket %s  %s", bucket_names[t->zoom],
+	         t->filtered ? "filtered view" : "whole fleet");
+	app_draw_header(app, right);
+
+	int axis_w = 6;
+	int width = (app->cols - axis_w - 1) / 2;
+	if (width < 1)
+		width = 1;
+	t->visible = width;
+	if (t->selected < t->first_bucket)
+		t->first_bucket = t->selected;
+	if (t->selected >= t->first_bucket + width)
+		t->first_bucket = t->selected - width + 1;
+
+	/* Counts per bucket and reason over the visible range, and totals. */
+	size_t nr = t->reason_count > 0 ? t->reason_count : 1;
+	size_t *counts = xcalloc((size_t)width * nr, sizeof *counts);
+	size_t shown_total[TL_REASONS] = { 0 }, all_total[TL_REASONS] = { 0 };
+	size_t total_shown = 0, total_all = 0;
+	for (size_t i = 0; i < t->count; i++) {
+		const struct tl_event *e = &t->events[i];
+		if (!counted(t, app, e))
+			continue;
+		all_total[e->reason]++;
+		total_all++;
+	}
+	int64_t from = t->first_bucket * bucket_sizes[t->zoom];
+	int64_t to = (t->first_bucket + width) * bucket_sizes[t->zoom];
+	for (size_t i = lower_bound(t, from); i < t->count && t->events[i].ts < to; i++) {
+		const struct tl_event *e = &t->events[i];
+		if (!counted(t, app, e))
+			continue;
+		int64_t b = bucket_of(t, e->ts) - t->first_bucket;
+		counts[(size_t)b * nr + e->reason]++;
+		shown_total[e->reason]++;
+		total_shown++;
+	}
+	size_t max = 0;
+	for (int b = 0; b < width; b++) {
+		size_t sum = 0;
+		for (size_t r = 0; r < nr; r++)
+			sum += counts[(size_t)b * nr + r];
+		if (sum > max)
+			max = sum;
+	}
+
+	/* Legend below the chart: one line per reason that occurs. */
+	int legend_lines = 0;
+	for (size_t r = 0; r < t->reason_count; r++)
+		legend_lines += all_total[r] > 0 ? 1 : 0;
+	int top = 2;
+	int bottom = app->rows - 3;                /* last line above status and footer */
+	int max_legend = (bottom - top) / 2 - 2;
+	if (legend_lines > max_legend)
+		legend_lines = max_legend > 0 ? max_legend : 0;
+	int info_y = bottom - legend_lines - 1;    /* selected bucket and totals */
+	int axis_y = info_y - 1;
+	int chart_h = axis_y - top;
+	if (chart_h < 1)
+		chart_h = 1;
+	int normal = theme_attr(THEME_NORMAL);
+	for (int y = top; y <= bottom; y++)
+		draw_fill(y, 0, app->cols, normal);
+
+	/* Y axis: the maximum at the top. */
+	char buf[256];
+	snprintf(buf, sizeof buf, "%zu", max);
+	draw_text(top, 0, axis_w - 1, buf, theme_attr(THEME_DIM), true);
+	draw_text(top + chart_h - 1, 0, axis_w - 1, "0", theme_attr(THEME_DIM), true);
+
+	for (int b = 0; b < width; b++) {
+		int x = axis_w + b * 2;
+		size_t *c = &counts[(size_t)b * nr];
+		size_t sum = 0;
+		for (size_t r = 0; r < nr; r++)
+			sum += c[r];
+		bool sel = t->first_bucket + b == t->selected;
+		if (sel) {
+			for (int y = top; y < top + chart_h; y++)
+				draw_fill(y, x, 1, theme_attr(THEME_CURSOR));
+		}
+		if (sum == 0 || max == 0)
+			continue;
+		int h = (int)((sum * (size_t)chart_h + max - 1) / max);
+		for (int k = 0; k < h; k++) {
+			/* The reason at the middle of this cell's share of the bar. */
+			double at = ((double)k + 0.5) * (double)sum / (double)h;
+			size_t acc = 0;
+			int reason = 0;
+			for (size_t r = 0; r < nr; r++) {
+				acc += c[r];
+				if ((double)acc > at) {
+					reason = (int)r;
+					break;
+				}
+			}
+			bar_glyph(app, reason, buf, sizeof buf);
+			int attr = reason_attr(reason);
+			if (t->reason_sel >= 0 && reason != t->reason_sel)
+				attr = theme_attr(THEME_DIM);
+			draw_text(top + chart_h - 1 - k, x, 1, buf, attr, false);
+		}
+	}
+
+	/* Time axis labels every ~8 buckets. */
+	draw_fill(axis_y, 0, app->cols, theme_attr(THEME_DIM));
+	for (int b = 0; b < width; b += 8) {
+		bucket_label(t, t->first_bucket + b, buf, sizeof buf);
+		int x = axis_w + b * 2;
+		draw_text_clip(axis_y, x, app->cols - x, buf, theme_attr(THEME_DIM));
+	}
+
+	/* The selected bucket. */
+	char iso[TIME_ISO_SIZE], iso2[TIME_ISO_SIZE];
+	time_format_iso(t->selected * bucket_sizes[t->zoom], iso, sizeof iso);
+	time_format_iso((t->selected + 1) * bucket_sizes[t->zoom], iso2, sizeof iso2);
+	size_t sel_count = 0;
+	int64_t sf = t->selected * bucket_sizes[t->zoom], st = sf + bucket_sizes[t->zoom];
+	for (size_t i = lower_bound(t, sf); i < t->count && t->events[i].ts < st; i++) {
+		if (counted(t, app, &t->events[i]) && (t->reason_sel < 0 || t->events[i].reason == t->reason_sel))
+			sel_count++;
+	}
+	char reason_text[128];
+	if (t->reason_sel >= 0)
+		text_escape(t->reasons[t->reason_sel], strlen(t->reasons[t->reason_sel]), reason_text,
+		            sizeof reason_text, draw_ascii());
+	snprintf(buf, sizeof buf, "%.16s..%.5s  %zu %s  |  total: %zu shown, %zu disconnects",
+	         iso, iso2 + 11, sel_count, t->reason_sel >= 0 ? reason_text : "disconnects", total_shown,
+	         total_all);
+	draw_text(info_y, 0, app->cols, buf, theme_attr(THEME_TITLE), false);
+
+	/* Legend. */
+	int y = info_y + 1;
+	for (size_t r = 0; r < t->reason_count && y <= bottom; r++) {
+		if (all_total[r] == 0)
+			continue;
+		char g[8];
+		bar_glyph(app, (int)r, g, sizeof g);
+		bool sel = t->reason_sel == (int)r;
+		draw_text(y, 1, 2, g, reason_attr((int)r), false);
+		draw_untrusted(y, 4, 30, t->reasons[r], strlen(t->reasons[r]),
+		               sel ? theme_attr(THEME_CURSOR) : normal, false);
+		snprintf(buf, sizeof buf, "%8zu shown %8zu total", shown_total[r], all_total[r]);
+		draw_text(y, 35, app->cols - 36, buf, normal, false);
+		y++;
+	}
+	free(counts);
+	app_draw_footer(app, timeline_screen.help, timeline_screen.help_count);
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Filters the grid to the things that disconnected in the selected bucket. */
+static void drill_down(struct app *app)
+{
+	struct timeline *t = app->timeline;
+	int64_t from = t->selected * bucket_sizes[t->zoom], to = from + bucket_sizes[t->zoom];
+	size_t n = 0, cap = 64;
+	uint32_t *ids = xreallocarray(NULL, cap, sizeof *ids);
+	for (size_t i = lower_bound(t, from); i < t->count && t->events[i].ts < to; i++) {
+		const struct tl_event *e = &t->events[i];
+		if (e->thing_id == 0 || !counted(t, app, e))
+			continue;
+		if (t->reason_sel >= 0 && e->reason != t->reason_sel)
+			continue;
+		if (n == cap) {
+			cap *= 2;
+			ids = xreallocarray(ids, cap, sizeof *ids);
+		}
+		ids[n++] = e->thing_id;
+	}
+	if (n == 0) {
+		free(ids);
+		app_message(app, true, "no disconnects in this bucket");
+		return;
+	}
+	qsort(ids, n, sizeof *ids, cmp_u32);
+	size_t u = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (u == 0 || ids[u - 1] != ids[i])
+			ids[u++] = ids[i];
+	}
+	/* A fresh filter with the same terms, restricted to these things. */
+	char *expr = xstrdup(view_filter_text(app->view));
+	char *cause = NULL;
+	if (!view_set_filter(app->view, expr, &cause) || view_filter(app->view) == NULL) {
+		app_message(app, true, "drill-down: %s", cause != NULL ? cause : "no filter");
+		free(cause);
+		free(expr);
+		free(ids);
+		return;
+	}
+	free(expr);
+	filter_set_ids(view_filter(app->view), ids, u);
+	char iso[TIME_ISO_SIZE];
+	time_format_iso(from, iso, sizeof iso);
+	snprintf(app->drill, sizeof app->drill, "%.16s +%s %s: %zu things", iso, bucket_names[t->zoom],
+	         t->reason_sel >= 0 ? t->reasons[t->reason_sel] : "all reasons", u);
+	app->screen = SCREEN_GRID;
+	app_refresh_view(app);
+	app_set_cursor_row(app, 0);
+}
+
+static void zoom(struct timeline *t, int step)
+{
+	int z = t->zoom + step;
+	if (z < 0 || z >= ZOOMS)
+		return;
+	int64_t mid = t->selected * bucket_sizes[t->zoom] + bucket_sizes[t->zoom] / 2;
+	t->zoom = z;
+	t->selected = bucket_of(t, mid);
+	t->first_bucket = t->selected - t->visible / 2;
+}
+
+static bool timeline_key(struct app *app, int key)
+{
+	struct timeline *t = app->timeline;
+	int page = t->visible > 1 ? t->visible - 1 : 1;
+	switch (key) {
+	case KEY_ESC:
+	case 'q':
+		app->screen = SCREEN_GRID;
+		return true;
+	case KEY_FN(KEY_LEFT):
+	case 'h':
+		t->selected--;
+		return true;
+	case KEY_FN(KEY_RIGHT):
+	case 'l':
+		t->selected++;
+		return true;
+	case KEY_FN(KEY_PPAGE):
+	case '[':
+		t->selected -= page;
+		t->first_bucket -= page;
+		return true;
+	case KEY_FN(KEY_NPAGE):
+	case ']':
+		t->selected += page;
+		t->first_bucket += page;
+		return true;
+	case KEY_FN(KEY_HOME):
+		if (t->count > 0)
+			t->selected = bucket_of(t, t->events[0].ts);
+		return true;
+	case KEY_FN(KEY_END):
+		if (t->count > 0)
+			t->selected = bucket_of(t, t->events[t->count - 1].ts);
+		return true;
+	case '+':
+	case '=':
+		zoom(t, -1);
+		return true;
+	case '-':
+		zoom(t, +1);
+		return true;
+	case KEY_FN(KEY_UP):
+	case 'k':
+		if (t->reason_sel >= 0)
+			t->reason_sel--;
+		return true;
+	case KEY_FN(KEY_DOWN):
+	case 'j':
+		if (t->reason_sel + 1 < (int)t->reason_count)
+			t->reason_sel++;
+		return true;
+	case 'f':
+		t->filtered = !t->filtered;
+		return true;
+	case '\n':
+	case '\r':
+	case KEY_FN(KEY_ENTER):
+		drill_down(app);
+		return true;
+	default:
+		return false;
+	}
+}
+
+static const struct key_help timeline_help[] = {
+	{ "Esc", "back", "back to the grid (q too)" },
+	{ "Enter", "drill", "filter the grid to the things that disconnected in the selected bucket (and reason)" },
+	{ "Left Right", "move", "select a bucket (h l); PgUp PgDn [ ] scroll a page; Home End first, last" },
+	{ "+ -", "zoom", "bucket size 1m 5m 15m 1h 6h 1d" },
+	{ "Up Down", "reason", "select a reason (Up past the first: all reasons)" },
+	{ "f", "scope", "whole fleet / the grid's filtered view" },
+	{ "?", "help", "this help (F1 too)" },
+};
+
+const struct screen_ops timeline_screen = {
+	.title = "Disconnects",
+	.draw = timeline_draw,
+	.key = timeline_key,
+	.help = timeline_help,
+	.help_count = sizeof timeline_help / sizeof timeline_help[0],
+};

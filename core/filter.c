@@ -150,7 +150,8 @@ static bool parse_flags(struct term *term, size_t col, char **cause)
  * back-references: a typed (or fuzzed) pattern could stall the UI. */
 static bool regex_reasonable(const char *re, const char **why)
 {
-	int intervals = 0;
+	int intervals = 0, repeats = 0;
+	bool after_repeat = false;
 
 	if (strlen(re) > REGEX_MAX) {
 		*why = "longer than 256 bytes";
@@ -163,7 +164,33 @@ static bool regex_reasonable(const char *re, const char **why)
 		}
 		if (*p == '\\' && p[1]) {
 			p++;
+			after_repeat = false;
 			continue;
+		}
+		if (*p == '[') {
+			/* A bracket expression's characters are literal. */
+			const char *q = p + 1;
+			if (*q == '^')
+				q++;
+			if (*q == ']')
+				q++;
+			while (*q && *q != ']')
+				q++;
+			if (!*q)
+				break; /* regcomp reports the unbalanced bracket */
+			p = q;
+			after_repeat = false;
+			continue;
+		}
+		if (*p == '*' || *p == '+' || *p == '?' || *p == '{') {
+			/* "a+++" and friends make glibc's compiler blow up. */
+			if (after_repeat || ++repeats > 16) {
+				*why = "too many repetition operators";
+				return false;
+			}
+			after_repeat = true;
+		} else {
+			after_repeat = false;
 		}
 		if (*p == '{') {
 			long n = 0;

@@ -7,17 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 
 #include "fleet_internal.h"
 #include "xalloc.h"
 
 #define ARENA_BLOCK 65536
-
-struct fleet_arena_block {
-	struct fleet_arena_block *next;
-	char data[];
-};
 
 const char *const fleet_known_reasons[FLEET_KNOWN_REASONS] = {
 	"AUTH_ERROR",
@@ -57,15 +53,37 @@ const char *thing_status_name(enum thing_status status)
 	return "unknown";
 }
 
+static uint64_t load_le64(const unsigned char *p)
+{
+	uint64_t w;
+	memcpy(&w, p, sizeof w);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	w = __builtin_bswap64(w);
+#endif
+	return w;
+}
+
 uint64_t fleet_hash_bytes(const void *data, size_t len)
 {
 	const unsigned char *p = data;
-	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t h = 0xcbf29ce484222325ULL ^ ((uint64_t)len * 0x100000001b3ULL);
 
-	for (size_t i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ULL;
+	/* Eight bytes a step (client and session ids are 20-40 bytes), then
+	 * a murmur3 finalizer so every bit of the key reaches the low bits
+	 * that index the table. */
+	for (; len >= 8; p += 8, len -= 8) {
+		h = (h ^ load_le64(p)) * 0x100000001b3ULL;
+		h ^= h >> 32;
 	}
+	uint64_t tail = 0;
+	for (size_t i = 0; i < len; i++)
+		tail |= (uint64_t)p[i] << (8 * i);
+	h = (h ^ tail) * 0x100000001b3ULL;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
 	return h;
 }
 
@@ -147,21 +165,46 @@ size_t fleet_reason_count(const struct fleet *fleet)
 
 /* The index of things by client id. */
 
+static const char *slot_name(const struct fleet *fleet, struct fleet_slot slot)
+{
+	if (slot.name == FLEET_NAME_VIA_THING)
+		return fleet_thing_mut(fleet, slot.index - 1)->client_id;
+	return fleet->arena[slot.name >> 16] + (slot.name & 0xffff);
+}
+
+static void table_put(struct fleet_slot *table, size_t size, uint64_t hash, struct fleet_slot slot)
+{
+	size_t mask = size - 1;
+	size_t at = hash & mask;
+	while (table[at].index != 0)
+		at = (at + 1) & mask;
+	table[at] = slot;
+}
+
 static void table_rehash(struct fleet *fleet, size_t size)
 {
-	uint32_t *table = xcalloc(size, sizeof *table);
-	size_t mask = size - 1;
+	struct fleet_slot *table = xcalloc(size, sizeof *table);
 
-	for (size_t i = 0; i < fleet->count; i++) {
-		const char *id = fleet_thing_mut(fleet, i)->client_id;
-		size_t at = fleet_hash_bytes(id, strlen(id)) & mask;
-		while (table[at] != 0)
-			at = (at + 1) & mask;
-		table[at] = (uint32_t)(i + 1);
+	for (size_t i = 0; i < fleet->table_size; i++) {
+		if (fleet->table[i].index == 0)
+			continue;
+		const char *id = slot_name(fleet, fleet->table[i]);
+		table_put(table, size, fleet_hash_bytes(id, strlen(id)), fleet->table[i]);
 	}
 	free(fleet->table);
 	fleet->table = table;
 	fleet->table_size = size;
+}
+
+static void chunks_reserve(struct fleet *fleet, size_t count)
+{
+	size_t chunks = (count + FLEET_CHUNK_THINGS - 1) / FLEET_CHUNK_THINGS;
+	if (chunks > fleet->chunk_count) {
+		fleet->chunks = xreallocarray(fleet->chunks, chunks, sizeof *fleet->chunks);
+		for (size_t i = fleet->chunk_count; i < chunks; i++)
+			fleet->chunks[i] = NULL;
+		fleet->chunk_count = chunks;
+	}
 }
 
 void fleet_reserve(struct fleet *fleet, size_t count)
@@ -171,19 +214,27 @@ void fleet_reserve(struct fleet *fleet, size_t count)
 		size *= 2;
 	if (size != fleet->table_size)
 		table_rehash(fleet, size);
-
-	size_t chunks = (count + FLEET_CHUNK_THINGS - 1) >> FLEET_CHUNK_SHIFT;
-	if (chunks > fleet->chunk_count) {
-		fleet->chunks = xreallocarray(fleet->chunks, chunks, sizeof *fleet->chunks);
-		for (size_t i = fleet->chunk_count; i < chunks; i++)
-			fleet->chunks[i] = NULL;
-		fleet->chunk_count = chunks;
-	}
+	chunks_reserve(fleet, count);
 }
 
-struct fleet_thing *fleet_thing_mut(struct fleet *fleet, size_t index)
+static struct fleet_thing *chunk_alloc(void)
 {
-	return &fleet->chunks[index >> FLEET_CHUNK_SHIFT][index & (FLEET_CHUNK_THINGS - 1)];
+	/* Map twice the size and trim to an aligned block. */
+	size_t size = FLEET_CHUNK_BYTES;
+	char *map = mmap(NULL, 2 * size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (map == MAP_FAILED) {
+		fprintf(stderr, "thingtop: out of memory (mapping %zu bytes)\n", 2 * size);
+		abort();
+	}
+	char *at = (char *)(((uintptr_t)map + size - 1) & ~(uintptr_t)(size - 1));
+	if (at > map)
+		munmap(map, (size_t)(at - map));
+	if (at + size < map + 2 * size)
+		munmap(at + size, (size_t)(map + 2 * size - (at + size)));
+#ifdef MADV_HUGEPAGE
+	madvise(at, size, MADV_HUGEPAGE);
+#endif
+	return (struct fleet_thing *)at;
 }
 
 struct fleet_thing *fleet_lookup(const struct fleet *fleet, const char *client_id, size_t len,
@@ -193,39 +244,45 @@ struct fleet_thing *fleet_lookup(const struct fleet *fleet, const char *client_i
 	size_t at = hash & mask;
 
 	for (;;) {
-		uint32_t entry = fleet->table[at];
-		if (entry == 0)
+		struct fleet_slot slot = fleet->table[at];
+		if (slot.index == 0)
 			return NULL;
-		size_t index = entry - 1;
-		struct fleet_thing *thing =
-		    &fleet->chunks[index >> FLEET_CHUNK_SHIFT][index & (FLEET_CHUNK_THINGS - 1)];
-		if (memcmp(thing->client_id, client_id, len) == 0 && thing->client_id[len] == '\0')
+		struct fleet_thing *thing = fleet_thing_mut(fleet, slot.index - 1);
+		/* The apply that follows reads the whole thing: fetch it while
+		 * the client id is compared. */
+		for (size_t line = 0; line < sizeof *thing; line += 64)
+			__builtin_prefetch((const char *)thing + line);
+		const char *name = slot_name(fleet, slot);
+		if (memcmp(name, client_id, len) == 0 && name[len] == '\0')
 			return thing;
 		at = (at + 1) & mask;
 	}
 }
 
-static char *arena_copy(struct fleet *fleet, const char *s, size_t len)
+/* Copies a client id into the arena; *ref says where (see fleet_slot). */
+static char *arena_copy(struct fleet *fleet, const char *s, size_t len, uint32_t *ref)
 {
-	struct fleet_arena_block *block;
-	char *out;
-
 	if (len + 1 > fleet->arena_left) {
 		/* Long strings get a block of their own; the current one stays. */
 		size_t size = len + 1 > ARENA_BLOCK / 4 ? len + 1 : ARENA_BLOCK;
-		block = xmalloc(sizeof *block + size);
-		block->next = fleet->arena;
-		fleet->arena = block;
+		char *block = xmalloc(size);
+		fleet->arena = xreallocarray(fleet->arena, fleet->arena_blocks + 1, sizeof *fleet->arena);
+		fleet->arena[fleet->arena_blocks++] = block;
 		if (size == ARENA_BLOCK) {
-			fleet->arena_at = block->data;
+			fleet->arena_at = block;
 			fleet->arena_left = size;
 		} else {
-			memcpy(block->data, s, len);
-			block->data[len] = '\0';
-			return block->data;
+			memcpy(block, s, len);
+			block[len] = '\0';
+			*ref = fleet->arena_blocks - 1 < 0xffff ? (uint32_t)(fleet->arena_blocks - 1) << 16
+			                                         : FLEET_NAME_VIA_THING;
+			return block;
 		}
 	}
-	out = fleet->arena_at;
+	char *out = fleet->arena_at;
+	size_t block = fleet->arena_blocks - 1;
+	size_t offset = (size_t)(out - fleet->arena[block]);
+	*ref = block < 0xffff ? (uint32_t)(block << 16 | offset) : FLEET_NAME_VIA_THING;
 	memcpy(out, s, len);
 	out[len] = '\0';
 	fleet->arena_at += len + 1;
@@ -240,24 +297,21 @@ struct fleet_thing *fleet_thing_new(struct fleet *fleet, const char *client_id, 
 
 	if (2 * (index + 1) > fleet->table_size)
 		table_rehash(fleet, fleet->table_size * 2);
-	if ((index >> FLEET_CHUNK_SHIFT) >= fleet->chunk_count)
-		fleet_reserve(fleet, fleet->chunk_count * FLEET_CHUNK_THINGS * 2);
-	struct fleet_thing **chunk = &fleet->chunks[index >> FLEET_CHUNK_SHIFT];
+	if (index / FLEET_CHUNK_THINGS >= fleet->chunk_count)
+		chunks_reserve(fleet, fleet->chunk_count * FLEET_CHUNK_THINGS * 2);
+	struct fleet_thing **chunk = &fleet->chunks[index / FLEET_CHUNK_THINGS];
 	if (!*chunk)
-		*chunk = xcalloc(FLEET_CHUNK_THINGS, sizeof **chunk);
+		*chunk = chunk_alloc();
 
-	struct fleet_thing *thing = &(*chunk)[index & (FLEET_CHUNK_THINGS - 1)];
+	struct fleet_thing *thing = &(*chunk)[index % FLEET_CHUNK_THINGS];
 	memset(thing, 0, sizeof *thing);
-	thing->client_id = arena_copy(fleet, client_id, len);
+	uint32_t name;
+	thing->client_id = arena_copy(fleet, client_id, len, &name);
 	thing->id = (uint32_t)(index + 1);
 	thing->status = STATUS_UNKNOWN;
 	thing->version = -1;
 
-	size_t mask = fleet->table_size - 1;
-	size_t at = hash & mask;
-	while (fleet->table[at] != 0)
-		at = (at + 1) & mask;
-	fleet->table[at] = thing->id;
+	table_put(fleet->table, fleet->table_size, hash, (struct fleet_slot){ thing->id, name });
 
 	fleet->count++;
 	fleet->status_count[STATUS_UNKNOWN]++;
@@ -281,7 +335,7 @@ struct fleet *fleet_create(const struct fleet_config *config)
 
 	fleet->table_size = 1024;
 	fleet->table = xcalloc(fleet->table_size, sizeof *fleet->table);
-	fleet_reserve(fleet, FLEET_CHUNK_THINGS);
+	chunks_reserve(fleet, FLEET_CHUNK_THINGS);
 
 	fleet_reason_append(fleet, "", 0);
 	for (size_t i = 0; i < FLEET_KNOWN_REASONS; i++)
@@ -294,14 +348,13 @@ void fleet_destroy(struct fleet *fleet)
 	if (!fleet)
 		return;
 	for (size_t i = 0; i < fleet->chunk_count; i++)
-		free(fleet->chunks[i]);
+		if (fleet->chunks[i])
+			munmap(fleet->chunks[i], FLEET_CHUNK_BYTES);
 	free(fleet->chunks);
 	free(fleet->table);
-	while (fleet->arena) {
-		struct fleet_arena_block *next = fleet->arena->next;
-		free(fleet->arena);
-		fleet->arena = next;
-	}
+	for (size_t i = 0; i < fleet->arena_blocks; i++)
+		free(fleet->arena[i]);
+	free(fleet->arena);
 	for (size_t i = 0; i < fleet->reason_count; i++)
 		free(fleet->reasons[i]);
 	free(fleet);
@@ -321,7 +374,7 @@ const struct fleet_thing *fleet_thing_at(const struct fleet *fleet, size_t index
 {
 	if (index >= fleet->count)
 		return NULL;
-	return &fleet->chunks[index >> FLEET_CHUNK_SHIFT][index & (FLEET_CHUNK_THINGS - 1)];
+	return fleet_thing_mut(fleet, index);
 }
 
 const struct fleet_thing *fleet_find(const struct fleet *fleet, const char *client_id)

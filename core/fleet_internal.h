@@ -12,13 +12,22 @@
 
 #include "fleet.h"
 
-#define FLEET_CHUNK_SHIFT 10
-#define FLEET_CHUNK_THINGS ((size_t)1 << FLEET_CHUNK_SHIFT)
+/* A chunk of things is one aligned 2 MiB block, so that it can be one huge
+ * page: with a million things, TLB misses dominate a lookup otherwise. */
+#define FLEET_CHUNK_BYTES ((size_t)2 << 20)
+#define FLEET_CHUNK_THINGS (FLEET_CHUNK_BYTES / sizeof(struct fleet_thing))
 #define FLEET_REASON_IDS 256      /* ids 0 .. 255; 0 is "" */
 #define FLEET_REASON_SLOTS 512    /* name -> id hash slots, power of two */
 #define FLEET_KNOWN_REASONS 13    /* fixed ids 1 .. 13 */
 
-struct fleet_arena_block;
+/* An index slot names the thing and, so that a lookup can compare the
+ * client id without first reading the thing, where its string lives:
+ * arena block << 16 | offset (FLEET_NAME_VIA_THING when that does not fit). */
+struct fleet_slot {
+	uint32_t index;           /* thing index + 1; 0 = empty */
+	uint32_t name;
+};
+#define FLEET_NAME_VIA_THING UINT32_MAX
 
 struct fleet {
 	struct fleet_config config;
@@ -27,10 +36,11 @@ struct fleet {
 	size_t chunk_count;
 	size_t count;
 
-	uint32_t *table;          /* thing index + 1; 0 = empty */
+	struct fleet_slot *table;
 	size_t table_size;        /* power of two, at least twice count */
 
-	struct fleet_arena_block *arena;
+	char **arena;             /* blocks of client id strings */
+	size_t arena_blocks;
 	char *arena_at;
 	size_t arena_left;
 
@@ -45,7 +55,8 @@ struct fleet {
 
 extern const char *const fleet_known_reasons[FLEET_KNOWN_REASONS];
 
-/* FNV-1a 64: deterministic, so snapshots and replays are reproducible. */
+/* A fixed, unseeded 64-bit hash (FNV-style, a word at a time): session keys
+ * must be the same in every run, so snapshots and replays are reproducible. */
 uint64_t fleet_hash_bytes(const void *data, size_t len);
 
 /* Makes room in the index for `count` things without rehashing. */
@@ -59,7 +70,10 @@ struct fleet_thing *fleet_lookup(const struct fleet *fleet, const char *client_i
 struct fleet_thing *fleet_thing_new(struct fleet *fleet, const char *client_id, size_t len,
                                     uint64_t hash);
 
-struct fleet_thing *fleet_thing_mut(struct fleet *fleet, size_t index);
+static inline struct fleet_thing *fleet_thing_mut(const struct fleet *fleet, size_t index)
+{
+	return &fleet->chunks[index / FLEET_CHUNK_THINGS][index % FLEET_CHUNK_THINGS];
+}
 
 /* Gives `name` the next reason id, whether or not it is already known
  * (lookups find the first id of a name). */

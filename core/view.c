@@ -1,14 +1,15 @@
 /* The column table, cell text, sort specs and the view's rows.
  *
  * Sorting has to stay well under 100 ms for a million things, which a
- * comparison sort cannot do (qsort of 1M pointers: 330-450 ms here). So the
- * sort works in levels: a level is one sort key, and a string key has one
- * level per 8 bytes. Each run of rows still tied is given a 64-bit key for
- * its next level (numbers with the sign bit flipped, strings as 8 case-folded
- * bytes big-endian, inverted for a descending key) and LSD radix sorted,
- * skipping byte positions where every key agrees. Short runs finish with an
- * insertion sort that walks the same levels. After the spec's keys come the
- * client id (folded, then raw) and the thing id, so the order is total. */
+ * comparison sort cannot do (qsort of 1M pointers: 330-450 ms here). The
+ * view keeps every thing in client id order across refreshes (client ids
+ * never change, so new things are sorted alone and merged in); a refresh
+ * filters in that order, then LSD radix sorts the rows stably by each spec
+ * key, last key first, so ties always end in client id order. A numeric
+ * key is one 64-bit radix sort (sign bit flipped, inverted when
+ * descending). A string key takes 8 case-folded bytes big-endian per
+ * level: each run still tied goes on to the next 8 bytes, and short runs
+ * finish with an insertion sort. */
 #include "view.h"
 
 #include <stdio.h>
@@ -290,10 +291,12 @@ void sort_format(const struct sort_spec *spec, char *buf, size_t size)
 enum {
 	KEY_CLIENT_RAW = COL_COUNT, /* client id, byte order, not folded */
 	KEY_THING_ID,
-	KEYS_MAX = SORT_KEYS_MAX + 3,
+	KEYS_MAX = 3,
 	SMALL_RUN = 24,
+	SAMPLES = 4,
 };
 
+/* The keys one string sort walks through, level by level. */
 struct sort_ctx {
 	const struct fleet *fleet;
 	int count;
@@ -303,13 +306,12 @@ struct sort_ctx {
 
 struct pair {
 	uint64_t key;
-	const struct fleet_thing *thing;
+	uint32_t index;  /* fleet_thing_at index */
 };
 
 static bool kind_is_text(int kind)
 {
-	return kind == COL_CLIENT_ID || kind == KEY_CLIENT_RAW || kind == COL_REASON ||
-	       kind == COL_SESSION_ID;
+	return kind == COL_CLIENT_ID || kind == KEY_CLIENT_RAW || kind == COL_SESSION_ID;
 }
 
 static uint64_t flip(int64_t v)
@@ -341,34 +343,20 @@ static size_t ip_bytes(const struct fleet_thing *thing, unsigned char *out)
 	}
 }
 
-static const char *text_of(const struct sort_ctx *ctx, const struct fleet_thing *thing, int kind)
+static const char *text_of(const struct fleet_thing *thing, int kind)
 {
-	switch (kind) {
-	case COL_REASON:
-		return fleet_reason_name(ctx->fleet, thing->last_reason);
-	case COL_SESSION_ID:
-		return thing->session_id;
-	default:
-		return thing->client_id;
-	}
+	return kind == COL_SESSION_ID ? thing->session_id : thing->client_id;
 }
 
-static uint64_t flags_weight(const struct fleet *fleet, const struct fleet_thing *thing)
-{
-	/* Most alarming weighs most: flapping, then uncertain, then settling. */
-	return (fleet_thing_flapping(fleet, thing) ? 4u : 0u) | (thing->flags & THING_UNCERTAIN ? 2u : 0u) |
-	       (fleet_thing_settling(fleet, thing) ? 1u : 0u);
-}
-
-/* The 64-bit key of level (k, off) of a thing: ascending order of keys is
- * the wanted order. */
+/* The 64-bit key of level (k, off) of a thing for a string-like key:
+ * 8 bytes from offset `off`, folded unless raw, big-endian, zero padded. */
 static uint64_t level_key(const struct sort_ctx *ctx, const struct fleet_thing *t, int k, size_t off)
 {
 	int kind = ctx->kind[k];
 	uint64_t v = 0;
 
 	if (kind_is_text(kind)) {
-		const unsigned char *s = (const unsigned char *)text_of(ctx, t, kind) + off;
+		const unsigned char *s = (const unsigned char *)text_of(t, kind) + off;
 		int i = 0;
 		if (kind == KEY_CLIENT_RAW) {
 			for (; i < 8 && s[i]; i++)
@@ -385,18 +373,7 @@ static uint64_t level_key(const struct sort_ctx *ctx, const struct fleet_thing *
 		for (int i = 0; i < 8; i++)
 			v = v << 8 | b[off + (size_t)i];
 	} else {
-		switch (kind) {
-		case COL_STATUS: v = t->status; break;
-		case COL_SINCE: v = flip(t->since_ms); break;
-		case COL_RECEIVED: v = flip(t->since_received_ms); break;
-		case COL_VERSION: v = flip(t->version); break;
-		case COL_SESSIONS: v = t->sessions; break;
-		case COL_DISCONNECTS: v = t->disconnects; break;
-		case COL_DUPLICATES: v = t->duplicates; break;
-		case COL_FAILURES: v = t->connect_failures; break;
-		case COL_FLAGS: v = flags_weight(ctx->fleet, t); break;
-		default: v = t->id; break;
-		}
+		v = t->id;
 	}
 	return ctx->direction[k] < 0 ? ~v : v;
 }
@@ -407,7 +384,7 @@ static bool level_more(const struct sort_ctx *ctx, const struct fleet_thing *t, 
 	int kind = ctx->kind[k];
 
 	if (kind_is_text(kind))
-		return strnlen(text_of(ctx, t, kind) + off, 8) == 8;
+		return strnlen(text_of(t, kind) + off, 8) == 8;
 	if (kind == COL_IP) {
 		unsigned char b[32];
 		return ip_bytes(t, b) > off + 8;
@@ -415,9 +392,10 @@ static bool level_more(const struct sort_ctx *ctx, const struct fleet_thing *t, 
 	return false;
 }
 
-static int compare_from(const struct sort_ctx *ctx, const struct fleet_thing *a,
-                        const struct fleet_thing *b, int k, size_t off)
+static int compare_from(const struct sort_ctx *ctx, uint32_t ia, uint32_t ib, int k, size_t off)
 {
+	const struct fleet_thing *a = fleet_thing_at(ctx->fleet, ia), *b = fleet_thing_at(ctx->fleet, ib);
+
 	while (k < ctx->count) {
 		uint64_t ka = level_key(ctx, a, k, off), kb = level_key(ctx, b, k, off);
 		if (ka != kb)
@@ -438,6 +416,8 @@ static void radix_sort(struct pair *pairs, struct pair *tmp, size_t n)
 	size_t count[8][256] = {{0}};
 	struct pair *src = pairs, *dst = tmp;
 
+	if (n < 2)
+		return;
 	for (size_t i = 0; i < n; i++) {
 		uint64_t key = pairs[i].key;
 		for (int b = 0; b < 8; b++)
@@ -463,14 +443,16 @@ static void radix_sort(struct pair *pairs, struct pair *tmp, size_t n)
 		memcpy(pairs, src, n * sizeof *pairs);
 }
 
+/* Stable sort of a run tied before level (k, off): radix on the level's
+ * key, then the same for each run still tied, down to the last key. */
 static void sort_run(const struct sort_ctx *ctx, struct pair *pairs, struct pair *tmp, size_t n,
-                     int k, size_t off)
+                     int k, size_t off, bool keys_ready)
 {
-	if (n <= SMALL_RUN) {
+	if (n <= SMALL_RUN && !keys_ready) {
 		for (size_t i = 1; i < n; i++) {
 			struct pair p = pairs[i];
 			size_t j = i;
-			while (j > 0 && compare_from(ctx, p.thing, pairs[j - 1].thing, k, off) < 0) {
+			while (j > 0 && compare_from(ctx, p.index, pairs[j - 1].index, k, off) < 0) {
 				pairs[j] = pairs[j - 1];
 				j--;
 			}
@@ -478,43 +460,77 @@ static void sort_run(const struct sort_ctx *ctx, struct pair *pairs, struct pair
 		}
 		return;
 	}
-	for (size_t i = 0; i < n; i++)
-		pairs[i].key = level_key(ctx, pairs[i].thing, k, off);
+	if (!keys_ready)
+		for (size_t i = 0; i < n; i++)
+			pairs[i].key = level_key(ctx, fleet_thing_at(ctx->fleet, pairs[i].index), k, off);
 	radix_sort(pairs, tmp, n);
 	for (size_t start = 0; start < n;) {
 		size_t end = start + 1;
 		while (end < n && pairs[end].key == pairs[start].key)
 			end++;
 		if (end - start > 1) {
-			if (level_more(ctx, pairs[start].thing, k, off))
-				sort_run(ctx, pairs + start, tmp + start, end - start, k, off + 8);
+			const struct fleet_thing *t = fleet_thing_at(ctx->fleet, pairs[start].index);
+			if (level_more(ctx, t, k, off))
+				sort_run(ctx, pairs + start, tmp + start, end - start, k, off + 8, false);
 			else if (k + 1 < ctx->count)
-				sort_run(ctx, pairs + start, tmp + start, end - start, k + 1, 0);
+				sort_run(ctx, pairs + start, tmp + start, end - start, k + 1, 0, false);
 		}
 		start = end;
 	}
 }
 
-static void sort_ctx_init(struct sort_ctx *ctx, const struct fleet *fleet, const struct sort_spec *spec)
+static uint64_t flags_weight(const struct fleet *fleet, const struct fleet_thing *thing)
 {
-	bool has_client = false;
+	/* Most alarming weighs most: flapping, then uncertain, then settling. */
+	return (fleet_thing_flapping(fleet, thing) ? 4u : 0u) | (thing->flags & THING_UNCERTAIN ? 2u : 0u) |
+	       (fleet_thing_settling(fleet, thing) ? 1u : 0u);
+}
 
-	ctx->fleet = fleet;
-	ctx->count = 0;
-	for (int k = 0; k < spec->count && k < SORT_KEYS_MAX; k++) {
-		ctx->kind[ctx->count] = spec->keys[k].column;
-		ctx->direction[ctx->count++] = spec->keys[k].direction < 0 ? -1 : +1;
-		if (spec->keys[k].column == COL_CLIENT_ID)
-			has_client = true;
+static int reason_cmp(const struct fleet *fleet, uint8_t a, uint8_t b)
+{
+	const char *x = fleet_reason_name(fleet, a), *y = fleet_reason_name(fleet, b);
+	int d = strcasecmp(x, y);
+	return d ? d : strcmp(x, y);
+}
+
+/* Reason ids ranked by their names (folded, then raw): at most 256 of
+ * them, so an insertion sort. */
+static void reason_ranks(const struct fleet *fleet, uint8_t rank[256])
+{
+	uint8_t ids[256];
+	size_t count = fleet_reason_count(fleet);
+
+	if (count > 256)
+		count = 256;
+	memset(rank, 0, 256);
+	for (size_t i = 0; i < count; i++) {
+		size_t j = i;
+		while (j > 0 && reason_cmp(fleet, (uint8_t)i, ids[j - 1]) < 0) {
+			ids[j] = ids[j - 1];
+			j--;
+		}
+		ids[j] = (uint8_t)i;
 	}
-	if (!has_client) {
-		ctx->kind[ctx->count] = COL_CLIENT_ID;
-		ctx->direction[ctx->count++] = +1;
+	for (size_t i = 0; i < count; i++)
+		rank[ids[i]] = (uint8_t)i;
+}
+
+static uint64_t numeric_key(const struct fleet *fleet, const struct fleet_thing *t, enum column_id column,
+                            const uint8_t *reason_rank)
+{
+	switch (column) {
+	case COL_STATUS: return t->status;
+	case COL_SINCE: return flip(t->since_ms);
+	case COL_RECEIVED: return flip(t->since_received_ms);
+	case COL_VERSION: return flip(t->version);
+	case COL_SESSIONS: return t->sessions;
+	case COL_DISCONNECTS: return t->disconnects;
+	case COL_DUPLICATES: return t->duplicates;
+	case COL_FAILURES: return t->connect_failures;
+	case COL_FLAGS: return flags_weight(fleet, t);
+	case COL_REASON: return reason_rank[t->last_reason];
+	default: return t->id;
 	}
-	ctx->kind[ctx->count] = KEY_CLIENT_RAW;
-	ctx->direction[ctx->count++] = +1;
-	ctx->kind[ctx->count] = KEY_THING_ID;
-	ctx->direction[ctx->count++] = +1;
 }
 
 /* ---- View ---- */
@@ -528,7 +544,18 @@ struct view {
 	uint32_t *row_of;        /* thing index -> row, UINT32_MAX when filtered out */
 	size_t things;           /* fleet_count at the last refresh */
 	struct pair *pairs, *tmp;
+	uint64_t *keys;          /* per thing index: the key being sorted on */
+	uint8_t *match;          /* per thing index: passed the filter */
 	size_t capacity;
+
+	/* Every thing index in client id order (folded, then raw), kept
+	 * across refreshes: client ids never change, so new things are
+	 * sorted alone and merged in. Each refresh starts from this order and
+	 * radix sorts stably by the spec's keys, last key first. */
+	uint32_t *by_client;
+	size_t ranked;
+	const struct fleet *ranked_fleet;
+	char sample[SAMPLES][EVENT_CLIENT_ID_MAX + 1]; /* to notice another fleet at the same address */
 };
 
 struct view *view_create(void)
@@ -550,6 +577,9 @@ void view_destroy(struct view *view)
 	free(view->row_of);
 	free(view->pairs);
 	free(view->tmp);
+	free(view->keys);
+	free(view->match);
+	free(view->by_client);
 	free(view);
 }
 
@@ -579,6 +609,8 @@ void view_set_sort_spec(struct view *view, const struct sort_spec *spec)
 	view->sort = *spec;
 	if (view->sort.count > SORT_KEYS_MAX)
 		view->sort.count = SORT_KEYS_MAX;
+	if (view->sort.count < 0)
+		view->sort.count = 0;
 }
 
 const char *view_filter_text(const struct view *view)
@@ -596,19 +628,129 @@ struct filter *view_filter(struct view *view)
 	return view->filter;
 }
 
+static size_t sample_index(size_t s, size_t count)
+{
+	return count ? (count - 1) * s / (SAMPLES - 1) : 0;
+}
+
+static bool samples_match(const struct view *view, const struct fleet *fleet)
+{
+	if (fleet != view->ranked_fleet || fleet_count(fleet) < view->ranked)
+		return false;
+	for (size_t s = 0; s < SAMPLES && view->ranked; s++) {
+		const struct fleet_thing *t = fleet_thing_at(fleet, sample_index(s, view->ranked));
+		if (strncmp(t->client_id, view->sample[s], EVENT_CLIENT_ID_MAX) != 0)
+			return false;
+	}
+	return true;
+}
+
+/* Brings by_client up to date with the fleet's things. */
+static void update_client_order(struct view *view, const struct fleet *fleet)
+{
+	size_t n = fleet_count(fleet), old, fresh;
+	struct sort_ctx ctx = {
+		.fleet = fleet,
+		.count = 3,
+		.kind = {COL_CLIENT_ID, KEY_CLIENT_RAW, KEY_THING_ID},
+		.direction = {+1, +1, +1},
+	};
+
+	if (!samples_match(view, fleet))
+		view->ranked = 0;
+	old = view->ranked;
+	if (old == n)
+		return;
+	fresh = n - old;
+	view->by_client = xreallocarray(view->by_client, n, sizeof *view->by_client);
+
+	/* Sort the new things alone (pairs and tmp have room for n). */
+	for (size_t i = 0; i < fresh; i++)
+		view->pairs[i].index = (uint32_t)(old + i);
+	sort_run(&ctx, view->pairs, view->tmp, fresh, 0, 0, false);
+
+	/* Merge: each new thing goes after the old ones that sort before it,
+	 * found by binary search, so a few new things cost little more than
+	 * moving the old order along. */
+	uint32_t *merged = (uint32_t *)view->tmp;
+	size_t at = 0, out = 0;
+	for (size_t i = 0; i < fresh; i++) {
+		uint32_t index = view->pairs[i].index;
+		size_t lo = at, hi = old;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (compare_from(&ctx, view->by_client[mid], index, 0, 0) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		memcpy(merged + out, view->by_client + at, (lo - at) * sizeof *merged);
+		out += lo - at;
+		at = lo;
+		merged[out++] = index;
+	}
+	memcpy(merged + out, view->by_client + at, (old - at) * sizeof *merged);
+	memcpy(view->by_client, merged, n * sizeof *merged);
+
+	view->ranked = n;
+	view->ranked_fleet = fleet;
+	for (size_t s = 0; s < SAMPLES; s++)
+		snprintf(view->sample[s], sizeof view->sample[s], "%s",
+		         fleet_thing_at(fleet, sample_index(s, n))->client_id);
+}
+
+/* Stable sort of the rows by one column. */
+static void sort_by_column(struct view *view, const struct fleet *fleet, size_t m,
+                           enum column_id column, int direction, const uint8_t *reason_rank)
+{
+	size_t n = fleet_count(fleet);
+	bool text = column == COL_SESSION_ID || column == COL_IP;
+	struct sort_ctx ctx = {.fleet = fleet, .count = 1, .kind = {(int)column}, .direction = {direction}};
+
+	/* The first level's keys in thing order read the fleet sequentially;
+	 * the rows then pick theirs from a compact array. */
+	if (m > n / 4) {
+		for (size_t i = 0; i < n; i++) {
+			const struct fleet_thing *t = fleet_thing_at(fleet, i);
+			view->keys[i] = text ? level_key(&ctx, t, 0, 0) : numeric_key(fleet, t, column, reason_rank);
+		}
+		for (size_t r = 0; r < m; r++)
+			view->pairs[r].key = view->keys[view->pairs[r].index];
+	} else {
+		for (size_t r = 0; r < m; r++) {
+			const struct fleet_thing *t = fleet_thing_at(fleet, view->pairs[r].index);
+			view->pairs[r].key = text ? level_key(&ctx, t, 0, 0) : numeric_key(fleet, t, column, reason_rank);
+		}
+	}
+	if (text) {
+		/* Strings longer than 8 bytes go on level by level where tied. */
+		sort_run(&ctx, view->pairs, view->tmp, m, 0, 0, true);
+		return;
+	}
+	if (direction < 0)
+		for (size_t r = 0; r < m; r++)
+			view->pairs[r].key = ~view->pairs[r].key;
+	radix_sort(view->pairs, view->tmp, m);
+}
+
 void view_refresh(struct view *view, const struct fleet *fleet)
 {
 	size_t n = fleet_count(fleet), m = 0;
-	bool all = filter_is_empty(view->filter);
-	struct sort_ctx ctx;
+	int last = view->sort.count;
+	bool reverse = false;
+	uint8_t reason_rank[256];
 
 	if (n > view->capacity) {
 		free(view->pairs);
 		free(view->tmp);
 		free(view->rows);
+		free(view->keys);
+		free(view->match);
 		view->pairs = xreallocarray(NULL, n, sizeof *view->pairs);
 		view->tmp = xreallocarray(NULL, n, sizeof *view->tmp);
 		view->rows = xreallocarray(NULL, n, sizeof *view->rows);
+		view->keys = xreallocarray(NULL, n, sizeof *view->keys);
+		view->match = xreallocarray(NULL, n, sizeof *view->match);
 		view->capacity = n;
 	}
 	if (n != view->things || !view->row_of) {
@@ -616,17 +758,45 @@ void view_refresh(struct view *view, const struct fleet *fleet)
 		view->row_of = xreallocarray(NULL, n ? n : 1, sizeof *view->row_of);
 		view->things = n;
 	}
-	for (size_t i = 0; i < n; i++) {
-		const struct fleet_thing *thing = fleet_thing_at(fleet, i);
-		if (all || filter_match(view->filter, fleet, thing))
-			view->pairs[m++].thing = thing;
+	update_client_order(view, fleet);
+
+	/* Filter in thing order (sequential reads), collect in client order. */
+	if (filter_is_empty(view->filter)) {
+		for (size_t i = 0; i < n; i++)
+			view->pairs[i].index = view->by_client[i];
+		m = n;
+	} else {
+		for (size_t i = 0; i < n; i++)
+			view->match[i] = filter_match(view->filter, fleet, fleet_thing_at(fleet, i));
+		for (size_t i = 0; i < n; i++)
+			if (view->match[view->by_client[i]])
+				view->pairs[m++].index = view->by_client[i];
 	}
-	sort_ctx_init(&ctx, fleet, &view->sort);
-	sort_run(&ctx, view->pairs, view->tmp, m, 0, 0);
+
+	/* Client ids are unique, so keys after a client_id key change nothing;
+	 * a descending client_id key is the client order reversed. */
+	for (int k = 0; k < view->sort.count; k++) {
+		if (view->sort.keys[k].column == COL_CLIENT_ID) {
+			last = k;
+			reverse = view->sort.keys[k].direction < 0;
+			break;
+		}
+	}
+	if (reverse) {
+		for (size_t a = 0, b = m; a + 1 < b; a++, b--) {
+			struct pair p = view->pairs[a];
+			view->pairs[a] = view->pairs[b - 1];
+			view->pairs[b - 1] = p;
+		}
+	}
+	reason_ranks(fleet, reason_rank);
+	for (int k = last - 1; k >= 0; k--)
+		sort_by_column(view, fleet, m, view->sort.keys[k].column,
+		               view->sort.keys[k].direction < 0 ? -1 : +1, reason_rank);
 
 	memset(view->row_of, 0xff, n * sizeof *view->row_of);
 	for (size_t r = 0; r < m; r++) {
-		uint32_t index = view->pairs[r].thing->id - 1;
+		uint32_t index = view->pairs[r].index;
 		view->rows[r] = index;
 		view->row_of[index] = (uint32_t)r;
 	}

@@ -671,22 +671,38 @@ static void test_snapshot_round_trip(void)
 
 /* The snapshot checksum as documented in fleet_snapshot.c, to forge
  * snapshots whose checksum is right but whose content is not. */
+static uint64_t doc_mix(uint64_t h, uint64_t w)
+{
+	h = (h ^ w) * 0x100000001b3ULL;
+	return h ^ (h >> 29);
+}
+
+static uint64_t doc_word(const uint8_t *p)
+{
+	uint64_t w = 0;
+	for (int b = 0; b < 8; b++)
+		w |= (uint64_t)p[b] << (8 * b);
+	return w;
+}
+
 static uint64_t doc_checksum(const uint8_t *p, size_t len)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t lane[4];
 	size_t i = 0;
-	for (; i + 8 <= len; i += 8) {
-		uint64_t w = 0;
-		for (int b = 0; b < 8; b++)
-			w |= (uint64_t)p[i + b] << (8 * b);
-		h = (h ^ w) * 0x100000001b3ULL;
-		h ^= h >> 29;
-	}
+	for (int k = 0; k < 4; k++)
+		lane[k] = 0xcbf29ce484222325ULL + (uint64_t)k;
+	for (; i + 32 <= len; i += 32)
+		for (int k = 0; k < 4; k++)
+			lane[k] = doc_mix(lane[k], doc_word(p + i + 8 * k));
+	for (; i + 8 <= len; i += 8)
+		lane[0] = doc_mix(lane[0], doc_word(p + i));
 	uint64_t tail = len & 7;
 	for (int b = 0; i < len; i++, b++)
 		tail |= (uint64_t)p[i] << (8 * (b + 1));
-	h = (h ^ tail) * 0x100000001b3ULL;
-	return h ^ (h >> 29);
+	uint64_t h = doc_mix(lane[0], tail);
+	for (int k = 1; k < 4; k++)
+		h = doc_mix(h, lane[k]);
+	return h;
 }
 
 static void reseal(uint8_t *data, size_t len)

@@ -367,7 +367,7 @@ static void act_layout(const struct app *app, struct act_layout *l)
 	l->w_type = 12;
 	x += l->w_type + 1;
 	l->x_sess = x;
-	l->w_sess = app->cols >= 100 ? 36 : 8;
+	l->w_sess = app->cols >= 150 ? 36 : 8;
 	x += l->w_sess + 1;
 	l->x_ver = x;
 	l->w_ver = 3;

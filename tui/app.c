@@ -276,6 +276,19 @@ static void draw_status_line(struct app *app)
 	}
 }
 
+/* THINGTOP_UI_TIMING=FILE: each key's time to the finished screen is
+ * appended to FILE (tests/bench/bench_ui.sh reads it). */
+static FILE *timing_file;
+static int64_t timing_key_us;
+static int timing_key;
+
+static int64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 static void draw(struct app *app)
 {
 	getmaxyx(stdscr, app->rows, app->cols);
@@ -297,6 +310,11 @@ static void draw(struct app *app)
 	refresh();
 	app->dirty = false;
 	app->last_draw_ms = time_mono_ms();
+	if (timing_file != NULL && timing_key_us != 0) {
+		fprintf(timing_file, "key %d %.3f ms\n", timing_key, (double)(now_us() - timing_key_us) / 1000.0);
+		fflush(timing_file);
+		timing_key_us = 0;
+	}
 }
 
 /* ---- Commands ---- */
@@ -461,16 +479,8 @@ static void handle_key(struct app *app, int key)
 		if (r != PROMPT_EDITING) {
 			prompt_done(app, r);
 		} else if (app->prompt.kind == PROMPT_FILTER) {
-			/* Live preview; a half-typed term that does not parse yet keeps the old rows. */
-			char *cause = NULL;
-			if (view_set_filter(app->view, app->prompt.text, &cause)) {
-				app->drill[0] = '\0';
-				app_refresh_view(app);
-				app->message[0] = '\0';
-			} else {
-				app_message(app, true, "%s", cause != NULL ? cause : "invalid filter");
-				free(cause);
-			}
+			/* Live preview, once per batch of keys (see read_keys). */
+			app->filter_preview = true;
 		}
 		return;
 	}
@@ -511,17 +521,43 @@ static void handle_key(struct app *app, int key)
 	}
 }
 
+/* Applies the filter being typed; a half-typed term that does not parse
+ * yet keeps the old rows. */
+static void preview_filter(struct app *app)
+{
+	app->filter_preview = false;
+	if (app->prompt.kind != PROMPT_FILTER)
+		return;
+	char *cause = NULL;
+	if (view_set_filter(app->view, app->prompt.text, &cause)) {
+		app->drill[0] = '\0';
+		app_refresh_view(app);
+		app->message[0] = '\0';
+	} else {
+		app_message(app, true, "%s", cause != NULL ? cause : "invalid filter");
+		free(cause);
+	}
+}
+
 static void read_keys(struct app *app)
 {
+	if (app->filter_preview)
+		preview_filter(app);
 	for (int i = 0; i < 256; i++) {
 		wint_t wch;
 		int r = get_wch(&wch);
 		if (r == ERR)
 			break;
+		if (timing_file != NULL && timing_key_us == 0) {
+			timing_key_us = now_us();
+			timing_key = (int)wch;
+		}
 		handle_key(app, r == KEY_CODE_YES ? KEY_FN((int)wch) : (int)wch);
 		if (app->quit)
 			break;
 	}
+	if (app->filter_preview)
+		preview_filter(app);
 }
 
 /* ---- Live data ---- */
@@ -848,7 +884,6 @@ int app_main(int argc, char **argv)
 		return rc;
 	}
 	setlocale(LC_ALL, "");
-	config_defaults(&app->config);
 	if (!open_model(app)) {
 		close_model(app);
 		free(app);
@@ -883,8 +918,13 @@ int app_main(int argc, char **argv)
 		app_message(app, true, "theme: %s (using the default)", theme_error);
 		free(theme_error);
 	}
+	const char *timing = getenv("THINGTOP_UI_TIMING");
+	if (timing != NULL && *timing != '\0')
+		timing_file = fopen(timing, "a");
 	run(app);
 	term_stop();
+	if (timing_file != NULL)
+		fclose(timing_file);
 	close_model(app);
 	free(app);
 	return 0;

@@ -84,6 +84,7 @@ struct app {
 	bool dirty;                 /* redraw needed */
 	bool data_dirty;            /* fleet changed since the view was refreshed */
 	bool paused;
+	bool filter_preview;        /* the filter prompt changed: preview it */
 	int64_t last_draw_ms;
 	int64_t last_view_ms;
 	int64_t next_follow_ms;

@@ -4,10 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "commands.h"
 #include "export.h"
+#include "text.h"
 #include "timefmt.h"
 #include "view.h"
 #include "xalloc.h"
@@ -29,13 +31,41 @@ static const char export_usage[] =
 	"  -s, --sort SPEC      order, e.g. 'status,-since' (default status,client_id)\n"
 	"  -a, --at TIME        the fleet as it stood at that receive time: ISO 8601\n"
 	"                       ('2026-01-01T03:10Z'), epoch ms, or relative ('-2h')\n"
-	"  -o, --output FILE    write to FILE (atomically) instead of standard output\n"
+	"  -o, --output FILE    write to FILE (atomically) instead of standard output;\n"
+	"                       on a terminal, control characters are shown escaped\n"
 	"  -h, --help           this text\n"
 	"\n"
 	"Filter terms (all must match): a bare word matches the client id\n"
 	"(substring, any case); field:value equals; field~regex searches; field>N,\n"
 	"field<N, >=, <= compare numbers (since compares the age); !term negates;\n"
 	"\"quoted values\" may hold spaces.\n";
+
+/* A terminal gets the CSV with control characters made visible: a client
+ * id must not be able to drive the terminal. Files and pipes get the
+ * exact bytes. */
+static void write_escaped_csv(const struct view *view, const struct fleet *fleet, FILE *out)
+{
+	char *csv = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&csv, &len);
+	if (!mem)
+		return;
+	export_view_csv(view, fleet, mem);
+	fclose(mem);
+
+	size_t escaped_size = 4 * EVENT_PAYLOAD_MAX;
+	char *escaped = xmalloc(escaped_size);
+	for (size_t start = 0; start < len;) {
+		const char *nl = memchr(csv + start, '\n', len - start);
+		size_t end = nl ? (size_t)(nl - csv) : len;
+		text_escape(csv + start, end - start, escaped, escaped_size, false);
+		fputs(escaped, out);
+		fputc('\n', out);
+		start = end + 1;
+	}
+	free(escaped);
+	free(csv);
+}
 
 int cmd_export(int argc, char **argv)
 {
@@ -103,6 +133,8 @@ int cmd_export(int argc, char **argv)
 			free(cause);
 			status = 1;
 		}
+	} else if (isatty(STDOUT_FILENO)) {
+		write_escaped_csv(view, session.fleet, stdout);
 	} else {
 		export_view_csv(view, session.fleet, stdout);
 		if (fflush(stdout) != 0 || ferror(stdout)) {

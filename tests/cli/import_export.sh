@@ -79,6 +79,13 @@ check_eq "statuses unchanged after re-import" \
   "$(csv_query "$tmp/again.csv" "select group_concat(client_id || '=' || status) from t")" \
   "$(csv_query "$tmp/all.csv" "select group_concat(client_id || '=' || status) from t")"
 
+# On a terminal the CSV shows control characters escaped; pipes get the bytes.
+if command -v script >/dev/null; then
+  script -qc "'$thingtop' export -j '$j' --filter evil" /dev/null >"$tmp/tty.out"
+  check "terminal output escapes ESC" grep -q 'evil\\e\[31mred' "$tmp/tty.out"
+  check "terminal output has no raw ESC" test "$(tr -cd '\033' <"$tmp/tty.out" | wc -c)" -eq 0
+fi
+
 # Errors: no journal, unreadable input.
 "$thingtop" export -j "$tmp/none.db" >/dev/null 2>"$tmp/err"
 check_eq "export without journal exits 1" "$?" 1

@@ -4,7 +4,7 @@
 # published while it was away is lost.
 . "$(dirname "$0")/lib.sh"
 PORT=$(free_port)
-PERSIST=("persistence true" "persistence_location $WORK/" "autosave_interval 1" "user $(id -un)")
+PERSIST=("persistence true" "persistence_location $WORK/" "autosave_interval 1")
 start_broker "$PORT" "${PERSIST[@]}"
 J=$WORK/journal.db
 "$TT" record --broker 127.0.0.1:$PORT -j "$J" --stats-interval 1 2>"$WORK/record.log" &

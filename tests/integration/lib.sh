@@ -24,6 +24,7 @@ start_broker() {
 	{
 		echo "listener $port 127.0.0.1"
 		echo "allow_anonymous true"
+		echo "user $(id -un)"
 		echo "max_queued_messages 0"
 		echo "max_inflight_messages 0"
 		for line in "$@"; do echo "$line"; done

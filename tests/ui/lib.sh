@@ -2,7 +2,7 @@
 # from fleet.ndjson, and screen checks. Sourced by the *.sh tests; $1 of the
 # test is the thingtop binary.
 set -u
-THINGTOP=$1
+THINGTOP=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 command -v tmux >/dev/null 2>&1 || { echo "tmux not installed: skipped"; exit 77; }
 DIR=$(mktemp -d)
@@ -31,7 +31,7 @@ start() {
 	local w=$1 h=$2; shift 2
 	printf '%q ' "$THINGTOP" "$@" >"$DIR/cmd"
 	T new-session -d -s ui -x "$w" -y "$h" -c "$DIR" \
-		"env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-256color $(cat "$DIR/cmd") 2>$DIR/stderr; echo EXIT=\$?; sleep 60"
+		"env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=tmux-256color $(cat "$DIR/cmd") 2>$DIR/stderr; echo EXIT=\$?; sleep 60"
 	wait_for "connected" || { cat "$DIR/stderr"; exit 1; }
 }
 
@@ -53,6 +53,16 @@ keys() { T send-keys -t ui "$@"; sleep 0.4; }
 literal() { T send-keys -t ui -l "$1"; sleep 0.2; }
 
 finish() {
+	# Quit cleanly; a sanitizer build reports leaks and errors on stderr.
+	if T has-session -t ui 2>/dev/null && ! screen | grep -qF "EXIT="; then
+		keys C-c
+		wait_for "EXIT=" >/dev/null || fail "did not quit on Ctrl-C"
+		screen | grep -qF "EXIT=0" || fail "exit status not 0"
+	fi
+	if grep -qE 'AddressSanitizer|LeakSanitizer|runtime error' "$DIR/stderr" 2>/dev/null; then
+		cat "$DIR/stderr"
+		fail "sanitizer report"
+	fi
 	if [ "$FAILED" != 0 ]; then
 		echo "--- last screen:"
 		screen

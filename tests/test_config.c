@@ -1,0 +1,278 @@
+/* Config: defaults, every kind of setting, the lookup order, the aws
+ * shortcut, --broker parsing, and error messages with file, line, setting
+ * and a "did you mean". */
+#include "check.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/config.h"
+
+static char dir[] = "/tmp/thingtop-test-config-XXXXXX";
+
+static char *write_file(const char *name, const char *text)
+{
+	static char path[256];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+static void test_defaults(void)
+{
+	struct config c;
+	config_defaults(&c);
+	CHECK_STR(c.broker.host, "localhost");
+	CHECK_INT(c.broker.port, 1883);
+	CHECK_INT(c.broker.qos, 1);
+	CHECK_INT(c.broker.keepalive, 60);
+	CHECK_INT(c.broker.protocol, CONFIG_MQTT_311);
+	CHECK(!c.broker.clean_session);
+	CHECK(!c.tls.enabled);
+	CHECK_INT(c.topic_count, 2);
+	CHECK_STR(c.topics[0], "$aws/events/presence/#");
+	CHECK_STR(c.topics[1], "$aws/events/subscriptions/#");
+	CHECK_INT(c.reconcile.order_window_ms, 30 * 60 * 1000);
+	CHECK_INT(c.reconcile.settle_ms, 10 * 1000);
+	CHECK_INT(c.reconcile.flap_sessions, 5);
+	CHECK_INT(c.reconcile.flap_window_ms, 10 * 60 * 1000);
+	CHECK(!c.ui.mouse);
+	CHECK(c.broker.client_id == NULL);
+	config_finish(&c);
+}
+
+static void test_full_file(void)
+{
+	const char *path = write_file("full.conf",
+		"broker: {\n"
+		"  host = \"mqtt.example.net\";\n"
+		"  port = 8884;\n"
+		"  client_id = \"me\";\n"
+		"  keepalive = 30;\n"
+		"  protocol = \"5\";\n"
+		"  qos = 0;\n"
+		"  username = \"u\";\n"
+		"  password = \"p\";\n"
+		"  clean_session = true;\n"
+		"};\n"
+		"tls: { ca_file = \"/ca.pem\"; alpn = \"mqtt\"; version = \"tlsv1.3\"; insecure = true; };\n"
+		"topics = [ \"a/#\", \"b/+\" ];\n"
+		"journal: { path = \"/j.db\"; retain = \"30d\"; max_size = \"2G\"; };\n"
+		"reconcile: { order_window = \"20m\"; settle = 5; flap_sessions = 3; flap_window = \"5m\"; };\n"
+		"ui: { theme = \"light\"; refresh_hz = 20; mouse = true; ascii = true; color = \"never\"; };\n");
+	struct config c;
+	char *cause = NULL;
+	config_defaults(&c);
+	CHECK(config_read_path(&c, path, &cause));
+	CHECK(cause == NULL);
+	CHECK_STR(c.broker.host, "mqtt.example.net");
+	CHECK_INT(c.broker.port, 8884);
+	CHECK_STR(c.broker.client_id, "me");
+	CHECK_INT(c.broker.keepalive, 30);
+	CHECK_INT(c.broker.protocol, CONFIG_MQTT_5);
+	CHECK_INT(c.broker.qos, 0);
+	CHECK_STR(c.broker.username, "u");
+	CHECK_STR(c.broker.password, "p");
+	CHECK(c.broker.clean_session);
+	CHECK(c.tls.enabled); /* implied by tls settings */
+	CHECK_STR(c.tls.ca_file, "/ca.pem");
+	CHECK_STR(c.tls.alpn, "mqtt");
+	CHECK_STR(c.tls.version, "tlsv1.3");
+	CHECK(c.tls.insecure);
+	CHECK_INT(c.topic_count, 2);
+	CHECK_STR(c.topics[1], "b/+");
+	CHECK_STR(c.journal.path, "/j.db");
+	CHECK_INT(c.journal.retain_ms, 30LL * 24 * 3600 * 1000);
+	CHECK_INT(c.journal.max_size, 2LL << 30);
+	CHECK_INT(c.reconcile.order_window_ms, 20 * 60 * 1000);
+	CHECK_INT(c.reconcile.settle_ms, 5000);
+	CHECK_INT(c.reconcile.flap_sessions, 3);
+	CHECK_INT(c.reconcile.flap_window_ms, 5 * 60 * 1000);
+	CHECK_STR(c.ui.theme, "light");
+	CHECK_INT(c.ui.refresh_hz, 20);
+	CHECK(c.ui.mouse);
+	CHECK(c.ui.ascii);
+	CHECK_INT(c.ui.color, CONFIG_COLOR_NEVER);
+	CHECK_STR(c.source_path, path);
+	config_finish(&c);
+}
+
+static void test_tls_port_and_aws(void)
+{
+	struct config c;
+	config_defaults(&c);
+	CHECK(config_read_path(&c, write_file("tls.conf", "tls: { ca_file = \"/x.pem\"; };\n"), NULL));
+	CHECK_INT(c.broker.port, 8883); /* TLS without a port: the MQTT TLS port */
+	config_finish(&c);
+
+	config_defaults(&c);
+	CHECK(config_read_path(&c, write_file("aws.conf", "aws: { endpoint = \"abc-ats.iot.eu-west-1.amazonaws.com\"; };\n"), NULL));
+	CHECK_STR(c.broker.host, "abc-ats.iot.eu-west-1.amazonaws.com");
+	CHECK_INT(c.broker.port, 443);
+	CHECK_STR(c.tls.alpn, "x-amzn-mqtt-ca");
+	CHECK_STR(c.tls.ca_file, "/etc/ssl/certs/Amazon_Root_CA_1.pem");
+	CHECK(c.tls.enabled);
+	config_finish(&c);
+
+	/* An explicit port wins over the shortcut; port 8883 needs no ALPN. */
+	config_defaults(&c);
+	CHECK(config_read_path(&c, write_file("aws2.conf",
+		"aws: { endpoint = \"abc-ats.iot.eu-west-1.amazonaws.com\"; };\nbroker: { port = 8883; };\n"), NULL));
+	CHECK_INT(c.broker.port, 8883);
+	CHECK(c.tls.alpn == NULL);
+	config_finish(&c);
+}
+
+static void expect_error(const char *name, const char *text, const char *want)
+{
+	struct config c;
+	char *cause = NULL;
+	config_defaults(&c);
+	const char *path = write_file(name, text);
+	CHECK(!config_read_path(&c, path, &cause));
+	char full[512];
+	snprintf(full, sizeof full, "%s:%s", path, want);
+	CHECK_STR(cause, full);
+	free(cause);
+	config_finish(&c);
+}
+
+static void test_errors(void)
+{
+	expect_error("e1.conf", "broker: {\n  host = \"h\";\n  hots = \"x\";\n};\n",
+	             "3: unknown setting broker.hots (did you mean broker.host?)");
+	expect_error("e2.conf", "\nbroker: { port = \"1883\"; };\n",
+	             "2: broker.port: expected an integer, got a string");
+	expect_error("e3.conf", "brokre: { port = 1; };\n",
+	             "1: unknown section brokre (did you mean broker?)");
+	expect_error("e4.conf", "broker: { qos = 3; };\n",
+	             "1: broker.qos: 3 is out of range (0 to 2)");
+	expect_error("e5.conf", "reconcile: {\n settle = \"soon\";\n};\n",
+	             "2: reconcile.settle: \"soon\" is not a duration (like \"30s\", \"10m\", \"2h\", \"30d\")");
+	expect_error("e6.conf", "ui: { mouse = 1; };\n",
+	             "1: ui.mouse: expected true or false, got an integer");
+	expect_error("e7.conf", "zzzzzz = 1;\n", "1: unknown setting zzzzzz");
+	/* A syntax error comes with libconfig's line. */
+	struct config c;
+	char *cause = NULL;
+	config_defaults(&c);
+	CHECK(!config_read_path(&c, write_file("e8.conf", "broker: {\n host = \"h\";\n port = ;\n};\n"), &cause));
+	CHECK(cause && strstr(cause, "e8.conf:3: ") != NULL);
+	free(cause);
+	config_finish(&c);
+}
+
+static void test_suggest(void)
+{
+	CHECK_STR(config_suggest("broker.hots"), "broker.host");
+	CHECK_STR(config_suggest("keepalvie"), "broker.keepalive");
+	CHECK_STR(config_suggest("tls.cafile"), "tls.ca_file");
+	CHECK(config_suggest("completely.different") == NULL);
+}
+
+static void test_lookup(void)
+{
+	struct config c;
+	char *cause = NULL;
+	char xdg[300];
+	snprintf(xdg, sizeof xdg, "%s/xdg", dir);
+	mkdir(xdg, 0700);
+	char sub[320];
+	snprintf(sub, sizeof sub, "%s/thingtop", xdg);
+	mkdir(sub, 0700);
+	char file[340];
+	snprintf(file, sizeof file, "%s/thingtop.conf", sub);
+	FILE *f = fopen(file, "w");
+	fputs("broker: { port = 1111; };\n", f);
+	fclose(f);
+	const char *env_path = write_file("env.conf", "broker: { port = 2222; };\n");
+	char env_copy[256];
+	snprintf(env_copy, sizeof env_copy, "%s", env_path);
+	const char *explicit_path = write_file("explicit.conf", "broker: { port = 3333; };\n");
+	char explicit_copy[256];
+	snprintf(explicit_copy, sizeof explicit_copy, "%s", explicit_path);
+
+	setenv("XDG_CONFIG_HOME", xdg, 1);
+	unsetenv("THINGTOP_CONFIG");
+	CHECK(config_load(&c, NULL, &cause));
+	CHECK_INT(c.broker.port, 1111);
+	config_finish(&c);
+
+	setenv("THINGTOP_CONFIG", env_copy, 1);
+	CHECK(config_load(&c, NULL, &cause));
+	CHECK_INT(c.broker.port, 2222);
+	config_finish(&c);
+
+	CHECK(config_load(&c, explicit_copy, &cause));
+	CHECK_INT(c.broker.port, 3333);
+	config_finish(&c);
+
+	/* A file named by the user must exist; the default one need not. */
+	setenv("THINGTOP_CONFIG", "/nonexistent/x.conf", 1);
+	CHECK(!config_load(&c, NULL, &cause));
+	CHECK(cause && strstr(cause, "/nonexistent/x.conf") != NULL);
+	free(cause);
+	cause = NULL;
+	config_finish(&c);
+	unsetenv("THINGTOP_CONFIG");
+	setenv("XDG_CONFIG_HOME", "/nonexistent", 1);
+	CHECK(config_load(&c, NULL, &cause));
+	CHECK_INT(c.broker.port, 1883);
+	config_finish(&c);
+}
+
+static void test_broker_arg(void)
+{
+	struct config c;
+	char *cause = NULL;
+	config_defaults(&c);
+	CHECK(config_apply_broker_arg(&c, "10.0.0.1:1999", &cause));
+	CHECK_STR(c.broker.host, "10.0.0.1");
+	CHECK_INT(c.broker.port, 1999);
+	CHECK(config_apply_broker_arg(&c, "example.org", &cause));
+	CHECK_STR(c.broker.host, "example.org");
+	CHECK_INT(c.broker.port, 1999);
+	CHECK(config_apply_broker_arg(&c, "[::1]:1884", &cause));
+	CHECK_STR(c.broker.host, "::1");
+	CHECK_INT(c.broker.port, 1884);
+	CHECK(!config_apply_broker_arg(&c, "host:99999", &cause));
+	CHECK(cause != NULL);
+	free(cause);
+	cause = NULL;
+	CHECK(!config_apply_broker_arg(&c, ":1883", &cause));
+	free(cause);
+	config_finish(&c);
+}
+
+static void test_client_id(void)
+{
+	char *a = config_make_client_id();
+	char *b = config_make_client_id();
+	CHECK(strncmp(a, "thingtop-", 9) == 0);
+	CHECK(strcmp(a, b) != 0); /* random part */
+	free(a);
+	free(b);
+}
+
+int main(void)
+{
+	if (!mkdtemp(dir))
+		return 1;
+	RUN(test_defaults);
+	RUN(test_full_file);
+	RUN(test_tls_port_and_aws);
+	RUN(test_errors);
+	RUN(test_suggest);
+	RUN(test_lookup);
+	RUN(test_broker_arg);
+	RUN(test_client_id);
+	char cmd[300];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+	return check_summary();
+}

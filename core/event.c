@@ -2,7 +2,7 @@
  * json_object_get lookups into a fixed-size struct (no other allocation).
  * Everything taken from the message and put into `detail` is escaped, so a
  * detail is always safe to print. */
-#include "config.h"
+#include "build_config.h"
 
 #include "event.h"
 #include "text.h"

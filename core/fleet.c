@@ -1,5 +1,5 @@
 /* The reconciled fleet table (see fleet.h and reconciliation.md). */
-#include "config.h"
+#include "build_config.h"
 
 #include "fleet.h"
 
@@ -539,6 +539,12 @@ static bool session_anonymous(const struct fleet_session *s)
 	return !(s->flags & (SESSION_HAS_ID | SESSION_HAS_VERSION));
 }
 
+/* What find_anonymous and find_keyed return besides a session index. */
+enum {
+	MATCH_NEW = -1,           /* a session not seen (or no longer kept) */
+	MATCH_REPEAT = -2,        /* an exact repeat: a duplicate */
+};
+
 /* Can an event at ts of a version-keyed session belong to kept session s
  * (same version)? Versions only repeat after a reset, which needs about an
  * hour offline, so an event far outside s's time span is another session. */
@@ -577,12 +583,11 @@ static int find_keyed(const struct fleet *fleet, const struct fleet_thing *thing
 		    version_pairs(fleet, thing, i, in->ts_ms, connect))
 			return i;
 	}
-	return -1;
+	return MATCH_NEW;
 }
 
 /* Without id or version: a connect starts a new session, a disconnect
- * closes the latest open one. Returns the session index, -1 for a new
- * session, -2 for an exact repeat (a duplicate). */
+ * closes the latest open one. Returns the session index or MATCH_*. */
 static int find_anonymous(const struct fleet *fleet, const struct fleet_thing *thing, int64_t ts,
                           bool connect)
 {
@@ -591,23 +596,23 @@ static int find_anonymous(const struct fleet *fleet, const struct fleet_thing *t
 		if (!session_used(s) || !session_anonymous(s))
 			continue;
 		if (connect && (s->flags & SESSION_CONNECT_SEEN) && s->ts_ms == ts)
-			return -2;
+			return MATCH_REPEAT;
 		if (!connect && (s->flags & SESSION_DISCONNECT_SEEN)) {
 			if (!(s->flags & SESSION_CONNECT_SEEN) && s->ts_ms == ts)
-				return -2;
+				return MATCH_REPEAT;
 			if (i == 0 && thing->status == STATUS_DISCONNECTED && thing->since_ms == ts)
-				return -2;
+				return MATCH_REPEAT;
 		}
 	}
 	if (connect)
-		return -1;
+		return MATCH_NEW;
 	for (int i = 0; i < FLEET_SESSIONS_KEPT; i++) {
 		const struct fleet_session *s = &thing->session[i];
 		if (session_used(s) && session_anonymous(s) && session_open(s) &&
 		    (ts >= s->ts_ms || !far_apart(s->ts_ms, ts, fleet->config.order_window_ms)))
 			return i;
 	}
-	return -1;
+	return MATCH_NEW;
 }
 
 static void flap_push(struct fleet_thing *thing, int64_t received_ms)
@@ -662,15 +667,15 @@ static int insert_session(const struct fleet *fleet, struct fleet_thing *thing,
 
 /* Status, since, reason and uncertainty from the kept sessions. */
 static void thing_refresh(struct fleet *fleet, struct fleet_thing *thing,
-                          const struct fleet_event *event, bool latest_changed,
-                          struct fleet_result *result)
+                          const struct fleet_event *event, int64_t since_ms,
+                          bool latest_changed, struct fleet_result *result)
 {
 	const struct fleet_session *latest = &thing->session[0];
 	uint8_t status = session_open(latest) ? STATUS_CONNECTED : STATUS_DISCONNECTED;
 	bool by_arrival = false;
 
 	if (status != thing->status || latest_changed) {
-		thing->since_ms = event->timestamp_ms;
+		thing->since_ms = since_ms;
 		thing->since_received_ms = event->received_ms;
 	}
 	if (status != thing->status) {
@@ -698,6 +703,7 @@ static void apply_session(struct fleet *fleet, struct fleet_thing *thing,
 	uint8_t seen = connect ? SESSION_CONNECT_SEEN : SESSION_DISCONNECT_SEEN;
 	struct fleet_session in = {0};
 	bool latest_changed = false;
+	int64_t since_ms = event->timestamp_ms;
 	int at;
 
 	in.ts_ms = event->timestamp_ms;
@@ -720,8 +726,8 @@ static void apply_session(struct fleet *fleet, struct fleet_thing *thing,
 	else
 		at = find_keyed(fleet, thing, &in, connect);
 	if (at >= 0 && (thing->session[at].flags & seen))
-		at = -2;
-	if (at == -2) {
+		at = MATCH_REPEAT;
+	if (at == MATCH_REPEAT) {
 		thing->duplicates++;
 		result->duplicate = true;
 		return;
@@ -749,8 +755,11 @@ static void apply_session(struct fleet *fleet, struct fleet_thing *thing,
 			set_ip(thing, connect ? event->ip : NULL);
 		} else if (at == 0) {
 			/* An older session became the latest again; its id and
-			 * ip are not kept, only its version. */
+			 * ip are not kept, only its version. When open, it has
+			 * been connected since its own connect. */
 			latest_changed = true;
+			if (session_open(&thing->session[0]))
+				since_ms = thing->session[0].ts_ms;
 			thing->version = thing->session[0].version;
 			set_session_id(thing, NULL);
 			set_ip(thing, NULL);
@@ -777,7 +786,11 @@ static void apply_session(struct fleet *fleet, struct fleet_thing *thing,
 				thing->last_reason = in.reason;
 		}
 	}
-	thing_refresh(fleet, thing, event, latest_changed, result);
+	thing_refresh(fleet, thing, event, since_ms, latest_changed, result);
+	/* An older session's connect can still reorder the sessions and so
+	 * change the status; "stale" promises the status was untouched. */
+	if (result->status_changed)
+		result->stale = false;
 }
 
 void fleet_apply(struct fleet *fleet, const struct fleet_event *event, struct fleet_result *result)

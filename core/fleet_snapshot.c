@@ -14,7 +14,7 @@
  *     u8 flags, u8 reason,
  *   u64 checksum of everything before it (see checksum()).
  * Status counts are not stored: they are recomputed on load. */
-#include "config.h"
+#include "build_config.h"
 
 #include "fleet.h"
 

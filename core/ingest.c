@@ -13,6 +13,35 @@ void ingest_init(struct ingest *ingest, struct journal *journal, struct fleet *f
 	memset(ingest, 0, sizeof(*ingest));
 	ingest->journal = journal;
 	ingest->fleet = fleet;
+	ingest->snapshot_interval_ms = INGEST_SNAPSHOT_INTERVAL_MS;
+}
+
+/* A periodic snapshot: fleet_save and a queued write behind the rows it
+ * reflects, no waiting for the disk. */
+static bool save_snapshot(struct ingest *ingest, char **cause)
+{
+	size_t len;
+	void *data = fleet_save(ingest->fleet, &len);
+	bool ok = journal_save_snapshot(ingest->journal, fleet_last_seq(ingest->fleet),
+	                                fleet_clock(ingest->fleet), data, len, cause);
+	free(data);
+	ingest->since_snapshot = 0;
+	ingest->last_snapshot_ms = fleet_clock(ingest->fleet);
+	return ok;
+}
+
+static bool snapshot_due(const struct ingest *ingest, int64_t received_ms)
+{
+	uint64_t things = fleet_count(ingest->fleet);
+	uint64_t n = ingest->since_snapshot;
+	if (!ingest->snapshot_every || !ingest->journal)
+		return false;
+	if (n >= ingest->snapshot_every && n >= things)
+		return true;
+	if (ingest->last_snapshot_ms == 0)
+		return false;
+	return ingest->snapshot_interval_ms > 0 && n >= things / 4 &&
+	       received_ms - ingest->last_snapshot_ms >= ingest->snapshot_interval_ms;
 }
 
 static void count(struct ingest_stats *stats, enum event_type type, const struct fleet_result *result)
@@ -56,8 +85,11 @@ void ingest_event(struct ingest *ingest, const char *topic, const char *raw, siz
 		journal_append(ingest->journal, &record);
 	}
 
-	if (ingest->snapshot_every && ++ingest->since_snapshot >= ingest->snapshot_every)
-		ingest_checkpoint(ingest, NULL);
+	ingest->since_snapshot++;
+	if (ingest->last_snapshot_ms == 0)
+		ingest->last_snapshot_ms = received_ms;
+	if (snapshot_due(ingest, received_ms))
+		save_snapshot(ingest, NULL);
 }
 
 enum event_type ingest_message(struct ingest *ingest, const char *topic, const char *payload,
@@ -73,13 +105,6 @@ bool ingest_checkpoint(struct ingest *ingest, char **cause)
 	ingest->since_snapshot = 0;
 	if (!ingest->journal)
 		return true;
-	if (!journal_flush(ingest->journal, cause))
-		return false;
-	size_t len;
-	void *data = fleet_save(ingest->fleet, &len);
-	bool ok = journal_save_snapshot(ingest->journal, fleet_last_seq(ingest->fleet),
-	                                fleet_clock(ingest->fleet), data, len, cause) &&
-	          journal_flush(ingest->journal, cause);
-	free(data);
-	return ok;
+	/* Queued behind the rows it reflects: one flush commits both. */
+	return save_snapshot(ingest, cause) && journal_flush(ingest->journal, cause);
 }

@@ -26,7 +26,18 @@ struct ingest {
 	struct event scratch;       /* reused to avoid a large stack frame per message */
 	uint64_t snapshot_every;    /* events between snapshots (0 = never) */
 	uint64_t since_snapshot;
+	/* Added for retention: also a snapshot after this much receive time
+	 * (once a quarter of the fleet's size in events came), so pruning by
+	 * age has recent snapshots to prune up to. Set by ingest_init. */
+	int64_t snapshot_interval_ms;
+	int64_t last_snapshot_ms;   /* receive time of the last snapshot */
 };
+
+/* Defaults for importers and recorders. A snapshot costs ~200 bytes per
+ * thing and rows ~300 bytes each, so a snapshot waits for at least as many
+ * events as there are things: snapshots stay a fraction of what is written. */
+#define INGEST_SNAPSHOT_EVERY 250000
+#define INGEST_SNAPSHOT_INTERVAL_MS (15 * 60 * 1000)
 
 void ingest_init(struct ingest *ingest, struct journal *journal, struct fleet *fleet);
 
@@ -39,7 +50,8 @@ enum event_type ingest_message(struct ingest *ingest, const char *topic, const c
 void ingest_event(struct ingest *ingest, const char *topic, const char *raw, size_t raw_len,
                   const struct event *event, int64_t received_ms);
 
-/* Commits the journal and stores a snapshot of the fleet. */
+/* Commits the journal and stores a snapshot of the fleet (waits for the
+ * disk: for the end of a run; periodic snapshots are only queued). */
 bool ingest_checkpoint(struct ingest *ingest, char **cause);
 
 #endif

@@ -2,7 +2,7 @@
  * on the file says so clearly instead of two writers fighting over seqs),
  * any number of readers. The writer thread lives in journal_writer.c, the
  * queries in journal_read.c, the schema in journal_schema.c. */
-#include "config.h"
+#include "build_config.h"
 
 #include "journal_internal.h"
 #include "xalloc.h"
@@ -196,4 +196,47 @@ bool journal_save_snapshot(struct journal *j, uint64_t seq, int64_t received_ms,
 		return false;
 	}
 	return journal_writer_snapshot(j->writer, seq, received_ms, data, len, cause);
+}
+
+void journal_set_retention(struct journal *j, int64_t retain_ms, int64_t max_bytes)
+{
+	struct journal_retention policy = {
+		.retain_ms = retain_ms > 0 ? retain_ms : 0,
+		.max_bytes = max_bytes > 0 ? max_bytes : 0,
+	};
+	if (j->writer)
+		journal_writer_set_retention(j->writer, &policy);
+}
+
+bool journal_prune(struct journal *j, uint64_t *events_pruned, char **cause)
+{
+	if (events_pruned)
+		*events_pruned = 0;
+	if (!j->writer) {
+		set_cause(cause, "journal %s is open read-only", j->path);
+		return false;
+	}
+	return journal_writer_prune(j->writer, events_pruned, cause);
+}
+
+bool journal_vacuum(struct journal *j, char **cause)
+{
+	if (!j->writer) {
+		set_cause(cause, "journal %s is open read-only", j->path);
+		return false;
+	}
+	if (!journal_writer_flush(j->writer, cause))
+		return false;
+	/* The writer thread is idle once flushed and we hold the writer
+	 * lock, so a connection of our own may rewrite the file. */
+	sqlite3 *db = journal_db_open(j->path, false, false, cause);
+	if (!db)
+		return false;
+	bool ok = sqlite3_exec(db, "VACUUM", NULL, NULL, NULL) == SQLITE_OK;
+	if (!ok)
+		journal_db_cause(db, j->path, "cannot vacuum", cause);
+	else
+		sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+	sqlite3_close(db);
+	return ok;
 }

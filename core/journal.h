@@ -115,8 +115,18 @@ bool journal_things_after(struct journal *journal, uint32_t after_id, journal_th
 /* The seq of the last committed row (0 for an empty journal), as another
  * process sees it: a follower polls this. */
 uint64_t journal_last_seq(struct journal *journal);
-/* The seq of the last committed row with received_ms <= at_ms (0 if none). */
+/* The seq of the last committed row with received_ms <= at_ms (0 if none).
+ * Receive times need not grow with seq (an import's receivedAt may go
+ * back), so "at" is read as the fleet's clock, which never goes back: the
+ * end of the longest run of rows from the start whose receive times are
+ * all <= at_ms. The same as above when receive times never go back. Found
+ * from the newest snapshot at or before at_ms (its received_ms is that
+ * clock) plus a scan of the rows after it, so it costs no more than the
+ * rebuild that follows it. */
 uint64_t journal_seq_at(struct journal *journal, int64_t at_ms);
+/* The seq of the oldest row still in the journal (0 when empty); above 1
+ * once retention has pruned it. */
+uint64_t journal_first_seq(struct journal *journal);
 
 struct journal_info {
 	uint64_t events, rejects, ignored, things, snapshots;
@@ -124,6 +134,13 @@ struct journal_info {
 	int64_t first_received_ms, last_received_ms;
 	int64_t file_bytes;          /* database + WAL */
 	int schema_version;
+	/* Added for `thingtop journal info`: */
+	int64_t free_bytes;          /* freelist pages, reused before the file grows */
+	int64_t used_bytes;          /* pages in use: what journal.max_size limits */
+	uint64_t newest_snapshot_seq;        /* 0 when none */
+	int64_t newest_snapshot_received_ms;
+	int64_t newest_snapshot_bytes;
+	uint64_t snapshot_bytes;     /* all snapshots */
 };
 bool journal_get_info(struct journal *journal, struct journal_info *info, char **cause);
 
@@ -137,6 +154,38 @@ bool journal_save_snapshot(struct journal *journal, uint64_t seq, int64_t receiv
  * *data (malloc'd) and *len; returns true with *seq = 0 when there is none. */
 bool journal_load_snapshot(struct journal *journal, uint64_t at_most_seq, uint64_t *seq,
                            void **data, size_t *len, char **cause);
+
+/* ---- Retention ----
+ *
+ * Rows are pruned oldest first and only up to a snapshot (which becomes the
+ * base of every rebuild), never past the newest snapshot, so the rebuilt
+ * fleet stays what it was; rejects and ignored rows go the same way. The
+ * things table is kept. Work runs on the writer thread in small steps
+ * between batches, so appends never wait for it; freed pages are reused
+ * (the file stops growing), `thingtop journal vacuum` returns them.
+ * Snapshots are thinned at the same time: the newest few, the oldest
+ * usable one, and between them one per sixth of the journal's span or per
+ * million rows, whichever is closer (at most 32), so an --at replays
+ * about a million rows at most. */
+
+/* retain_ms: rows received longer than this before the newest row go (0 =
+ * keep for ever). max_bytes: while the pages in use exceed it, the oldest
+ * rows up to the next snapshot go (0 = no limit). Read-write only. */
+void journal_set_retention(struct journal *journal, int64_t retain_ms, int64_t max_bytes);
+/* Commits what is queued and runs the maintenance due until none is left
+ * (waits). *events_pruned (may be NULL) gets the rows deleted meanwhile. */
+bool journal_prune(struct journal *journal, uint64_t *events_pruned, char **cause);
+
+/* ---- Maintenance commands ---- */
+
+/* Rewrites the file compactly (VACUUM), giving freed pages back to the
+ * filesystem. Read-write handles only, so never while another process
+ * writes it; readers beside it keep working. Takes about as long as
+ * copying the file and needs as much free disk. */
+bool journal_vacuum(struct journal *journal, char **cause);
+/* PRAGMA integrity_check. True when it ran; *problems is then NULL for a
+ * sound file, else its first findings (malloc'd, one per line). */
+bool journal_integrity(struct journal *journal, char **problems, char **cause);
 
 /* Test hook: creates a journal at an older schema version, for migration
  * tests. */

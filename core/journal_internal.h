@@ -20,6 +20,8 @@ enum journal_query {
 	QUERY_THINGS,
 	QUERY_LAST_SEQ,
 	QUERY_SEQ_AT,
+	QUERY_SNAPSHOT_AT,
+	QUERY_FIRST_SEQ,
 	QUERY_LOAD_SNAPSHOT,
 	QUERY_COUNT
 };
@@ -62,6 +64,25 @@ uint64_t journal_writer_append(struct journal_writer *writer, const struct journ
 bool journal_writer_snapshot(struct journal_writer *writer, uint64_t seq, int64_t received_ms,
                              const void *data, size_t len, char **cause);
 bool journal_writer_flush(struct journal_writer *writer, char **cause);
+
+/* journal_prune.c: retention and snapshot thinning, one small step at a
+ * time, on the writer's connection. */
+struct journal_retention {
+	int64_t retain_ms;          /* 0 = keep for ever */
+	int64_t max_bytes;          /* 0 = no limit */
+};
+enum prune_result { PRUNE_DONE, PRUNE_MORE, PRUNE_FAILED };
+/* Does one small piece of work (a chunk of events or one snapshot) and
+ * adds the events deleted to *pruned. */
+enum prune_result journal_prune_step(sqlite3 *db, const char *path,
+                                     const struct journal_retention *policy, uint64_t *pruned,
+                                     char **cause);
+
+/* journal_writer.c, maintenance */
+void journal_writer_set_retention(struct journal_writer *writer,
+                                  const struct journal_retention *policy);
+/* Runs maintenance until nothing is left to do; waits. */
+bool journal_writer_prune(struct journal_writer *writer, uint64_t *pruned, char **cause);
 
 /* journal_read.c */
 

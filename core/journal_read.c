@@ -1,10 +1,11 @@
 /* Reading the journal on the caller's own connection: in WAL mode a
  * reader sees the last commit and never waits for the writer's batch. */
-#include "config.h"
+#include "build_config.h"
 
 #include "journal_internal.h"
 #include "xalloc.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -28,8 +29,11 @@ static const char *const query_sql[QUERY_COUNT] = {
 	                      " WHERE type = 2 AND ts_ms >= ?1 AND ts_ms < ?2 ORDER BY ts_ms, seq",
 	[QUERY_THINGS] = "SELECT id, client_id FROM things WHERE id > ?1 ORDER BY id",
 	[QUERY_LAST_SEQ] = "SELECT max(seq) FROM events",
-	/* Backwards from the end: recent times, the common case, stop early. */
-	[QUERY_SEQ_AT] = "SELECT seq FROM events WHERE received_ms <= ?1 ORDER BY seq DESC LIMIT 1",
+	/* Forwards from a snapshot: see journal_seq_at. */
+	[QUERY_SEQ_AT] = "SELECT seq, received_ms FROM events WHERE seq > ?1 ORDER BY seq",
+	[QUERY_SNAPSHOT_AT] = ("SELECT seq FROM snapshots WHERE received_ms <= ?1"
+	                       " ORDER BY seq DESC LIMIT 1"),
+	[QUERY_FIRST_SEQ] = "SELECT min(seq) FROM events",
 	[QUERY_LOAD_SNAPSHOT] = ("SELECT seq, data FROM snapshots WHERE seq <= ?1"
 	                         " ORDER BY seq DESC LIMIT 1"),
 };
@@ -216,9 +220,28 @@ uint64_t journal_last_seq(struct journal *j)
 	return query_seq(j, QUERY_LAST_SEQ, false, 0);
 }
 
+uint64_t journal_first_seq(struct journal *j)
+{
+	return query_seq(j, QUERY_FIRST_SEQ, false, 0);
+}
+
+/* No index on received_ms: it would not help, the question being "the
+ * longest prefix in seq order", not "which rows". Snapshots store the
+ * fleet clock, which bounds every row before them, so the newest snapshot
+ * at or before at_ms starts the scan, and the scan stops at the first row
+ * received later than at_ms. */
 uint64_t journal_seq_at(struct journal *j, int64_t at_ms)
 {
-	return query_seq(j, QUERY_SEQ_AT, true, at_ms);
+	uint64_t seq = query_seq(j, QUERY_SNAPSHOT_AT, true, at_ms);
+	bool temp;
+	sqlite3_stmt *s = query_get(j, QUERY_SEQ_AT, &temp, NULL);
+	if (!s)
+		return seq;
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)seq);
+	while (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int64(s, 1) <= at_ms)
+		seq = (uint64_t)sqlite3_column_int64(s, 0);
+	query_put(s, temp);
+	return seq;
 }
 
 bool journal_load_snapshot(struct journal *j, uint64_t at_most_seq, uint64_t *seq, void **data,
@@ -288,6 +311,24 @@ static void take_snapshots(sqlite3_stmt *s, struct journal_info *info)
 	info->snapshots = (uint64_t)sqlite3_column_int64(s, 0);
 }
 
+static void take_snapshot_bytes(sqlite3_stmt *s, struct journal_info *info)
+{
+	info->snapshot_bytes = (uint64_t)sqlite3_column_int64(s, 0);
+}
+
+static void take_newest_snapshot(sqlite3_stmt *s, struct journal_info *info)
+{
+	info->newest_snapshot_seq = (uint64_t)sqlite3_column_int64(s, 0);
+	info->newest_snapshot_received_ms = sqlite3_column_int64(s, 1);
+	info->newest_snapshot_bytes = sqlite3_column_int64(s, 2);
+}
+
+static void take_free(sqlite3_stmt *s, struct journal_info *info)
+{
+	info->free_bytes = sqlite3_column_int64(s, 0);
+	info->used_bytes = sqlite3_column_int64(s, 1);
+}
+
 static void take_first(sqlite3_stmt *s, struct journal_info *info)
 {
 	info->first_seq = (uint64_t)sqlite3_column_int64(s, 0);
@@ -305,6 +346,13 @@ static const struct info_query info_queries[] = {
 	{ "SELECT type, count(*) FROM events WHERE thing_id IS NULL GROUP BY type", take_thingless },
 	{ "SELECT count(*) FROM things", take_things },
 	{ "SELECT count(*) FROM snapshots", take_snapshots },
+	/* length() of a blob reads its size from the record header only. */
+	{ "SELECT ifnull(sum(length(data)), 0) FROM snapshots", take_snapshot_bytes },
+	{ "SELECT seq, received_ms, length(data) FROM snapshots ORDER BY seq DESC LIMIT 1",
+	  take_newest_snapshot },
+	{ "SELECT f.freelist_count * s.page_size, (c.page_count - f.freelist_count) * s.page_size"
+	  " FROM pragma_freelist_count f, pragma_page_size s, pragma_page_count c",
+	  take_free },
 	/* Receive times of the first and last rows, in receive order. */
 	{ "SELECT seq, received_ms FROM events ORDER BY seq LIMIT 1", take_first },
 	{ "SELECT seq, received_ms FROM events ORDER BY seq DESC LIMIT 1", take_last },
@@ -345,4 +393,36 @@ bool journal_get_info(struct journal *j, struct journal_info *info, char **cause
 	info->file_bytes = file_size(j->path) + file_size(wal);
 	free(wal);
 	return ok;
+}
+
+#define INTEGRITY_LINES 20
+
+bool journal_integrity(struct journal *j, char **problems, char **cause)
+{
+	*problems = NULL;
+	char sql[48];
+	snprintf(sql, sizeof sql, "PRAGMA integrity_check(%d)", INTEGRITY_LINES);
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(j->db, sql, -1, &s, NULL);
+	size_t len = 0;
+	while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		rc = SQLITE_OK;
+		const char *line = text_or_empty(s, 0);
+		if (strcmp(line, "ok") == 0)
+			continue;
+		size_t n = strlen(line);
+		*problems = xrealloc(*problems, len + n + 2);
+		memcpy(*problems + len, line, n);
+		len += n;
+		(*problems)[len++] = '\n';
+		(*problems)[len] = '\0';
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		journal_db_cause(j->db, j->path, "cannot check", cause);
+		free(*problems);
+		*problems = NULL;
+		return false;
+	}
+	return true;
 }

@@ -1,7 +1,7 @@
 /* The journal's connections and schema. PRAGMA user_version is the schema
  * version; each migration step takes it one version up in its own
  * transaction, so an interrupted upgrade leaves a consistent file. */
-#include "config.h"
+#include "build_config.h"
 
 #include "journal_internal.h"
 #include "xalloc.h"

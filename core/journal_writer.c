@@ -2,14 +2,17 @@
  * (one byte buffer plus fixed-size records pointing into it, both reused,
  * so a steady stream of appends does not allocate); a full or 200 ms old
  * batch is queued and the writer commits it in one transaction. When
- * MAX_QUEUED batches wait, appends block: the disk sets the pace. */
-#include "config.h"
+ * MAX_QUEUED batches wait, appends block: the disk sets the pace.
+ * Between batches the same thread does the journal's maintenance
+ * (retention and snapshot thinning, below) in small steps. */
+#include "build_config.h"
 
 #include "journal_internal.h"
 #include "xalloc.h"
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -19,6 +22,8 @@
 #define MAX_QUEUED 4
 /* A buffer grown past this by a huge payload or snapshot is given back. */
 #define BUFFER_KEEP (32u << 20)
+/* What maintenance may add to closing a journal. */
+#define STOP_MAINTENANCE_MS 500
 
 enum rec_flags {
 	REC_HAS_TS = 1 << 0,
@@ -84,6 +89,14 @@ struct journal_writer {
 	uint64_t next_seq;
 	bool flush_wanted, stopping;
 	char *error;                /* set once, on the first failure */
+
+	/* Maintenance (retention, snapshot thinning), between batches. */
+	struct journal_retention retention;
+	bool maint_wanted;          /* something may be due */
+	int maint_turn;             /* steps owed since the last batch */
+	uint64_t maint_asked, maint_done; /* journal_prune requests */
+	uint64_t pruned;            /* events deleted by retention, ever */
+	char *maint_error;          /* the last maintenance failure; not fatal */
 };
 
 static int64_t monotonic_ms(void)
@@ -265,11 +278,58 @@ static bool commit_batch(struct journal_writer *w, const struct batch *b, char *
 	return true;
 }
 
+static bool has_snapshot(const struct batch *b)
+{
+	for (size_t i = b->count; i-- > 0;) {
+		if (b->recs[i].flags & REC_SNAPSHOT)
+			return true;
+	}
+	return false;
+}
+
+/* One maintenance step. Lock held on entry and exit. */
+static void maintain(struct journal_writer *w)
+{
+	struct journal_retention policy = w->retention;
+	uint64_t asked = w->maint_asked, pruned = 0;
+	char *cause = NULL;
+	if (w->maint_turn > 0)
+		w->maint_turn--;
+	pthread_mutex_unlock(&w->lock);
+	enum prune_result r = journal_prune_step(w->db, w->path, &policy, &pruned, &cause);
+	pthread_mutex_lock(&w->lock);
+	w->pruned += pruned;
+	if (r == PRUNE_MORE)
+		return;
+	if (r == PRUNE_FAILED) {
+		/* Ingest goes on; journal_prune reports it. */
+		free(w->maint_error);
+		w->maint_error = cause;
+	}
+	/* A request that came in meanwhile needs a step of its own. */
+	if (w->maint_asked == asked)
+		w->maint_wanted = false;
+	w->maint_done = asked;
+	pthread_cond_broadcast(&w->done);
+}
+
+static bool retention_set(const struct journal_writer *w)
+{
+	return w->retention.retain_ms > 0 || w->retention.max_bytes > 0;
+}
+
 static void *writer_main(void *arg)
 {
 	struct journal_writer *w = arg;
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
+		bool can_maintain = w->maint_wanted && !w->error && !w->stopping;
+		/* Under a steady stream, two steps (up to as many rows as a
+		 * batch adds) after each batch, so pruning keeps up. */
+		if (can_maintain && w->maint_turn > 0) {
+			maintain(w);
+			continue;
+		}
 		if (w->queue_len > 0) {
 			struct batch *b = w->queue[w->queue_head];
 			pthread_mutex_unlock(&w->lock);
@@ -280,8 +340,12 @@ static void *writer_main(void *arg)
 				w->error = cause;
 			w->queue_head = (w->queue_head + 1) % MAX_QUEUED;
 			w->queue_len--;
-			if (ok && !w->error)
+			if (ok && !w->error) {
 				w->committed_gen = b->gen;
+				if (retention_set(w) || has_snapshot(b))
+					w->maint_wanted = true;
+				w->maint_turn = 2;
+			}
 			batch_give_back(w, b);
 			pthread_cond_broadcast(&w->done);
 			continue;
@@ -290,6 +354,10 @@ static void *writer_main(void *arg)
 		if (f->count > 0 && (w->stopping || w->flush_wanted ||
 		                     monotonic_ms() - f->started_ms >= BATCH_AGE_MS)) {
 			queue_filling(w);
+			continue;
+		}
+		if (can_maintain) {
+			maintain(w);
 			continue;
 		}
 		if (w->stopping)
@@ -302,8 +370,232 @@ static void *writer_main(void *arg)
 		struct timespec ts = { .tv_sec = due / 1000, .tv_nsec = (due % 1000) * 1000000 };
 		pthread_cond_timedwait(&w->work, &w->lock, &ts);
 	}
+	/* Everything is committed: tidy up for a moment (thinning the
+	 * snapshots of a short run), leaving longer work to the next run. */
+	int64_t until = monotonic_ms() + STOP_MAINTENANCE_MS;
+	while (w->maint_wanted && !w->error && monotonic_ms() < until)
+		maintain(w);
 	pthread_mutex_unlock(&w->lock);
 	return NULL;
+}
+
+/* ---- Maintenance (writer thread, no lock held) ----
+ *
+ * One small step at a time between batches: retention (by age and by
+ * size) and thinning of the snapshots.
+ *
+ * The one invariant: rebuild = a snapshot + every row after it. So rows
+ * are only ever deleted as a prefix up to (not including) a snapshot's
+ * seq C; that snapshot then becomes the base, and the rows from C on stay.
+ * A prefix half deleted by an interrupted run is finished first on the
+ * next step, whatever the limits say by then.
+ *
+ * Space: deleted pages go to SQLite's freelist and new rows reuse them, so
+ * the file stops growing at its limit; only `thingtop journal vacuum`
+ * gives them back to the filesystem. */
+
+/* Rows per DELETE: a few milliseconds, so a queued batch never waits long. */
+#define PRUNE_CHUNK (BATCH_RECORDS / 2)
+/* Snapshots kept: the newest few, the oldest usable one (the base of
+ * --at for the earliest retained times), and between them about one per
+ * SPREAD-th of the journal's seq span but at least one per SNAPSHOT_GAP
+ * rows, so an --at replays at most about SNAPSHOT_GAP rows plus the
+ * snapshot interval; SNAPSHOTS_MAX bounds their number on huge journals. */
+#define SNAPSHOTS_RECENT 2
+#define SNAPSHOTS_SPREAD 6
+#define SNAPSHOT_GAP 1000000u
+#define SNAPSHOTS_MAX 32
+#define SNAPSHOTS_PER_STEP 16
+
+struct snap {
+	uint64_t seq;
+	int64_t received_ms;
+};
+
+struct state {
+	uint64_t first, last;          /* seq span of the events, 0 when empty */
+	int64_t last_received_ms;
+	int64_t used_bytes;            /* pages in use (file minus freelist) */
+	struct snap *snaps;            /* ascending seq */
+	size_t count;
+};
+
+static bool read_int(sqlite3 *db, const char *sql, int64_t *a, int64_t *b)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		*a = sqlite3_column_int64(s, 0);
+		if (b)
+			*b = sqlite3_column_int64(s, 1);
+		rc = SQLITE_DONE;
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE;
+}
+
+static bool read_state(sqlite3 *db, struct state *st)
+{
+	int64_t first = 0, last = 0, pages = 0, free_pages = 0, page_size = 0;
+	*st = (struct state){ 0 };
+	if (!read_int(db, "SELECT ifnull(min(seq), 0) FROM events", &first, NULL) ||
+	    !read_int(db, "SELECT seq, received_ms FROM events ORDER BY seq DESC LIMIT 1", &last,
+	              &st->last_received_ms) ||
+	    !read_int(db, "PRAGMA page_count", &pages, NULL) ||
+	    !read_int(db, "PRAGMA freelist_count", &free_pages, NULL) ||
+	    !read_int(db, "PRAGMA page_size", &page_size, NULL))
+		return false;
+	st->first = (uint64_t)first;
+	st->last = (uint64_t)last;
+	st->used_bytes = (pages - free_pages) * page_size;
+
+	sqlite3_stmt *s = NULL;
+	size_t cap = 0;
+	int rc = sqlite3_prepare_v2(db, "SELECT seq, received_ms FROM snapshots ORDER BY seq", -1,
+	                            &s, NULL);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (st->count == cap) {
+			cap = cap ? cap * 2 : 16;
+			st->snaps = xreallocarray(st->snaps, cap, sizeof *st->snaps);
+		}
+		st->snaps[st->count++] = (struct snap){
+			.seq = (uint64_t)sqlite3_column_int64(s, 0),
+			.received_ms = sqlite3_column_int64(s, 1),
+		};
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE;
+}
+
+/* The first snapshot with seq >= seq, or NULL. */
+static const struct snap *snap_from(const struct state *st, uint64_t seq)
+{
+	for (size_t i = 0; i < st->count; i++) {
+		if (st->snaps[i].seq >= seq)
+			return &st->snaps[i];
+	}
+	return NULL;
+}
+
+/* Rows with seq < the result are to go (0: none). Always a snapshot's
+ * seq, never past the newest snapshot. */
+static uint64_t prune_cut(const struct state *st, const struct journal_retention *policy)
+{
+	uint64_t cut = 0;
+	if (st->first == 0)
+		return 0;
+	/* Pruned before (first > 1) but not up to a snapshot: finish that. */
+	const struct snap *base = snap_from(st, st->first - 1);
+	if (st->first > 1 && base && base->seq > st->first)
+		cut = base->seq;
+	if (policy->retain_ms > 0) {
+		/* A snapshot's receive time is its fleet clock: no row before it
+		 * was received later, so everything before it is old enough. */
+		int64_t oldest = st->last_received_ms - policy->retain_ms;
+		for (size_t i = 0; i < st->count; i++) {
+			if (st->snaps[i].received_ms <= oldest && st->snaps[i].seq > cut &&
+			    st->snaps[i].seq <= st->last)
+				cut = st->snaps[i].seq;
+		}
+	}
+	if (policy->max_bytes > 0 && st->used_bytes > policy->max_bytes) {
+		/* One snapshot further each time; the next step measures again. */
+		const struct snap *next = snap_from(st, st->first + 1);
+		if (next && next->seq > cut && next->seq <= st->last)
+			cut = next->seq;
+	}
+	return cut > st->first ? cut : 0;
+}
+
+/* A snapshot that no longer earns its place, or NULL. */
+static const struct snap *snap_to_drop(const struct state *st)
+{
+	if (st->count == 0)
+		return NULL;
+	/* Rows after it are gone: it can never be used again. */
+	if (st->first > 1 && st->snaps[0].seq + 1 < st->first)
+		return &st->snaps[0];
+	if (st->first == 0 || st->count <= SNAPSHOTS_RECENT + 1)
+		return NULL;
+	/* The spacing kept: a sixth of the span, at most SNAPSHOT_GAP rows
+	 * (what bounds the replay of an --at), but never so little that more
+	 * than SNAPSHOTS_MAX are kept. */
+	uint64_t span = st->last > st->first ? st->last - st->first : 1;
+	uint64_t gap = span / SNAPSHOTS_SPREAD;
+	if (gap > SNAPSHOT_GAP)
+		gap = SNAPSHOT_GAP;
+	if (gap < span / SNAPSHOTS_MAX)
+		gap = span / SNAPSHOTS_MAX;
+	if (gap == 0)
+		gap = 1;
+	/* From the oldest (always kept) up: keep one at least `gap` above the
+	 * last kept. Deciding from the old end keeps earlier choices stable
+	 * as new snapshots arrive, so no hole grows past gap + their
+	 * interval. The newest few always stay. */
+	uint64_t kept = st->snaps[0].seq;
+	for (size_t i = 1; i + SNAPSHOTS_RECENT < st->count; i++) {
+		if (st->snaps[i].seq - kept < gap)
+			return &st->snaps[i];
+		kept = st->snaps[i].seq;
+	}
+	return NULL;
+}
+
+static bool run_delete(sqlite3 *db, const char *sql, uint64_t value, int *changes)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(s, 1, value > INT64_MAX ? INT64_MAX : (sqlite3_int64)value);
+		rc = sqlite3_step(s);
+	}
+	sqlite3_finalize(s);
+	*changes = sqlite3_changes(db);
+	return rc == SQLITE_DONE;
+}
+
+enum prune_result journal_prune_step(sqlite3 *db, const char *path,
+                                     const struct journal_retention *policy, uint64_t *pruned,
+                                     char **cause)
+{
+	struct state st;
+	enum prune_result result = PRUNE_DONE;
+	int changes = 0;
+	if (!read_state(db, &st)) {
+		journal_db_cause(db, path, "cannot read for pruning", cause);
+		result = PRUNE_FAILED;
+		goto out;
+	}
+	uint64_t cut = prune_cut(&st, policy);
+	if (cut) {
+		uint64_t below = cut - st.first > PRUNE_CHUNK ? st.first + PRUNE_CHUNK : cut;
+		if (!run_delete(db, "DELETE FROM events WHERE seq < ?1", below, &changes)) {
+			journal_db_cause(db, path, "cannot prune events", cause);
+			result = PRUNE_FAILED;
+			goto out;
+		}
+		*pruned += (uint64_t)changes;
+		result = PRUNE_MORE;
+		goto out;
+	}
+	/* Dropping a snapshot is cheap (its pages go to the freelist): a
+	 * handful per step. */
+	const struct snap *drop;
+	for (int n = 0; n < SNAPSHOTS_PER_STEP && (drop = snap_to_drop(&st)); n++) {
+		if (!run_delete(db, "DELETE FROM snapshots WHERE seq = ?1", drop->seq, &changes)) {
+			journal_db_cause(db, path, "cannot prune snapshots", cause);
+			result = PRUNE_FAILED;
+			goto out;
+		}
+		size_t i = (size_t)(drop - st.snaps);
+		memmove(&st.snaps[i], &st.snaps[i + 1], (st.count - i - 1) * sizeof *st.snaps);
+		st.count--;
+		result = PRUNE_MORE;
+	}
+out:
+	free(st.snaps);
+	return result;
 }
 
 /* ---- The caller's side ---- */
@@ -330,6 +622,8 @@ struct journal_writer *journal_writer_start(sqlite3 *db, const char *path, uint6
 	pthread_cond_init(&w->done, NULL);
 	pthread_mutex_init(&w->lock, NULL);
 	w->filling = batch_take(w);
+	/* Finish whatever an earlier run left (a half-pruned prefix). */
+	w->maint_wanted = true;
 	int err = pthread_create(&w->thread, NULL, writer_main, w);
 	if (err != 0) {
 		set_cause(cause, "journal %s: cannot start the writer thread: %s", path, strerror(err));
@@ -373,6 +667,7 @@ void journal_writer_stop(struct journal_writer *w)
 	pthread_cond_destroy(&w->done);
 	pthread_mutex_destroy(&w->lock);
 	free(w->error);
+	free(w->maint_error);
 	free(w->path);
 	free(w);
 }
@@ -512,4 +807,35 @@ bool journal_writer_flush(struct journal_writer *w, char **cause)
 		set_cause(cause, "%s", w->error);
 	pthread_mutex_unlock(&w->lock);
 	return ok;
+}
+
+void journal_writer_set_retention(struct journal_writer *w, const struct journal_retention *policy)
+{
+	pthread_mutex_lock(&w->lock);
+	w->retention = *policy;
+	w->maint_wanted = true;
+	pthread_cond_signal(&w->work);
+	pthread_mutex_unlock(&w->lock);
+}
+
+bool journal_writer_prune(struct journal_writer *w, uint64_t *pruned, char **cause)
+{
+	if (!journal_writer_flush(w, cause))
+		return false;
+	pthread_mutex_lock(&w->lock);
+	uint64_t before = w->pruned;
+	uint64_t asked = ++w->maint_asked;
+	free(w->maint_error);
+	w->maint_error = NULL;
+	w->maint_wanted = true;
+	pthread_cond_signal(&w->work);
+	while (w->maint_done < asked && !w->error)
+		pthread_cond_wait(&w->done, &w->lock);
+	const char *error = w->error ? w->error : w->maint_error;
+	if (error)
+		set_cause(cause, "%s", error);
+	if (pruned)
+		*pruned = w->pruned - before;
+	pthread_mutex_unlock(&w->lock);
+	return error == NULL;
 }

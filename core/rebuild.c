@@ -7,7 +7,7 @@
  * the things table once per rebuild or catch-up. A thing enters the fleet
  * with its first event (as it did live), so a fleet as of an earlier seq
  * holds only the things seen by then. */
-#include "config.h"
+#include "build_config.h"
 
 #include "rebuild.h"
 #include "xalloc.h"
@@ -154,15 +154,17 @@ out:
 	return result;
 }
 
-struct fleet *rebuild_fleet(struct journal *journal, const struct fleet_config *config,
-                            uint64_t upto_seq, char **cause)
+/* The fleet from the newest snapshot at or before upto_seq (when asked
+ * to use one) plus the rows after it up to upto_seq (0 = all). */
+static struct fleet *rebuild_from(struct journal *journal, const struct fleet_config *config,
+                                  uint64_t upto_seq, bool use_snapshot, char **cause)
 {
 	if (upto_seq == 0)
 		upto_seq = journal_last_seq(journal);
 	uint64_t snap_seq = 0;
 	void *data = NULL;
 	size_t len = 0;
-	if (!journal_load_snapshot(journal, upto_seq, &snap_seq, &data, &len, cause))
+	if (use_snapshot && !journal_load_snapshot(journal, upto_seq, &snap_seq, &data, &len, cause))
 		return NULL;
 	struct fleet *fleet = NULL;
 	if (snap_seq != 0) {
@@ -172,6 +174,16 @@ struct fleet *rebuild_fleet(struct journal *journal, const struct fleet_config *
 			snap_seq = 0;
 	}
 	free(data);
+	/* Retention deletes rows only up to a snapshot: rows missing between
+	 * the starting point and the first row left mean that point is gone. */
+	uint64_t first = journal_first_seq(journal);
+	if (upto_seq > snap_seq && first > snap_seq + 1) {
+		set_cause(cause, "journal %s: its rows before seq %llu were pruned by retention%s",
+		          journal_path(journal), (unsigned long long)first,
+		          use_snapshot ? " and no usable snapshot covers them" : "");
+		fleet_destroy(fleet);
+		return NULL;
+	}
 	if (!fleet)
 		fleet = fleet_create(config);
 	if (upto_seq > snap_seq && replay(journal, fleet, snap_seq, upto_seq, cause) < 0) {
@@ -179,6 +191,18 @@ struct fleet *rebuild_fleet(struct journal *journal, const struct fleet_config *
 		return NULL;
 	}
 	return fleet;
+}
+
+struct fleet *rebuild_fleet(struct journal *journal, const struct fleet_config *config,
+                            uint64_t upto_seq, char **cause)
+{
+	return rebuild_from(journal, config, upto_seq, true, cause);
+}
+
+struct fleet *rebuild_fleet_replay(struct journal *journal, const struct fleet_config *config,
+                                   uint64_t upto_seq, char **cause)
+{
+	return rebuild_from(journal, config, upto_seq, false, cause);
 }
 
 long rebuild_catch_up(struct journal *journal, struct fleet *fleet, char **cause)

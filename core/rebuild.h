@@ -13,6 +13,11 @@
 struct fleet *rebuild_fleet(struct journal *journal, const struct fleet_config *config,
                             uint64_t upto_seq, char **cause);
 
+/* The same from the first row on, ignoring every snapshot (to check them).
+ * Fails on a journal whose oldest rows were pruned. */
+struct fleet *rebuild_fleet_replay(struct journal *journal, const struct fleet_config *config,
+                                   uint64_t upto_seq, char **cause);
+
 /* Applies committed rows after fleet_last_seq() (follow mode). Returns the
  * number of rows applied, -1 on error. */
 long rebuild_catch_up(struct journal *journal, struct fleet *fleet, char **cause);

@@ -442,7 +442,10 @@ static int64_t mean_for(const struct simulator *sim, const struct thing *t)
 
 static void new_session(struct simulator *sim, struct thing *t, int64_t now)
 {
-	bool reset = on(sim, SIM_VERSION_RESET) && t->ever_connected && now - t->offline_since > HOUR_MS;
+	/* AWS restarts versions only after about an hour offline; a takeover
+	 * or a keep-alive reconnect happens while the old session is open. */
+	bool reset = on(sim, SIM_VERSION_RESET) && t->ever_connected && !t->open &&
+	             now - t->offline_since > HOUR_MS;
 	if (reset)
 		t->version = (int64_t)below(sim, 2);
 	else if (t->ever_connected)

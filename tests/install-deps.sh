@@ -6,7 +6,7 @@ packages=(
   build-essential pkg-config meson ninja-build
   libncurses-dev libmosquitto-dev libjansson-dev libsqlite3-dev libconfig-dev
   mosquitto mosquitto-clients
-  tmux valgrind clang libclang-rt-14-dev openssl sqlite3 ca-certificates locales
+  tmux valgrind clang libclang-rt-14-dev openssl sqlite3 ca-certificates locales python3 bsdutils
 )
 sudo=""
 [[ $(id -u) -eq 0 ]] || sudo="sudo"

@@ -1,6 +1,6 @@
 /* The SQLite journal and the rebuild from it, on real files in a
  * temporary folder. */
-#include "config.h"
+#include "build_config.h"
 
 #include "check.h"
 #include "fleet.h"

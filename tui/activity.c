@@ -1,7 +1,7 @@
 /* The activity log of one thing: its journal rows newest first, like the
  * AWS console's activity panel, with duplicates and out-of-order arrivals
  * marked, and the raw JSON of one event on Enter. */
-#include "config.h"
+#include "build_config.h"
 
 #include <curses.h>
 #include <jansson.h>
@@ -41,6 +41,7 @@ struct activity {
 	size_t cursor, top;
 	bool autoscroll, wrap, timestamps;
 	int64_t loaded_received_ms;   /* the thing's last_received_ms when loaded */
+	uint64_t upto_seq;            /* rows past it are not shown (replay) */
 	int64_t recheck_ms;           /* reload once more then: the writer commits late */
 	int page;
 	/* raw JSON of one event */
@@ -128,6 +129,8 @@ static char *payload_topics(const char *payload, size_t len)
 static bool collect(void *ctx, const struct journal_row *row)
 {
 	struct activity *a = ctx;
+	if (row->seq > a->upto_seq)
+		return true;
 	if (a->count == a->cap) {
 		a->cap = a->cap ? a->cap * 2 : 64;
 		a->rows = xreallocarray(a->rows, a->cap, sizeof *a->rows);
@@ -217,6 +220,7 @@ bool activity_load(struct activity *a, struct app *app, uint32_t thing_index)
 	free(a->client_id);
 	a->client_id = xstrdup(thing->client_id);
 	a->loaded_received_ms = thing->last_received_ms;
+	a->upto_seq = app_upto_seq(app);
 
 	char *cause = NULL;
 	if (!journal_thing_events(app->journal, thing->id, ACTIVITY_LIMIT, collect, a, &cause)) {
@@ -242,6 +246,12 @@ void activity_update(struct activity *a, struct app *app)
 {
 	if (a->client_id == NULL)
 		return;
+	if (a->thing_index >= fleet_count(app->fleet)) {
+		/* A replay went back to before this thing's first event. */
+		app->screen = SCREEN_GRID;
+		app->dirty = true;
+		return;
+	}
 	const struct fleet_thing *thing = fleet_thing_at(app->fleet, a->thing_index);
 	int64_t now = time_mono_ms();
 	if (thing->last_received_ms != a->loaded_received_ms) {

@@ -1,7 +1,7 @@
 /* The monitor's loop: one poll() over stdin, the MQTT socket, the journal
  * follow timer and the redraw timer. Handlers change the model and mark it
  * dirty; drawing happens once per turn, at most ~20 times a second. */
-#include "config.h"
+#include "build_config.h"
 
 #include <curses.h>
 #include <errno.h>
@@ -21,12 +21,14 @@
 #include "export.h"
 #include "mqtt_source.h"
 #include "rebuild.h"
+#include "replay.h"
 #include "term.h"
 #include "text.h"
 #include "timefmt.h"
 #include "xalloc.h"
 
 #define DRAW_MIN_MS 50          /* at most 20 frames a second */
+#define REPLAY_SLICE_MS 8       /* replay work per loop turn: keys stay responsive */
 #define FOLLOW_MS 500
 #define MIN_COLS 60
 #define MIN_ROWS 16
@@ -46,6 +48,16 @@ void app_message(struct app *app, bool error, const char *fmt, ...)
 	app->message_error = error;
 	app->message_until_ms = time_mono_ms() + (error ? 8000 : 4000);
 	app->dirty = true;
+}
+
+int64_t app_now_ms(const struct app *app)
+{
+	return app->replay != NULL ? replay_clock(app->replay) : time_now_ms();
+}
+
+uint64_t app_upto_seq(const struct app *app)
+{
+	return app->replay != NULL ? replay_position(app->replay) : UINT64_MAX;
 }
 
 void app_set_cursor_row(struct app *app, size_t row)
@@ -179,7 +191,19 @@ void app_draw_header(struct app *app, const char *title_right)
 	char left[512];
 	const char *name = app->journal_path != NULL ? strrchr(app->journal_path, '/') : NULL;
 	name = name != NULL ? name + 1 : (app->journal_path != NULL ? app->journal_path : "-");
-	if (app->live)
+	if (app->replay != NULL) {
+		char status[160];
+		replay_status(app, status, sizeof status);
+		snprintf(left, sizeof left, "replay %s  %s", status, name);
+		/* The replay's state comes first: the counts go short for it. */
+		if (draw_width(left) + 2 + cw > app->cols) {
+			snprintf(counts, sizeof counts, "%s%zu %s%zu %s%zu",
+			         draw_glyph(GLYPH_CONNECTED), fleet_status_count(app->fleet, STATUS_CONNECTED),
+			         draw_glyph(GLYPH_DISCONNECTED), fleet_status_count(app->fleet, STATUS_DISCONNECTED),
+			         draw_glyph(GLYPH_UNKNOWN), fleet_status_count(app->fleet, STATUS_UNKNOWN));
+			cw = draw_width(counts);
+		}
+	} else if (app->live)
 		snprintf(left, sizeof left, "thingtop  broker %s  %.1f ev/s%s", app->broker_state, app->rate,
 		         app->paused ? "  PAUSED" : "");
 	else
@@ -217,10 +241,12 @@ void app_draw_footer(struct app *app, const struct key_help *help, size_t count)
 	int kattr = theme_attr(THEME_FOOTER_KEY);
 	draw_fill(y, 0, app->cols, fattr);
 	int x = 0;
-	for (size_t i = 0; i < count; i++) {
-		if (help[i].hint == NULL)
+	size_t extra = app->replay != NULL ? replay_help_count : 0;
+	for (size_t i = 0; i < extra + count; i++) {
+		const struct key_help *h = i < extra ? &replay_help[i] : &help[i - extra];
+		if (h->hint == NULL)
 			continue;
-		const char *key = help[i].keys;
+		const char *key = h->keys;
 		/* "S C ..." is too long for the footer: show its first word. */
 		char first[16];
 		size_t k = strcspn(key, " ");
@@ -228,12 +254,12 @@ void app_draw_footer(struct app *app, const struct key_help *help, size_t count)
 			k = sizeof first - 1;
 		memcpy(first, key, k);
 		first[k] = '\0';
-		int need = draw_width(first) + draw_width(help[i].hint) + 2;
+		int need = draw_width(first) + draw_width(h->hint) + 2;
 		if (x + need > app->cols)
 			break;
 		x += draw_text_clip(y, x, app->cols - x, first, kattr);
 		x += draw_text_clip(y, x, app->cols - x, " ", fattr);
-		x += draw_text_clip(y, x, app->cols - x, help[i].hint, fattr);
+		x += draw_text_clip(y, x, app->cols - x, h->hint, fattr);
 		x += draw_text_clip(y, x, app->cols - x, " ", fattr);
 	}
 }
@@ -493,6 +519,8 @@ static void handle_key(struct app *app, int key)
 			app->quit = true;
 		return;
 	}
+	if (replay_key(app, key))
+		return;
 	if (screens[app->screen]->key(app, key))
 		return;
 	switch (key) {
@@ -612,6 +640,26 @@ static void update_rate(struct app *app, int64_t now)
 	app->rate_base_ms = now;
 }
 
+/* One slice of replay work; the clock in the header counts as a change. */
+static void replay_turn(struct app *app, int64_t now)
+{
+	char *cause = NULL;
+	int64_t clock = replay_clock(app->replay);
+	long n = replay_advance(app->replay, now, REPLAY_SLICE_MS, &cause);
+	if (n < 0) {
+		replay_set_paused(app->replay, true);
+		app_message(app, true, "replay: %s", cause != NULL ? cause : "cannot read the journal");
+		free(cause);
+		return;
+	}
+	if (n > 0) {
+		app->events += (uint64_t)n;
+		app->data_dirty = true;
+	}
+	if (replay_clock(app->replay) != clock)
+		app->dirty = true;
+}
+
 static int refresh_interval_ms(const struct app *app)
 {
 	int hz = app->config.ui.refresh_hz;
@@ -636,6 +684,8 @@ static void run(struct app *app)
 			follow(app);
 			app->next_follow_ms = now + FOLLOW_MS;
 		}
+		if (app->replay != NULL)
+			replay_turn(app, now);
 		if (now >= app->next_tick_ms) {
 			/* Ages and the rate change with the clock. */
 			update_rate(app, now);
@@ -663,6 +713,14 @@ static void run(struct app *app)
 			due = app->last_draw_ms + DRAW_MIN_MS;
 		if (app->data_dirty && !app->paused && app->last_view_ms + interval < due)
 			due = app->last_view_ms + interval;
+		if (app->replay != NULL) {
+			int64_t wait = replay_next_due_ms(app->replay);
+			/* The clock in the header moves while playing. */
+			if (wait < 0 || wait > interval)
+				wait = replay_paused(app->replay) || replay_done(app->replay) ? -1 : interval;
+			if (wait >= 0 && now + wait < due)
+				due = now + wait;
+		}
 		struct pollfd fds[2];
 		int nfds = 0;
 		fds[nfds++] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
@@ -782,7 +840,7 @@ static bool open_model(struct app *app)
 {
 	char *cause = NULL;
 	const struct app_options *opt = &app->opt;
-	bool connect = !opt->no_connect && !opt->follow;
+	bool connect = !opt->no_connect && !opt->follow && !opt->replay;
 
 	if (!config_load(&app->config, opt->config_path, &cause)) {
 		fprintf(stderr, "thingtop: %s\n", cause);
@@ -808,7 +866,24 @@ static bool open_model(struct app *app)
 		free(cause);
 		return false;
 	}
-	app->fleet = rebuild_fleet(app->journal, &app->config.reconcile, 0, &cause);
+	if (opt->replay) {
+		struct replay_range range;
+		if (!replay_range_parse(&range, app->journal, opt->replay_from, opt->replay_to, &cause)) {
+			fprintf(stderr, "thingtop replay: %s\n", cause);
+			free(cause);
+			return false;
+		}
+		app->replay = replay_create(app->journal, &app->config.reconcile, &range, &cause);
+		if (app->replay == NULL) {
+			fprintf(stderr, "thingtop replay: %s\n", cause != NULL ? cause : "cannot read the journal");
+			free(cause);
+			return false;
+		}
+		replay_set_speed(app->replay, opt->replay_speed);
+		app->fleet = replay_fleet(app->replay);
+	} else {
+		app->fleet = rebuild_fleet(app->journal, &app->config.reconcile, 0, &cause);
+	}
 	if (app->fleet == NULL) {
 		fprintf(stderr, "thingtop: %s\n", cause != NULL ? cause : "cannot read the journal");
 		free(cause);
@@ -840,7 +915,7 @@ static bool open_model(struct app *app)
 		snprintf(app->broker_state, sizeof app->broker_state, "%s:%d connecting",
 		         app->config.broker.host != NULL ? app->config.broker.host : "?",
 		         app->config.broker.port);
-	} else {
+	} else if (!opt->replay) {
 		app->following = true;
 	}
 	return true;
@@ -862,7 +937,10 @@ static void close_model(struct app *app)
 	activity_destroy(app->activity);
 	timeline_destroy(app->timeline);
 	view_destroy(app->view);
-	fleet_destroy(app->fleet);
+	if (app->replay != NULL)
+		replay_destroy(app->replay);        /* owns the fleet */
+	else
+		fleet_destroy(app->fleet);
 	journal_close(app->journal);
 	free(app->journal_path);
 	free(app->find_text);
@@ -877,12 +955,17 @@ static bool locale_is_utf8(void)
 
 int app_main(int argc, char **argv)
 {
-	struct app *app = xcalloc(1, sizeof *app);
-	int rc = parse_args(&app->opt, argc, argv);
-	if (rc >= 0) {
-		free(app);
+	struct app_options opt = { 0 };
+	int rc = parse_args(&opt, argc, argv);
+	if (rc >= 0)
 		return rc;
-	}
+	return app_run(&opt);
+}
+
+int app_run(const struct app_options *opt)
+{
+	struct app *app = xcalloc(1, sizeof *app);
+	app->opt = *opt;
 	setlocale(LC_ALL, "");
 	if (!open_model(app)) {
 		close_model(app);

@@ -32,6 +32,7 @@ enum app_screen {
 struct activity;
 struct timeline;
 struct mqtt_source;
+struct replay;
 
 struct app_options {
 	const char *journal_path;
@@ -44,6 +45,10 @@ struct app_options {
 	bool follow;
 	bool no_color;
 	bool ascii;
+	/* thingtop replay */
+	bool replay;
+	double replay_speed;        /* REPLAY_SPEED_MAX (0) = max */
+	const char *replay_from, *replay_to;
 };
 
 struct app {
@@ -57,6 +62,7 @@ struct app {
 	struct ingest ingest;
 	bool live;                  /* connected to a broker (not journal-only) */
 	bool following;             /* polling a journal another process writes */
+	struct replay *replay;      /* replaying a journal; owns the fleet then */
 	char broker_state[96];
 
 	bool ascii;                 /* ASCII glyphs and escapes only */
@@ -149,12 +155,30 @@ void activity_update(struct activity *activity, struct app *app);
 struct timeline *timeline_create(void);
 void timeline_destroy(struct timeline *timeline);
 bool timeline_load(struct timeline *timeline, struct app *app);
+/* The width of one bucket at the current zoom, ms. */
+int64_t timeline_bucket_ms(const struct timeline *timeline);
 void timeline_update(struct timeline *timeline, struct app *app);
+
+/* "Now" for ages and the timeline: the replay clock when replaying, else
+ * the wall clock. */
+int64_t app_now_ms(const struct app *app);
+/* Journal rows with a larger seq are not shown: the replay position, or
+ * UINT64_MAX (no bound). */
+uint64_t app_upto_seq(const struct app *app);
 
 /* The whole monitor: options, model, terminal, loop (cmd_monitor). */
 int app_main(int argc, char **argv);
+/* The same with parsed options (cmd_replay). */
+int app_run(const struct app_options *opt);
 
 /* help.c */
 void help_draw(struct app *app, const struct screen_ops *ops);
+
+/* replay_ui.c: the replay's keys, before the screen's; true when handled. */
+bool replay_key(struct app *app, int key);
+/* Header text: "2026-01-01T00:02:03.000Z  10x  PAUSED  12/34 35.3%". */
+void replay_status(const struct app *app, char *buf, size_t size);
+extern const struct key_help replay_help[];
+extern const size_t replay_help_count;
 
 #endif

@@ -182,7 +182,10 @@ int cmd_demo(int argc, char **argv)
 	}
 	self[n] = '\0';
 	char *sim_argv[] = { self, "simulate", "--broker", broker_arg, "--things", (char *)things,
-	                     "--rate", (char *)rate, "--realtime", "--qos", "1", NULL };
+	                     "--rate", (char *)rate, "--realtime", "--qos", "1",
+	                     /* every quirk but skew: ages shown next to real time would go negative */
+	                     "--quirks", "flapping,storms,reorder,duplicates,version-reset,takeover,"
+	                     "keepalive,connect-failed,subscriptions", NULL };
 	sim = spawn(sim_argv, sim_log);
 
 	char *monitor_argv[] = { "thingtop", "--broker", broker_arg, "-j", journal, NULL };

@@ -10,8 +10,8 @@
 #include "commands.h"
 #include "ingest.h"
 #include "journal.h"
-#include "lines.h"
 #include "ndjson.h"
+#include "ndjson_reader.h"
 #include "rebuild.h"
 #include "text.h"
 #include "timefmt.h"
@@ -20,6 +20,8 @@
 
 #define REJECTS_SHOWN 10
 #define IMPORT_LINE_MAX (EVENT_PAYLOAD_MAX + 16 * 1024)
+/* Two decoders keep up with one journal writer on a 2-core machine. */
+#define IMPORT_WORKERS 2
 
 static const char import_usage[] =
 	"Usage: thingtop import [-j JOURNAL] [-c CONFIG] [-q] FILE...\n"
@@ -78,41 +80,28 @@ static void report_reject(struct import_run *run, const char *name, unsigned lon
 	        event_reject_name(event->reject), event->detail);
 }
 
+/* Decoding runs on worker threads (ndjson_reader); reconciling and
+ * journaling stay here, in file order. */
 static bool import_stream(struct import_run *run, FILE *in, const char *name)
 {
-	struct line_reader reader;
-	const char *line;
-	size_t len;
-	bool truncated;
-	struct event *event = &run->ingest.scratch;
+	struct ndjson_reader *reader = ndjson_reader_create(in, IMPORT_LINE_MAX, IMPORT_WORKERS);
+	const struct ndjson_line *line;
+	unsigned long last_line = 0;
 
-	line_reader_init(&reader, in, IMPORT_LINE_MAX);
-	while (line_reader_next(&reader, &line, &len, &truncated)) {
-		struct ndjson_message msg;
-		if (truncated) {
-			memset(&msg, 0, sizeof(msg));
-			memset(event, 0, sizeof(*event));
-			event->type = EVENT_REJECT;
-			event->reject = REJECT_OVERSIZE;
-			snprintf(event->detail, sizeof(event->detail),
-			         "line longer than %d bytes (kept its first %d bytes)", IMPORT_LINE_MAX,
-			         IMPORT_LINE_MAX);
-			msg.raw = line;
-			msg.raw_len = len;
-		} else {
-			ndjson_decode_line(line, len, event, &msg);
-		}
-		int64_t received = receive_time(run, event, &msg);
+	while ((line = ndjson_reader_next(reader))) {
+		const struct event *event = &line->event;
+		int64_t received = receive_time(run, event, &line->msg);
 		if (event->type == EVENT_REJECT)
-			report_reject(run, name, reader.line_no, event);
-		ingest_event(&run->ingest, msg.topic, msg.raw, msg.raw_len, event, received);
-		ndjson_message_finish(&msg);
+			report_reject(run, name, line->line_no, event);
+		ingest_event(&run->ingest, line->msg.topic, line->msg.raw, line->msg.raw_len, event,
+		             received);
+		last_line = line->line_no;
 	}
-	bool ok = !ferror(in);
+	bool ok = !ndjson_reader_failed(reader);
 	if (!ok)
-		fprintf(stderr, "thingtop: %s: read error after line %lu: %s\n", name, reader.line_no,
+		fprintf(stderr, "thingtop: %s: read error after line %lu: %s\n", name, last_line,
 		        strerror(errno));
-	line_reader_finish(&reader);
+	ndjson_reader_destroy(reader);
 	return ok;
 }
 
@@ -148,6 +137,7 @@ int cmd_import(int argc, char **argv)
 	if (!cli_session_open(&session, &common, JOURNAL_READ_WRITE))
 		return 1;
 	ingest_init(&run.ingest, session.journal, session.fleet);
+	run.ingest.snapshot_every = INGEST_SNAPSHOT_EVERY;
 	run.clock_ms = fleet_clock(session.fleet);
 
 	int status = 0;

@@ -1,5 +1,5 @@
 /* `thingtop [options]`: the interactive monitor (see app.c). */
-#include "config.h"
+#include "build_config.h"
 
 #include "app.h"
 #include "commands.h"

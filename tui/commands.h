@@ -8,6 +8,9 @@ int cmd_export(int argc, char **argv);
 int cmd_record(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+/* A journal played back in the monitor, or headless to an export. */
+int cmd_replay(int argc, char **argv);
+int cmd_journal(int argc, char **argv);
 /* The interactive monitor: `thingtop [options]` without a subcommand;
  * argv[0] is "thingtop". */
 int cmd_monitor(int argc, char **argv);

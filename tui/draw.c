@@ -1,5 +1,5 @@
 /* Safe, clipped text drawing. */
-#include "config.h"
+#include "build_config.h"
 
 #include <curses.h>
 #include <stdlib.h>

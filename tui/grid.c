@@ -1,6 +1,6 @@
 /* The fleet grid: one row per thing of the view, sortable and filterable,
  * the cursor kept on its thing while rows move. */
-#include "config.h"
+#include "build_config.h"
 
 #include <curses.h>
 #include <stdio.h>
@@ -195,7 +195,7 @@ static void grid_draw(struct app *app)
 	if (app->top + (size_t)rows > count)
 		app->top = count > (size_t)rows ? count - (size_t)rows : 0;
 
-	int64_t now = time_now_ms();
+	int64_t now = app_now_ms(app);
 	for (int r = 0; r < rows; r++) {
 		size_t row = app->top + (size_t)r;
 		int y = first + r;

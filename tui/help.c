@@ -1,5 +1,6 @@
-/* The help overlay: every key of the current screen, in a box. */
-#include "config.h"
+/* The help overlay: every key of the current screen (and of the replay,
+ * when replaying), in a box. */
+#include "build_config.h"
 
 #include <curses.h>
 #include <string.h>
@@ -12,7 +13,9 @@ void help_draw(struct app *app, const struct screen_ops *ops)
 	int w = app->cols - 8;
 	if (w > 100)
 		w = 100;
-	int h = (int)ops->help_count + 4;
+	size_t extra = app->replay != NULL ? replay_help_count : 0;
+	size_t total = extra + ops->help_count;
+	int h = (int)total + 4;
 	if (h > app->rows - 4)
 		h = app->rows - 4;
 	int x0 = (app->cols - w) / 2, y0 = (app->rows - h) / 2;
@@ -28,9 +31,10 @@ void help_draw(struct app *app, const struct screen_ops *ops)
 	}
 	draw_text_clip(y0, x0 + 2, w - 4, title, attr | A_BOLD);
 	int kw = 20;
-	for (size_t i = 0; i < ops->help_count && (int)i < h - 3; i++) {
+	for (size_t i = 0; i < total && (int)i < h - 3; i++) {
+		const struct key_help *k = i < extra ? &replay_help[i] : &ops->help[i - extra];
 		int y = y0 + 2 + (int)i;
-		draw_text(y, x0 + 2, kw, ops->help[i].keys, kattr, false);
-		draw_text(y, x0 + 3 + kw, w - kw - 5, ops->help[i].desc, attr, false);
+		draw_text(y, x0 + 2, kw, k->keys, kattr, false);
+		draw_text(y, x0 + 3 + kw, w - kw - 5, k->desc, attr, false);
 	}
 }

@@ -1,6 +1,6 @@
 /* thingtop: the program's entry point. Picks the subcommand; without one,
  * runs the interactive monitor. */
-#include "config.h"
+#include "build_config.h"
 
 #include <jansson.h>
 #include <locale.h>
@@ -24,6 +24,8 @@ static const char main_usage[] =
 	"  export     write the reconciled fleet (filtered, sorted) as CSV\n"
 	"  simulate   publish (or write as NDJSON) a simulated fleet's events\n"
 	"  demo       a private broker, a simulated fleet and the monitor on it\n"
+	"  replay     play a journal back in the monitor (--speed, --from, --to)\n"
+	"  journal    info, check, vacuum or prune a journal\n"
 	"\n"
 	"Monitor options:\n"
 	"  -j, --journal FILE   journal (default $XDG_STATE_HOME/thingtop/journal.db)\n"
@@ -49,6 +51,8 @@ static const struct command commands[] = {
 	{"record", cmd_record},
 	{"simulate", cmd_simulate},
 	{"demo", cmd_demo},
+	{"replay", cmd_replay},
+	{"journal", cmd_journal},
 };
 
 int main(int argc, char **argv)

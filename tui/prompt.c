@@ -1,5 +1,5 @@
 /* The prompt line editor. */
-#include "config.h"
+#include "build_config.h"
 
 #include <curses.h>
 #include <string.h>

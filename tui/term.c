@@ -1,6 +1,6 @@
 /* Terminal setup and restore. Signal handlers only set a flag, except for
  * fatal ones, which restore the terminal and re-raise (htop CRT.c). */
-#include "config.h"
+#include "build_config.h"
 
 #include <curses.h>
 #include <signal.h>

@@ -1,5 +1,5 @@
 /* Theme files and colour pairs. */
-#include "config.h"
+#include "build_config.h"
 
 #include <curses.h>
 #include <libconfig.h>

@@ -2,7 +2,7 @@
  * reason, for the whole fleet or the filtered view. Enter drills down:
  * the grid is filtered to the things that disconnected in the selected
  * bucket (and reason). */
-#include "config.h"
+#include "build_config.h"
 
 #include <curses.h>
 #include <stdio.h>
@@ -36,6 +36,7 @@ struct timeline {
 	char *reasons[TL_REASONS];
 	size_t reason_count;
 	uint64_t loaded_seq;
+	uint64_t upto_seq;           /* rows past it are not shown (replay) */
 	int zoom;
 	int64_t first_bucket;        /* leftmost shown */
 	int64_t selected;            /* selected bucket */
@@ -82,6 +83,8 @@ static uint8_t intern_reason(struct timeline *t, const char *reason)
 static bool collect(void *ctx, const struct journal_row *row)
 {
 	struct timeline *t = ctx;
+	if (row->seq > t->upto_seq)
+		return true;
 	if (t->count == t->cap) {
 		t->cap = t->cap ? t->cap * 2 : 1024;
 		t->events = xreallocarray(t->events, t->cap, sizeof *t->events);
@@ -106,11 +109,11 @@ static int64_t bucket_of(const struct timeline *t, int64_t ts)
 }
 
 /* The smallest zoom that shows everything in `width` buckets. */
-static void fit_zoom(struct timeline *t, int width)
+static void fit_zoom(struct timeline *t, int width, int64_t now_ms)
 {
 	if (t->count == 0) {
 		t->zoom = 1;
-		t->selected = bucket_of(t, time_now_ms());
+		t->selected = bucket_of(t, now_ms);
 		t->first_bucket = t->selected - width + 1;
 		return;
 	}
@@ -126,6 +129,13 @@ static void fit_zoom(struct timeline *t, int width)
 	t->first_bucket = t->selected - width + 1;
 }
 
+/* What the loaded rows depend on: the fleet's last row, or the replay
+ * position (which also moves back). */
+static uint64_t loaded_mark(const struct app *app)
+{
+	return app->replay != NULL ? app_upto_seq(app) : fleet_last_seq(app->fleet);
+}
+
 bool timeline_load(struct timeline *t, struct app *app)
 {
 	t->count = 0;
@@ -133,22 +143,29 @@ bool timeline_load(struct timeline *t, struct app *app)
 		free(t->reasons[i]);
 	t->reason_count = 0;
 	char *cause = NULL;
-	t->loaded_seq = fleet_last_seq(app->fleet);
+	t->loaded_seq = loaded_mark(app);
+	/* In a replay, rows after its position have not happened yet. */
+	t->upto_seq = app_upto_seq(app);
 	if (!journal_disconnects(app->journal, INT64_MIN, INT64_MAX, collect, t, &cause)) {
 		app_message(app, true, "timeline: %s", cause != NULL ? cause : "cannot read the journal");
 		free(cause);
 		return false;
 	}
 	if (t->zoom < 0)
-		fit_zoom(t, app->cols > 20 ? (app->cols - 8) / 2 : 10);
+		fit_zoom(t, app->cols > 20 ? (app->cols - 8) / 2 : 10, app_now_ms(app));
 	return true;
+}
+
+int64_t timeline_bucket_ms(const struct timeline *t)
+{
+	return bucket_sizes[t->zoom >= 0 ? t->zoom : 0];
 }
 
 void timeline_update(struct timeline *t, struct app *app)
 {
-	if (fleet_last_seq(app->fleet) == t->loaded_seq)
+	if (loaded_mark(app) == t->loaded_seq)
 		return;
-	int64_t last = bucket_of(t, time_now_ms());
+	int64_t last = bucket_of(t, app_now_ms(app));
 	bool at_end = t->selected >= last - 1;
 	timeline_load(t, app);
 	if (at_end && t->count > 0) {
@@ -467,9 +484,11 @@ static bool timeline_key(struct app *app, int key)
 		return true;
 	case '+':
 	case '=':
+	case 'i':
 		zoom(t, -1);
 		return true;
 	case '-':
+	case 'o':
 		zoom(t, +1);
 		return true;
 	case KEY_FN(KEY_UP):
@@ -499,7 +518,7 @@ static const struct key_help timeline_help[] = {
 	{ "Esc", "back", "back to the grid (q too)" },
 	{ "Enter", "drill", "filter the grid to the things that disconnected in the selected bucket (and reason)" },
 	{ "Left Right", "move", "select a bucket (h l); PgUp PgDn [ ] scroll a page; Home End first, last" },
-	{ "+ -", "zoom", "bucket size 1m 5m 15m 1h 6h 1d" },
+	{ "i o + -", "zoom", "bucket size 1m 5m 15m 1h 6h 1d (in a replay: i o, + - set its speed)" },
 	{ "Up Down", "reason", "select a reason (Up past the first: all reasons)" },
 	{ "f", "scope", "whole fleet / the grid's filtered view" },
 	{ "?", "help", "this help (F1 too)" },

@@ -1,7 +1,7 @@
 /* Fleet table benchmark: apply cost at 100,000 things, memory per thing at
  * 1,000,000 things (RSS), snapshot save/load of 100,000 things.
  * Usage: bench_fleet [things-for-memory] */
-#include "config.h"
+#include "build_config.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,0 +1,227 @@
+#include "ndjson_reader.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lines.h"
+#include "xalloc.h"
+
+#define CHUNK_LINES 256
+#define CHUNK_SLOTS 8
+
+enum slot_state { SLOT_EMPTY, SLOT_FILLED, SLOT_DECODING, SLOT_DECODED };
+
+/* A chunk of consecutive lines: their text, then their decoded form. */
+struct slot {
+	enum slot_state state;
+	size_t count;
+	bool last;                  /* the reader stopped after this chunk */
+	char *text;
+	size_t text_len, text_cap;
+	size_t offset[CHUNK_LINES]; /* where each line starts in text */
+	struct ndjson_line line[CHUNK_LINES];
+};
+
+struct ndjson_reader {
+	struct line_reader lines;
+	pthread_mutex_t lock;
+	pthread_cond_t changed;
+	pthread_t reader_thread;
+	pthread_t *workers;
+	int worker_count;
+	bool stopping;
+	bool read_error;
+	size_t filled;              /* chunks filled so far */
+	size_t decoding;            /* chunks handed to workers so far */
+	size_t consumed;            /* chunks the caller has finished */
+	size_t position;            /* next line in the current chunk */
+	struct slot slot[CHUNK_SLOTS];
+};
+
+static struct slot *slot_of(struct ndjson_reader *r, size_t chunk)
+{
+	return &r->slot[chunk % CHUNK_SLOTS];
+}
+
+static void slot_add_line(struct slot *s, unsigned long line_no, const char *text, size_t len,
+                          bool truncated)
+{
+	if (s->text_cap - s->text_len < len) {
+		s->text_cap = (s->text_len + len) * 2;
+		s->text = xrealloc(s->text, s->text_cap);
+	}
+	memcpy(s->text + s->text_len, text, len);
+	s->offset[s->count] = s->text_len;
+	s->text_len += len;
+	struct ndjson_line *line = &s->line[s->count++];
+	line->line_no = line_no;
+	line->len = len;
+	line->truncated = truncated;
+}
+
+static void *read_lines(void *arg)
+{
+	struct ndjson_reader *r = arg;
+	bool more = true;
+	while (more) {
+		pthread_mutex_lock(&r->lock);
+		struct slot *s = slot_of(r, r->filled);
+		while (s->state != SLOT_EMPTY && !r->stopping)
+			pthread_cond_wait(&r->changed, &r->lock);
+		bool stop = r->stopping;
+		pthread_mutex_unlock(&r->lock);
+		if (stop)
+			break;
+
+		s->count = 0;
+		s->text_len = 0;
+		s->last = false;
+		const char *text;
+		size_t len;
+		bool truncated;
+		while (s->count < CHUNK_LINES &&
+		       (more = line_reader_next(&r->lines, &text, &len, &truncated)))
+			slot_add_line(s, r->lines.line_no, text, len, truncated);
+
+		pthread_mutex_lock(&r->lock);
+		if (!more) {
+			s->last = true;
+			r->read_error = ferror(r->lines.in) != 0;
+		}
+		s->state = SLOT_FILLED;
+		r->filled++;
+		pthread_cond_broadcast(&r->changed);
+		pthread_mutex_unlock(&r->lock);
+	}
+	return NULL;
+}
+
+static void decode_line(struct ndjson_line *line, size_t max_len)
+{
+	if (!line->truncated) {
+		ndjson_decode_line(line->text, line->len, &line->event, &line->msg);
+		return;
+	}
+	memset(&line->msg, 0, sizeof(line->msg));
+	memset(&line->event, 0, sizeof(line->event));
+	line->event.type = EVENT_REJECT;
+	line->event.reject = REJECT_OVERSIZE;
+	line->event.client_initiated = -1;
+	snprintf(line->event.detail, sizeof(line->event.detail),
+	         "line longer than %zu bytes (its first %zu bytes are kept)", max_len, max_len);
+	line->msg.raw = line->text;
+	line->msg.raw_len = line->len;
+}
+
+static void *decode_chunks(void *arg)
+{
+	struct ndjson_reader *r = arg;
+	pthread_mutex_lock(&r->lock);
+	for (;;) {
+		struct slot *s = slot_of(r, r->decoding);
+		while (!r->stopping && (r->decoding == r->filled || s->state != SLOT_FILLED)) {
+			pthread_cond_wait(&r->changed, &r->lock);
+			s = slot_of(r, r->decoding);
+		}
+		if (r->stopping)
+			break;
+		r->decoding++;
+		s->state = SLOT_DECODING;
+		pthread_mutex_unlock(&r->lock);
+
+		for (size_t i = 0; i < s->count; i++) {
+			s->line[i].text = s->text + s->offset[i];
+			decode_line(&s->line[i], r->lines.max_len);
+		}
+
+		pthread_mutex_lock(&r->lock);
+		s->state = SLOT_DECODED;
+		pthread_cond_broadcast(&r->changed);
+	}
+	pthread_mutex_unlock(&r->lock);
+	return NULL;
+}
+
+struct ndjson_reader *ndjson_reader_create(FILE *in, size_t max_len, int workers)
+{
+	struct ndjson_reader *r = xcalloc(1, sizeof(*r));
+	line_reader_init(&r->lines, in, max_len);
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_cond_init(&r->changed, NULL);
+	r->worker_count = workers < 1 ? 1 : workers;
+	r->workers = xcalloc((size_t)r->worker_count, sizeof(*r->workers));
+	if (pthread_create(&r->reader_thread, NULL, read_lines, r) != 0) {
+		fprintf(stderr, "thingtop: cannot start a thread\n");
+		abort();
+	}
+	for (int i = 0; i < r->worker_count; i++) {
+		if (pthread_create(&r->workers[i], NULL, decode_chunks, r) != 0) {
+			fprintf(stderr, "thingtop: cannot start a thread\n");
+			abort();
+		}
+	}
+	return r;
+}
+
+/* Gives a finished chunk back to the reader. Lock held. */
+static void release_chunk(struct ndjson_reader *r, struct slot *s)
+{
+	for (size_t i = 0; i < s->count; i++)
+		ndjson_message_finish(&s->line[i].msg);
+	s->state = SLOT_EMPTY;
+	r->consumed++;
+	r->position = 0;
+	pthread_cond_broadcast(&r->changed);
+}
+
+const struct ndjson_line *ndjson_reader_next(struct ndjson_reader *r)
+{
+	pthread_mutex_lock(&r->lock);
+	for (;;) {
+		struct slot *s = slot_of(r, r->consumed);
+		while (s->state != SLOT_DECODED || r->consumed >= r->filled)
+			pthread_cond_wait(&r->changed, &r->lock);
+		if (r->position < s->count) {
+			const struct ndjson_line *line = &s->line[r->position++];
+			pthread_mutex_unlock(&r->lock);
+			return line;
+		}
+		bool last = s->last;
+		release_chunk(r, s);
+		if (last) {
+			pthread_mutex_unlock(&r->lock);
+			return NULL;
+		}
+	}
+}
+
+bool ndjson_reader_failed(const struct ndjson_reader *r)
+{
+	return r->read_error;
+}
+
+void ndjson_reader_destroy(struct ndjson_reader *r)
+{
+	if (!r)
+		return;
+	pthread_mutex_lock(&r->lock);
+	r->stopping = true;
+	pthread_cond_broadcast(&r->changed);
+	pthread_mutex_unlock(&r->lock);
+	pthread_join(r->reader_thread, NULL);
+	for (int i = 0; i < r->worker_count; i++)
+		pthread_join(r->workers[i], NULL);
+	for (size_t i = 0; i < CHUNK_SLOTS; i++) {
+		struct slot *s = &r->slot[i];
+		if (s->state == SLOT_DECODED || s->state == SLOT_DECODING)
+			for (size_t k = 0; k < s->count; k++)
+				ndjson_message_finish(&s->line[k].msg);
+		free(s->text);
+	}
+	free(r->workers);
+	pthread_cond_destroy(&r->changed);
+	pthread_mutex_destroy(&r->lock);
+	line_reader_finish(&r->lines);
+	free(r);
+}

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Journal benchmark (issue 5): 10,000,000 events over 1,000,000 things made
+# by the simulator and imported (periodic snapshots on). Prints the time to
+# open the journal and show the current fleet (export of every thing), the
+# rebuild alone (export with a filter that matches nothing), `export --at`
+# in the middle of the receive span, and `journal info`.
+#   bench_journal.sh THINGTOP [EVENTS] [THINGS] [WORKDIR]
+set -euo pipefail
+thingtop=$1 events=${2:-10000000} things=${3:-1000000}
+if [[ -n "${4:-}" ]]; then
+  dir=$4; mkdir -p "$dir"
+else
+  dir=$(mktemp -d); trap 'rm -rf "$dir"' EXIT
+fi
+
+measure() { # measure NAME COMMAND...: prints wall seconds and peak RSS
+  local name=$1; shift
+  /usr/bin/env time -f "%e %M" -o "$dir/time.txt" "$@"
+  read -r secs rss_kb <"$dir/time.txt"
+  echo "$name: $secs s, peak RSS $((rss_kb / 1024)) MB"
+}
+
+if [[ ! -s "$dir/events.ndjson" ]]; then
+  "$thingtop" simulate --things "$things" --events "$events" --seed 7 \
+    --ndjson "$dir/events.ndjson" --truth "$dir/truth.csv" >/dev/null
+fi
+echo "input: $(wc -l <"$dir/events.ndjson") lines, $things things"
+rm -f "$dir/journal.db" "$dir/journal.db-wal" "$dir/journal.db-shm"
+measure import "$thingtop" import -q -j "$dir/journal.db" "$dir/events.ndjson"
+"$thingtop" journal info -j "$dir/journal.db"
+
+cat "$dir/journal.db" >/dev/null   # warm the page cache: a journal in use is
+measure "open + rebuild (goal < 2 s)" \
+  "$thingtop" export -j "$dir/journal.db" --filter 'client_id~^no-such-thing$' -o "$dir/none.csv"
+measure "open + export of every thing" "$thingtop" export -j "$dir/journal.db" -o "$dir/now.csv"
+
+# The middle of the receive span, from the journal itself.
+read -r first last < <(sqlite3 -separator ' ' "$dir/journal.db" \
+  "SELECT (SELECT received_ms FROM events ORDER BY seq LIMIT 1),
+          (SELECT received_ms FROM events ORDER BY seq DESC LIMIT 1)")
+mid=$(((first + last) / 2))
+measure "export --at middle, rebuild only (goal < 3 s)" \
+  "$thingtop" export -j "$dir/journal.db" --at "$mid" --filter 'client_id~^no-such-thing$' \
+  -o "$dir/none.csv"
+measure "export --at middle of every thing" \
+  "$thingtop" export -j "$dir/journal.db" --at "$mid" -o "$dir/mid.csv"
+echo "rows at the middle: $(($(wc -l <"$dir/mid.csv") - 1)), now: $(($(wc -l <"$dir/now.csv") - 1))"

@@ -1,0 +1,80 @@
+#!/bin/bash
+# End-to-end rate of `thingtop record` (received, parsed, reconciled,
+# journaled and committed) against `mosquitto_sub >/dev/null` on the same
+# broker and the same stream, at QoS 0 and QoS 1.
+#
+# To measure the subscriber and not the publisher, each subscriber first
+# registers a persistent session, goes away, the simulator publishes the
+# whole stream (the broker queues it: unlimited queue, QoS 0 queued too),
+# and then the subscriber comes back and drains it; we time the drain.
+#
+# usage: bench_record.sh THINGTOP [EVENTS]   (default 1000000)
+set -u
+TT=${1:?usage: bench_record.sh THINGTOP [EVENTS]}
+EVENTS=${2:-1000000}
+THINGS=$(( EVENTS / 10 > 0 ? EVENTS / 10 : 1 ))
+command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || { echo "mosquitto not installed: skip"; exit 77; }
+MOSQUITTO=$(command -v mosquitto || echo /usr/sbin/mosquitto)
+WORK=$(mktemp -d /tmp/thingtop-bench.XXXXXX)
+BROKER=
+trap '[ -n "$BROKER" ] && kill $BROKER 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"' EXIT
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat > "$WORK/mosquitto.conf" <<CONF
+listener $PORT 127.0.0.1
+allow_anonymous true
+user $(id -un)
+persistence false
+max_queued_messages 0
+max_queued_bytes 0
+# max_inflight_messages stays at its default (20): the QoS 1 window real brokers use
+queue_qos0_messages true
+CONF
+"$MOSQUITTO" -c "$WORK/mosquitto.conf" 2>"$WORK/mosquitto.log" &
+BROKER=$!
+for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break; sleep 0.05; done
+TOPIC='$aws/events/presence/#'
+now() { date +%s.%N; }
+
+publish() { # qos seed -> prints the number of messages
+	"$TT" simulate --broker 127.0.0.1:$PORT --qos "$1" --things $THINGS --events $EVENTS \
+		--seed "$2" --quirks flapping,storms,duplicates,skew,version-reset,takeover,keepalive 2>&1 \
+		| sed -n 's/.*: \([0-9]*\) messages.*/\1/p'
+	sleep 1 # let the broker finish queueing
+}
+
+bench_sub() { # qos -> rate
+	local qos=$1 id=bench-sub-q$1
+	mosquitto_sub -p $PORT -q "$qos" -c -i $id -t "$TOPIC" -E >/dev/null
+	local n; n=$(publish "$qos" 1)
+	local t0; t0=$(now)
+	mosquitto_sub -p $PORT -q "$qos" -c -i $id -t "$TOPIC" -C "$n" >/dev/null
+	local t1; t1=$(now)
+	python3 -c "print(f'{$n/($t1-$t0):.0f} {$n}')"
+}
+
+bench_record() { # qos -> rate
+	local qos=$1 j=$WORK/journal-q$1.db
+	printf 'broker: { client_id = "bench-rec-q%s"; qos = %s; };\n' "$qos" "$qos" > "$WORK/rec.conf"
+	"$TT" record -c "$WORK/rec.conf" --broker 127.0.0.1:$PORT -j "$j" --stats-interval 0 2>"$WORK/reg.log" &
+	local pid=$!
+	for _ in $(seq 100); do grep -q "connected to" "$WORK/reg.log" && break; sleep 0.05; done
+	sleep 0.3; kill -INT $pid; wait $pid
+	local n; n=$(publish "$qos" 1)
+	local t0; t0=$(now)
+	"$TT" record -c "$WORK/rec.conf" --broker 127.0.0.1:$PORT -j "$j" --stats-interval 50ms 2>"$WORK/rec.log" &
+	pid=$!
+	while ! grep -q "received $n " "$WORK/rec.log"; do
+		kill -0 $pid 2>/dev/null || { echo "record died" >&2; cat "$WORK/rec.log" >&2; return 1; }
+		sleep 0.02
+	done
+	kill -INT $pid; wait $pid # commits the journal: part of the time
+	local t1; t1=$(now)
+	local rows; rows=$(sqlite3 "$j" 'SELECT count(*) FROM events')
+	python3 -c "print(f'{$n/($t1-$t0):.0f} {$n} {$rows}')"
+}
+
+for qos in 0 1; do
+	read -r sub_rate sub_n < <(bench_sub $qos)
+	read -r rec_rate rec_n rec_rows < <(bench_record $qos)
+	echo "QoS $qos: mosquitto_sub $sub_rate msg/s ($sub_n msgs); thingtop record $rec_rate msg/s ($rec_n msgs, $rec_rows journaled); ratio $(python3 -c "print(f'{$rec_rate/$sub_rate:.2f}')")"
+done

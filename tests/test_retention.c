@@ -1,0 +1,539 @@
+/* Periodic snapshots, time travel (journal_seq_at + rebuild) and retention,
+ * on real journals in a temporary folder, fed through ingest like live
+ * messages. */
+#include "build_config.h"
+
+#include "check.h"
+#include "fleet.h"
+#include "ingest.h"
+#include "journal.h"
+#include "rebuild.h"
+
+#include <ftw.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static char tmp_dir[] = "/tmp/thingtop-test-retention-XXXXXX";
+static int file_counter;
+static struct fleet_config config;
+
+#define BASE_MS 1767225600000LL   /* 2026-01-01T00:00:00Z */
+
+static char *new_path(const char *name)
+{
+	char *p;
+	if (asprintf(&p, "%s/%d-%s", tmp_dir, ++file_counter, name) < 0)
+		abort();
+	return p;
+}
+
+static struct journal *open_rw(const char *path)
+{
+	char *cause = NULL;
+	struct journal *j = journal_open(path, JOURNAL_READ_WRITE, &cause);
+	if (!j)
+		fprintf(stderr, "journal_open: %s\n", cause);
+	free(cause);
+	return j;
+}
+
+/* A small fleet's traffic: event i (1-based) is received at BASE_MS + i s.
+ * Things connect and disconnect in turn with new sessions; every 17th
+ * message repeats the previous one (a duplicate), every 53rd is garbage
+ * (a reject). Deterministic. */
+struct traffic {
+	int things;
+	int *session;               /* per thing: sessions so far */
+	bool *connected;
+	char last_topic[128], last_payload[512];
+	uint32_t rng;
+};
+
+static void traffic_init(struct traffic *t, int things)
+{
+	memset(t, 0, sizeof *t);
+	t->things = things;
+	t->session = calloc((size_t)things, sizeof *t->session);
+	t->connected = calloc((size_t)things, sizeof *t->connected);
+	t->rng = 12345;
+}
+
+static void traffic_finish(struct traffic *t)
+{
+	free(t->session);
+	free(t->connected);
+}
+
+static void traffic_next(struct traffic *t, int i, char *topic, size_t tsize, char *payload,
+                         size_t psize)
+{
+	t->rng = t->rng * 1103515245u + 12345u;
+	if (i % 53 == 0) {
+		snprintf(topic, tsize, "$aws/events/presence/connected/x");
+		snprintf(payload, psize, "{not json %d", i);
+		return;
+	}
+	if (i % 17 == 0 && t->last_topic[0]) {
+		snprintf(topic, tsize, "%s", t->last_topic);
+		snprintf(payload, psize, "%s", t->last_payload);
+		return;
+	}
+	int k = (int)((t->rng >> 8) % (uint32_t)t->things);
+	bool connect = !t->connected[k];
+	if (connect)
+		t->session[k]++;
+	t->connected[k] = connect;
+	int64_t ts = BASE_MS + (int64_t)i * 1000 - 300;
+	snprintf(topic, tsize, "$aws/events/presence/%s/dev-%03d",
+	         connect ? "connected" : "disconnected", k);
+	snprintf(payload, psize,
+	         "{\"clientId\":\"dev-%03d\",\"timestamp\":%lld,\"eventType\":\"%s\","
+	         "\"sessionIdentifier\":\"%08d-0000-0000-0000-%012d\",\"principalIdentifier\":\"p\","
+	         "\"ipAddress\":\"10.0.%d.%d\",\"versionNumber\":%d%s}",
+	         k, (long long)ts, connect ? "connected" : "disconnected", k, t->session[k],
+	         k / 256, k % 256, t->session[k],
+	         connect ? "" : ",\"disconnectReason\":\"CONNECTION_LOST\"");
+	snprintf(t->last_topic, sizeof t->last_topic, "%s", topic);
+	snprintf(t->last_payload, sizeof t->last_payload, "%s", payload);
+}
+
+static int64_t received_at(int i)
+{
+	return BASE_MS + (int64_t)i * 1000;
+}
+
+/* Ingests events from+1 .. to; `copies` (may be NULL) gets a copy of the
+ * live fleet after each event whose number is listed in `at`. */
+static void feed(struct ingest *in, struct traffic *t, int from, int to, const int *at,
+                 struct fleet **copies, size_t n_at)
+{
+	char topic[128], payload[512];
+	for (int i = from + 1; i <= to; i++) {
+		traffic_next(t, i, topic, sizeof topic, payload, sizeof payload);
+		ingest_message(in, topic, payload, strlen(payload), received_at(i));
+		for (size_t k = 0; k < n_at; k++) {
+			if (at[k] == i) {
+				size_t len;
+				void *data = fleet_save(in->fleet, &len);
+				copies[k] = fleet_load(data, len, &config, NULL);
+				free(data);
+			}
+		}
+	}
+}
+
+/* Every field of every thing, and the fleet's own counters. */
+static bool same_fleet(const struct fleet *a, const struct fleet *b)
+{
+	int bad = 0;
+#define SAME(x, y) do { if ((x) != (y)) bad++; } while (0)
+	SAME(fleet_count(a), fleet_count(b));
+	SAME(fleet_last_seq(a), fleet_last_seq(b));
+	SAME(fleet_clock(a), fleet_clock(b));
+	for (int s = 0; s < STATUS_COUNT; s++)
+		SAME(fleet_status_count(a, (enum thing_status)s), fleet_status_count(b, (enum thing_status)s));
+	for (size_t i = 0; !bad && i < fleet_count(a) && i < fleet_count(b); i++) {
+		const struct fleet_thing *x = fleet_thing_at(a, i), *y = fleet_thing_at(b, i);
+		if (strcmp(x->client_id, y->client_id) != 0 || strcmp(x->session_id, y->session_id) != 0 ||
+		    strcmp(x->ip_text, y->ip_text) != 0 || memcmp(x->ip, y->ip, sizeof x->ip) != 0 ||
+		    strcmp(fleet_reason_name(a, x->last_reason), fleet_reason_name(b, y->last_reason)) != 0 ||
+		    memcmp(x->flap_ring, y->flap_ring, sizeof x->flap_ring) != 0)
+			bad++;
+		SAME(x->id, y->id);
+		SAME(x->status, y->status);
+		SAME(x->flags, y->flags);
+		SAME(x->ip_family, y->ip_family);
+		SAME(x->since_ms, y->since_ms);
+		SAME(x->since_received_ms, y->since_received_ms);
+		SAME(x->last_received_ms, y->last_received_ms);
+		SAME(x->version, y->version);
+		SAME(x->sessions, y->sessions);
+		SAME(x->disconnects, y->disconnects);
+		SAME(x->duplicates, y->duplicates);
+		SAME(x->connect_failures, y->connect_failures);
+		SAME(x->flap_next, y->flap_next);
+		for (int s = 0; s < FLEET_SESSIONS_KEPT; s++) {
+			SAME(x->session[s].key, y->session[s].key);
+			SAME(x->session[s].ts_ms, y->session[s].ts_ms);
+			SAME(x->session[s].version, y->session[s].version);
+			SAME(x->session[s].arrival, y->session[s].arrival);
+			SAME(x->session[s].flags, y->session[s].flags);
+			SAME(fleet_reason_name(a, x->session[s].reason)[0],
+			     fleet_reason_name(b, y->session[s].reason)[0]);
+		}
+	}
+#undef SAME
+	return bad == 0;
+}
+
+static struct journal_info info_of(struct journal *j)
+{
+	struct journal_info info;
+	CHECK(journal_get_info(j, &info, NULL));
+	return info;
+}
+
+static bool prune(struct journal *j, uint64_t *pruned)
+{
+	char *cause = NULL;
+	bool ok = journal_prune(j, pruned, &cause);
+	if (!ok)
+		fprintf(stderr, "journal_prune: %s\n", cause);
+	free(cause);
+	return ok;
+}
+
+/* ---- Periodic snapshots and time travel ---- */
+
+#define AT_POINTS 6
+
+static void test_snapshots_and_at(void)
+{
+	char *path = new_path("at.db");
+	struct journal *j = open_rw(path);
+	CHECK(j != NULL);
+	if (!j)
+		return;
+	struct fleet *live = fleet_create(&config);
+	struct ingest in;
+	struct traffic t;
+	traffic_init(&t, 40);
+	ingest_init(&in, j, live);
+	in.snapshot_every = 100;
+	/* Points between snapshots, on them, and at the ends. */
+	const int at[AT_POINTS] = { 1, 57, 700, 1555, 2400, 3000 };
+	struct fleet *copies[AT_POINTS] = { 0 };
+	feed(&in, &t, 0, 3000, at, copies, AT_POINTS);
+	CHECK(ingest_checkpoint(&in, NULL));
+	CHECK(prune(j, NULL));
+
+	/* Every 100 events one was stored; thinning keeps the newest two,
+	 * about one per sixth of the span and the oldest: at most 10. */
+	struct journal_info info = info_of(j);
+	CHECK(info.snapshots >= 5);
+	CHECK(info.snapshots <= 10);
+	CHECK_INT(info.newest_snapshot_seq, 3000);
+	CHECK_INT(info.last_seq, 3000);
+	uint64_t seq;
+	void *data;
+	size_t len;
+	CHECK(journal_load_snapshot(j, 0, &seq, &data, &len, NULL));
+	CHECK_INT(seq, 3000);
+	free(data);
+	CHECK(journal_load_snapshot(j, 199, &seq, &data, &len, NULL));
+	CHECK(seq > 0 && seq <= 199 && seq % 100 == 0);
+	free(data);
+
+	/* Event i was received at BASE + i s: half a second later is still i. */
+	CHECK_INT(journal_seq_at(j, received_at(1) - 1), 0);
+	for (int k = 0; k < AT_POINTS; k++) {
+		uint64_t s = journal_seq_at(j, received_at(at[k]) + 500);
+		CHECK_INT(s, at[k]);
+		CHECK_INT(journal_seq_at(j, received_at(at[k])), at[k]);
+		struct fleet *fast = rebuild_fleet(j, &config, s, NULL);
+		struct fleet *slow = rebuild_fleet_replay(j, &config, s, NULL);
+		CHECK(fast && slow && copies[k]);
+		if (fast && slow && copies[k]) {
+			CHECK_INT(fleet_last_seq(fast), at[k]);
+			CHECK(same_fleet(fast, slow));
+			CHECK(same_fleet(fast, copies[k]));
+		}
+		fleet_destroy(fast);
+		fleet_destroy(slow);
+		fleet_destroy(copies[k]);
+	}
+	CHECK_INT(journal_seq_at(j, received_at(9999)), 3000);
+	struct fleet *now = rebuild_fleet(j, &config, 0, NULL);
+	CHECK(now && same_fleet(now, live));
+	fleet_destroy(now);
+
+	traffic_finish(&t);
+	journal_close(j);
+	fleet_destroy(live);
+	free(path);
+}
+
+static uint64_t append_at(struct journal *j, int64_t received)
+{
+	struct event ev;
+	memset(&ev, 0, sizeof ev);
+	ev.type = EVENT_REJECT;
+	snprintf(ev.detail, sizeof ev.detail, "test");
+	struct journal_record r = { .received_ms = received, .payload = "x", .payload_len = 1,
+	                            .event = &ev };
+	return journal_append(j, &r);
+}
+
+/* Receive times that go back (an import's receivedAt): "at T" is the
+ * longest run from the start received by T, as the fleet's clock says. */
+static void test_seq_at_going_back(void)
+{
+	char *path = new_path("back.db");
+	struct journal *j = open_rw(path);
+	CHECK(j != NULL);
+	if (!j)
+		return;
+	append_at(j, 100);
+	append_at(j, 300);
+	append_at(j, 200);
+	append_at(j, 400);
+	CHECK(journal_flush(j, NULL));
+	CHECK_INT(journal_seq_at(j, 50), 0);
+	CHECK_INT(journal_seq_at(j, 100), 1);
+	CHECK_INT(journal_seq_at(j, 250), 1);    /* row 2 came at 300 */
+	CHECK_INT(journal_seq_at(j, 300), 3);
+	CHECK_INT(journal_seq_at(j, 399), 3);
+	CHECK_INT(journal_seq_at(j, 400), 4);
+	/* A snapshot's time is its clock: the scan starts after it. */
+	CHECK(journal_save_snapshot(j, 3, 300, "s", 1, NULL));
+	CHECK(journal_flush(j, NULL));
+	CHECK_INT(journal_seq_at(j, 350), 3);
+	CHECK_INT(journal_seq_at(j, 250), 1);
+	journal_close(j);
+	free(path);
+}
+
+/* ---- Retention ---- */
+
+static int64_t file_bytes(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 ? (int64_t)st.st_size : -1;
+}
+
+/* The same traffic into two journals, one pruned to max_bytes as it
+ * goes: the pruned one stays near its limit, its fleet equals the other. */
+static void test_max_size(void)
+{
+	char *kept_path = new_path("kept.db"), *pruned_path = new_path("pruned.db");
+	struct journal *kept = open_rw(kept_path), *small = open_rw(pruned_path);
+	CHECK(kept && small);
+	if (!kept || !small)
+		return;
+	const int64_t limit = 4 << 20;
+	journal_set_retention(small, 0, limit);
+	struct fleet *f1 = fleet_create(&config), *f2 = fleet_create(&config);
+	struct ingest a, b;
+	struct traffic t1, t2;
+	traffic_init(&t1, 50);
+	traffic_init(&t2, 50);
+	ingest_init(&a, kept, f1);
+	ingest_init(&b, small, f2);
+	a.snapshot_every = b.snapshot_every = 1000;
+	a.snapshot_interval_ms = b.snapshot_interval_ms = 0;
+	for (int round = 0; round < 8; round++) {
+		feed(&a, &t1, round * 8000, (round + 1) * 8000, NULL, NULL, 0);
+		feed(&b, &t2, round * 8000, (round + 1) * 8000, NULL, NULL, 0);
+		CHECK(journal_flush(small, NULL));
+	}
+	CHECK(ingest_checkpoint(&a, NULL));
+	CHECK(ingest_checkpoint(&b, NULL));
+	uint64_t n = 0;
+	CHECK(prune(small, &n));
+
+	struct journal_info ik = info_of(kept), is = info_of(small);
+	CHECK_INT(ik.first_seq, 1);
+	CHECK_INT(ik.last_seq, 64000);
+	CHECK_INT(is.last_seq, 64000);
+	CHECK(is.first_seq > 1);
+	/* Pruned only up to snapshots, which come every 1000 events. */
+	CHECK_INT(is.first_seq % 1000, 0);
+	CHECK(is.used_bytes <= limit);
+	CHECK(is.used_bytes > limit / 2);
+	CHECK(ik.file_bytes > 3 * limit);
+	CHECK_INT(is.things, 50);
+	struct fleet *r1 = rebuild_fleet(kept, &config, 0, NULL);
+	struct fleet *r2 = rebuild_fleet(small, &config, 0, NULL);
+	CHECK(r1 && r2 && same_fleet(r1, r2) && same_fleet(r2, f2));
+	fleet_destroy(r1);
+	fleet_destroy(r2);
+	/* --at a time whose rows are gone: an error, not a wrong table. */
+	char *cause = NULL;
+	struct fleet *gone = rebuild_fleet(small, &config, is.first_seq - 10, &cause);
+	CHECK(gone == NULL);
+	CHECK(cause && strstr(cause, "pruned"));
+	free(cause);
+
+	journal_close(kept);
+	journal_close(small);
+	/* The file itself: at most the limit plus what one batch and one
+	 * snapshot interval add before pruning catches up. */
+	CHECK(file_bytes(pruned_path) <= 2 * limit);
+	traffic_finish(&t1);
+	traffic_finish(&t2);
+	fleet_destroy(f1);
+	fleet_destroy(f2);
+	free(kept_path);
+	free(pruned_path);
+}
+
+static void test_retain_time(void)
+{
+	char *path = new_path("retain.db");
+	struct journal *j = open_rw(path);
+	CHECK(j != NULL);
+	if (!j)
+		return;
+	struct fleet *live = fleet_create(&config);
+	struct ingest in;
+	struct traffic t;
+	traffic_init(&t, 30);
+	ingest_init(&in, j, live);
+	in.snapshot_every = 100;
+	feed(&in, &t, 0, 3000, NULL, NULL, 0);
+	CHECK(ingest_checkpoint(&in, NULL));
+	struct fleet *before = rebuild_fleet_replay(j, &config, 0, NULL);
+	/* Keep 600 s of the 3000 s span. */
+	journal_set_retention(j, 600 * 1000, 0);
+	/* (The writer may start as soon as the limit is set.) */
+	CHECK(prune(j, NULL));
+	struct journal_info info = info_of(j);
+	CHECK(info.first_seq > 1);
+	/* Nothing younger than 600 s before the newest row went... */
+	CHECK(info.first_received_ms <= received_at(3000) - 600 * 1000);
+	/* ... and the cut is a snapshot. */
+	uint64_t seq;
+	void *data;
+	size_t len;
+	CHECK(journal_load_snapshot(j, info.first_seq, &seq, &data, &len, NULL));
+	CHECK_INT(seq, info.first_seq);
+	free(data);
+	CHECK_INT(info.events + info.rejects + info.ignored, 3000 - info.first_seq + 1);
+	struct fleet *after = rebuild_fleet(j, &config, 0, NULL);
+	CHECK(before && after && same_fleet(before, after));
+	fleet_destroy(before);
+	fleet_destroy(after);
+	traffic_finish(&t);
+	journal_close(j);
+	fleet_destroy(live);
+	free(path);
+}
+
+static int count_rows(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	int n = -1;
+	if (sqlite3_open(path, &db) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return n;
+}
+
+static void exec_sql(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+	CHECK(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/* The tightest limits still stop at the newest snapshot; without one,
+ * nothing goes. */
+static void test_never_past_snapshot(void)
+{
+	char *path = new_path("guard.db");
+	struct journal *j = open_rw(path);
+	CHECK(j != NULL);
+	if (!j)
+		return;
+	struct fleet *live = fleet_create(&config);
+	struct ingest in;
+	struct traffic t;
+	traffic_init(&t, 20);
+	ingest_init(&in, j, live);
+	feed(&in, &t, 0, 300, NULL, NULL, 0);
+	journal_set_retention(j, 1, 1);
+	CHECK(prune(j, NULL));
+	CHECK_INT(journal_first_seq(j), 1);          /* no snapshot yet */
+	CHECK(ingest_checkpoint(&in, NULL));          /* snapshot at 300 */
+	feed(&in, &t, 300, 1000, NULL, NULL, 0);
+	CHECK(journal_flush(j, NULL));
+	/* Pruning may run as soon as the snapshot commits. */
+	CHECK(prune(j, NULL));
+	CHECK_INT(journal_first_seq(j), 300);
+	CHECK_INT(journal_last_seq(j), 1000);
+	struct journal_info info = info_of(j);
+	CHECK_INT(info.events + info.rejects + info.ignored, 701);
+	CHECK_INT(info.snapshots, 1);
+	struct fleet *after = rebuild_fleet(j, &config, 0, NULL);
+	CHECK(after && same_fleet(after, live));
+	fleet_destroy(after);
+	traffic_finish(&t);
+	journal_close(j);
+	fleet_destroy(live);
+	CHECK_INT(count_rows(path, "SELECT count(*) FROM events WHERE seq >= 300"), 701);
+	free(path);
+}
+
+/* A run that stopped half way through a prefix: the next one finishes it
+ * up to the snapshot, so a rebuild works again. */
+static void test_interrupted_prune(void)
+{
+	char *path = new_path("half.db");
+	struct journal *j = open_rw(path);
+	CHECK(j != NULL);
+	if (!j)
+		return;
+	struct fleet *live = fleet_create(&config);
+	struct ingest in;
+	struct traffic t;
+	traffic_init(&t, 20);
+	ingest_init(&in, j, live);
+	feed(&in, &t, 0, 100, NULL, NULL, 0);
+	CHECK(ingest_checkpoint(&in, NULL));
+	feed(&in, &t, 100, 200, NULL, NULL, 0);
+	CHECK(ingest_checkpoint(&in, NULL));
+	feed(&in, &t, 200, 300, NULL, NULL, 0);
+	CHECK(journal_flush(j, NULL));
+	struct fleet *before = rebuild_fleet(j, &config, 0, NULL);
+	journal_close(j);
+	exec_sql(path, "DELETE FROM events WHERE seq < 150");
+
+	j = open_rw(path);
+	CHECK(j != NULL);
+	if (j) {
+		CHECK(prune(j, NULL));
+		CHECK_INT(journal_first_seq(j), 200);
+		struct journal_info info = info_of(j);
+		CHECK_INT(info.snapshots, 1);
+		CHECK_INT(info.newest_snapshot_seq, 200);
+		struct fleet *after = rebuild_fleet(j, &config, 0, NULL);
+		CHECK(before && after && same_fleet(before, after));
+		fleet_destroy(after);
+		journal_close(j);
+	}
+	fleet_destroy(before);
+	traffic_finish(&t);
+	fleet_destroy(live);
+	free(path);
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	return remove(path);
+}
+
+int main(void)
+{
+	if (!mkdtemp(tmp_dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	fleet_config_defaults(&config);
+	RUN(test_snapshots_and_at);
+	RUN(test_seq_at_going_back);
+	RUN(test_max_size);
+	RUN(test_retain_time);
+	RUN(test_never_past_snapshot);
+	RUN(test_interrupted_prune);
+	nftw(tmp_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	return check_summary();
+}

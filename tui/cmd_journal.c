@@ -1,0 +1,337 @@
+/* thingtop journal info|check|vacuum|prune: looking after a journal file. */
+#include "build_config.h"
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "fleet.h"
+#include "journal.h"
+#include "rebuild.h"
+#include "text.h"
+#include "timefmt.h"
+#include "xalloc.h"
+
+static const char journal_usage[] =
+	"Usage: thingtop journal info|check|vacuum [-j JOURNAL]\n"
+	"       thingtop journal prune [-j JOURNAL] [--retain DURATION] [--max-size SIZE]\n"
+	"\n"
+	"  info     path, size, schema, counts, seq and receive-time span, snapshots\n"
+	"  check    SQLite integrity, the newest snapshot, and (while the journal\n"
+	"           has every event) a rebuild from it against a replay of all\n"
+	"           events; exit status 1 on any problem\n"
+	"  vacuum   compact the file, returning space freed by retention (not\n"
+	"           while another thingtop writes the journal)\n"
+	"  prune    apply retention now: drop events received longer than\n"
+	"           DURATION ('30d') before the newest, and the oldest while the\n"
+	"           journal holds more than SIZE ('2G'); never past the newest\n"
+	"           snapshot\n"
+	"\n"
+	"Options:\n"
+	"  -j, --journal FILE   the journal (default %s)\n"
+	"  -r, --retain DURATION, -m, --max-size SIZE   see prune\n"
+	"  -h, --help           this text\n";
+
+static void print_size(const char *label, int64_t bytes)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)bytes;
+	size_t u = 0;
+	while (v >= 1024 && u + 1 < sizeof units / sizeof units[0]) {
+		v /= 1024;
+		u++;
+	}
+	printf("%-12s%" PRId64 " bytes (%.1f %s)", label, bytes, v, units[u]);
+}
+
+static const char *iso(int64_t ms, char *buf, size_t size)
+{
+	return ms ? time_format_iso(ms, buf, size) : "-";
+}
+
+/* The path as it may be shown on a terminal. */
+static const char *safe_path(const char *path, char *buf, size_t size)
+{
+	text_escape(path, strlen(path), buf, size, false);
+	return buf;
+}
+
+static int do_info(struct journal *j)
+{
+	struct journal_info info;
+	char *cause = NULL;
+	if (!journal_get_info(j, &info, &cause)) {
+		fprintf(stderr, "thingtop journal: %s\n", cause);
+		free(cause);
+		return 1;
+	}
+	char a[TIME_ISO_SIZE], b[TIME_ISO_SIZE], path[1024];
+	printf("%-12s%s\n", "journal", safe_path(journal_path(j), path, sizeof path));
+	print_size("size", info.file_bytes);
+	printf(", database + WAL\n");
+	print_size("free", info.free_bytes);
+	printf(", reused before the file grows\n");
+	printf("%-12s%d\n", "schema", info.schema_version);
+	printf("%-12s%" PRIu64 "\n", "events", info.events);
+	printf("%-12s%" PRIu64 "\n", "rejects", info.rejects);
+	printf("%-12s%" PRIu64 "\n", "ignored", info.ignored);
+	printf("%-12s%" PRIu64 "\n", "things", info.things);
+	printf("%-12s%" PRIu64 " (%" PRIu64 " bytes)\n", "snapshots", info.snapshots,
+	       info.snapshot_bytes);
+	printf("%-12s%" PRIu64 " .. %" PRIu64 "%s\n", "seq", info.first_seq, info.last_seq,
+	       info.first_seq > 1 ? " (older rows pruned)" : "");
+	printf("%-12s%s .. %s\n", "received", iso(info.first_received_ms, a, sizeof a),
+	       iso(info.last_received_ms, b, sizeof b));
+	if (info.newest_snapshot_seq)
+		printf("%-12sseq %" PRIu64 ", received %s, %" PRId64 " bytes\n", "newest snap",
+		       info.newest_snapshot_seq, iso(info.newest_snapshot_received_ms, a, sizeof a),
+		       info.newest_snapshot_bytes);
+	else
+		printf("%-12snone\n", "newest snap");
+	return 0;
+}
+
+/* Two fleets hold the same table; the clocks are lined up first (a
+ * snapshot's clock may have been set past its last event). */
+static bool same_fleet(struct fleet *a, struct fleet *b)
+{
+	fleet_set_clock(a, fleet_clock(b));
+	fleet_set_clock(b, fleet_clock(a));
+	size_t la, lb;
+	void *da = fleet_save(a, &la), *db = fleet_save(b, &lb);
+	bool same = la == lb && memcmp(da, db, la) == 0;
+	free(da);
+	free(db);
+	return same;
+}
+
+static int check_snapshot(struct journal *j, const struct fleet_config *config, int *problems)
+{
+	uint64_t seq;
+	void *data;
+	size_t len;
+	char *cause = NULL;
+	if (!journal_load_snapshot(j, 0, &seq, &data, &len, &cause)) {
+		printf("snapshot: cannot read: %s\n", cause);
+		free(cause);
+		(*problems)++;
+		return 0;
+	}
+	if (seq == 0) {
+		printf("snapshot: none yet (opening replays every event)\n");
+		return 0;
+	}
+	struct fleet *f = fleet_load(data, len, config, &cause);
+	free(data);
+	if (!f) {
+		printf("snapshot: the newest (seq %" PRIu64 ") does not load: %s\n", seq, cause);
+		free(cause);
+		(*problems)++;
+		return 0;
+	}
+	if (fleet_last_seq(f) != seq) {
+		printf("snapshot: the newest is stored at seq %" PRIu64 " but reflects seq %" PRIu64 "\n",
+		       seq, fleet_last_seq(f));
+		(*problems)++;
+	} else {
+		printf("snapshot: the newest (seq %" PRIu64 ", %zu things) loads\n", seq,
+		       fleet_count(f));
+	}
+	fleet_destroy(f);
+	return 1;
+}
+
+static void check_rebuild(struct journal *j, const struct fleet_config *config, int *problems)
+{
+	char *cause = NULL;
+	struct fleet *from_snapshot = rebuild_fleet(j, config, 0, &cause);
+	if (!from_snapshot) {
+		printf("rebuild: fails: %s\n", cause);
+		free(cause);
+		(*problems)++;
+		return;
+	}
+	uint64_t first = journal_first_seq(j);
+	if (first > 1) {
+		printf("rebuild: works (%zu things); no full replay to compare with: rows before seq"
+		       " %" PRIu64 " were pruned\n", fleet_count(from_snapshot), first);
+		fleet_destroy(from_snapshot);
+		return;
+	}
+	struct fleet *replayed = rebuild_fleet_replay(j, config, 0, &cause);
+	if (!replayed) {
+		printf("rebuild: a replay of every event fails: %s\n", cause);
+		free(cause);
+		(*problems)++;
+	} else if (!same_fleet(from_snapshot, replayed)) {
+		printf("rebuild: the snapshot plus later events differs from a replay of every event\n");
+		(*problems)++;
+	} else {
+		printf("rebuild: from the snapshot equals a replay of every event (%zu things)\n",
+		       fleet_count(replayed));
+	}
+	fleet_destroy(replayed);
+	fleet_destroy(from_snapshot);
+}
+
+static int do_check(struct journal *j, const struct fleet_config *config)
+{
+	int problems = 0;
+	char *found = NULL, *cause = NULL;
+	if (!journal_integrity(j, &found, &cause)) {
+		printf("integrity: cannot check: %s\n", cause);
+		free(cause);
+		problems++;
+	} else if (found) {
+		char safe[4096];
+		text_escape(found, strlen(found), safe, sizeof safe, false);
+		printf("integrity: damaged:\n%s", safe);
+		free(found);
+		problems++;
+	} else {
+		printf("integrity: ok\n");
+	}
+	if (check_snapshot(j, config, &problems) || problems == 0)
+		check_rebuild(j, config, &problems);
+	printf("%s\n", problems ? "problems found" : "journal ok");
+	return problems ? 1 : 0;
+}
+
+static int do_vacuum(struct journal *j)
+{
+	struct journal_info before, after;
+	char *cause = NULL;
+	bool ok = journal_get_info(j, &before, &cause) && journal_vacuum(j, &cause) &&
+	          journal_get_info(j, &after, &cause);
+	if (!ok) {
+		fprintf(stderr, "thingtop journal: %s\n", cause);
+		free(cause);
+		return 1;
+	}
+	printf("vacuumed: %" PRId64 " -> %" PRId64 " bytes\n", before.file_bytes, after.file_bytes);
+	return 0;
+}
+
+/* "2G", "500M", "64k", "123": bytes (binary multiples). */
+static bool parse_size(const char *s, int64_t *bytes)
+{
+	char *end;
+	double v = strtod(s, &end);
+	if (end == s || v < 0)
+		return false;
+	double mult = 1;
+	switch (*end) {
+	case 'k': case 'K': mult = 1024.0; end++; break;
+	case 'm': case 'M': mult = 1024.0 * 1024; end++; break;
+	case 'g': case 'G': mult = 1024.0 * 1024 * 1024; end++; break;
+	case 't': case 'T': mult = 1024.0 * 1024 * 1024 * 1024; end++; break;
+	default: break;
+	}
+	if (*end == 'B' || *end == 'b')
+		end++;
+	if (*end != '\0' || v * mult > 9e18)
+		return false;
+	*bytes = (int64_t)(v * mult);
+	return true;
+}
+
+static int do_prune(struct journal *j, int64_t retain_ms, int64_t max_bytes)
+{
+	char *cause = NULL;
+	uint64_t pruned = 0;
+	journal_set_retention(j, retain_ms, max_bytes);
+	if (!journal_prune(j, &pruned, &cause)) {
+		fprintf(stderr, "thingtop journal: %s\n", cause);
+		free(cause);
+		return 1;
+	}
+	printf("pruned %" PRIu64 " rows; the journal now starts at seq %" PRIu64 "\n", pruned,
+	       journal_first_seq(j));
+	return 0;
+}
+
+int cmd_journal(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{"journal", required_argument, NULL, 'j'},
+		{"retain", required_argument, NULL, 'r'},
+		{"max-size", required_argument, NULL, 'm'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	const char *path_arg = NULL;
+	int64_t retain_ms = 0, max_bytes = 0;
+	int opt;
+	while ((opt = getopt_long(argc, argv, "j:r:m:h", options, NULL)) != -1) {
+		switch (opt) {
+		case 'j': path_arg = optarg; break;
+		case 'r':
+			if (!time_parse_duration(optarg, &retain_ms) || retain_ms <= 0) {
+				fprintf(stderr, "thingtop journal: --retain '%s' is not a duration (try 30d)\n",
+				        optarg);
+				return 2;
+			}
+			break;
+		case 'm':
+			if (!parse_size(optarg, &max_bytes) || max_bytes <= 0) {
+				fprintf(stderr, "thingtop journal: --max-size '%s' is not a size (try 2G)\n",
+				        optarg);
+				return 2;
+			}
+			break;
+		case 'h': cli_print_usage(stdout, journal_usage); return 0;
+		default: cli_print_usage(stderr, journal_usage); return 2;
+		}
+	}
+	if (optind + 1 != argc) {
+		fprintf(stderr, "thingtop journal: say info, check, vacuum or prune\n");
+		cli_print_usage(stderr, journal_usage);
+		return 2;
+	}
+	const char *what = argv[optind];
+	bool writes = strcmp(what, "vacuum") == 0 || strcmp(what, "prune") == 0;
+	if (!writes && strcmp(what, "info") != 0 && strcmp(what, "check") != 0) {
+		fprintf(stderr, "thingtop journal: unknown action (say info, check, vacuum or prune)\n");
+		return 2;
+	}
+	if (strcmp(what, "prune") == 0 && retain_ms == 0 && max_bytes == 0) {
+		fprintf(stderr, "thingtop journal: prune needs --retain or --max-size\n");
+		return 2;
+	}
+
+	char *path = path_arg ? xstrdup(path_arg) : journal_default_path();
+	char safe[1024];
+	int status = 1;
+	if (access(path, F_OK) != 0) {
+		fprintf(stderr, "thingtop journal: no journal at %s\n", safe_path(path, safe, sizeof safe));
+		free(path);
+		return 1;
+	}
+	char *cause = NULL;
+	struct journal *j = journal_open(path, writes ? JOURNAL_READ_WRITE : JOURNAL_READ_ONLY, &cause);
+	if (!j) {
+		text_escape(cause, strlen(cause), safe, sizeof safe, false);
+		fprintf(stderr, "thingtop journal: %s\n", safe);
+		free(cause);
+		free(path);
+		return 1;
+	}
+	struct fleet_config config;
+	fleet_config_defaults(&config);
+	if (strcmp(what, "info") == 0)
+		status = do_info(j);
+	else if (strcmp(what, "check") == 0)
+		status = do_check(j, &config);
+	else if (strcmp(what, "vacuum") == 0)
+		status = do_vacuum(j);
+	else
+		status = do_prune(j, retain_ms, max_bytes);
+	journal_close(j);
+	free(path);
+	return status;
+}

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "timefmt.h"
+#include "text.h"
 #include "xalloc.h"
 
 enum setting_kind {
@@ -118,31 +119,6 @@ void config_finish(struct config *config)
 
 /* ---- "did you mean" ---- */
 
-static size_t edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	if (la > 64 || lb > 64)
-		return SIZE_MAX;
-	size_t row[65];
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t diag = row[0];
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t up = row[j];
-			size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-			size_t best = diag + cost;
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
-		}
-	}
-	return row[lb];
-}
 
 static const char *leaf_of(const char *name)
 {
@@ -156,9 +132,9 @@ const char *config_suggest(const char *name)
 	size_t best_d = SIZE_MAX;
 	bool dotted = strchr(name, '.') != NULL;
 	for (size_t i = 0; i < SETTING_COUNT; i++) {
-		size_t d = edit_distance(name, settings[i].name);
+		size_t d = text_edit_distance(name, settings[i].name);
 		if (!dotted) {
-			size_t dl = edit_distance(name, leaf_of(settings[i].name));
+			size_t dl = text_edit_distance(name, leaf_of(settings[i].name));
 			if (dl < d)
 				d = dl;
 		}
@@ -168,7 +144,7 @@ const char *config_suggest(const char *name)
 		}
 	}
 	for (size_t i = 0; i < GROUP_COUNT && !dotted; i++) {
-		size_t d = edit_distance(name, groups[i]);
+		size_t d = text_edit_distance(name, groups[i]);
 		if (d < best_d) {
 			best_d = d;
 			best = groups[i];

@@ -14,6 +14,7 @@
 #define THINGTOP_REPLAY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "fleet.h"

@@ -26,4 +26,8 @@ bool text_contains_nocase(const char *hay, const char *needle);
  * combining marks as 0); falls back to 1 per byte for invalid input. */
 size_t text_display_width(const char *s, size_t len);
 
+/* Levenshtein distance between two short names, ignoring ASCII case, for
+ * "did you mean" suggestions; SIZE_MAX when either is over 64 bytes. */
+size_t text_edit_distance(const char *a, const char *b);
+
 #endif

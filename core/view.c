@@ -62,31 +62,6 @@ const struct column *view_column_by_name(const char *name)
 	return NULL;
 }
 
-static size_t edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), row[32];
-
-	if (la >= 31 || lb >= 31)
-		return (size_t)-1;
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t diag = row[0];
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t up = row[j];
-			size_t cost = (a[i - 1] | 0x20) == (b[j - 1] | 0x20) ? 0 : 1;
-			size_t best = diag + cost;
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
-		}
-	}
-	return row[lb];
-}
 
 const char *view_column_suggest(const char *name)
 {
@@ -95,7 +70,7 @@ const char *view_column_suggest(const char *name)
 
 	for (size_t i = 0; i < COL_COUNT + ALIAS_COUNT; i++) {
 		const char *cand = i < COL_COUNT ? view_columns[i].name : column_aliases[i - COL_COUNT].name;
-		size_t d = edit_distance(name, cand);
+		size_t d = text_edit_distance(name, cand);
 		if (d < best_d) {
 			best_d = d;
 			best = cand;

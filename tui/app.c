@@ -203,6 +203,8 @@ void app_draw_header(struct app *app, const char *title_right)
 			         draw_glyph(GLYPH_UNKNOWN), fleet_status_count(app->fleet, STATUS_UNKNOWN));
 			cw = draw_width(counts);
 		}
+		if (draw_width(left) + 2 + cw > app->cols)
+			snprintf(left, sizeof left, "%s", status);
 	} else if (app->live)
 		snprintf(left, sizeof left, "thingtop  broker %s  %.1f ev/s%s", app->broker_state, app->rate,
 		         app->paused ? "  PAUSED" : "");

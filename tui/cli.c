@@ -18,9 +18,14 @@ static bool open_session(struct cli_session *session, const struct cli_common *c
 	char *cause = NULL;
 
 	memset(session, 0, sizeof(*session));
-	fleet_config_defaults(&session->fleet_config);
-	session->journal_path = common->journal_path ? xstrdup(common->journal_path)
-	                                             : journal_default_path();
+	if (!config_load(&session->config, common->config_path, &cause))
+		goto fail_cause;
+	if (common->journal_path)
+		session->journal_path = xstrdup(common->journal_path);
+	else if (session->config.journal.path)
+		session->journal_path = xstrdup(session->config.journal.path);
+	else
+		session->journal_path = journal_default_path();
 	if (mode == JOURNAL_READ_ONLY && access(session->journal_path, F_OK) != 0) {
 		fprintf(stderr, "thingtop: no journal at %s (record or import one first, or pass -j FILE)\n",
 		        session->journal_path);
@@ -29,12 +34,22 @@ static bool open_session(struct cli_session *session, const struct cli_common *c
 	session->journal = journal_open(session->journal_path, mode, &cause);
 	if (!session->journal)
 		goto fail_cause;
+	if (mode == JOURNAL_READ_WRITE)
+		journal_set_retention(session->journal, session->config.journal.retain_ms,
+		                      session->config.journal.max_size);
+
+	const struct fleet_config *fleet_config = &session->config.reconcile;
 	if (!at_ms) {
-		session->fleet = rebuild_fleet(session->journal, &session->fleet_config, 0, &cause);
+		session->fleet = rebuild_fleet(session->journal, fleet_config, 0, &cause);
 	} else {
 		uint64_t seq = journal_seq_at(session->journal, *at_ms);
-		session->fleet = seq ? rebuild_fleet(session->journal, &session->fleet_config, seq, &cause)
-		                     : fleet_create(&session->fleet_config);
+		if (seq == 0 && journal_first_seq(session->journal) > 1) {
+			set_cause(&cause, "%s: the events before that time were pruned by retention",
+			          session->journal_path);
+			goto fail_cause;
+		}
+		session->fleet = seq ? rebuild_fleet(session->journal, fleet_config, seq, &cause)
+		                     : fleet_create(fleet_config);
 		if (session->fleet)
 			fleet_set_clock(session->fleet, *at_ms);
 	}
@@ -67,6 +82,7 @@ void cli_session_close(struct cli_session *session)
 	fleet_destroy(session->fleet);
 	journal_close(session->journal);
 	free(session->journal_path);
+	config_finish(&session->config);
 	memset(session, 0, sizeof(*session));
 }
 

@@ -167,8 +167,9 @@ int cmd_record(int argc, char **argv)
 	fleet = rebuild_fleet(journal, &config.reconcile, 0, &cause);
 	if (!fleet)
 		goto fail;
+	journal_set_retention(journal, config.journal.retain_ms, config.journal.max_size);
 	ingest_init(&rec.ingest, journal, fleet);
-	rec.ingest.snapshot_every = 100000;
+	rec.ingest.snapshot_every = INGEST_SNAPSHOT_EVERY;
 	rec.host = config.broker.host;
 	rec.port = config.broker.port;
 

@@ -53,6 +53,13 @@ enum {
 	OPT_FILTER, OPT_SORT,
 };
 
+static int64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 /* The replay without a terminal: to the end, then the export. */
 static int replay_headless(const struct app_options *opt, const char *export_path)
 {
@@ -84,12 +91,12 @@ static int replay_headless(const struct app_options *opt, const char *export_pat
 		fprintf(stderr, "thingtop replay: %s\n", cause);
 		goto out;
 	}
-	int64_t t0 = time_mono_ms();
+	int64_t t0 = now_us();
 	replay = replay_create(journal, &config.reconcile, &range, &cause);
 	if (!replay)
 		goto fail;
 	replay_set_speed(replay, opt->replay_speed);
-	int64_t t1 = time_mono_ms();
+	int64_t t1 = now_us();
 	if (opt->replay_speed == REPLAY_SPEED_MAX && replay_run(replay, &cause) < 0)
 		goto fail;
 	while (!replay_done(replay)) {
@@ -103,12 +110,12 @@ static int replay_headless(const struct app_options *opt, const char *export_pat
 			nanosleep(&ts, NULL);
 		}
 	}
-	int64_t t2 = time_mono_ms();
+	int64_t t2 = now_us();
 	uint64_t n = replay_applied(replay);
-	double secs = (double)(t2 - t1) / 1000.0;
+	double secs = (double)(t2 - t1) / 1e6;
 	fprintf(stderr, "thingtop replay: %llu events in %.3f s (%.0f events/s; opening %.3f s)\n",
 	        (unsigned long long)n, secs, secs > 0 ? (double)n / secs : 0.0,
-	        (double)(t1 - t0) / 1000.0);
+	        (double)(t1 - t0) / 1e6);
 
 	struct fleet *fleet = replay_fleet(replay);
 	view_refresh(view, fleet);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "csv.h"
@@ -28,9 +29,32 @@ void export_view_csv(const struct view *view, const struct fleet *fleet, FILE *o
 	}
 }
 
+/* A device, a pipe or a link (/dev/null, /dev/stdout, a FIFO) is written in place:
+ * renaming a file over it would replace the device. */
+static bool write_in_place(const struct view *view, const struct fleet *fleet, const char *path,
+                           char **cause)
+{
+	FILE *out = fopen(path, "w");
+	if (!out) {
+		set_cause(cause, "%s: %s", path, strerror(errno));
+		return false;
+	}
+	export_view_csv(view, fleet, out);
+	bool ok = fflush(out) == 0 && !ferror(out);
+	if (fclose(out) != 0)
+		ok = false;
+	if (!ok)
+		set_cause(cause, "%s: %s", path, strerror(errno ? errno : EIO));
+	return ok;
+}
+
 bool export_view_csv_file(const struct view *view, const struct fleet *fleet, const char *path,
                           char **cause)
 {
+	struct stat st;
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return write_in_place(view, fleet, path, cause);
+
 	char *tmp = xasprintf("%s.tmp", path);
 	FILE *out = fopen(tmp, "w");
 	bool ok = false;

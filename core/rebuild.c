@@ -98,12 +98,13 @@ static const char *client_of(struct replay *r, uint32_t thing_id)
 	return names_find(&r->names, thing_id);
 }
 
-static bool apply_row(void *ctx, const struct journal_row *row)
+void rebuild_event_from_row(const struct journal_row *row, const char *client_id,
+                            struct fleet_event *out)
 {
-	struct replay *r = ctx;
 	bool lifecycle = is_lifecycle(row->type);
-	struct fleet_event ev = {
-		.type = row->type,
+	*out = (struct fleet_event){
+		.type = lifecycle && !client_id ? EVENT_REJECT : row->type,
+		.client_id = client_id,
 		.timestamp_ms = row->timestamp_ms,
 		.received_ms = row->received_ms,
 		.has_version = row->has_version,
@@ -114,18 +115,22 @@ static bool apply_row(void *ctx, const struct journal_row *row)
 		.ip = row->ip,
 		.seq = row->seq,
 	};
-	if (lifecycle && row->thing_id) {
-		ev.client_id = client_of(r, row->thing_id);
-		if (!ev.client_id) {
+}
+
+static bool apply_row(void *ctx, const struct journal_row *row)
+{
+	struct replay *r = ctx;
+	const char *client_id = NULL;
+	if (is_lifecycle(row->type) && row->thing_id) {
+		client_id = client_of(r, row->thing_id);
+		if (!client_id) {
 			r->missing_seq = row->seq;
 			r->missing_id = row->thing_id;
 			return false;
 		}
-	} else if (lifecycle) {
-		/* Journaled without a fleet: nothing to attach it to, but it
-		 * still moves the clock like any received message. */
-		ev.type = EVENT_REJECT;
 	}
+	struct fleet_event ev;
+	rebuild_event_from_row(row, client_id, &ev);
 	fleet_apply(r->fleet, &ev, NULL);
 	r->applied++;
 	return true;

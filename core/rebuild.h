@@ -22,4 +22,10 @@ struct fleet *rebuild_fleet_replay(struct journal *journal, const struct fleet_c
  * number of rows applied, -1 on error. */
 long rebuild_catch_up(struct journal *journal, struct fleet *fleet, char **cause);
 
+/* The reconciler's view of one journal row. `client_id` is the name of the
+ * row's thing (NULL when it names none); a lifecycle row without a thing
+ * (journaled without a fleet) only moves the clock, like a reject. */
+void rebuild_event_from_row(const struct journal_row *row, const char *client_id,
+                            struct fleet_event *out);
+
 #endif

@@ -166,31 +166,18 @@ static bool apply_row(void *ctx, const struct journal_row *row)
 		a->stopped = a->out_of_time = true;
 		return false;
 	}
-	bool lifecycle = row->type != EVENT_REJECT && row->type != EVENT_IGNORED;
-	struct fleet_event ev = {
-		.type = row->type,
-		.timestamp_ms = row->timestamp_ms,
-		.received_ms = row->received_ms,
-		.has_version = row->has_version,
-		.version = row->version,
-		.session_id = row->session_id,
-		/* A reject's reason column holds its detail, not a reason. */
-		.reason = lifecycle ? row->reason : "",
-		.ip = row->ip,
-		.seq = row->seq,
-	};
-	if (lifecycle && row->thing_id) {
-		ev.client_id = client_of(a, row->thing_id);
-		if (!ev.client_id) {
+	const char *client_id = NULL;
+	if (row->type != EVENT_REJECT && row->type != EVENT_IGNORED && row->thing_id) {
+		client_id = client_of(a, row->thing_id);
+		if (!client_id) {
 			a->missing_seq = row->seq;
 			a->missing_id = row->thing_id;
 			a->stopped = true;
 			return false;
 		}
-	} else if (lifecycle) {
-		/* Journaled without a fleet: it only moves the clock. */
-		ev.type = EVENT_REJECT;
 	}
+	struct fleet_event ev;
+	rebuild_event_from_row(row, client_id, &ev);
 	fleet_apply(r->fleet, &ev, NULL);
 	r->pos = row->seq;
 	r->next_known = false;

@@ -58,7 +58,7 @@ if command -v clang >/dev/null; then
   if CC=clang setup build-fuzz --buildtype=debug -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false &&
      build build-fuzz; then
     for harness in build-fuzz/tests/fuzz/fuzz_*; do
-      [[ -x $harness ]] || continue
+      [[ -f $harness && -x $harness ]] || continue
       name=$(basename "$harness")
       corpus=$(mktemp -d)
       cp tests/fuzz/corpus_"${name#fuzz_}"/* "$corpus"/ 2>/dev/null

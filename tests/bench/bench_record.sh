@@ -73,6 +73,50 @@ bench_record() { # qos -> rate
 	python3 -c "print(f'{$n/($t1-$t0):.0f} {$n} {$rows}')"
 }
 
+# The same stream to both subscribers at once, as a live fleet would send
+# it: both connected, then the simulator publishes as fast as the broker
+# takes it. Each subscriber's rate is messages / (its last message - the
+# start of publishing); record's includes committing the journal.
+count_stream() { # qos seed -> messages the simulator will publish
+	"$TT" simulate --ndjson /dev/null --things $THINGS --events $EVENTS --seed "$2" \
+		--quirks flapping,storms,duplicates,skew,version-reset,takeover,keepalive 2>&1 \
+		| sed -n 's/.*: \([0-9]*\) messages.*/\1/p'
+}
+
+bench_live() { # qos -> "sub_rate rec_rate messages journaled"
+	local qos=$1 j=$WORK/live-q$1.db n
+	n=$(count_stream "$qos" 2)
+	printf 'broker: { client_id = "live-rec-q%s"; qos = %s; };\n' "$qos" "$qos" > "$WORK/live.conf"
+	"$TT" record -c "$WORK/live.conf" --broker 127.0.0.1:$PORT -j "$j" --stats-interval 50ms 2>"$WORK/live.log" &
+	local rec=$!
+	for _ in $(seq 100); do grep -q "connected to" "$WORK/live.log" && break; sleep 0.05; done
+	mosquitto_sub -p $PORT -q "$qos" -i live-sub-q$qos -t "$TOPIC" -C "$n" >/dev/null &
+	local sub=$!
+	sleep 0.5
+	local t0; t0=$(now)
+	"$TT" simulate --broker 127.0.0.1:$PORT --qos "$qos" --things $THINGS --events $EVENTS --seed 2 \
+		--quirks flapping,storms,duplicates,skew,version-reset,takeover,keepalive >/dev/null 2>&1 &
+	local pub=$!
+	wait $sub
+	local t_sub; t_sub=$(now)
+	while ! grep -q "received $n " "$WORK/live.log"; do
+		kill -0 $rec 2>/dev/null || { echo "record died" >&2; cat "$WORK/live.log" >&2; return 1; }
+		sleep 0.02
+	done
+	kill -INT $rec; wait $rec
+	local t_rec; t_rec=$(now)
+	wait $pub
+	local rows; rows=$(sqlite3 "$j" 'SELECT count(*) FROM events')
+	python3 -c "print(f'{$n/($t_sub-$t0):.0f} {$n/($t_rec-$t0):.0f} {$n} {$rows}')"
+}
+
+echo "live stream to both subscribers at once:"
+for qos in 0 1; do
+	read -r sub_rate rec_rate n rows < <(bench_live $qos)
+	echo "QoS $qos: mosquitto_sub $sub_rate msg/s; thingtop record $rec_rate msg/s ($n msgs, $rows journaled); ratio $(python3 -c "print(f'{$rec_rate/$sub_rate:.2f}')")"
+done
+
+echo "draining a queued backlog (each subscriber alone; its full speed):"
 for qos in 0 1; do
 	read -r sub_rate sub_n < <(bench_sub $qos)
 	read -r rec_rate rec_n rec_rows < <(bench_record $qos)

@@ -65,6 +65,13 @@ check_eq "sort by -disconnects" "$(csv_query "$tmp/s.csv" "select group_concat(c
 "$thingtop" export -j "$j" -o "$tmp/out.csv"
 check "export -o equals stdout" cmp -s "$tmp/out.csv" "$tmp/all.csv"
 
+# -o on a device or a link writes through it, never replaces it.
+"$thingtop" export -j "$j" -o /dev/stdout >"$tmp/devout.csv"
+check "export -o /dev/stdout writes to stdout" cmp -s "$tmp/devout.csv" "$tmp/all.csv"
+check "/dev/stdout is still a link" test -L /dev/stdout
+"$thingtop" export -j "$j" -o /dev/null
+check "/dev/null is still a device" test -c /dev/null
+
 # --at: at 00:00:00Z only the first line had been received.
 "$thingtop" export -j "$j" --at 2026-01-01T00:00:00Z >"$tmp/at.csv"
 check_eq "--at start" "$(csv_query "$tmp/at.csv" "select group_concat(client_id || '=' || status) from t")" \

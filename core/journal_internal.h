@@ -51,6 +51,14 @@ bool journal_db_migrate(sqlite3 *db, const char *path, int target, char **cause)
 /* A message for an SQLite error on this file: "journal X: what: sqlite's". */
 void journal_db_cause(sqlite3 *db, const char *path, const char *what, char **cause);
 
+/* journal_checkpoint.c: WAL checkpoints off the writer's thread. */
+struct journal_checkpointer;
+/* Opens its own connection to `path` and hooks the writer's commits. */
+struct journal_checkpointer *journal_checkpointer_start(sqlite3 *writer_db, const char *path,
+                                                        char **cause);
+/* Unhooks, waits for a running checkpoint, closes. Accepts NULL. */
+void journal_checkpointer_stop(struct journal_checkpointer *checkpointer, sqlite3 *writer_db);
+
 /* journal_writer.c */
 
 /* Starts the writer thread; takes ownership of db (a read-write

@@ -34,7 +34,7 @@ static const char *const query_sql[QUERY_COUNT] = {
 	[QUERY_SNAPSHOT_AT] = ("SELECT seq FROM snapshots WHERE received_ms <= ?1"
 	                       " ORDER BY seq DESC LIMIT 1"),
 	[QUERY_FIRST_SEQ] = "SELECT min(seq) FROM events",
-	[QUERY_LOAD_SNAPSHOT] = ("SELECT seq, data FROM snapshots WHERE seq <= ?1"
+	[QUERY_LOAD_SNAPSHOT] = ("SELECT seq, length(data) FROM snapshots WHERE seq <= ?1"
 	                         " ORDER BY seq DESC LIMIT 1"),
 };
 
@@ -257,14 +257,28 @@ bool journal_load_snapshot(struct journal *j, uint64_t at_most_seq, uint64_t *se
 	sqlite3_bind_int64(s, 1, seq_bound(at_most_seq));
 	int rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
-		const void *blob = sqlite3_column_blob(s, 1);
-		*len = (size_t)sqlite3_column_bytes(s, 1);
-		*data = xmalloc(*len);
-		if (*len)
-			memcpy(*data, blob, *len);
 		*seq = (uint64_t)sqlite3_column_int64(s, 0);
+		*len = (size_t)sqlite3_column_int64(s, 1);
 	} else if (rc != SQLITE_DONE) {
 		journal_db_cause(j->db, j->path, "cannot read snapshot", cause);
+	}
+	if (rc == SQLITE_ROW) {
+		/* Read straight into our buffer: a snapshot is ~220 bytes a thing,
+		 * and sqlite3_column_blob would hold a second copy of it. The
+		 * statement stays open, so the row cannot vanish meanwhile. */
+		sqlite3_blob *blob = NULL;
+		*data = xmalloc(*len);
+		if (sqlite3_blob_open(j->db, "main", "snapshots", "data", (sqlite3_int64)*seq, 0,
+		                      &blob) != SQLITE_OK ||
+		    sqlite3_blob_read(blob, *data, (int)*len, 0) != SQLITE_OK) {
+			journal_db_cause(j->db, j->path, "cannot read snapshot", cause);
+			free(*data);
+			*data = NULL;
+			*len = 0;
+			*seq = 0;
+			rc = SQLITE_ERROR;
+		}
+		sqlite3_blob_close(blob);
 	}
 	query_put(s, temp);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE;

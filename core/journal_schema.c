@@ -65,14 +65,16 @@ sqlite3 *journal_db_open(const char *path, bool read_only, bool writer, char **c
 	sqlite3_busy_timeout(db, 5000);
 	const char *tuning = writer
 		/* 64 MiB of cache keeps both indexes' hot pages in memory; the
-		 * WAL is checkpointed every ~80 MiB and cut back to 64 MiB. */
+		 * WAL is checkpointed by journal_checkpoint.c (every 32 MiB, off
+		 * the writer's thread) and cut back to 64 MiB. */
 		? "PRAGMA synchronous = NORMAL;"
 		  "PRAGMA cache_size = -65536;"
 		  "PRAGMA temp_store = MEMORY;"
-		  "PRAGMA wal_autocheckpoint = 10000;"
 		  "PRAGMA journal_size_limit = 67108864;"
-		: "PRAGMA cache_size = -16384;"
-		  "PRAGMA mmap_size = 268435456;";
+		/* Readers scan in order and read snapshots through the cache: a
+		 * small cache and no mmap keep a viewer's memory to its fleet. */
+		: "PRAGMA cache_size = -4096;"
+		  "PRAGMA mmap_size = 0;";
 	if (!exec(db, path, tuning, "cannot configure", cause)) {
 		sqlite3_close(db);
 		return NULL;

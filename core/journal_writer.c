@@ -16,8 +16,8 @@
 #include <string.h>
 #include <time.h>
 
-#define BATCH_RECORDS 8192
-#define BATCH_BYTES (4u << 20)
+#define BATCH_RECORDS 32768
+#define BATCH_BYTES (16u << 20)
 #define BATCH_AGE_MS 200
 #define MAX_QUEUED 4
 /* A buffer grown past this by a huge payload or snapshot is given back. */
@@ -77,6 +77,7 @@ struct journal_writer {
 	char *path;
 	sqlite3_stmt *stmt[STMT_COUNT];
 	pthread_t thread;
+	struct journal_checkpointer *checkpointer;
 
 	pthread_mutex_t lock;
 	pthread_cond_t work;        /* to the writer: a batch is ready, or stop */
@@ -624,9 +625,12 @@ struct journal_writer *journal_writer_start(sqlite3 *db, const char *path, uint6
 	w->filling = batch_take(w);
 	/* Finish whatever an earlier run left (a half-pruned prefix). */
 	w->maint_wanted = true;
-	int err = pthread_create(&w->thread, NULL, writer_main, w);
+	w->checkpointer = journal_checkpointer_start(db, path, cause);
+	int err = w->checkpointer ? pthread_create(&w->thread, NULL, writer_main, w) : -1;
 	if (err != 0) {
-		set_cause(cause, "journal %s: cannot start the writer thread: %s", path, strerror(err));
+		if (err > 0)
+			set_cause(cause, "journal %s: cannot start the writer thread: %s", path, strerror(err));
+		journal_checkpointer_stop(w->checkpointer, db);
 		pthread_cond_destroy(&w->work);
 		pthread_cond_destroy(&w->done);
 		pthread_mutex_destroy(&w->lock);
@@ -652,6 +656,7 @@ void journal_writer_stop(struct journal_writer *w)
 	pthread_cond_signal(&w->work);
 	pthread_mutex_unlock(&w->lock);
 	pthread_join(w->thread, NULL);
+	journal_checkpointer_stop(w->checkpointer, w->db);
 
 	for (int i = 0; i < STMT_COUNT; i++)
 		sqlite3_finalize(w->stmt[i]);

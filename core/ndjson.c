@@ -21,14 +21,23 @@ static void reject(struct event *event, enum event_reject why, const char *detai
 	snprintf(event->detail, sizeof(event->detail), "%s", detail);
 }
 
-/* Skips a JSON string starting at json[i] == '"'; returns the index after it. */
+/* Skips a JSON string starting at json[i] == '"'; returns the index after
+ * it. memchr finds each candidate closing quote; one preceded by an odd
+ * run of backslashes is escaped. */
 static size_t skip_string(const char *json, size_t len, size_t i)
 {
-	for (i++; i < len; i++) {
-		if (json[i] == '\\')
-			i++;
-		else if (json[i] == '"')
-			return i + 1;
+	size_t start = i + 1;
+	for (i = start; i < len;) {
+		const char *quote = memchr(json + i, '"', len - i);
+		if (!quote)
+			return len;
+		size_t at = (size_t)(quote - json);
+		size_t backslashes = 0;
+		while (at - backslashes > start && json[at - backslashes - 1] == '\\')
+			backslashes++;
+		if (backslashes % 2 == 0)
+			return at + 1;
+		i = at + 1;
 	}
 	return len;
 }

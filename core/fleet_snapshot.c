@@ -50,26 +50,49 @@ static uint64_t mix(uint64_t h, uint64_t w)
 
 /* An FNV-style hash of little-endian words in four interleaved lanes (for
  * speed), folded together at the end. Each step is a bijection of a lane's
- * state, so any single damaged word always changes the result. */
-static uint64_t checksum(const uint8_t *p, size_t len)
-{
+ * state, so any single damaged word always changes the result. It runs
+ * over 32-byte blocks as they come (checksum_blocks), then the last < 32
+ * bytes (checksum_finish), so a snapshot can be checked in pieces. */
+struct checksum {
 	uint64_t lane[4];
-	size_t i = 0;
+};
 
+static void checksum_init(struct checksum *c)
+{
 	for (int k = 0; k < 4; k++)
-		lane[k] = 0xcbf29ce484222325ULL + (uint64_t)k;
-	for (; i + 32 <= len; i += 32)
+		c->lane[k] = 0xcbf29ce484222325ULL + (uint64_t)k;
+}
+
+/* len is a multiple of 32. */
+static void checksum_blocks(struct checksum *c, const uint8_t *p, size_t len)
+{
+	for (size_t i = 0; i + 32 <= len; i += 32)
 		for (int k = 0; k < 4; k++)
-			lane[k] = mix(lane[k], load_le64(p + i + 8 * k));
+			c->lane[k] = mix(c->lane[k], load_le64(p + i + 8 * k));
+}
+
+/* The last len < 32 bytes; `total` is the length of everything hashed. */
+static uint64_t checksum_finish(struct checksum *c, const uint8_t *p, size_t len, size_t total)
+{
+	size_t i = 0;
 	for (; i + 8 <= len; i += 8)
-		lane[0] = mix(lane[0], load_le64(p + i));
-	uint64_t tail = len & 7;
+		c->lane[0] = mix(c->lane[0], load_le64(p + i));
+	uint64_t tail = total & 7;
 	for (int b = 0; i < len; i++, b++)
 		tail |= (uint64_t)p[i] << (8 * (b + 1));
-	uint64_t h = mix(lane[0], tail);
+	uint64_t h = mix(c->lane[0], tail);
 	for (int k = 1; k < 4; k++)
-		h = mix(h, lane[k]);
+		h = mix(h, c->lane[k]);
 	return h;
+}
+
+static uint64_t checksum(const uint8_t *p, size_t len)
+{
+	struct checksum c;
+	checksum_init(&c);
+	size_t blocks = len & ~(size_t)31;
+	checksum_blocks(&c, p, blocks);
+	return checksum_finish(&c, p + blocks, len - blocks, len);
 }
 
 struct writer {
@@ -176,15 +199,48 @@ void *fleet_save(const struct fleet *fleet, size_t *len)
 	return w.buf;
 }
 
+/* Reads the snapshot through a window of WINDOW bytes, refilled from the
+ * caller's read function, so a snapshot is never held whole in memory. */
+#define WINDOW (1u << 20)
+
 struct reader {
 	const uint8_t *p;
-	const uint8_t *end;
+	const uint8_t *end;         /* end of the bytes in the window */
+	uint8_t *buf;
+	size_t window_at;           /* snapshot offset of buf[0] */
+	size_t content_end;         /* offset where the things end (the checksum follows) */
+	fleet_snapshot_read_fn read;
+	void *ctx;
 	bool short_read;
 };
 
+static size_t reader_offset(const struct reader *r)
+{
+	return r->window_at + (size_t)(r->p - r->buf);
+}
+
+/* Makes `len` bytes available at r->p, reading more when needed. */
+static bool refill(struct reader *r, size_t len)
+{
+	size_t kept = (size_t)(r->end - r->p);
+	size_t at = reader_offset(r);
+	if (len > WINDOW || at + len > r->content_end)
+		return false;
+	memmove(r->buf, r->p, kept);
+	size_t want = WINDOW - kept;
+	if (want > r->content_end - (at + kept))
+		want = r->content_end - (at + kept);
+	if (want > 0 && !r->read(r->ctx, r->buf + kept, want, at + kept))
+		return false;
+	r->window_at = at;
+	r->p = r->buf;
+	r->end = r->buf + kept + want;
+	return kept + want >= len;
+}
+
 static const uint8_t *get_bytes(struct reader *r, size_t len)
 {
-	if ((size_t)(r->end - r->p) < len) {
+	if ((size_t)(r->end - r->p) < len && !refill(r, len)) {
 		r->short_read = true;
 		r->p = r->end;
 		return NULL;
@@ -289,49 +345,105 @@ static const char *get_thing(struct reader *r, struct fleet *fleet, size_t index
 	return NULL;
 }
 
+/* The checksum of the whole snapshot against the one stored at its end,
+ * read in window-sized pieces into buf. */
+static bool checksum_matches(size_t len, fleet_snapshot_read_fn read, void *ctx, uint8_t *buf,
+                             bool *read_failed)
+{
+	struct checksum c;
+	size_t content = len - 8, at = 0;
+
+	checksum_init(&c);
+	while (content - at >= 32) {
+		size_t n = content - at > WINDOW ? WINDOW : (content - at) & ~(size_t)31;
+		if (!read(ctx, buf, n, at)) {
+			*read_failed = true;
+			return false;
+		}
+		checksum_blocks(&c, buf, n);
+		at += n;
+	}
+	size_t rest = content - at;
+	if (!read(ctx, buf, rest + 8, at)) {
+		*read_failed = true;
+		return false;
+	}
+	uint64_t stored = 0;
+	for (int b = 0; b < 8; b++)
+		stored |= (uint64_t)buf[rest + (size_t)b] << (8 * b);
+	return checksum_finish(&c, buf, rest, content) == stored;
+}
+
+static bool read_memory(void *ctx, void *buf, size_t len, size_t offset)
+{
+	const struct { const uint8_t *data; size_t len; } *m = ctx;
+	if (offset > m->len || len > m->len - offset)
+		return false;
+	memcpy(buf, m->data + offset, len);
+	return true;
+}
+
 struct fleet *fleet_load(const void *data, size_t len, const struct fleet_config *config, char **cause)
 {
-	struct reader r = { .p = data, .end = (const uint8_t *)data + len };
-	struct fleet *fleet = NULL;
-	const char *error = NULL;
-	size_t index = 0;
-
-	if (!data || len < HEADER_SIZE + 8) {
+	struct { const uint8_t *data; size_t len; } memory = { data, len };
+	if (!data) {
 		set_cause(cause, "fleet snapshot truncated: %zu bytes", len);
 		return NULL;
 	}
-	if (memcmp(data, SNAPSHOT_MAGIC, 8) != 0) {
-		set_cause(cause, "not a fleet snapshot (bad magic)");
+	return fleet_load_stream(len, read_memory, &memory, config, cause);
+}
+
+struct fleet *fleet_load_stream(size_t len, fleet_snapshot_read_fn read, void *ctx,
+                                const struct fleet_config *config, char **cause)
+{
+	struct reader r = { .content_end = len - 8, .read = read, .ctx = ctx };
+	struct fleet *fleet = NULL;
+	const char *error = NULL;
+	size_t index = 0;
+	bool read_failed = false;
+
+	if (len < HEADER_SIZE + 8) {
+		set_cause(cause, "fleet snapshot truncated: %zu bytes", len);
 		return NULL;
 	}
-	get_bytes(&r, 8);
+	r.buf = xmalloc(WINDOW);
+	r.p = r.end = r.buf;
+	const uint8_t *magic = get_bytes(&r, 8);
+	if (!magic) {
+		set_cause(cause, "fleet snapshot unreadable");
+		goto fail_early;
+	}
+	if (memcmp(magic, SNAPSHOT_MAGIC, 8) != 0) {
+		set_cause(cause, "not a fleet snapshot (bad magic)");
+		goto fail_early;
+	}
 	uint32_t format = get_u32(&r);
 	if (format != SNAPSHOT_FORMAT) {
 		set_cause(cause, "fleet snapshot format %u not supported (want %d)", format,
 		          SNAPSHOT_FORMAT);
-		return NULL;
+		goto fail_early;
 	}
 	uint8_t kept = get_u8(&r), flap = get_u8(&r);
 	get_u16(&r);
 	if (kept != FLEET_SESSIONS_KEPT || flap != FLEET_FLAP_MAX) {
 		set_cause(cause, "fleet snapshot layout differs (%u sessions, %u flap slots)", kept, flap);
-		return NULL;
+		goto fail_early;
 	}
 	uint64_t total = get_u64(&r);
 	if (total != len) {
 		set_cause(cause, "fleet snapshot %s: %zu bytes, expected %llu",
 		          len < total ? "truncated" : "has trailing bytes", len, (unsigned long long)total);
-		return NULL;
+		goto fail_early;
 	}
-	const uint8_t *bytes = data;
-	uint64_t sum = 0;
-	for (int b = 0; b < 8; b++)
-		sum |= (uint64_t)bytes[len - 8 + b] << (8 * b);
-	if (checksum(bytes, len - 8) != sum) {
-		set_cause(cause, "fleet snapshot damaged (checksum mismatch)");
-		return NULL;
+	/* A first pass checks the whole snapshot before anything is built. */
+	uint8_t *scratch = xmalloc(WINDOW);
+	bool intact = checksum_matches(len, read, ctx, scratch, &read_failed);
+	free(scratch);
+	if (!intact) {
+		set_cause(cause, read_failed ? "fleet snapshot unreadable"
+		                             : "fleet snapshot damaged (checksum mismatch)");
+		goto fail_early;
 	}
-	r.end -= 8;
 
 	fleet = fleet_create(config);
 	fleet->clock = get_i64(&r);
@@ -359,7 +471,7 @@ struct fleet *fleet_load(const void *data, size_t len, const struct fleet_config
 	}
 
 	size_t count = get_u32(&r);
-	if (r.short_read || count > (size_t)(r.end - r.p) / THING_FIXED) {
+	if (r.short_read || count > (r.content_end - reader_offset(&r)) / THING_FIXED) {
 		error = "bad thing count";
 		goto fail;
 	}
@@ -371,15 +483,18 @@ struct fleet *fleet_load(const void *data, size_t len, const struct fleet_config
 		fleet->status_count[fleet_thing_at(fleet, index)->status]++;
 	}
 	fleet->status_count[STATUS_UNKNOWN] -= count;
-	if (r.p != r.end) {
+	if (reader_offset(&r) != r.content_end) {
 		error = "trailing bytes after the things";
 		goto fail;
 	}
+	free(r.buf);
 	return fleet;
 
 fail:
 	set_cause(cause, "fleet snapshot damaged: %s (thing %zu, offset %zu)", error, index,
-	          (size_t)(r.p - (const uint8_t *)data));
+	          reader_offset(&r));
 	fleet_destroy(fleet);
+fail_early:
+	free(r.buf);
 	return NULL;
 }

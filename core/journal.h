@@ -187,6 +187,17 @@ bool journal_vacuum(struct journal *journal, char **cause);
  * sound file, else its first findings (malloc'd, one per line). */
 bool journal_integrity(struct journal *journal, char **problems, char **cause);
 
+/* The same, streamed: snapshots are large, so rebuild reads them piece by
+ * piece. Opens the newest snapshot with seq <= at_most_seq (0 = newest);
+ * *snapshot is NULL when there is none. journal_snapshot_read fits
+ * fleet_snapshot_read_fn (fleet.h). */
+struct journal_snapshot;
+bool journal_snapshot_open(struct journal *journal, uint64_t at_most_seq,
+                           struct journal_snapshot **snapshot, uint64_t *seq, size_t *len,
+                           char **cause);
+bool journal_snapshot_read(void *snapshot, void *buf, size_t len, size_t offset);
+void journal_snapshot_close(struct journal_snapshot *snapshot);
+
 /* Test hook: creates a journal at an older schema version, for migration
  * tests. */
 bool journal_create_at_version(const char *path, int version, char **cause);

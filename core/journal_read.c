@@ -6,6 +6,7 @@
 #include "xalloc.h"
 
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -282,6 +283,61 @@ bool journal_load_snapshot(struct journal *j, uint64_t at_most_seq, uint64_t *se
 	}
 	query_put(s, temp);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE;
+}
+
+struct journal_snapshot {
+	sqlite3_blob *blob;
+};
+
+bool journal_snapshot_open(struct journal *j, uint64_t at_most_seq, struct journal_snapshot **out,
+                           uint64_t *seq, size_t *len, char **cause)
+{
+	*out = NULL;
+	*seq = 0;
+	*len = 0;
+	bool temp;
+	sqlite3_stmt *s = query_get(j, QUERY_LOAD_SNAPSHOT, &temp, cause);
+	if (!s)
+		return false;
+	sqlite3_bind_int64(s, 1, seq_bound(at_most_seq));
+	int rc = sqlite3_step(s);
+	bool ok = rc == SQLITE_DONE;
+	if (rc == SQLITE_ROW) {
+		sqlite3_blob *blob = NULL;
+		/* Opened while the query still holds its read transaction, so
+		 * the row cannot be thinned away in between. */
+		if (sqlite3_blob_open(j->db, "main", "snapshots", "data", sqlite3_column_int64(s, 0), 0,
+		                      &blob) == SQLITE_OK) {
+			*out = xmalloc(sizeof(**out));
+			(*out)->blob = blob;
+			*seq = (uint64_t)sqlite3_column_int64(s, 0);
+			*len = (size_t)sqlite3_blob_bytes(blob);
+			ok = true;
+		} else {
+			journal_db_cause(j->db, j->path, "cannot read snapshot", cause);
+			sqlite3_blob_close(blob);
+		}
+	} else if (rc != SQLITE_DONE) {
+		journal_db_cause(j->db, j->path, "cannot read snapshot", cause);
+	}
+	query_put(s, temp);
+	return ok;
+}
+
+bool journal_snapshot_read(void *snapshot, void *buf, size_t len, size_t offset)
+{
+	struct journal_snapshot *snap = snapshot;
+	if (len > INT_MAX || offset > INT_MAX)
+		return false;
+	return sqlite3_blob_read(snap->blob, buf, (int)len, (int)offset) == SQLITE_OK;
+}
+
+void journal_snapshot_close(struct journal_snapshot *snapshot)
+{
+	if (!snapshot)
+		return;
+	sqlite3_blob_close(snapshot->blob);
+	free(snapshot);
 }
 
 /* ---- Info: a handful of one-off queries in one read transaction ---- */

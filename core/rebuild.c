@@ -167,18 +167,19 @@ static struct fleet *rebuild_from(struct journal *journal, const struct fleet_co
 	if (upto_seq == 0)
 		upto_seq = journal_last_seq(journal);
 	uint64_t snap_seq = 0;
-	void *data = NULL;
 	size_t len = 0;
-	if (use_snapshot && !journal_load_snapshot(journal, upto_seq, &snap_seq, &data, &len, cause))
+	struct journal_snapshot *snapshot = NULL;
+	if (use_snapshot &&
+	    !journal_snapshot_open(journal, upto_seq, &snapshot, &snap_seq, &len, cause))
 		return NULL;
 	struct fleet *fleet = NULL;
-	if (snap_seq != 0) {
+	if (snapshot) {
 		/* A damaged or unknown snapshot only costs time: replay it all. */
-		fleet = fleet_load(data, len, config, NULL);
+		fleet = fleet_load_stream(len, journal_snapshot_read, snapshot, config, NULL);
 		if (!fleet)
 			snap_seq = 0;
+		journal_snapshot_close(snapshot);
 	}
-	free(data);
 	/* Retention deletes rows only up to a snapshot: rows missing between
 	 * the starting point and the first row left mean that point is gone. */
 	uint64_t first = journal_first_seq(journal);

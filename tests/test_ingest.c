@@ -128,6 +128,88 @@ static void test_ndjson_rejects(void)
 	ndjson_message_finish(&msg);
 }
 
+static void test_ndjson_envelope_escaped_strings(void)
+{
+	/* Quotes and backslashes inside strings must not end the payload early. */
+	const char *payload = "{\"clientId\":\"q\\\"x\\\\\",\"timestamp\":5,\"eventType\":\"connected\","
+	                      "\"note\":\"}{\\\\\"}";
+	char line[512];
+	snprintf(line, sizeof(line), "{\"payload\": %s, \"topic\": \"$aws/events/presence/connected/q\\\"x\\\\\"}",
+	         payload);
+	struct event ev;
+	struct ndjson_message msg;
+	ndjson_decode_line(line, strlen(line), &ev, &msg);
+	CHECK_INT(ev.type, EVENT_CONNECTED);
+	CHECK_STR(ev.client_id, "q\"x\\");
+	CHECK_INT(msg.raw_len, strlen(payload));
+	CHECK(msg.raw_len == strlen(payload) && memcmp(msg.raw, payload, msg.raw_len) == 0);
+	ndjson_message_finish(&msg);
+}
+
+struct counted_reader {
+	const unsigned char *data;
+	size_t len;
+	size_t calls, largest;
+};
+
+static bool read_counted(void *ctx, void *buf, size_t len, size_t offset)
+{
+	struct counted_reader *r = ctx;
+	r->calls++;
+	if (len > r->largest)
+		r->largest = len;
+	if (offset > r->len || len > r->len - offset)
+		return false;
+	memcpy(buf, r->data + offset, len);
+	return true;
+}
+
+/* A snapshot several times the loader's 1 MiB window streams back into
+ * the same fleet: saving the loaded fleet gives the same bytes. */
+static void test_snapshot_streams_in_pieces(void)
+{
+	struct fleet_config config;
+	fleet_config_defaults(&config);
+	struct fleet *fleet = fleet_create(&config);
+	char id[64], session[64];
+	for (int i = 0; i < 20000; i++) {
+		snprintf(id, sizeof(id), "streamed-thing-%05d", i);
+		snprintf(session, sizeof(session), "s-%d", i);
+		struct fleet_event ev = {
+			.type = i % 3 ? EVENT_CONNECTED : EVENT_DISCONNECTED, .client_id = id,
+			.timestamp_ms = 1000 + i, .received_ms = 2000 + i, .has_version = true,
+			.version = i % 7, .session_id = session, .reason = "CONNECTION_LOST",
+			.ip = "192.0.2.1", .seq = (uint64_t)i + 1,
+		};
+		fleet_apply(fleet, &ev, NULL);
+	}
+	size_t len, len2;
+	unsigned char *saved = fleet_save(fleet, &len);
+	CHECK(len > 3u << 20);
+	struct counted_reader reader = { .data = saved, .len = len };
+	char *cause = NULL;
+	struct fleet *loaded = fleet_load_stream(len, read_counted, &reader, &config, &cause);
+	CHECK(loaded != NULL);
+	CHECK(reader.largest <= 1u << 20);
+	CHECK(reader.calls >= 2 * (len >> 20));
+	if (loaded) {
+		CHECK_INT(fleet_count(loaded), 20000);
+		unsigned char *again = fleet_save(loaded, &len2);
+		CHECK(len2 == len && memcmp(again, saved, len) == 0);
+		free(again);
+		fleet_destroy(loaded);
+	}
+	/* One damaged byte past the first window is caught before anything is built. */
+	saved[len / 2] ^= 0x40;
+	reader = (struct counted_reader){ .data = saved, .len = len };
+	loaded = fleet_load_stream(len, read_counted, &reader, &config, &cause);
+	CHECK(loaded == NULL);
+	CHECK(cause && strstr(cause, "checksum") != NULL);
+	free(cause);
+	free(saved);
+	fleet_destroy(fleet);
+}
+
 static void test_line_reader(void)
 {
 	FILE *f = tmpfile();
@@ -297,6 +379,8 @@ int main(void)
 	RUN(test_ndjson_envelope_string_payload);
 	RUN(test_ndjson_envelope_topic_mismatch);
 	RUN(test_ndjson_rejects);
+	RUN(test_ndjson_envelope_escaped_strings);
+	RUN(test_snapshot_streams_in_pieces);
 	RUN(test_line_reader);
 	RUN(test_ingest_and_rebuild);
 	char cmd[300];

@@ -76,7 +76,7 @@ struct journal_row {
 	int64_t received_ms;
 	enum event_type type;
 	uint32_t thing_id;
-	const char *client_id;       /* "" for rejects; only filled by journal_thing_events */
+	const char *client_id;       /* "" for rejects; filled by journal_thing_events and raw scans */
 	int64_t timestamp_ms;        /* 0 for rejects without one */
 	bool has_version;
 	int64_t version;

@@ -51,6 +51,13 @@ bool journal_db_migrate(sqlite3 *db, const char *path, int target, char **cause)
 /* A message for an SQLite error on this file: "journal X: what: sqlite's". */
 void journal_db_cause(sqlite3 *db, const char *path, const char *what, char **cause);
 
+/* journal_writer.c stores a lifecycle event's topic as an empty blob
+ * when it is the canonical "$aws/events/FAMILY/TYPE/CLIENT_ID" (about a
+ * tenth of a row); journal_read.c rebuilds it. NULL topic = none known. */
+#define JOURNAL_TOPIC_MAX (64 + EVENT_CLIENT_ID_MAX)
+/* "presence" or "subscriptions" for the lifecycle types, else NULL. */
+const char *journal_topic_family(enum event_type type);
+
 /* journal_checkpoint.c: WAL checkpoints off the writer's thread. */
 struct journal_checkpointer;
 /* Opens its own connection to `path` and hooks the writer's commits. */

@@ -19,8 +19,10 @@ enum { COL_SEQ, COL_RECEIVED, COL_TYPE, COL_THING, COL_TS, COL_VERSION, COL_SESS
 
 static const char *const query_sql[QUERY_COUNT] = {
 	[QUERY_SCAN] = "SELECT " ROW_COLUMNS " FROM events WHERE seq > ?1 AND seq <= ?2 ORDER BY seq",
-	[QUERY_SCAN_RAW] = "SELECT " ROW_COLUMNS ", topic, payload"
-	                   " FROM events WHERE seq > ?1 AND seq <= ?2 ORDER BY seq",
+	[QUERY_SCAN_RAW] = "SELECT e.seq, e.received_ms, e.type, e.thing_id, e.ts_ms, e.version,"
+	                   " e.session, e.reason, e.ip, e.topic, e.payload, t.client_id"
+	                   " FROM events e LEFT JOIN things t ON t.id = e.thing_id"
+	                   " WHERE e.seq > ?1 AND e.seq <= ?2 ORDER BY e.seq",
 	[QUERY_THING_EVENTS] = "SELECT e.seq, e.received_ms, e.type, e.thing_id, e.ts_ms, e.version,"
 	                       " e.session, e.reason, e.ip, e.topic, e.payload, t.client_id"
 	                       " FROM events e LEFT JOIN things t ON t.id = e.thing_id"
@@ -96,7 +98,24 @@ static const char *bytes_of(sqlite3_stmt *s, int col, size_t *len)
 	return t ? t : "";
 }
 
-static void fill_row(sqlite3_stmt *s, struct journal_row *row, bool raw, bool client)
+/* A lifecycle event's topic is stored empty when it is the one AWS uses
+ * for its type and client id (journal_writer.c): rebuilt here into
+ * topic_buf, of JOURNAL_TOPIC_MAX bytes. */
+static void restore_topic(struct journal_row *row, char *topic_buf)
+{
+	const char *family = journal_topic_family(row->type);
+	if (!family || !row->client_id[0])
+		return;
+	int n = snprintf(topic_buf, JOURNAL_TOPIC_MAX, "$aws/events/%s/%s/%s", family,
+	                 event_type_name(row->type), row->client_id);
+	if (n > 0 && n < JOURNAL_TOPIC_MAX) {
+		row->topic = topic_buf;
+		row->topic_len = (size_t)n;
+	}
+}
+
+static void fill_row(sqlite3_stmt *s, struct journal_row *row, bool raw, bool client,
+                     char *topic_buf)
 {
 	*row = (struct journal_row){
 		.seq = (uint64_t)sqlite3_column_int64(s, COL_SEQ),
@@ -114,8 +133,12 @@ static void fill_row(sqlite3_stmt *s, struct journal_row *row, bool raw, bool cl
 		.payload = "",
 	};
 	if (raw) {
+		/* Asked before column_text converts it: NULL is "no topic". */
+		bool stored = sqlite3_column_type(s, COL_TOPIC) != SQLITE_NULL;
 		row->topic = bytes_of(s, COL_TOPIC, &row->topic_len);
 		row->payload = bytes_of(s, COL_PAYLOAD, &row->payload_len);
+		if (stored && row->topic_len == 0)
+			restore_topic(row, topic_buf);
 	}
 }
 
@@ -124,9 +147,10 @@ static bool run_rows(struct journal *j, sqlite3_stmt *s, bool temp, bool raw, bo
                      journal_row_fn fn, void *ctx, char **cause)
 {
 	struct journal_row row;
+	char topic_buf[JOURNAL_TOPIC_MAX];
 	int rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		fill_row(s, &row, raw, client);
+		fill_row(s, &row, raw, client, topic_buf);
 		if (!fn(ctx, &row)) {
 			rc = SQLITE_DONE;
 			break;
@@ -147,7 +171,7 @@ bool journal_scan(struct journal *j, uint64_t after_seq, uint64_t upto_seq, bool
 		return false;
 	sqlite3_bind_int64(s, 1, after_seq > INT64_MAX ? INT64_MAX : (sqlite3_int64)after_seq);
 	sqlite3_bind_int64(s, 2, seq_bound(upto_seq));
-	return run_rows(j, s, temp, with_raw, false, fn, ctx, cause);
+	return run_rows(j, s, temp, with_raw, with_raw, fn, ctx, cause);
 }
 
 bool journal_thing_events(struct journal *j, uint32_t thing_id, size_t limit,

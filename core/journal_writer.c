@@ -710,13 +710,51 @@ static size_t clamp16(size_t len)
 	return len > UINT16_MAX ? UINT16_MAX : len;
 }
 
+const char *journal_topic_family(enum event_type type)
+{
+	switch (type) {
+	case EVENT_CONNECTED:
+	case EVENT_DISCONNECTED:
+	case EVENT_CONNECT_FAILED:
+		return "presence";
+	case EVENT_SUBSCRIBED:
+	case EVENT_UNSUBSCRIBED:
+		return "subscriptions";
+	default:
+		return NULL;
+	}
+}
+
+/* True when the topic is exactly "$aws/events/FAMILY/TYPE/CLIENT_ID" for
+ * the event: then it is stored empty (see journal_internal.h). */
+static bool topic_is_canonical(const char *topic, size_t len, const struct event *ev)
+{
+	static const char prefix[] = "$aws/events/";
+	const char *family = ev ? journal_topic_family(ev->type) : NULL;
+	if (!family)
+		return false;
+	const char *type = event_type_name(ev->type);
+	size_t pl = sizeof(prefix) - 1, fl = strlen(family), tl = strlen(type);
+	size_t cl = strlen(ev->client_id);
+	if (len != pl + fl + 1 + tl + 1 + cl)
+		return false;
+	const char *t = topic;
+	if (memcmp(t, prefix, pl) != 0 || memcmp(t += pl, family, fl) != 0 || t[fl] != '/')
+		return false;
+	t += fl + 1;
+	return memcmp(t, type, tl) == 0 && t[tl] == '/' && memcmp(t + tl + 1, ev->client_id, cl) == 0;
+}
+
 uint64_t journal_writer_append(struct journal_writer *w, const struct journal_record *record)
 {
 	const struct event *ev = record->event;
 	enum event_type type = ev ? ev->type : EVENT_REJECT;
 	bool lifecycle = type != EVENT_REJECT && type != EVENT_IGNORED;
 	const char *reason = !ev ? "" : lifecycle ? ev->reason : ev->detail;
-	size_t topic_len = record->topic ? record->topic_len : 0;
+	/* An empty topic is no topic; a canonical one is stored empty. */
+	bool has_topic = record->topic && record->topic_len > 0;
+	size_t topic_len = has_topic && !topic_is_canonical(record->topic, record->topic_len, ev)
+	                   ? record->topic_len : 0;
 	size_t payload_len = record->payload ? record->payload_len : 0;
 	size_t client_len = record->new_thing && ev ? clamp16(strlen(ev->client_id)) : 0;
 	size_t session_len = ev ? clamp16(strlen(ev->session_id)) : 0;
@@ -742,7 +780,7 @@ uint64_t journal_writer_append(struct journal_writer *w, const struct journal_re
 		r->flags |= REC_HAS_VERSION;
 		r->version = ev->version;
 	}
-	if (record->topic)
+	if (has_topic)
 		r->flags |= REC_HAS_TOPIC;
 	if (client_len && record->thing_id)
 		r->flags |= REC_NEW_THING;

@@ -123,6 +123,47 @@ static bool flush(struct journal *j)
 
 /* ---- Writing and reading back ---- */
 
+/* Topics: the canonical one is stored empty and comes back whole; any
+ * other topic (or none) comes back exactly as received. */
+static void test_topics_round_trip(void)
+{
+	char *path = new_path("topics.db");
+	struct journal *j = open_rw(path);
+	CHECK(j != NULL);
+	if (!j)
+		return;
+	static const char canonical[] = "$aws/events/subscriptions/subscribed/a/b";
+	static const char other[] = "$aws/events/presence/connected/not-a/b";
+	struct event sub = make_event(EVENT_SUBSCRIBED, "a/b", 1000, "s", -1);
+	struct event con = make_event(EVENT_CONNECTED, "a/b", 2000, "s", 1);
+	struct event dis = make_event(EVENT_DISCONNECTED, "a/b", 3000, "s", 1);
+	struct journal_record r1 = { .received_ms = 1, .topic = canonical, .topic_len = sizeof canonical - 1,
+	                             .payload = "{}", .payload_len = 2, .event = &sub, .thing_id = 1, .new_thing = true };
+	struct journal_record r2 = { .received_ms = 2, .topic = other, .topic_len = sizeof other - 1,
+	                             .payload = "{}", .payload_len = 2, .event = &con, .thing_id = 1 };
+	struct journal_record r3 = { .received_ms = 3, .payload = "{}", .payload_len = 2, .event = &dis,
+	                             .thing_id = 1 };
+	CHECK_INT(journal_append(j, &r1), 1);
+	CHECK_INT(journal_append(j, &r2), 2);
+	CHECK_INT(journal_append(j, &r3), 3);
+	CHECK(flush(j));
+	struct rows rows = { .count = 0 };
+	char *cause = NULL;
+	CHECK(journal_thing_events(j, 1, 0, collect, &rows, &cause));
+	CHECK_INT(rows.count, 3);
+	if (rows.count == 3) {
+		/* newest first */
+		CHECK_INT(rows.r[0].row.topic_len, 0);
+		CHECK_STR(rows.r[1].topic, other);
+		CHECK_STR(rows.r[2].topic, canonical);
+	}
+	rows.count = 0;
+	CHECK(journal_scan(j, 0, 0, true, collect, &rows, &cause));
+	CHECK(rows.count == 3 && strcmp(rows.r[0].topic, canonical) == 0);
+	journal_close(j);
+	free(path);
+}
+
 static void test_round_trip(void)
 {
 	char *path = new_path("deeper/still/journal.db");
@@ -177,7 +218,7 @@ static void test_round_trip(void)
 	CHECK_STR(rows.r[0].session, "sess-1");
 	CHECK_STR(rows.r[0].ip, "192.0.2.7");
 	CHECK_STR(rows.r[0].reason, "");
-	CHECK_STR(rows.r[0].client, "");
+	CHECK_STR(rows.r[0].client, "dev/1");
 	CHECK_INT(a->topic_len, sizeof topic - 1);
 	CHECK(memcmp(rows.r[0].topic, topic, sizeof topic) == 0);
 	CHECK_INT(a->payload_len, sizeof payload - 1);
@@ -929,6 +970,7 @@ int main(void)
 		return 1;
 	}
 	RUN(test_round_trip);
+	RUN(test_topics_round_trip);
 	RUN(test_many_appends);
 	RUN(test_commit_without_flush);
 	RUN(test_thing_events);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -861,6 +862,15 @@ static bool open_model(struct app *app)
 	else
 		app->journal_path = journal_default_path();
 
+	/* A viewer never creates a journal. A missing file is far more often a
+	 * wrong -j than a recorder not started yet, so say so and exit instead
+	 * of waiting for it. */
+	struct stat st;
+	if (!connect && stat(app->journal_path, &st) != 0 && errno == ENOENT) {
+		fprintf(stderr, "thingtop: no journal at %s (a viewer only reads a journal: start "
+		        "`thingtop record -j FILE` first, or give the right -j)\n", app->journal_path);
+		return false;
+	}
 	app->journal = journal_open(app->journal_path, connect ? JOURNAL_READ_WRITE : JOURNAL_READ_ONLY,
 	                            &cause);
 	if (app->journal == NULL) {

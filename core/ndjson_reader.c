@@ -36,6 +36,7 @@ struct ndjson_reader {
 	size_t decoding;            /* chunks handed to workers so far */
 	size_t consumed;            /* chunks the caller has finished */
 	size_t position;            /* next line in the current chunk */
+	bool current_ready;         /* the current chunk is decoded (caller's thread only) */
 	struct slot slot[CHUNK_SLOTS];
 };
 
@@ -177,13 +178,20 @@ static void release_chunk(struct ndjson_reader *r, struct slot *s)
 
 const struct ndjson_line *ndjson_reader_next(struct ndjson_reader *r)
 {
+	/* A decoded chunk is the caller's until it is released: no lock for
+	 * the lines inside it. */
+	struct slot *current = slot_of(r, r->consumed);
+	if (r->current_ready && r->position < current->count)
+		return &current->line[r->position++];
 	pthread_mutex_lock(&r->lock);
+	r->current_ready = false;
 	for (;;) {
 		struct slot *s = slot_of(r, r->consumed);
 		while (s->state != SLOT_DECODED || r->consumed >= r->filled)
 			pthread_cond_wait(&r->changed, &r->lock);
 		if (r->position < s->count) {
 			const struct ndjson_line *line = &s->line[r->position++];
+			r->current_ready = true;
 			pthread_mutex_unlock(&r->lock);
 			return line;
 		}

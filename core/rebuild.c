@@ -10,73 +10,20 @@
 #include "build_config.h"
 
 #include "rebuild.h"
+#include "thing_names.h"
 #include "xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-/* Client ids of the things table past the fleet's last id, in id order. */
-struct names {
-	uint32_t *ids;
-	size_t *at;                 /* offsets into buf */
-	size_t count, cap;
-	char *buf;
-	size_t len, size;
-};
 
 struct replay {
 	struct fleet *fleet;
-	struct names names;
+	struct thing_names names;
 	long applied;
 	uint64_t missing_seq;       /* a row whose thing has no name: the journal is damaged */
 	uint32_t missing_id;
 };
-
-static bool names_add(void *ctx, uint32_t id, const char *client_id)
-{
-	struct names *n = ctx;
-	size_t len = strlen(client_id) + 1;
-	if (n->count == n->cap) {
-		n->cap = n->cap ? n->cap * 2 : 256;
-		n->ids = xreallocarray(n->ids, n->cap, sizeof *n->ids);
-		n->at = xreallocarray(n->at, n->cap, sizeof *n->at);
-	}
-	if (n->size - n->len < len) {
-		while (n->size - n->len < len)
-			n->size = n->size ? n->size * 2 : 4096;
-		n->buf = xrealloc(n->buf, n->size);
-	}
-	memcpy(n->buf + n->len, client_id, len);
-	n->ids[n->count] = id;
-	n->at[n->count++] = n->len;
-	n->len += len;
-	return true;
-}
-
-static const char *names_find(const struct names *n, uint32_t id)
-{
-	/* Ids are dense in practice: try the direct slot, then search. */
-	size_t lo = 0, hi = n->count;
-	if (n->count && id >= n->ids[0] && id - n->ids[0] < n->count && n->ids[id - n->ids[0]] == id)
-		return n->buf + n->at[id - n->ids[0]];
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (n->ids[mid] == id)
-			return n->buf + n->at[mid];
-		if (n->ids[mid] < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
-static void names_finish(struct names *n)
-{
-	free(n->ids);
-	free(n->at);
-	free(n->buf);
-}
 
 static bool is_lifecycle(enum event_type type)
 {
@@ -91,11 +38,11 @@ static const char *client_of(struct replay *r, uint32_t thing_id)
 	if (thing_id <= count)
 		return fleet_thing_at(r->fleet, thing_id - 1)->client_id;
 	for (uint32_t id = (uint32_t)count + 1; id < thing_id; id++) {
-		const char *name = names_find(&r->names, id);
+		const char *name = thing_names_find(&r->names, id);
 		if (name)
 			fleet_add_thing(r->fleet, id, name);
 	}
-	return names_find(&r->names, thing_id);
+	return thing_names_find(&r->names, thing_id);
 }
 
 void rebuild_event_from_row(const struct journal_row *row, const char *client_id,
@@ -144,7 +91,7 @@ static long replay(struct journal *journal, struct fleet *fleet, uint64_t after_
 	long result = -1;
 	/* Every thing a row up to upto_seq names was committed with that row,
 	 * so reading the things now finds them all. */
-	if (!journal_things_after(journal, (uint32_t)fleet_count(fleet), names_add, &r.names, cause))
+	if (!journal_things_after(journal, (uint32_t)fleet_count(fleet), thing_names_add, &r.names, cause))
 		goto out;
 	if (!journal_scan(journal, after_seq, upto_seq, false, apply_row, &r, cause))
 		goto out;
@@ -155,7 +102,7 @@ static long replay(struct journal *journal, struct fleet *fleet, uint64_t after_
 	}
 	result = r.applied;
 out:
-	names_finish(&r.names);
+	thing_names_finish(&r.names);
 	return result;
 }
 

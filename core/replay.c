@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "rebuild.h"
+#include "thing_names.h"
 #include "timefmt.h"
 #include "xalloc.h"
 
@@ -26,19 +27,12 @@
 
 /* The things table: client ids by thing id, read once (and again past
  * its end when a journal being recorded grows). */
-struct names {
-	uint32_t *ids;
-	size_t *at;                 /* offsets into buf */
-	size_t count, cap;
-	char *buf;
-	size_t len, size;
-};
 
 struct replay {
 	struct journal *journal;    /* borrowed */
 	struct fleet_config config;
 	struct fleet *fleet;
-	struct names names;
+	struct thing_names names;
 
 	uint64_t start_seq, end_seq;
 	uint64_t pos;               /* last row applied */
@@ -54,52 +48,6 @@ struct replay {
 	int64_t next_received;
 	uint64_t applied;
 };
-
-static bool names_add(void *ctx, uint32_t id, const char *client_id)
-{
-	struct names *n = ctx;
-	size_t len = strlen(client_id) + 1;
-	if (n->count == n->cap) {
-		n->cap = n->cap ? n->cap * 2 : 256;
-		n->ids = xreallocarray(n->ids, n->cap, sizeof *n->ids);
-		n->at = xreallocarray(n->at, n->cap, sizeof *n->at);
-	}
-	if (n->size - n->len < len) {
-		while (n->size - n->len < len)
-			n->size = n->size ? n->size * 2 : 4096;
-		n->buf = xrealloc(n->buf, n->size);
-	}
-	memcpy(n->buf + n->len, client_id, len);
-	n->ids[n->count] = id;
-	n->at[n->count++] = n->len;
-	n->len += len;
-	return true;
-}
-
-static const char *names_find(const struct names *n, uint32_t id)
-{
-	/* Ids are dense in practice: try the direct slot, then search. */
-	if (n->count && id >= n->ids[0] && id - n->ids[0] < n->count && n->ids[id - n->ids[0]] == id)
-		return n->buf + n->at[id - n->ids[0]];
-	size_t lo = 0, hi = n->count;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (n->ids[mid] == id)
-			return n->buf + n->at[mid];
-		if (n->ids[mid] < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
-static void names_finish(struct names *n)
-{
-	free(n->ids);
-	free(n->at);
-	free(n->buf);
-}
 
 /* ---- Applying rows ---- */
 
@@ -122,15 +70,15 @@ struct apply {
 static const char *name_of(struct apply *a, uint32_t id)
 {
 	struct replay *r = a->r;
-	const char *name = names_find(&r->names, id);
+	const char *name = thing_names_find(&r->names, id);
 	if (name || a->error)
 		return name;
-	uint32_t after = r->names.count ? r->names.ids[r->names.count - 1] : 0;
+	uint32_t after = thing_names_last(&r->names);
 	if (id <= after)
 		return NULL;
-	if (!journal_things_after(r->journal, after, names_add, &r->names, &a->error))
+	if (!journal_things_after(r->journal, after, thing_names_add, &r->names, &a->error))
 		return NULL;
-	return names_find(&r->names, id);
+	return thing_names_find(&r->names, id);
 }
 
 /* The client id for a row's thing, adding the things that have no event
@@ -359,7 +307,7 @@ long replay_run(struct replay *r, char **cause)
 		 * error here, not a reason to read the things table again. */
 		for (size_t i = 0; i < b->count && !failed; i++) {
 			const struct journal_row *row = &b->rows[i];
-			if (row->thing_id > fleet_count(r->fleet) && !names_find(&r->names, row->thing_id)) {
+			if (row->thing_id > fleet_count(r->fleet) && !thing_names_find(&r->names, row->thing_id)) {
 				a.missing_seq = row->seq;
 				a.missing_id = row->thing_id;
 				failed = true;
@@ -567,7 +515,7 @@ struct replay *replay_create(struct journal *journal, const struct fleet_config 
 	}
 	/* The last seq first: every thing its rows name is in the table then. */
 	uint64_t last = journal_last_seq(journal);
-	if (!journal_things(journal, names_add, &r->names, cause))
+	if (!journal_things(journal, thing_names_add, &r->names, cause))
 		goto fail;
 
 	r->start_seq = range->has_from ? journal_seq_at(journal, range->from_ms) : 0;
@@ -607,7 +555,7 @@ void replay_destroy(struct replay *r)
 	if (!r)
 		return;
 	fleet_destroy(r->fleet);
-	names_finish(&r->names);
+	thing_names_finish(&r->names);
 	free(r);
 }
 

@@ -30,6 +30,7 @@ check "missing journal: exit 1, not a hang (status $rc)" test "$rc" = 1
 check "missing journal: says there is no journal there" grep -qF "no journal at $missing" "$DIR/missing.out"
 check "missing journal: points at record" grep -qF "thingtop record" "$DIR/missing.out"
 check "missing journal: the viewer created nothing" test ! -e "$DIR/not-there"
+check "missing journal: no sanitizer report" bash -c "! grep -qE 'Sanitizer|runtime error' '$DIR/missing.out'"
 
 # --- A private broker on a free loopback port.
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')

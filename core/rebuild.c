@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 struct replay {
 	struct fleet *fleet;
 	struct thing_names names;

@@ -25,14 +25,11 @@
 /* A jump on in time by at most this lets the clock run there. */
 #define SEEK_RUN_MAX_MS (2 * 60 * 1000)
 
-/* The things table: client ids by thing id, read once (and again past
- * its end when a journal being recorded grows). */
-
 struct replay {
 	struct journal *journal;    /* borrowed */
 	struct fleet_config config;
 	struct fleet *fleet;
-	struct thing_names names;
+	struct thing_names names;   /* read once, and again past its end as a recorded journal grows */
 
 	uint64_t start_seq, end_seq;
 	uint64_t pos;               /* last row applied */

@@ -11,9 +11,11 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "timefmt.h"
+#include "tls_check.h"
 #include "xalloc.h"
 
 #define BACKOFF_FIRST_MS 1000
@@ -38,11 +40,13 @@ struct mqtt_source {
 	void *ctx;
 
 	struct mqtt_status status;
-	char reason[320];
+	char reason[640];
 	char last_log_error[256];
 	bool attempt_started;        /* a connect is in progress or done on this socket */
 	int64_t connect_started_ms;
 	struct mqtt_source_stats stats;
+	bool tls;
+	char *tls_warning;           /* the client certificate does not chain to our CA */
 };
 
 static int lib_users;
@@ -95,19 +99,43 @@ static void back_off(struct mqtt_source *src, const char *why)
 	set_state(src, MQTT_BACKING_OFF, why);
 }
 
+/* libmosquitto reports a failed TLS read as errno EPROTO. */
+static bool is_tls_failure(const struct mqtt_source *src, int rc, int saved_errno)
+{
+	return src->tls && rc == MOSQ_ERR_ERRNO && saved_errno == EPROTO;
+}
+
+/* The broker's refusal of our certificate arrives as a TLS alert ("unknown
+ * ca") or, with TLS 1.3, as a failed read right after the handshake; our
+ * chain check says which file is at fault. NULL when it does not apply. */
+static const char *tls_hint(const struct mqtt_source *src, int rc, int saved_errno)
+{
+	if (!src->tls_warning)
+		return NULL;
+	if (strstr(src->last_log_error, "alert") || is_tls_failure(src, rc, saved_errno))
+		return src->tls_warning;
+	if (src->status.state == MQTT_CONNECTING && rc != MOSQ_ERR_ERRNO && rc != MOSQ_ERR_EAI)
+		return src->tls_warning;
+	return NULL;
+}
+
 static void describe_error(struct mqtt_source *src, int rc, int saved_errno, char *buf, size_t size)
 {
 	const char *what;
-	if (rc == MOSQ_ERR_ERRNO)
+	if (is_tls_failure(src, rc, saved_errno))
+		what = "TLS error";
+	else if (rc == MOSQ_ERR_ERRNO)
 		what = strerror(saved_errno);
 	else if (rc == MOSQ_ERR_CONN_LOST)
 		what = "connection lost";
 	else
 		what = mosquitto_strerror(rc);
+	const char *hint = tls_hint(src, rc, saved_errno);
+	const char *sep = hint ? "; " : "";
 	if (src->last_log_error[0])
-		snprintf(buf, size, "%s (%s)", what, src->last_log_error);
+		snprintf(buf, size, "%s (%s)%s%s", what, src->last_log_error, sep, hint ? hint : "");
 	else
-		snprintf(buf, size, "%s", what);
+		snprintf(buf, size, "%s%s%s", what, sep, hint ? hint : "");
 	src->last_log_error[0] = '\0';
 }
 
@@ -139,7 +167,7 @@ static void on_disconnect(struct mosquitto *mosq, void *obj, int rc, const mosqu
 	struct mqtt_source *src = obj;
 	if (src->status.state == MQTT_STOPPED || src->status.state == MQTT_BACKING_OFF)
 		return;
-	char why[320];
+	char why[640];
 	if (src->protocol == MQTT_PROTOCOL_V5 && rc > 0 && rc != MOSQ_ERR_CONN_LOST)
 		snprintf(why, sizeof why, "disconnected by the broker: %s", mosquitto_reason_string(rc));
 	else
@@ -165,18 +193,6 @@ static void on_log(struct mosquitto *mosq, void *obj, int level, const char *tex
 
 /* ---- TLS file checks ---- */
 
-static bool file_has(const char *path, const char *needle)
-{
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return false;
-	char buf[8192];
-	size_t n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	return strstr(buf, needle) != NULL;
-}
-
 static bool check_readable(const char *setting, const char *path, char **cause)
 {
 	if (access(path, R_OK) != 0) {
@@ -191,14 +207,8 @@ bool mqtt_source_check_tls(const struct config *config, char **cause)
 	const struct config *c = config;
 	if (!c->tls.enabled)
 		return true;
-	if (c->tls.ca_file) {
-		if (!check_readable("tls.ca_file", c->tls.ca_file, cause))
-			return false;
-		if (!file_has(c->tls.ca_file, "-----BEGIN CERTIFICATE-----")) {
-			set_cause(cause, "tls.ca_file %s: no PEM certificate in it", c->tls.ca_file);
-			return false;
-		}
-	}
+	if (c->tls.ca_file && !check_readable("tls.ca_file", c->tls.ca_file, cause))
+		return false;
 	if (c->tls.ca_path) {
 		struct stat st;
 		if (stat(c->tls.ca_path, &st) != 0 || !S_ISDIR(st.st_mode)) {
@@ -206,6 +216,8 @@ bool mqtt_source_check_tls(const struct config *config, char **cause)
 			return false;
 		}
 	}
+	if (!tls_check_ca(c->tls.ca_file, c->tls.ca_path, cause))
+		return false;
 	if (!c->tls.cert_file != !c->tls.key_file) {
 		set_cause(cause, "%s is set without %s: a client certificate needs both",
 		          c->tls.cert_file ? "tls.cert_file" : "tls.key_file",
@@ -215,10 +227,6 @@ bool mqtt_source_check_tls(const struct config *config, char **cause)
 	if (c->tls.cert_file) {
 		if (!check_readable("tls.cert_file", c->tls.cert_file, cause))
 			return false;
-		if (!file_has(c->tls.cert_file, "-----BEGIN CERTIFICATE-----")) {
-			set_cause(cause, "tls.cert_file %s: no PEM certificate in it", c->tls.cert_file);
-			return false;
-		}
 		if (!check_readable("tls.key_file", c->tls.key_file, cause))
 			return false;
 		struct stat st;
@@ -229,10 +237,8 @@ bool mqtt_source_check_tls(const struct config *config, char **cause)
 			          c->tls.key_file);
 			return false;
 		}
-		if (!file_has(c->tls.key_file, "PRIVATE KEY-----")) {
-			set_cause(cause, "tls.key_file %s: no PEM private key in it", c->tls.key_file);
+		if (!tls_check_client(c->tls.cert_file, c->tls.key_file, time(NULL), cause))
 			return false;
-		}
 	}
 	return true;
 }
@@ -318,8 +324,11 @@ struct mqtt_source *mqtt_source_create(const struct config *config, mqtt_message
 			goto fail;
 		}
 	}
+	src->tls = c->tls.enabled;
 	if (c->tls.enabled && !setup_tls(src, c, cause))
 		goto fail;
+	if (c->tls.enabled && c->tls.cert_file)
+		tls_check_chain(c->tls.cert_file, c->tls.ca_file, c->tls.ca_path, &src->tls_warning);
 	src->status.next_try_ms = time_mono_ms();
 	return src;
 fail:
@@ -339,9 +348,15 @@ void mqtt_source_destroy(struct mqtt_source *src)
 		free(src->topics[i]);
 	free(src->client_id);
 	free(src->host);
+	free(src->tls_warning);
 	free(src);
 	if (--lib_users == 0)
 		mosquitto_lib_cleanup();
+}
+
+const char *mqtt_source_tls_warning(const struct mqtt_source *src)
+{
+	return src->tls_warning;
 }
 
 const char *mqtt_source_client_id(const struct mqtt_source *src)
@@ -389,7 +404,7 @@ static void start_connect(struct mqtt_source *src)
 	errno = 0;
 	int rc = mosquitto_connect_async(src->mosq, src->host, src->port, src->keepalive);
 	if (rc != MOSQ_ERR_SUCCESS) {
-		char why[320];
+		char why[640];
 		if (rc == MOSQ_ERR_EAI)
 			snprintf(why, sizeof why, "cannot resolve %s", src->host);
 		else
@@ -402,7 +417,7 @@ static void loop_failed(struct mqtt_source *src, int rc)
 {
 	if (src->status.state == MQTT_BACKING_OFF || src->status.state == MQTT_STOPPED)
 		return; /* the disconnect callback has handled it */
-	char why[320];
+	char why[640];
 	describe_error(src, rc, errno, why, sizeof why);
 	back_off(src, why);
 }
@@ -458,9 +473,13 @@ bool mqtt_source_dispatch(struct mqtt_source *src)
 
 void mqtt_source_stop(struct mqtt_source *src)
 {
-	if (src->status.state == MQTT_STOPPED)
+	enum mqtt_state was = src->status.state;
+	if (was == MQTT_STOPPED)
 		return;
-	if (src->status.state == MQTT_CONNECTED) {
+	/* Stopped before our own DISCONNECT, so the disconnect callback it
+	 * triggers is not taken for a lost connection. */
+	src->status.state = MQTT_STOPPED;
+	if (was == MQTT_CONNECTED) {
 		mosquitto_disconnect(src->mosq);
 		/* Flush the DISCONNECT packet. */
 		mosquitto_loop_write(src->mosq, 1);

@@ -62,6 +62,12 @@ void mqtt_source_destroy(struct mqtt_source *src);
 /* The client id in use (generated when the config had none). */
 const char *mqtt_source_client_id(const struct mqtt_source *src);
 
+/* A warning found while setting up, NULL when none: the client
+ * certificate does not chain to the CA given (fine when the broker trusts
+ * another CA for clients, the likely cause when it rejects us). One line,
+ * names the files; borrowed, lives as long as `src`. */
+const char *mqtt_source_tls_warning(const struct mqtt_source *src);
+
 /* The socket to poll, -1 when there is none right now. */
 int mqtt_source_fd(const struct mqtt_source *src);
 bool mqtt_source_wants_write(const struct mqtt_source *src);

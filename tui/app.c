@@ -310,6 +310,12 @@ static void draw_status_line(struct app *app)
 static FILE *timing_file;
 static int64_t timing_key_us;
 static int timing_key;
+/* THINGTOP_UI_FRAMES=FILE: each frame appends "frame T BUSY", T its
+ * CLOCK_MONOTONIC end in ms and BUSY the longest loop turn (poll return to
+ * the next poll) since the previous frame: what a key may wait
+ * (tests/bench/bench_ui_live.sh reads it). */
+static FILE *frames_file;
+static int64_t turn_max_us;
 
 static int64_t now_us(void)
 {
@@ -343,6 +349,12 @@ static void draw(struct app *app)
 		fprintf(timing_file, "key %d %.3f ms\n", timing_key, (double)(now_us() - timing_key_us) / 1000.0);
 		fflush(timing_file);
 		timing_key_us = 0;
+	}
+	if (frames_file != NULL) {
+		fprintf(frames_file, "frame %.3f %.3f\n", (double)now_us() / 1000.0,
+		        (double)turn_max_us / 1000.0);
+		fflush(frames_file);
+		turn_max_us = 0;
 	}
 }
 
@@ -680,6 +692,7 @@ static void run(struct app *app)
 	app->rate_base_ms = now;
 	app->dirty = true;
 	int interval = refresh_interval_ms(app);
+	int64_t turn_start_us = now_us();
 
 	while (!app->quit && !term_should_quit()) {
 		now = time_mono_ms();
@@ -742,7 +755,10 @@ static void run(struct app *app)
 			}
 		}
 		int timeout = due > now ? (int)(due - now) : 0;
+		if (frames_file != NULL && now_us() - turn_start_us > turn_max_us)
+			turn_max_us = now_us() - turn_start_us;
 		int r = poll(fds, (nfds_t)nfds, timeout);
+		turn_start_us = now_us();
 		if (r < 0 && errno != EINTR)
 			break;
 		/* Always try: a resize arrives as EINTR and then KEY_RESIZE. */
@@ -916,7 +932,12 @@ static bool open_model(struct app *app)
 	app_set_cursor_row(app, 0);
 
 	if (connect) {
+		/* The live monitor journals like `thingtop record`: the same
+		 * periodic snapshots and retention. */
+		journal_set_retention(app->journal, app->config.journal.retain_ms,
+		                      app->config.journal.max_size);
 		ingest_init(&app->ingest, app->journal, app->fleet);
+		app->ingest.snapshot_every = INGEST_SNAPSHOT_EVERY;
 		app->mqtt = mqtt_source_create(&app->config, on_message, on_state, app, &cause);
 		if (app->mqtt == NULL) {
 			fprintf(stderr, "thingtop: %s\n", cause != NULL ? cause : "cannot set up MQTT");
@@ -924,6 +945,8 @@ static bool open_model(struct app *app)
 			return false;
 		}
 		app->live = true;
+		if (mqtt_source_tls_warning(app->mqtt) != NULL)
+			app_message(app, true, "%s", mqtt_source_tls_warning(app->mqtt));
 		snprintf(app->broker_state, sizeof app->broker_state, "%s:%d connecting",
 		         app->config.broker.host != NULL ? app->config.broker.host : "?",
 		         app->config.broker.port);
@@ -1016,10 +1039,15 @@ int app_run(const struct app_options *opt)
 	const char *timing = getenv("THINGTOP_UI_TIMING");
 	if (timing != NULL && *timing != '\0')
 		timing_file = fopen(timing, "a");
+	const char *frames = getenv("THINGTOP_UI_FRAMES");
+	if (frames != NULL && *frames != '\0')
+		frames_file = fopen(frames, "a");
 	run(app);
 	term_stop();
 	if (timing_file != NULL)
 		fclose(timing_file);
+	if (frames_file != NULL)
+		fclose(frames_file);
 	close_model(app);
 	free(app);
 	return 0;

@@ -161,6 +161,9 @@ int cmd_record(int argc, char **argv)
 	if (!journal_path)
 		journal_path = config.journal.path ? config.journal.path : (default_journal = journal_default_path());
 
+	/* A bad certificate fails before anything is created on disk. */
+	if (!mqtt_source_check_tls(&config, &cause))
+		goto fail;
 	journal = journal_open(journal_path, JOURNAL_READ_WRITE, &cause);
 	if (!journal)
 		goto fail;
@@ -185,6 +188,8 @@ int cmd_record(int argc, char **argv)
 
 	if (!quiet)
 		fprintf(stderr, "thingtop record: journal %s\n", journal_path);
+	if (mqtt_source_tls_warning(rec.src))
+		fprintf(stderr, "thingtop record: warning: %s\n", mqtt_source_tls_warning(rec.src));
 	uint64_t last_received = 0;
 	int64_t last_rate_ms = time_mono_ms();
 	while (!stop_requested) {

@@ -23,9 +23,13 @@
 /* Messages read per dispatch before returning to the caller's loop, so a
  * flood cannot starve the terminal. */
 #define READS_PER_DISPATCH 4096
+/* A dispatch hands back to the caller's loop after this long, so a flood
+ * of messages never freezes the screen: the rest is read on the next turn. */
+#define DISPATCH_BUDGET_MS 20
 
 struct mqtt_source {
 	struct mosquitto *mosq;
+	bool more_pending;          /* the last dispatch stopped with messages left */
 	char *client_id;
 	char *host;
 	int port;
@@ -390,7 +394,7 @@ int mqtt_source_next_timeout_ms(const struct mqtt_source *src)
 		}
 		return 250;
 	case MQTT_CONNECTED:
-		return 1000;
+		return src->more_pending ? 0 : 1000;
 	}
 	return 1000;
 }
@@ -438,8 +442,12 @@ bool mqtt_source_dispatch(struct mqtt_source *src)
 	/* Read until two reads in a row bring no message (the second covers
 	 * a CONNACK or SUBACK read just before buffered messages), or a batch
 	 * is done. */
-	int idle = 0;
-	for (int i = 0; i < READS_PER_DISPATCH && idle < 2; i++) {
+	int idle = 0, i;
+	src->more_pending = false;
+	for (i = 0; i < READS_PER_DISPATCH && idle < 2; i++) {
+		/* Checked every 64 reads: the clock costs more than a read. */
+		if (i % 64 == 63 && time_mono_ms() - now >= DISPATCH_BUDGET_MS)
+			break;
 		uint64_t before = src->stats.received;
 		errno = 0;
 		int rc = mosquitto_loop_read(src->mosq, 1);
@@ -451,6 +459,9 @@ bool mqtt_source_dispatch(struct mqtt_source *src)
 			return true; /* backing off: a callback dropped the connection */
 		idle = src->stats.received == before ? idle + 1 : 0;
 	}
+	/* Stopped with messages still coming: they may sit in TLS's buffer,
+	 * where poll() cannot see them, so ask for an immediate next turn. */
+	src->more_pending = idle < 2;
 	if (mosquitto_want_write(src->mosq)) {
 		errno = 0;
 		int rc = mosquitto_loop_write(src->mosq, 1);

@@ -167,4 +167,12 @@ print(f"journal: {n} rows for {published} published: "
       + ("none dropped" if n == published else f"{published - n} MISSING"))
 PY
 tmux -L "$sock" capture-pane -p -t b | head -1
+# Quit: the monitor checkpoints its journal; show what it had to say.
 tmux -L "$sock" send-keys -t b C-c
+for _ in $(seq 300); do
+  tmux -L "$sock" capture-pane -p -t b | grep -q "EXIT=" && break
+  sleep 0.1
+done
+tmux -L "$sock" capture-pane -p -t b | grep -o "EXIT=[0-9]*" || echo "the monitor did not quit in 30 s"
+[ -s "$dir/monitor.err" ] && { echo "monitor stderr:"; head -40 "$dir/monitor.err"; }
+true

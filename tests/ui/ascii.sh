@@ -6,7 +6,7 @@ make_journal
 
 start 80 24 -j "$DIR/j.db" --no-connect
 check "UTF-8 glyphs by default" grep -qF "●" <<<"$(screen)"
-T kill-server
+new_server
 
 high() { LC_ALL=C grep -c $'[\x80-\xff]' || true; }
 start 80 24 -j "$DIR/j.db" --no-connect --ascii --no-color

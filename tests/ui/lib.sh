@@ -10,6 +10,9 @@ SOCK="thingtop-ui-$$-$RANDOM"
 FAILED=0
 
 T() { tmux -L "$SOCK" -f /dev/null "$@"; }
+# Ends this tmux server and moves to a new socket: starting a server again
+# on the socket of one just killed can race with its exit.
+new_server() { T kill-server >/dev/null 2>&1; SOCK="thingtop-ui-$$-$RANDOM-$RANDOM"; }
 cleanup() { T kill-server >/dev/null 2>&1; rm -rf "$DIR"; }
 trap cleanup EXIT
 

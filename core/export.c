@@ -15,6 +15,8 @@ void export_view_csv(const struct view *view, const struct fleet *fleet, FILE *o
 	struct csv_writer csv;
 	char buf[512];
 
+	/* csv.c writes with the _unlocked stdio calls: hold the lock once. */
+	flockfile(out);
 	csv_init(&csv, out);
 	for (int c = 0; c < COL_COUNT; c++)
 		csv_cell_str(&csv, view_columns[c].name);
@@ -27,6 +29,7 @@ void export_view_csv(const struct view *view, const struct fleet *fleet, FILE *o
 		}
 		csv_end_row(&csv);
 	}
+	funlockfile(out);
 }
 
 /* A device, a pipe or a link (/dev/null, /dev/stdout, a FIFO) is written in place:

@@ -40,7 +40,7 @@ static bool snapshot_due(const struct ingest *ingest, int64_t received_ms)
 		return true;
 	if (ingest->last_snapshot_ms == 0)
 		return false;
-	return ingest->snapshot_interval_ms > 0 && n >= things / 4 &&
+	return ingest->snapshot_interval_ms > 0 && n >= things &&
 	       received_ms - ingest->last_snapshot_ms >= ingest->snapshot_interval_ms;
 }
 

@@ -27,17 +27,19 @@ struct ingest {
 	uint64_t snapshot_every;    /* events between snapshots (0 = never) */
 	uint64_t since_snapshot;
 	/* Added for retention: also a snapshot after this much receive time
-	 * (once a quarter of the fleet's size in events came), so pruning by
-	 * age has recent snapshots to prune up to. Set by ingest_init. */
+	 * (once as many events as there are things came), so pruning by age
+	 * has recent snapshots to prune up to. Set by ingest_init. */
 	int64_t snapshot_interval_ms;
 	int64_t last_snapshot_ms;   /* receive time of the last snapshot */
 };
 
-/* Defaults for importers and recorders. A snapshot costs ~200 bytes per
- * thing and rows ~300 bytes each, so a snapshot waits for at least as many
- * events as there are things: snapshots stay a fraction of what is written. */
-#define INGEST_SNAPSHOT_EVERY 250000
-#define INGEST_SNAPSHOT_INTERVAL_MS (15 * 60 * 1000)
+/* Defaults for importers and recorders. A snapshot costs ~220 bytes per
+ * thing and rows ~360 bytes each, so a snapshot waits for at least as many
+ * events as there are things, and for a million: opening a journal or
+ * `export --at` then replays at most ~1M rows (about half a second), and
+ * snapshots stay a fraction of what is written. */
+#define INGEST_SNAPSHOT_EVERY 1000000
+#define INGEST_SNAPSHOT_INTERVAL_MS (60 * 60 * 1000)
 
 void ingest_init(struct ingest *ingest, struct journal *journal, struct fleet *fleet);
 

@@ -72,14 +72,14 @@ struct fleet_thing {
 	int64_t last_received_ms;   /* receive time of the latest event of any kind */
 	uint8_t ip[16];             /* binary address (family 4 or 6) */
 	char session_id[37];        /* latest session's id (truncated past 36 bytes) */
-	char ip_text[11];           /* short non-IP text when ip_family is 255 */
+	char ip_text[10];           /* short non-IP text when ip_family is 255 */
+	uint8_t flap_next;          /* next slot of flap_ring (here: it fills the 64-byte block) */
 	int64_t version;            /* latest session's version, -1 when none */
 	uint32_t sessions;          /* distinct sessions seen */
 	uint32_t disconnects;       /* disconnects, duplicates excluded */
 	uint32_t duplicates;
 	uint32_t connect_failures;
 	uint32_t flap_ring[FLEET_FLAP_MAX]; /* receive seconds of recent session starts */
-	uint8_t flap_next;
 	struct fleet_session session[FLEET_SESSIONS_KEPT]; /* [0] latest */
 };
 

@@ -73,7 +73,7 @@ sqlite3 *journal_db_open(const char *path, bool read_only, bool writer, char **c
 		  "PRAGMA journal_size_limit = 67108864;"
 		/* Readers scan in order and read snapshots through the cache: a
 		 * small cache and no mmap keep a viewer's memory to its fleet. */
-		: "PRAGMA cache_size = -4096;"
+		: "PRAGMA cache_size = -2048;"
 		  "PRAGMA mmap_size = 0;";
 	if (!exec(db, path, tuning, "cannot configure", cause)) {
 		sqlite3_close(db);

@@ -294,7 +294,8 @@ struct sort_ctx {
 	int direction[KEYS_MAX];
 };
 
-struct pair {
+/* Packed: 12 bytes, not 16, as two of these arrays span the whole fleet. */
+struct __attribute__((packed)) pair {
 	uint64_t key;
 	uint32_t index;  /* fleet_thing_at index */
 };
@@ -533,9 +534,7 @@ struct view {
 	size_t count;
 	uint32_t *row_of;        /* thing index -> row, UINT32_MAX when filtered out */
 	size_t things;           /* fleet_count at the last refresh */
-	struct pair *pairs, *tmp;
-	uint64_t *keys;          /* per thing index: the key being sorted on */
-	uint8_t *match;          /* per thing index: passed the filter */
+	struct pair *pairs, *tmp;  /* tmp: radix scratch, also per-thing keys and matches before it */
 	size_t capacity;
 
 	/* Every thing index in client id order (folded, then raw), kept
@@ -567,8 +566,6 @@ void view_destroy(struct view *view)
 	free(view->row_of);
 	free(view->pairs);
 	free(view->tmp);
-	free(view->keys);
-	free(view->match);
 	free(view->by_client);
 	free(view);
 }
@@ -700,12 +697,15 @@ static void sort_by_column(struct view *view, const struct fleet *fleet, size_t 
 	/* The first level's keys in thing order read the fleet sequentially;
 	 * the rows then pick theirs from a compact array. */
 	if (m > n / 4) {
+		/* tmp is free until the radix sort: it holds a key per thing
+		 * (8 of its 12 bytes a thing), saving an array the fleet's size. */
+		uint64_t *keys = (uint64_t *)(void *)view->tmp;
 		for (size_t i = 0; i < n; i++) {
 			const struct fleet_thing *t = fleet_thing_at(fleet, i);
-			view->keys[i] = text ? level_key(&ctx, t, 0, 0) : numeric_key(fleet, t, column, reason_rank);
+			keys[i] = text ? level_key(&ctx, t, 0, 0) : numeric_key(fleet, t, column, reason_rank);
 		}
 		for (size_t r = 0; r < m; r++)
-			view->pairs[r].key = view->keys[view->pairs[r].index];
+			view->pairs[r].key = keys[view->pairs[r].index];
 	} else {
 		for (size_t r = 0; r < m; r++) {
 			const struct fleet_thing *t = fleet_thing_at(fleet, view->pairs[r].index);
@@ -734,13 +734,9 @@ void view_refresh(struct view *view, const struct fleet *fleet)
 		free(view->pairs);
 		free(view->tmp);
 		free(view->rows);
-		free(view->keys);
-		free(view->match);
 		view->pairs = xreallocarray(NULL, n, sizeof *view->pairs);
 		view->tmp = xreallocarray(NULL, n, sizeof *view->tmp);
 		view->rows = xreallocarray(NULL, n, sizeof *view->rows);
-		view->keys = xreallocarray(NULL, n, sizeof *view->keys);
-		view->match = xreallocarray(NULL, n, sizeof *view->match);
 		view->capacity = n;
 	}
 	if (n != view->things || !view->row_of) {
@@ -756,10 +752,12 @@ void view_refresh(struct view *view, const struct fleet *fleet)
 			view->pairs[i].index = view->by_client[i];
 		m = n;
 	} else {
+		/* tmp is free before sorting: a byte a thing for the matches. */
+		uint8_t *match = (uint8_t *)view->tmp;
 		for (size_t i = 0; i < n; i++)
-			view->match[i] = filter_match(view->filter, fleet, fleet_thing_at(fleet, i));
+			match[i] = filter_match(view->filter, fleet, fleet_thing_at(fleet, i));
 		for (size_t i = 0; i < n; i++)
-			if (view->match[view->by_client[i]])
+			if (match[view->by_client[i]])
 				view->pairs[m++].index = view->by_client[i];
 	}
 

@@ -318,9 +318,17 @@ struct fleet_thing *fleet_thing_new(struct fleet *fleet, const char *client_id, 
 	return thing;
 }
 
+uint64_t fleet_identity(const struct fleet *fleet)
+{
+	return fleet->identity;
+}
+
 struct fleet *fleet_create(const struct fleet_config *config)
 {
+	static _Atomic uint64_t identities;
 	struct fleet *fleet = xcalloc(1, sizeof *fleet);
+
+	fleet->identity = ++identities;
 
 	if (config)
 		fleet->config = *config;

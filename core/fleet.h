@@ -124,6 +124,9 @@ void fleet_apply(struct fleet *fleet, const struct fleet_event *event, struct fl
 const struct fleet_thing *fleet_add_thing(struct fleet *fleet, uint32_t id, const char *client_id);
 
 size_t fleet_count(const struct fleet *fleet);
+/* A number no other fleet of this process has had: caches keyed by it
+ * (the view's client order) notice a new fleet even at an old address. */
+uint64_t fleet_identity(const struct fleet *fleet);
 /* index 0 .. fleet_count()-1; the thing's id is index + 1. */
 const struct fleet_thing *fleet_thing_at(const struct fleet *fleet, size_t index);
 const struct fleet_thing *fleet_find(const struct fleet *fleet, const char *client_id);

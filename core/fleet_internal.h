@@ -31,6 +31,7 @@ struct fleet_slot {
 
 struct fleet {
 	struct fleet_config config;
+	uint64_t identity;        /* fleet_identity */
 
 	struct fleet_thing **chunks;
 	size_t chunk_count;

@@ -283,7 +283,6 @@ enum {
 	KEY_THING_ID,
 	KEYS_MAX = 3,
 	SMALL_RUN = 24,
-	SAMPLES = 4,
 };
 
 /* The keys one string sort walks through, level by level. */
@@ -543,8 +542,7 @@ struct view {
 	 * radix sorts stably by the spec's keys, last key first. */
 	uint32_t *by_client;
 	size_t ranked;
-	const struct fleet *ranked_fleet;
-	char sample[SAMPLES][EVENT_CLIENT_ID_MAX + 1]; /* to notice another fleet at the same address */
+	uint64_t ranked_fleet;   /* fleet_identity of the fleet ranked */
 };
 
 struct view *view_create(void)
@@ -615,23 +613,6 @@ struct filter *view_filter(struct view *view)
 	return view->filter;
 }
 
-static size_t sample_index(size_t s, size_t count)
-{
-	return count ? (count - 1) * s / (SAMPLES - 1) : 0;
-}
-
-static bool samples_match(const struct view *view, const struct fleet *fleet)
-{
-	if (fleet != view->ranked_fleet || fleet_count(fleet) < view->ranked)
-		return false;
-	for (size_t s = 0; s < SAMPLES && view->ranked; s++) {
-		const struct fleet_thing *t = fleet_thing_at(fleet, sample_index(s, view->ranked));
-		if (strncmp(t->client_id, view->sample[s], EVENT_CLIENT_ID_MAX) != 0)
-			return false;
-	}
-	return true;
-}
-
 /* Brings by_client up to date with the fleet's things. */
 static void update_client_order(struct view *view, const struct fleet *fleet)
 {
@@ -643,7 +624,9 @@ static void update_client_order(struct view *view, const struct fleet *fleet)
 		.direction = {+1, +1, +1},
 	};
 
-	if (!samples_match(view, fleet))
+	/* A fleet only ever gains things at its end; another fleet (even
+	 * one at the same address) starts the ranking over. */
+	if (fleet_identity(fleet) != view->ranked_fleet || n < view->ranked)
 		view->ranked = 0;
 	old = view->ranked;
 	if (old == n)
@@ -680,10 +663,7 @@ static void update_client_order(struct view *view, const struct fleet *fleet)
 	memcpy(view->by_client, merged, n * sizeof *merged);
 
 	view->ranked = n;
-	view->ranked_fleet = fleet;
-	for (size_t s = 0; s < SAMPLES; s++)
-		snprintf(view->sample[s], sizeof view->sample[s], "%s",
-		         fleet_thing_at(fleet, sample_index(s, n))->client_id);
+	view->ranked_fleet = fleet_identity(fleet);
 }
 
 /* Stable sort of the rows by one column. */

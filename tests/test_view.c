@@ -653,6 +653,28 @@ static void test_export(void)
 	fleet_destroy(f);
 }
 
+/* One view over a fleet that is replaced by another (a replay jumping
+ * back rebuilds it, maybe at the same address): the client order must be
+ * the new fleet's, not a stale one. */
+static void test_new_fleet_same_view(void)
+{
+	struct view *view = view_create();
+	struct fleet *a = fleet_create(NULL);
+	ev(a, EVENT_CONNECTED, "m", 1000, "1", 1, NULL, NULL);
+	ev(a, EVENT_CONNECTED, "b", 1000, "1", 1, NULL, NULL);
+	ev(a, EVENT_CONNECTED, "x", 1000, "1", 1, NULL, NULL);
+	CHECK_STR(sorted(view, a, "client_id"), "102"); /* b, m, x */
+	fleet_destroy(a);
+	struct fleet *b = fleet_create(NULL);
+	ev(b, EVENT_CONNECTED, "z", 1000, "1", 1, NULL, NULL);
+	ev(b, EVENT_CONNECTED, "y", 1000, "1", 1, NULL, NULL);
+	ev(b, EVENT_CONNECTED, "a", 1000, "1", 1, NULL, NULL);
+	CHECK_STR(sorted(view, b, "client_id"), "210"); /* a, y, z */
+	CHECK(fleet_identity(b) != 0);
+	fleet_destroy(b);
+	view_destroy(view);
+}
+
 int main(void)
 {
 	RUN(test_fleet_as_expected);
@@ -667,5 +689,6 @@ int main(void)
 	RUN(test_flags);
 	RUN(test_sort_many);
 	RUN(test_export);
+	RUN(test_new_fleet_same_view);
 	return check_summary();
 }

@@ -53,16 +53,6 @@ const char *thing_status_name(enum thing_status status)
 	return "unknown";
 }
 
-static uint64_t load_le64(const unsigned char *p)
-{
-	uint64_t w;
-	memcpy(&w, p, sizeof w);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	w = __builtin_bswap64(w);
-#endif
-	return w;
-}
-
 uint64_t fleet_hash_bytes(const void *data, size_t len)
 {
 	const unsigned char *p = data;
@@ -72,7 +62,7 @@ uint64_t fleet_hash_bytes(const void *data, size_t len)
 	 * a murmur3 finalizer so every bit of the key reaches the low bits
 	 * that index the table. */
 	for (; len >= 8; p += 8, len -= 8) {
-		h = (h ^ load_le64(p)) * 0x100000001b3ULL;
+		h = (h ^ fleet_load_le64(p)) * 0x100000001b3ULL;
 		h ^= h >> 32;
 	}
 	uint64_t tail = 0;

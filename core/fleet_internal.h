@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "fleet.h"
 
@@ -55,6 +56,17 @@ struct fleet {
 };
 
 extern const char *const fleet_known_reasons[FLEET_KNOWN_REASONS];
+
+/* A little-endian 64-bit word at p (any alignment), on any host. */
+static inline uint64_t fleet_load_le64(const void *p)
+{
+	uint64_t w;
+	memcpy(&w, p, sizeof w);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	w = __builtin_bswap64(w);
+#endif
+	return w;
+}
 
 /* A fixed, unseeded 64-bit hash (FNV-style, a word at a time): session keys
  * must be the same in every run, so snapshots and replays are reproducible. */

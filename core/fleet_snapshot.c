@@ -32,16 +32,6 @@
 #define THING_FIXED (4 + 4 + 4 + 24 + 16 + 1 + 1 + 8 + 16 + 4 * FLEET_FLAP_MAX + 1 + \
                      FLEET_SESSIONS_KEPT * SESSION_SIZE)
 
-static uint64_t load_le64(const uint8_t *p)
-{
-	uint64_t w;
-	memcpy(&w, p, sizeof w);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	w = __builtin_bswap64(w);
-#endif
-	return w;
-}
-
 static uint64_t mix(uint64_t h, uint64_t w)
 {
 	h = (h ^ w) * 0x100000001b3ULL;
@@ -68,7 +58,7 @@ static void checksum_blocks(struct checksum *c, const uint8_t *p, size_t len)
 {
 	for (size_t i = 0; i + 32 <= len; i += 32)
 		for (int k = 0; k < 4; k++)
-			c->lane[k] = mix(c->lane[k], load_le64(p + i + 8 * k));
+			c->lane[k] = mix(c->lane[k], fleet_load_le64(p + i + 8 * k));
 }
 
 /* The last len < 32 bytes; `total` is the length of everything hashed. */
@@ -76,7 +66,7 @@ static uint64_t checksum_finish(struct checksum *c, const uint8_t *p, size_t len
 {
 	size_t i = 0;
 	for (; i + 8 <= len; i += 8)
-		c->lane[0] = mix(c->lane[0], load_le64(p + i));
+		c->lane[0] = mix(c->lane[0], fleet_load_le64(p + i));
 	uint64_t tail = total & 7;
 	for (int b = 0; i < len; i++, b++)
 		tail |= (uint64_t)p[i] << (8 * (b + 1));

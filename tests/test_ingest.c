@@ -7,20 +7,12 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "temp_dir.h"
 #include "ingest.h"
 #include "journal.h"
 #include "lines.h"
 #include "ndjson.h"
 #include "rebuild.h"
-
-static char tmpdir[] = "/tmp/thingtop-test-ingest-XXXXXX";
-
-static char *temp_path(const char *name)
-{
-	static char path[256];
-	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-	return path;
-}
 
 static void test_ndjson_bare_payload(void)
 {
@@ -286,13 +278,14 @@ static void test_ingest_and_rebuild(void)
 	char *cause = NULL;
 	struct fleet_config config;
 	fleet_config_defaults(&config);
-	char path[256];
-	snprintf(path, sizeof(path), "%s", temp_path("ingest.db"));
+	char *path = new_path("ingest.db");
 
-	struct journal *j = journal_open(path, JOURNAL_READ_WRITE, &cause);
+	struct journal *j = open_rw(path);
 	CHECK(j != NULL);
-	if (!j)
+	if (!j) {
+		free(path);
 		return;
+	}
 	struct fleet *live = fleet_create(&config);
 	struct ingest in;
 	ingest_init(&in, j, live);
@@ -336,6 +329,7 @@ static void test_ingest_and_rebuild(void)
 
 	j = journal_open(path, JOURNAL_READ_ONLY, &cause);
 	CHECK(j != NULL);
+	free(path);
 	if (!j) {
 		fleet_destroy(live);
 		return;
@@ -370,10 +364,8 @@ static void test_ingest_and_rebuild(void)
 
 int main(void)
 {
-	if (!mkdtemp(tmpdir)) {
-		perror("mkdtemp");
+	if (temp_dir_create("ingest") != 0)
 		return 1;
-	}
 	RUN(test_ndjson_bare_payload);
 	RUN(test_ndjson_envelope_object);
 	RUN(test_ndjson_envelope_string_payload);
@@ -383,9 +375,6 @@ int main(void)
 	RUN(test_snapshot_streams_in_pieces);
 	RUN(test_line_reader);
 	RUN(test_ingest_and_rebuild);
-	char cmd[300];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", tmpdir);
+	temp_dir_remove();
 	return check_summary();
 }

@@ -3,11 +3,11 @@
 #include "build_config.h"
 
 #include "check.h"
+#include "temp_dir.h"
 #include "fleet.h"
 #include "journal.h"
 #include "rebuild.h"
 
-#include <ftw.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdbool.h>
@@ -17,17 +17,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char tmp_dir[] = "/tmp/thingtop-test-journal-XXXXXX";
-static int file_counter;
-
-/* A fresh path in the temporary folder. */
-static char *new_path(const char *name)
-{
-	char *p;
-	if (asprintf(&p, "%s/%d-%s", tmp_dir, ++file_counter, name) < 0)
-		abort();
-	return p;
-}
 
 static struct event make_event(enum event_type type, const char *client, int64_t ts,
                                const char *session, int64_t version)
@@ -99,16 +88,6 @@ static bool collect(void *ctx, const struct journal_row *row)
 	if (row->payload_len < sizeof c->payload)
 		memcpy(c->payload, row->payload, row->payload_len + 1);
 	return true;
-}
-
-static struct journal *open_rw(const char *path)
-{
-	char *cause = NULL;
-	struct journal *j = journal_open(path, JOURNAL_READ_WRITE, &cause);
-	if (!j)
-		fprintf(stderr, "journal_open: %s\n", cause);
-	free(cause);
-	return j;
 }
 
 static bool flush(struct journal *j)
@@ -958,17 +937,10 @@ static void test_rebuild(void)
 	free(path);
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
 int main(void)
 {
-	if (!mkdtemp(tmp_dir)) {
-		perror("mkdtemp");
+	if (temp_dir_create("journal") != 0)
 		return 1;
-	}
 	RUN(test_round_trip);
 	RUN(test_topics_round_trip);
 	RUN(test_many_appends);
@@ -989,6 +961,6 @@ int main(void)
 		RUN(test_rebuild);
 	else
 		fprintf(stderr, "-- test_rebuild skipped: fleet.c does not apply events yet\n");
-	nftw(tmp_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	temp_dir_remove();
 	return check_summary();
 }

@@ -4,12 +4,12 @@
 #include "build_config.h"
 
 #include "check.h"
+#include "temp_dir.h"
 #include "fleet.h"
 #include "ingest.h"
 #include "journal.h"
 #include "rebuild.h"
 
-#include <ftw.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -17,29 +17,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static char tmp_dir[] = "/tmp/thingtop-test-retention-XXXXXX";
-static int file_counter;
 static struct fleet_config config;
 
 #define BASE_MS 1767225600000LL   /* 2026-01-01T00:00:00Z */
-
-static char *new_path(const char *name)
-{
-	char *p;
-	if (asprintf(&p, "%s/%d-%s", tmp_dir, ++file_counter, name) < 0)
-		abort();
-	return p;
-}
-
-static struct journal *open_rw(const char *path)
-{
-	char *cause = NULL;
-	struct journal *j = journal_open(path, JOURNAL_READ_WRITE, &cause);
-	if (!j)
-		fprintf(stderr, "journal_open: %s\n", cause);
-	free(cause);
-	return j;
-}
 
 /* A small fleet's traffic: event i (1-based) is received at BASE_MS + i s.
  * Things connect and disconnect in turn with new sessions; every 17th
@@ -515,18 +495,10 @@ static void test_interrupted_prune(void)
 	free(path);
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st, (void)flag, (void)ftw;
-	return remove(path);
-}
-
 int main(void)
 {
-	if (!mkdtemp(tmp_dir)) {
-		perror("mkdtemp");
+	if (temp_dir_create("retention") != 0)
 		return 1;
-	}
 	fleet_config_defaults(&config);
 	RUN(test_snapshots_and_at);
 	RUN(test_seq_at_going_back);
@@ -534,6 +506,6 @@ int main(void)
 	RUN(test_retain_time);
 	RUN(test_never_past_snapshot);
 	RUN(test_interrupted_prune);
-	nftw(tmp_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	temp_dir_remove();
 	return check_summary();
 }

@@ -364,9 +364,15 @@ static bool checksum_matches(size_t len, fleet_snapshot_read_fn read, void *ctx,
 	return checksum_finish(&c, buf, rest, content) == stored;
 }
 
+/* A snapshot already in memory, read like a stored one. */
+struct memory_snapshot {
+	const uint8_t *data;
+	size_t len;
+};
+
 static bool read_memory(void *ctx, void *buf, size_t len, size_t offset)
 {
-	const struct { const uint8_t *data; size_t len; } *m = ctx;
+	const struct memory_snapshot *m = ctx;
 	if (offset > m->len || len > m->len - offset)
 		return false;
 	memcpy(buf, m->data + offset, len);
@@ -375,7 +381,7 @@ static bool read_memory(void *ctx, void *buf, size_t len, size_t offset)
 
 struct fleet *fleet_load(const void *data, size_t len, const struct fleet_config *config, char **cause)
 {
-	struct { const uint8_t *data; size_t len; } memory = { data, len };
+	struct memory_snapshot memory = { data, len };
 	if (!data) {
 		set_cause(cause, "fleet snapshot truncated: %zu bytes", len);
 		return NULL;

@@ -269,45 +269,6 @@ uint64_t journal_seq_at(struct journal *j, int64_t at_ms)
 	return seq;
 }
 
-bool journal_load_snapshot(struct journal *j, uint64_t at_most_seq, uint64_t *seq, void **data,
-                           size_t *len, char **cause)
-{
-	*seq = 0;
-	*data = NULL;
-	*len = 0;
-	bool temp;
-	sqlite3_stmt *s = query_get(j, QUERY_LOAD_SNAPSHOT, &temp, cause);
-	if (!s)
-		return false;
-	sqlite3_bind_int64(s, 1, seq_bound(at_most_seq));
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*seq = (uint64_t)sqlite3_column_int64(s, 0);
-		*len = (size_t)sqlite3_column_int64(s, 1);
-	} else if (rc != SQLITE_DONE) {
-		journal_db_cause(j->db, j->path, "cannot read snapshot", cause);
-	}
-	if (rc == SQLITE_ROW) {
-		/* Read straight into our buffer: a snapshot is ~220 bytes a thing,
-		 * and sqlite3_column_blob would hold a second copy of it. The
-		 * statement stays open, so the row cannot vanish meanwhile. */
-		sqlite3_blob *blob = NULL;
-		*data = xmalloc(*len);
-		if (sqlite3_blob_open(j->db, "main", "snapshots", "data", (sqlite3_int64)*seq, 0,
-		                      &blob) != SQLITE_OK ||
-		    sqlite3_blob_read(blob, *data, (int)*len, 0) != SQLITE_OK) {
-			journal_db_cause(j->db, j->path, "cannot read snapshot", cause);
-			free(*data);
-			*data = NULL;
-			*len = 0;
-			*seq = 0;
-			rc = SQLITE_ERROR;
-		}
-		sqlite3_blob_close(blob);
-	}
-	query_put(s, temp);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE;
-}
 
 struct journal_snapshot {
 	sqlite3_blob *blob;
@@ -362,6 +323,28 @@ void journal_snapshot_close(struct journal_snapshot *snapshot)
 		return;
 	sqlite3_blob_close(snapshot->blob);
 	free(snapshot);
+}
+
+bool journal_load_snapshot(struct journal *j, uint64_t at_most_seq, uint64_t *seq, void **data,
+                           size_t *len, char **cause)
+{
+	struct journal_snapshot *snap;
+	*data = NULL;
+	if (!journal_snapshot_open(j, at_most_seq, &snap, seq, len, cause))
+		return false;
+	if (!snap)
+		return true;
+	*data = xmalloc(*len ? *len : 1);
+	bool ok = journal_snapshot_read(snap, *data, *len, 0);
+	journal_snapshot_close(snap);
+	if (!ok) {
+		journal_db_cause(j->db, j->path, "cannot read snapshot", cause);
+		free(*data);
+		*data = NULL;
+		*len = 0;
+		*seq = 0;
+	}
+	return ok;
 }
 
 /* ---- Info: a handful of one-off queries in one read transaction ---- */

@@ -9,8 +9,6 @@
 
 #include "xalloc.h"
 
-/* A line this long cannot hold a payload AWS would send, even wrapped. */
-#define NDJSON_LINE_MAX (EVENT_PAYLOAD_MAX + 16 * 1024)
 
 static void reject(struct event *event, enum event_reject why, const char *detail)
 {

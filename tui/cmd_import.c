@@ -19,7 +19,6 @@
 #include "cli.h"
 
 #define REJECTS_SHOWN 10
-#define IMPORT_LINE_MAX (EVENT_PAYLOAD_MAX + 16 * 1024)
 /* Two decoders keep up with one journal writer on a 2-core machine. */
 #define IMPORT_WORKERS 2
 
@@ -84,7 +83,7 @@ static void report_reject(struct import_run *run, const char *name, unsigned lon
  * journaling stay here, in file order. */
 static bool import_stream(struct import_run *run, FILE *in, const char *name)
 {
-	struct ndjson_reader *reader = ndjson_reader_create(in, IMPORT_LINE_MAX, IMPORT_WORKERS);
+	struct ndjson_reader *reader = ndjson_reader_create(in, NDJSON_LINE_MAX, IMPORT_WORKERS);
 	const struct ndjson_line *line;
 	unsigned long last_line = 0;
 

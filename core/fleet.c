@@ -358,11 +358,6 @@ void fleet_destroy(struct fleet *fleet)
 	free(fleet);
 }
 
-const struct fleet_config *fleet_get_config(const struct fleet *fleet)
-{
-	return &fleet->config;
-}
-
 size_t fleet_count(const struct fleet *fleet)
 {
 	return fleet->count;

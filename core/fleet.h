@@ -112,7 +112,6 @@ void fleet_event_from_event(const struct event *event, int64_t received_ms, uint
 
 struct fleet *fleet_create(const struct fleet_config *config);
 void fleet_destroy(struct fleet *fleet);
-const struct fleet_config *fleet_get_config(const struct fleet *fleet);
 
 /* Applies one event. EVENT_REJECT and EVENT_IGNORED only advance the clock
  * and last_seq. Returns the outcome in *result (may be NULL). */

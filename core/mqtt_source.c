@@ -499,12 +499,3 @@ void mqtt_source_stop(struct mqtt_source *src)
 	set_state(src, MQTT_STOPPED, NULL);
 }
 
-const struct mqtt_status *mqtt_source_status(const struct mqtt_source *src)
-{
-	return &src->status;
-}
-
-void mqtt_source_get_stats(const struct mqtt_source *src, struct mqtt_source_stats *stats)
-{
-	*stats = src->stats;
-}

@@ -82,9 +82,6 @@ bool mqtt_source_dispatch(struct mqtt_source *src);
  * the broker for our session) and enters STOPPED. */
 void mqtt_source_stop(struct mqtt_source *src);
 
-const struct mqtt_status *mqtt_source_status(const struct mqtt_source *src);
-void mqtt_source_get_stats(const struct mqtt_source *src, struct mqtt_source_stats *stats);
-
 /* TLS file checks alone (for tests and early errors): true when every file
  * set in `config` is usable; else false with a cause that names the file
  * and the fix ("chmod 600 KEY"). */

@@ -418,19 +418,6 @@ static bool move_to(struct replay *r, uint64_t seq, int64_t clock_ms, char **cau
 	return rebuild_to(r, seq, cause);
 }
 
-bool replay_seek(struct replay *r, uint64_t seq, char **cause)
-{
-	if (!move_to(r, seq, INT64_MAX, cause))
-		return false;
-	int64_t clock = fleet_clock(r->fleet);
-	if (clock < r->start_clock || r->pos == r->start_seq)
-		clock = r->start_clock;
-	if (clock > r->end_clock)
-		clock = r->end_clock;
-	set_clock(r, clock);
-	return true;
-}
-
 bool replay_seek_time(struct replay *r, int64_t ms, char **cause)
 {
 	/* At the start is the start, not the rows received at that time. */

@@ -83,12 +83,9 @@ int64_t replay_next_due_ms(const struct replay *replay);
  * Returns 1, 0 at the end, -1 on error. */
 long replay_step(struct replay *replay, char **cause);
 
-/* Puts the position just after row `seq` (clamped to the range): forward
- * by applying rows, back (or far forward) by rebuilding from the newest
- * snapshot. The clock moves to that row's receive time. */
-bool replay_seek(struct replay *replay, uint64_t seq, char **cause);
-/* The same for a receive time (clamped to the range): the fleet as it
- * stood at that time, the clock at it. */
+/* Puts the position at a receive time (clamped to the range): forward by
+ * applying rows, back (or far forward) by rebuilding from the newest
+ * snapshot; the fleet as it stood at that time, the clock at it. */
 bool replay_seek_time(struct replay *replay, int64_t ms, char **cause);
 /* Back to the start of the range / on to its end. */
 bool replay_seek_start(struct replay *replay, char **cause);

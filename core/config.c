@@ -563,5 +563,5 @@ char *config_make_client_id(void)
 	uint32_t rnd = 0;
 	if (getrandom(&rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
 		rnd = (uint32_t)time_mono_ms() ^ ((uint32_t)getpid() << 16);
-	return xasprintf("thingtop-%s-%ld-%08x", n ? clean : "host", (long)getpid(), rnd);
+	return xasprintf("thingtop-%s-%06x", n ? clean : "host", rnd & 0xffffff);
 }

@@ -36,7 +36,8 @@ struct config {
 	struct {
 		char *host;               /* "localhost" */
 		int port;                 /* 1883, or 8883 with TLS, 443 with aws.endpoint */
-		char *client_id;          /* NULL: "thingtop-<host>-<pid>-<random>" at connect */
+		char *client_id;          /* NULL: the journal's own, "thingtop-<host>-<random>",
+		                           * made once and kept in the journal (live.c) */
 		int keepalive;            /* seconds, 60 */
 		enum config_protocol protocol; /* 3.1.1 */
 		int qos;                  /* 0..2, default 1 */
@@ -94,7 +95,7 @@ bool config_apply_broker_arg(struct config *config, const char *host_port, char 
  * NULL when neither $THINGTOP_CONFIG nor a home folder is known. */
 char *config_default_path(void);
 
-/* A unique client id "thingtop-<host>-<pid>-<random hex>", newly allocated. */
+/* A new client id "thingtop-<host>-<6 random hex digits>", newly allocated. */
 char *config_make_client_id(void);
 
 /* Frees everything the config owns and leaves it zeroed. */

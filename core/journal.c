@@ -188,6 +188,40 @@ bool journal_flush(struct journal *j, char **cause)
 	return j->writer ? journal_writer_flush(j->writer, cause) : true;
 }
 
+int journal_sync(struct journal *j, int timeout_ms, char **cause)
+{
+	return j->writer ? journal_writer_sync(j->writer, timeout_ms, cause) : 1;
+}
+
+void journal_retry(struct journal *j)
+{
+	if (j->writer)
+		journal_writer_retry(j->writer);
+}
+
+bool journal_failed(struct journal *j, char **cause)
+{
+	return j->writer && journal_writer_failed(j->writer, cause);
+}
+
+uint64_t journal_committed_seq(struct journal *j)
+{
+	return j->writer ? journal_writer_committed_seq(j->writer) : j->next_seq - 1;
+}
+
+void journal_set_meta(struct journal *j, const char *key, const char *value)
+{
+	if (j->writer)
+		journal_writer_set_meta(j->writer, key, value);
+}
+
+void journal_note_coverage(struct journal *j, enum journal_coverage_kind kind, int64_t at_ms,
+                           const char *detail)
+{
+	if (j->writer)
+		journal_writer_note_coverage(j->writer, (int)kind, at_ms, detail);
+}
+
 bool journal_save_snapshot(struct journal *j, uint64_t seq, int64_t received_ms,
                            const void *data, size_t len, char **cause)
 {

@@ -22,7 +22,7 @@
 
 #include "event.h"
 
-#define JOURNAL_SCHEMA_VERSION 2
+#define JOURNAL_SCHEMA_VERSION 3
 
 enum journal_mode {
 	JOURNAL_READ_WRITE,       /* creates the file and its folder when missing */
@@ -59,13 +59,80 @@ struct journal_record {
  * within a writer's life). */
 uint64_t journal_next_seq(const struct journal *journal);
 
-/* Queues one record; returns its seq, or 0 when the writer has failed (the
- * error comes from journal_flush). Blocks only when the writer is more than
- * a few batches behind. A queued record is committed within ~250 ms. */
+/* Queues one record and returns its seq (0 on a read-only handle). Blocks
+ * only when the writer is more than a few batches behind. A queued record
+ * is committed within ~250 ms, or at the next journal_sync. */
 uint64_t journal_append(struct journal *journal, const struct journal_record *record);
 
-/* Waits until everything appended so far is committed. */
+/* ---- Durability and failure ----
+ *
+ * A commit that fails (disk full, I/O error, a lock held too long, a file
+ * made read-only) puts the journal in a failed state: nothing is dropped,
+ * the batch waits in memory, and journal_sync/journal_flush report the
+ * cause until a journal_retry succeeds. Appends still work meanwhile (what
+ * is already in hand is kept), so a caller that cannot keep up must stop
+ * taking work itself: `record` exits, the monitor stops reading from the
+ * broker until the journal writes again. */
+
+/* Asks for everything appended so far to be committed now, and waits up to
+ * timeout_ms (< 0: as long as it takes, 0: not at all). 1 when all of it is
+ * committed (in the WAL: safe from the death of the process), 0 when not
+ * yet, -1 while the journal is failing, with *cause. */
+int journal_sync(struct journal *journal, int timeout_ms, char **cause);
+/* Waits until everything appended so far is committed; false with *cause
+ * while the journal is failing. */
 bool journal_flush(struct journal *journal, char **cause);
+/* Tries a failed journal again: the writer retries its waiting batch; the
+ * next journal_sync tells how that went. */
+void journal_retry(struct journal *journal);
+/* True (with *cause) while the journal is failing; never waits. */
+bool journal_failed(struct journal *journal, char **cause);
+/* The highest seq committed so far; what was appended above it would be
+ * lost if the process ended now. */
+uint64_t journal_committed_seq(struct journal *journal);
+
+/* ---- Settings kept in the journal (meta table) ---- */
+
+/* The value of `key`, newly allocated, or NULL when unset. */
+char *journal_get_meta(struct journal *journal, const char *key);
+/* Queued like an append: committed with the next batch. */
+void journal_set_meta(struct journal *journal, const char *key, const char *value);
+
+/* ---- Coverage: when the recorder was listening (journal_coverage.c) ---- */
+
+enum journal_coverage_kind {
+	COVERAGE_START = 1,          /* a recorder started on this journal */
+	COVERAGE_CONNECTED_NEW,      /* CONNACK without our session: the broker kept nothing */
+	COVERAGE_CONNECTED_RESUMED,  /* CONNACK with session present: it queued for us */
+	COVERAGE_DISCONNECTED,       /* our connection went down; detail says why */
+	COVERAGE_REFUSED,            /* SUBACK refused filters; detail names them */
+	COVERAGE_STOP,               /* a clean stop: everything received was committed */
+	COVERAGE_UNCLEAN_STOP,       /* found at the next start: the last run died */
+};
+
+/* Queues a coverage row at at_ms (wall clock), tied to the last seq. */
+void journal_note_coverage(struct journal *journal, enum journal_coverage_kind kind, int64_t at_ms,
+                           const char *detail);
+/* For a recorder that starts: notes an unclean stop of the previous run
+ * (its last coverage row is not a stop), with how many of its messages
+ * were recovered from its intake log, and this start. Read-write only. */
+bool journal_begin_recording(struct journal *journal, int64_t now_ms, uint64_t recovered,
+                             char **cause);
+
+/* A time the recorder was not listening. */
+struct journal_gap {
+	int64_t from_ms, to_ms;      /* wall clock; to_ms is INT64_MAX while it lasts */
+	uint64_t after_seq;          /* the last event journaled before it */
+	bool lost;                   /* events published meanwhile are lost: the broker kept
+	                              * no session, or a subscription was refused */
+	bool unclean;                /* it began with the recorder's death: the messages of
+	                              * its last receive round may be missing too */
+	const char *why;             /* valid during the callback */
+};
+typedef bool (*journal_gap_fn)(void *ctx, const struct journal_gap *gap);
+/* Every gap, oldest first. A gap that ended with the broker's queue
+ * resumed is listed with lost = false. */
+bool journal_gaps(struct journal *journal, journal_gap_fn fn, void *ctx, char **cause);
 
 /* ---- Reading ---- */
 

@@ -79,6 +79,13 @@ uint64_t journal_writer_append(struct journal_writer *writer, const struct journ
 bool journal_writer_snapshot(struct journal_writer *writer, uint64_t seq, int64_t received_ms,
                              const void *data, size_t len, char **cause);
 bool journal_writer_flush(struct journal_writer *writer, char **cause);
+int journal_writer_sync(struct journal_writer *writer, int timeout_ms, char **cause);
+void journal_writer_retry(struct journal_writer *writer);
+bool journal_writer_failed(struct journal_writer *writer, char **cause);
+uint64_t journal_writer_committed_seq(struct journal_writer *writer);
+void journal_writer_set_meta(struct journal_writer *writer, const char *key, const char *value);
+void journal_writer_note_coverage(struct journal_writer *writer, int kind, int64_t at_ms,
+                                  const char *detail);
 
 /* journal_prune.c: retention and snapshot thinning, one small step at a
  * time, on the writer's connection. */

@@ -28,6 +28,11 @@ static const char *const steps[JOURNAL_SCHEMA_VERSION] = {
 	/* 2: fleet snapshots, keyed by the last seq they reflect. */
 	"CREATE TABLE snapshots(seq INTEGER PRIMARY KEY, received_ms INTEGER NOT NULL,"
 	" created_ms INTEGER NOT NULL, data BLOB NOT NULL);",
+	/* 3: when the recorder was listening (journal_coverage.c): its MQTT
+	 * connection's ups and downs, refused subscriptions, clean and
+	 * unclean stops. `seq` is the last event seq when it happened. */
+	"CREATE TABLE coverage(id INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL,"
+	" seq INTEGER NOT NULL, kind INTEGER NOT NULL, detail TEXT);",
 };
 
 void journal_db_cause(sqlite3 *db, const char *path, const char *what, char **cause)
@@ -62,7 +67,10 @@ sqlite3 *journal_db_open(const char *path, bool read_only, bool writer, char **c
 		return NULL;
 	}
 	sqlite3_extended_result_codes(db, 1);
-	sqlite3_busy_timeout(db, 5000);
+	/* The writer gives up on a lock sooner: a foreign process holding the
+	 * journal's write lock is a failure it must report (record exits, the
+	 * monitor stops reading) rather than sit on unacknowledged rounds. */
+	sqlite3_busy_timeout(db, writer ? 1000 : 5000);
 	const char *tuning = writer
 		/* 64 MiB of cache keeps both indexes' hot pages in memory; the
 		 * WAL is checkpointed by journal_checkpoint.c (every 32 MiB, off

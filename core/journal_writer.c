@@ -1,10 +1,15 @@
 /* The journal's writer thread. Appends are copied into the filling batch
  * (one byte buffer plus fixed-size records pointing into it, both reused,
  * so a steady stream of appends does not allocate); a full or 200 ms old
- * batch is queued and the writer commits it in one transaction. When
- * MAX_QUEUED batches wait, appends block: the disk sets the pace.
- * Between batches the same thread does the journal's maintenance
- * (retention and snapshot thinning, below) in small steps. */
+ * batch, or one a caller syncs, is queued and the writer commits it in one
+ * transaction. When MAX_QUEUED batches wait, appends block: the disk sets
+ * the pace. Between batches the same thread does the journal's
+ * maintenance (retention and snapshot thinning, below) in small steps.
+ *
+ * A failed commit (disk full, I/O error, lock timeout) is a state, not a
+ * loss: the batch stays at the head of the queue, later appends keep
+ * filling memory (callers stop taking work, see journal.h), and the
+ * writer tries the same batch again when asked (journal_retry). */
 #include "build_config.h"
 
 #include "journal_internal.h"
@@ -31,6 +36,8 @@ enum rec_flags {
 	REC_NEW_THING = 1 << 2,
 	REC_HAS_TOPIC = 1 << 3,
 	REC_SNAPSHOT = 1 << 4,      /* payload holds a fleet snapshot */
+	REC_META = 1 << 5,          /* topic is a meta key, payload its value */
+	REC_COVERAGE = 1 << 6,      /* type is a coverage kind, payload its detail */
 };
 
 /* One queued record; its bytes follow each other at `at` in the batch
@@ -50,6 +57,7 @@ struct rec {
 
 struct batch {
 	uint64_t gen;               /* batches commit in gen order */
+	uint64_t last_seq;          /* the highest event seq in it (0: none) */
 	struct rec *recs;
 	size_t count, cap;
 	char *buf;
@@ -58,7 +66,10 @@ struct batch {
 	struct batch *next;         /* free list */
 };
 
-enum stmt_id { STMT_BEGIN, STMT_COMMIT, STMT_ROLLBACK, STMT_THING, STMT_EVENT, STMT_SNAPSHOT, STMT_COUNT };
+enum stmt_id {
+	STMT_BEGIN, STMT_COMMIT, STMT_ROLLBACK, STMT_THING, STMT_EVENT, STMT_SNAPSHOT, STMT_META,
+	STMT_COVERAGE, STMT_COUNT
+};
 
 static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_BEGIN] = "BEGIN IMMEDIATE",
@@ -70,6 +81,8 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	               " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
 	[STMT_SNAPSHOT] = ("INSERT OR REPLACE INTO snapshots(seq, received_ms, created_ms, data)"
 	                   " VALUES (?1, ?2, ?3, ?4)"),
+	[STMT_META] = "INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)",
+	[STMT_COVERAGE] = "INSERT INTO coverage(at_ms, seq, kind, detail) VALUES (?1, ?2, ?3, ?4)",
 };
 
 struct journal_writer {
@@ -89,7 +102,8 @@ struct journal_writer {
 	uint64_t last_gen, committed_gen;
 	uint64_t next_seq;
 	bool flush_wanted, stopping;
-	char *error;                /* set once, on the first failure */
+	char *error;                /* why the head batch cannot be committed; NULL when healthy */
+	uint64_t committed_seq;     /* the highest event seq committed */
 
 	/* Maintenance (retention, snapshot thinning), between batches. */
 	struct journal_retention retention;
@@ -125,6 +139,7 @@ static struct batch *batch_take(struct journal_writer *w)
 	b->gen = ++w->last_gen;
 	b->count = 0;
 	b->len = 0;
+	b->last_seq = 0;
 	b->next = NULL;
 	return b;
 }
@@ -221,12 +236,34 @@ static bool commit_things(struct journal_writer *w, const struct batch *b)
 	return true;
 }
 
+/* A meta or coverage record: rare, small, in order with the events. */
+static bool commit_side_row(struct journal_writer *w, const struct rec *r, const char *p)
+{
+	if (r->flags & REC_META) {
+		sqlite3_stmt *s = w->stmt[STMT_META];
+		sqlite3_bind_text(s, 1, p, (int)r->topic_len, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, p + r->topic_len, (int)r->payload_len, SQLITE_STATIC);
+		return step_reset(s);
+	}
+	sqlite3_stmt *s = w->stmt[STMT_COVERAGE];
+	sqlite3_bind_int64(s, 1, r->ts_ms);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)r->seq);
+	sqlite3_bind_int(s, 3, r->type);
+	bind_text(s, 4, p, r->payload_len);
+	return step_reset(s);
+}
+
 static bool commit_rows(struct journal_writer *w, const struct batch *b)
 {
 	sqlite3_stmt *ev = w->stmt[STMT_EVENT], *snap = w->stmt[STMT_SNAPSHOT];
 	for (size_t i = 0; i < b->count; i++) {
 		const struct rec *r = &b->recs[i];
 		const char *p = b->buf + r->at;
+		if (r->flags & (REC_META | REC_COVERAGE)) {
+			if (!commit_side_row(w, r, p))
+				return false;
+			continue;
+		}
 		if (r->flags & REC_SNAPSHOT) {
 			sqlite3_bind_int64(snap, 1, (sqlite3_int64)r->seq);
 			sqlite3_bind_int64(snap, 2, r->received_ms);
@@ -319,6 +356,32 @@ static bool retention_set(const struct journal_writer *w)
 	return w->retention.retain_ms > 0 || w->retention.max_bytes > 0;
 }
 
+/* Commits the batch at the head of the queue; on failure it stays there
+ * for journal_retry. Lock held on entry and exit. */
+static void commit_head(struct journal_writer *w)
+{
+	struct batch *b = w->queue[w->queue_head];
+	char *cause = NULL;
+	pthread_mutex_unlock(&w->lock);
+	bool ok = commit_batch(w, b, &cause);
+	pthread_mutex_lock(&w->lock);
+	if (!ok) {
+		w->error = cause ? cause : xstrdup("cannot write");
+		pthread_cond_broadcast(&w->done);
+		return;
+	}
+	w->queue_head = (w->queue_head + 1) % MAX_QUEUED;
+	w->queue_len--;
+	w->committed_gen = b->gen;
+	if (b->last_seq > w->committed_seq)
+		w->committed_seq = b->last_seq;
+	if (retention_set(w) || has_snapshot(b))
+		w->maint_wanted = true;
+	w->maint_turn = 2;
+	batch_give_back(w, b);
+	pthread_cond_broadcast(&w->done);
+}
+
 static void *writer_main(void *arg)
 {
 	struct journal_writer *w = arg;
@@ -331,29 +394,13 @@ static void *writer_main(void *arg)
 			maintain(w);
 			continue;
 		}
-		if (w->queue_len > 0) {
-			struct batch *b = w->queue[w->queue_head];
-			pthread_mutex_unlock(&w->lock);
-			char *cause = NULL;
-			bool ok = w->error ? true : commit_batch(w, b, &cause);
-			pthread_mutex_lock(&w->lock);
-			if (!ok)
-				w->error = cause;
-			w->queue_head = (w->queue_head + 1) % MAX_QUEUED;
-			w->queue_len--;
-			if (ok && !w->error) {
-				w->committed_gen = b->gen;
-				if (retention_set(w) || has_snapshot(b))
-					w->maint_wanted = true;
-				w->maint_turn = 2;
-			}
-			batch_give_back(w, b);
-			pthread_cond_broadcast(&w->done);
+		if (w->queue_len > 0 && !w->error) {
+			commit_head(w);
 			continue;
 		}
 		struct batch *f = w->filling;
-		if (f->count > 0 && (w->stopping || w->flush_wanted ||
-		                     monotonic_ms() - f->started_ms >= BATCH_AGE_MS)) {
+		if (f->count > 0 && w->queue_len < MAX_QUEUED &&
+		    (w->stopping || w->flush_wanted || monotonic_ms() - f->started_ms >= BATCH_AGE_MS)) {
 			queue_filling(w);
 			continue;
 		}
@@ -363,7 +410,7 @@ static void *writer_main(void *arg)
 		}
 		if (w->stopping)
 			break;
-		if (f->count == 0) {
+		if (f->count == 0 || w->error) {
 			pthread_cond_wait(&w->work, &w->lock);
 			continue;
 		}
@@ -608,6 +655,7 @@ struct journal_writer *journal_writer_start(sqlite3 *db, const char *path, uint6
 	w->db = db;
 	w->path = xstrdup(path);
 	w->next_seq = next_seq;
+	w->committed_seq = next_seq - 1;
 	for (int i = 0; i < STMT_COUNT; i++) {
 		if (sqlite3_prepare_v3(db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &w->stmt[i],
 		                       NULL) != SQLITE_OK) {
@@ -686,16 +734,17 @@ uint64_t journal_writer_next_seq(struct journal_writer *w)
 }
 
 /* Makes room for one more record: queues a full filling batch, waiting
- * while MAX_QUEUED are ahead of it. Lock held. False once failed. */
-static bool make_room(struct journal_writer *w)
+ * while MAX_QUEUED are ahead of it. While the journal is failing the
+ * filling batch just grows: the caller has stopped taking work, and what
+ * it still hands over is kept for the retry. Lock held. */
+static void make_room(struct journal_writer *w)
 {
-	if (batch_full(w->filling)) {
-		while (w->queue_len >= MAX_QUEUED && !w->error)
-			pthread_cond_wait(&w->done, &w->lock);
-		if (!w->error)
-			queue_filling(w);
-	}
-	return !w->error;
+	if (!batch_full(w->filling))
+		return;
+	while (w->queue_len >= MAX_QUEUED && !w->error)
+		pthread_cond_wait(&w->done, &w->lock);
+	if (w->queue_len < MAX_QUEUED)
+		queue_filling(w);
 }
 
 static void note_first(struct journal_writer *w)
@@ -762,13 +811,11 @@ uint64_t journal_writer_append(struct journal_writer *w, const struct journal_re
 	size_t ip_len = ev ? clamp16(strlen(ev->ip)) : 0;
 
 	pthread_mutex_lock(&w->lock);
-	if (!make_room(w)) {
-		pthread_mutex_unlock(&w->lock);
-		return 0;
-	}
+	make_room(w);
 	struct rec *r = batch_add(w->filling, topic_len + payload_len + client_len + session_len +
 	                                      reason_len + ip_len);
 	r->seq = w->next_seq++;
+	w->filling->last_seq = r->seq;
 	r->received_ms = record->received_ms;
 	r->type = (uint8_t)type;
 	r->thing_id = record->thing_id;
@@ -817,11 +864,7 @@ bool journal_writer_snapshot(struct journal_writer *w, uint64_t seq, int64_t rec
                              const void *data, size_t len, char **cause)
 {
 	pthread_mutex_lock(&w->lock);
-	if (!make_room(w)) {
-		set_cause(cause, "%s", w->error);
-		pthread_mutex_unlock(&w->lock);
-		return false;
-	}
+	make_room(w);
 	struct rec *r = batch_add(w->filling, len);
 	r->flags = REC_SNAPSHOT;
 	r->seq = seq;
@@ -835,21 +878,104 @@ bool journal_writer_snapshot(struct journal_writer *w, uint64_t seq, int64_t rec
 	return true;
 }
 
-bool journal_writer_flush(struct journal_writer *w, char **cause)
+int journal_writer_sync(struct journal_writer *w, int timeout_ms, char **cause)
 {
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	if (timeout_ms > 0) {
+		until.tv_sec += timeout_ms / 1000;
+		until.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+		if (until.tv_nsec >= 1000000000) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000;
+		}
+	}
 	pthread_mutex_lock(&w->lock);
 	uint64_t target = w->filling->gen - (w->filling->count == 0);
 	if (w->filling->count > 0) {
 		w->flush_wanted = true;
 		pthread_cond_signal(&w->work);
 	}
-	while (w->committed_gen < target && !w->error)
-		pthread_cond_wait(&w->done, &w->lock);
-	bool ok = !w->error;
-	if (!ok)
+	int rc = 0;
+	while (w->committed_gen < target && !w->error && timeout_ms != 0) {
+		if (timeout_ms < 0)
+			pthread_cond_wait(&w->done, &w->lock);
+		else if (pthread_cond_timedwait(&w->done, &w->lock, &until) == ETIMEDOUT)
+			break;
+	}
+	if (w->error) {
+		set_cause(cause, "%s", w->error);
+		rc = -1;
+	} else if (w->committed_gen >= target) {
+		rc = 1;
+	}
+	pthread_mutex_unlock(&w->lock);
+	return rc;
+}
+
+/* Queues a meta or coverage record (see commit_side_row). */
+static void append_side_row(struct journal_writer *w, uint8_t flag, uint8_t type, int64_t at_ms,
+                            const char *key, const char *value)
+{
+	size_t key_len = key ? strlen(key) : 0, value_len = value ? strlen(value) : 0;
+	pthread_mutex_lock(&w->lock);
+	make_room(w);
+	struct rec *r = batch_add(w->filling, key_len + value_len);
+	r->flags = flag;
+	r->type = type;
+	r->seq = w->next_seq - 1;
+	r->ts_ms = at_ms;
+	r->topic_len = key_len;
+	r->payload_len = value_len;
+	memcpy(w->filling->buf + r->at, key ? key : "", key_len);
+	memcpy(w->filling->buf + r->at + key_len, value ? value : "", value_len);
+	note_first(w);
+	pthread_mutex_unlock(&w->lock);
+}
+
+void journal_writer_set_meta(struct journal_writer *w, const char *key, const char *value)
+{
+	append_side_row(w, REC_META, 0, 0, key, value);
+}
+
+void journal_writer_note_coverage(struct journal_writer *w, int kind, int64_t at_ms,
+                                  const char *detail)
+{
+	append_side_row(w, REC_COVERAGE, (uint8_t)kind, at_ms, NULL, detail);
+}
+
+bool journal_writer_flush(struct journal_writer *w, char **cause)
+{
+	return journal_writer_sync(w, -1, cause) == 1;
+}
+
+void journal_writer_retry(struct journal_writer *w)
+{
+	pthread_mutex_lock(&w->lock);
+	if (w->error) {
+		free(w->error);
+		w->error = NULL;
+		pthread_cond_signal(&w->work);
+	}
+	pthread_mutex_unlock(&w->lock);
+}
+
+bool journal_writer_failed(struct journal_writer *w, char **cause)
+{
+	pthread_mutex_lock(&w->lock);
+	bool failed = w->error != NULL;
+	if (failed)
 		set_cause(cause, "%s", w->error);
 	pthread_mutex_unlock(&w->lock);
-	return ok;
+	return failed;
+}
+
+uint64_t journal_writer_committed_seq(struct journal_writer *w)
+{
+	pthread_mutex_lock(&w->lock);
+	uint64_t seq = w->committed_seq;
+	pthread_mutex_unlock(&w->lock);
+	return seq;
 }
 
 void journal_writer_set_retention(struct journal_writer *w, const struct journal_retention *policy)

@@ -37,7 +37,12 @@ struct mqtt_source {
 	int qos;
 	int protocol;
 	char *topics[CONFIG_TOPICS_MAX];
+	int topic_mids[CONFIG_TOPICS_MAX];  /* SUBSCRIBE packet ids, 0 once answered */
+	bool topic_refused[CONFIG_TOPICS_MAX];
 	size_t topic_count;
+	char refused[CONFIG_TOPICS_MAX * 160];
+	unsigned round_limit;        /* messages per dispatch, 0 = by time only */
+	bool suspended;              /* mqtt_source_suspend: no reading, no reconnecting */
 
 	mqtt_message_fn on_message;
 	mqtt_state_fn on_state;
@@ -62,6 +67,7 @@ const char *mqtt_state_name(enum mqtt_state state)
 	case MQTT_CONNECTED: return "connected";
 	case MQTT_BACKING_OFF: return "backing off";
 	case MQTT_STOPPED: return "stopped";
+	case MQTT_SUSPENDED: return "paused";
 	}
 	return "?";
 }
@@ -161,15 +167,55 @@ static void on_connect(struct mosquitto *mosq, void *obj, int rc, int flags,
 		src->stats.reconnects++;
 	src->status.attempt = 0;
 	src->status.session_present = (flags & 1) != 0;
-	for (size_t i = 0; i < src->topic_count; i++)
-		mosquitto_subscribe(mosq, NULL, src->topics[i], src->qos);
+	src->status.filters_pending = (unsigned)src->topic_count;
+	for (size_t i = 0; i < src->topic_count; i++) {
+		src->topic_mids[i] = 0;
+		mosquitto_subscribe(mosq, &src->topic_mids[i], src->topics[i], src->qos);
+	}
 	set_state(src, MQTT_CONNECTED, NULL);
+}
+
+/* The refused filters as one line: "F1 (SUBACK 0x80), F2 (...)". */
+static void describe_refused(struct mqtt_source *src)
+{
+	size_t n = 0;
+	src->refused[0] = '\0';
+	src->status.filters_refused = 0;
+	for (size_t i = 0; i < src->topic_count; i++) {
+		if (!src->topic_refused[i])
+			continue;
+		src->status.filters_refused++;
+		n += (size_t)snprintf(src->refused + n, sizeof src->refused - n, "%s%s",
+		                      n ? ", " : "", src->topics[i]);
+		if (n >= sizeof src->refused)
+			break;
+	}
+}
+
+/* SUBACK: a return code of 0x80 and up is a refusal (AWS answers 0x80 when
+ * the policy lacks iot:Subscribe on the filter). */
+static void on_subscribe(struct mosquitto *mosq, void *obj, int mid, int qos_count,
+                         const int *granted_qos, const mosquitto_property *props)
+{
+	struct mqtt_source *src = obj;
+	for (size_t i = 0; i < src->topic_count; i++) {
+		if (src->topic_mids[i] != mid || mid == 0)
+			continue;
+		src->topic_mids[i] = 0;
+		src->topic_refused[i] = qos_count < 1 || granted_qos[0] >= 0x80;
+		if (src->status.filters_pending > 0)
+			src->status.filters_pending--;
+	}
+	describe_refused(src);
+	if (src->status.state == MQTT_CONNECTED)
+		set_state(src, MQTT_CONNECTED, NULL);
 }
 
 static void on_disconnect(struct mosquitto *mosq, void *obj, int rc, const mosquitto_property *props)
 {
 	struct mqtt_source *src = obj;
-	if (src->status.state == MQTT_STOPPED || src->status.state == MQTT_BACKING_OFF)
+	if (src->status.state == MQTT_STOPPED || src->status.state == MQTT_BACKING_OFF ||
+	    src->status.state == MQTT_SUSPENDED)
 		return;
 	char why[640];
 	if (src->protocol == MQTT_PROTOCOL_V5 && rc > 0 && rc != MOSQ_ERR_CONN_LOST)
@@ -307,6 +353,7 @@ struct mqtt_source *mqtt_source_create(const struct config *config, mqtt_message
 	src->on_state = state_fn;
 	src->ctx = ctx;
 	src->status.reason = src->reason;
+	src->status.refused = src->refused;
 	src->status.state = MQTT_CONNECTING;
 
 	src->mosq = mosquitto_new(src->client_id, c->broker.clean_session, src);
@@ -320,6 +367,7 @@ struct mqtt_source *mqtt_source_create(const struct config *config, mqtt_message
 	mosquitto_connect_v5_callback_set(src->mosq, on_connect);
 	mosquitto_disconnect_v5_callback_set(src->mosq, on_disconnect);
 	mosquitto_message_v5_callback_set(src->mosq, on_message);
+	mosquitto_subscribe_v5_callback_set(src->mosq, on_subscribe);
 	mosquitto_log_callback_set(src->mosq, on_log);
 	if (c->broker.username) {
 		int rc = mosquitto_username_pw_set(src->mosq, c->broker.username, c->broker.password);
@@ -370,7 +418,8 @@ const char *mqtt_source_client_id(const struct mqtt_source *src)
 
 int mqtt_source_fd(const struct mqtt_source *src)
 {
-	if (src->status.state == MQTT_STOPPED || src->status.state == MQTT_BACKING_OFF)
+	if (src->status.state == MQTT_STOPPED || src->status.state == MQTT_BACKING_OFF ||
+	    src->status.state == MQTT_SUSPENDED)
 		return -1;
 	return mosquitto_socket(src->mosq);
 }
@@ -385,6 +434,7 @@ int mqtt_source_next_timeout_ms(const struct mqtt_source *src)
 	int64_t now = time_mono_ms();
 	switch (src->status.state) {
 	case MQTT_STOPPED:
+	case MQTT_SUSPENDED:
 		return 60000;
 	case MQTT_BACKING_OFF:
 	case MQTT_CONNECTING:
@@ -419,7 +469,8 @@ static void start_connect(struct mqtt_source *src)
 
 static void loop_failed(struct mqtt_source *src, int rc)
 {
-	if (src->status.state == MQTT_BACKING_OFF || src->status.state == MQTT_STOPPED)
+	if (src->status.state == MQTT_BACKING_OFF || src->status.state == MQTT_STOPPED ||
+	    src->status.state == MQTT_SUSPENDED)
 		return; /* the disconnect callback has handled it */
 	char why[640];
 	describe_error(src, rc, errno, why, sizeof why);
@@ -430,6 +481,8 @@ bool mqtt_source_dispatch(struct mqtt_source *src)
 {
 	if (src->status.state == MQTT_STOPPED)
 		return false;
+	if (src->status.state == MQTT_SUSPENDED)
+		return true;
 	int64_t now = time_mono_ms();
 	if (!src->attempt_started) {
 		if (now < src->status.next_try_ms)
@@ -443,8 +496,11 @@ bool mqtt_source_dispatch(struct mqtt_source *src)
 	 * a CONNACK or SUBACK read just before buffered messages), or a batch
 	 * is done. */
 	int idle = 0, i;
+	uint64_t first = src->stats.received;
 	src->more_pending = false;
 	for (i = 0; i < READS_PER_DISPATCH && idle < 2; i++) {
+		if (src->round_limit && src->stats.received - first >= src->round_limit)
+			break;
 		/* Checked every 64 reads: the clock costs more than a read. */
 		if (i % 64 == 63 && time_mono_ms() - now >= DISPATCH_BUDGET_MS)
 			break;
@@ -482,20 +538,51 @@ bool mqtt_source_dispatch(struct mqtt_source *src)
 	return true;
 }
 
-void mqtt_source_stop(struct mqtt_source *src)
+void mqtt_source_set_round_limit(struct mqtt_source *src, unsigned messages)
+{
+	src->round_limit = messages;
+}
+
+/* Our DISCONNECT, then no socket: the broker keeps the session (clean
+ * session off) and queues what arrives for it. */
+static void disconnect_cleanly(struct mqtt_source *src, enum mqtt_state next, const char *why)
 {
 	enum mqtt_state was = src->status.state;
-	if (was == MQTT_STOPPED)
-		return;
-	/* Stopped before our own DISCONNECT, so the disconnect callback it
+	/* Set before our own DISCONNECT, so the disconnect callback it
 	 * triggers is not taken for a lost connection. */
-	src->status.state = MQTT_STOPPED;
+	src->status.state = next;
 	if (was == MQTT_CONNECTED) {
 		mosquitto_disconnect(src->mosq);
 		/* Flush the DISCONNECT packet. */
 		mosquitto_loop_write(src->mosq, 1);
+	} else if (src->attempt_started) {
+		mosquitto_disconnect(src->mosq);
 	}
 	src->attempt_started = false;
-	set_state(src, MQTT_STOPPED, NULL);
+	src->status.session_present = false;
+	set_state(src, next, why);
+}
+
+void mqtt_source_suspend(struct mqtt_source *src, const char *why)
+{
+	if (src->status.state == MQTT_STOPPED || src->status.state == MQTT_SUSPENDED)
+		return;
+	disconnect_cleanly(src, MQTT_SUSPENDED, why);
+}
+
+void mqtt_source_resume(struct mqtt_source *src)
+{
+	if (src->status.state != MQTT_SUSPENDED)
+		return;
+	src->status.attempt = 0;
+	src->status.next_try_ms = time_mono_ms();
+	set_state(src, MQTT_BACKING_OFF, "resuming");
+}
+
+void mqtt_source_stop(struct mqtt_source *src)
+{
+	if (src->status.state == MQTT_STOPPED)
+		return;
+	disconnect_cleanly(src, MQTT_STOPPED, NULL);
 }
 

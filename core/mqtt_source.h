@@ -25,6 +25,7 @@ enum mqtt_state {
 	MQTT_CONNECTED,     /* CONNACK received and subscriptions sent */
 	MQTT_BACKING_OFF,   /* lost or refused; waits until next_try_ms */
 	MQTT_STOPPED,       /* mqtt_source_stop, or a refusal retrying cannot fix */
+	MQTT_SUSPENDED,     /* mqtt_source_suspend: disconnected on purpose until resumed */
 };
 const char *mqtt_state_name(enum mqtt_state state);
 
@@ -36,6 +37,10 @@ struct mqtt_status {
 	int64_t next_try_ms;          /* time_mono_ms() of the next attempt (backing off) */
 	unsigned attempt;             /* failed attempts in a row */
 	bool session_present;         /* CONNECTED: the broker kept our session */
+	/* CONNECTED: SUBACKs still awaited, and the filters the broker
+	 * refused (SUBACK 0x80), listed in `refused` ("" when none). */
+	unsigned filters_pending, filters_refused;
+	const char *refused;
 };
 
 /* `topic` is NUL-terminated, `payload` is `len` bytes (not terminated); both
@@ -81,6 +86,19 @@ bool mqtt_source_dispatch(struct mqtt_source *src);
 /* Disconnects cleanly (QoS 1 messages not yet acknowledged stay queued at
  * the broker for our session) and enters STOPPED. */
 void mqtt_source_stop(struct mqtt_source *src);
+
+/* The same, but until mqtt_source_resume: for a caller that cannot keep
+ * what it would receive (its journal is failing). `why` is the reason the
+ * state reports. */
+void mqtt_source_suspend(struct mqtt_source *src, const char *why);
+/* Connects again at once (the broker hands over what it queued). */
+void mqtt_source_resume(struct mqtt_source *src);
+
+/* At most `messages` messages per dispatch (0 = as many as arrive within
+ * its time budget). libmosquitto acknowledges a QoS 1 message as it reads
+ * it, so a caller that commits after each dispatch bounds by this what
+ * the death of the process can lose. */
+void mqtt_source_set_round_limit(struct mqtt_source *src, unsigned messages);
 
 /* TLS file checks alone (for tests and early errors): true when every file
  * set in `config` is usable; else false with a cause that names the file

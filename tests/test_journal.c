@@ -524,7 +524,7 @@ static void test_info(void)
 	CHECK(journal_get_info(j, &info, NULL));
 	CHECK_INT(info.events + info.rejects + info.ignored, 0);
 	CHECK_INT(info.last_seq, 0);
-	CHECK_INT(info.schema_version, 2);
+	CHECK_INT(info.schema_version, JOURNAL_SCHEMA_VERSION);
 
 	struct event c = make_event(EVENT_CONNECTED, "a", 1, "s", -1);
 	struct event d = make_event(EVENT_DISCONNECTED, "b", 1, "s", -1);
@@ -551,7 +551,7 @@ static void test_info(void)
 	CHECK_INT(info.first_received_ms, 1000);
 	CHECK_INT(info.last_received_ms, 1500);
 	CHECK(info.file_bytes > 0);
-	CHECK_INT(info.schema_version, 2);
+	CHECK_INT(info.schema_version, JOURNAL_SCHEMA_VERSION);
 	journal_close(j);
 	free(path);
 }
@@ -598,7 +598,7 @@ static void test_migration(void)
 		return;
 	struct journal_info info;
 	CHECK(journal_get_info(j, &info, NULL));
-	CHECK_INT(info.schema_version, 2);
+	CHECK_INT(info.schema_version, JOURNAL_SCHEMA_VERSION);
 	CHECK_INT(info.events, 2);
 	CHECK_INT(info.things, 1);
 	CHECK_INT(journal_next_seq(j), 3);
@@ -626,7 +626,9 @@ static void test_too_new(void)
 	exec_sql(path, "CREATE TABLE x(a); PRAGMA user_version = 7;");
 	char *cause = NULL;
 	CHECK(journal_open(path, JOURNAL_READ_WRITE, &cause) == NULL);
-	CHECK(cause && strstr(cause, "schema 7") && strstr(cause, "up to 2") &&
+	char up_to[16];
+	snprintf(up_to, sizeof up_to, "up to %d", JOURNAL_SCHEMA_VERSION);
+	CHECK(cause && strstr(cause, "schema 7") && strstr(cause, up_to) &&
 	      strstr(cause, "upgrade thingtop") && strstr(cause, path));
 	free(cause);
 	cause = NULL;
@@ -773,15 +775,67 @@ static void test_writer_error(void)
 	CHECK(cause && strstr(cause, path) && strstr(cause, "UNIQUE"));
 	free(cause);
 	cause = NULL;
-	CHECK_INT(append(j, 3, &ev, 1, false), 0);
+	CHECK(journal_failed(j, NULL));
+	/* A failing journal keeps what it is handed (the caller stops taking
+	 * more); a retry of a batch that can never commit fails again. */
+	CHECK_INT(append(j, 3, &ev, 1, false), 3);
+	journal_retry(j);
 	CHECK(!journal_flush(j, &cause));
 	free(cause);
+	CHECK_INT(journal_committed_seq(j), 1);
 	journal_close(j);
 
 	j = open_rw(path);
 	CHECK(j != NULL);
 	if (j) {
 		CHECK_INT(journal_last_seq(j), 1);
+		journal_close(j);
+	}
+	free(path);
+}
+
+/* A lock held by another process fails the commit (a state, not a loss);
+ * once it is released, a retry commits everything that waited. */
+static void test_writer_recovers(void)
+{
+	char *path = new_path("locked.db");
+	struct journal *j = open_rw(path);
+	CHECK(j != NULL);
+	if (!j)
+		return;
+	struct event a = make_event(EVENT_CONNECTED, "a", 1, "s1", -1);
+	append(j, 1, &a, 1, true);
+	CHECK(flush(j));
+
+	sqlite3 *other = NULL;
+	CHECK(sqlite3_open(path, &other) == SQLITE_OK);
+	CHECK(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK);
+	struct event b = make_event(EVENT_CONNECTED, "b", 2, "s2", -1);
+	CHECK_INT(append(j, 2, &b, 2, true), 2);
+	char *cause = NULL;
+	CHECK_INT(journal_sync(j, -1, &cause), -1);
+	CHECK(cause && strstr(cause, path) && strstr(cause, "locked"));
+	free(cause);
+	cause = NULL;
+	/* Still failing while the lock is held; more appends wait in memory. */
+	struct event c = make_event(EVENT_DISCONNECTED, "b", 2, "s2", -1);
+	CHECK_INT(append(j, 3, &c, 2, false), 3);
+	CHECK(journal_failed(j, NULL));
+	CHECK_INT(journal_committed_seq(j), 1);
+
+	CHECK(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(other);
+	journal_retry(j);
+	CHECK(journal_flush(j, &cause));
+	free(cause);
+	CHECK(!journal_failed(j, NULL));
+	CHECK_INT(journal_committed_seq(j), 3);
+	journal_close(j);
+
+	j = journal_open(path, JOURNAL_READ_ONLY, NULL);
+	CHECK(j != NULL);
+	if (j) {
+		CHECK_INT(journal_last_seq(j), 3);
 		journal_close(j);
 	}
 	free(path);
@@ -956,6 +1010,7 @@ int main(void)
 	RUN(test_foreign_files);
 	RUN(test_reader_beside_writer);
 	RUN(test_writer_error);
+	RUN(test_writer_recovers);
 	RUN(test_default_path);
 	if (fleet_works())
 		RUN(test_rebuild);

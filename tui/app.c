@@ -5,6 +5,7 @@
 
 #include <curses.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <langinfo.h>
 #include <locale.h>
 #include <poll.h>
@@ -20,7 +21,7 @@
 #include "app.h"
 #include "draw.h"
 #include "export.h"
-#include "mqtt_source.h"
+#include "live.h"
 #include "rebuild.h"
 #include "replay.h"
 #include "term.h"
@@ -206,6 +207,16 @@ void app_draw_header(struct app *app, const char *title_right)
 		}
 		if (draw_width(left) + 2 + cw > app->cols)
 			snprintf(left, sizeof left, "%s", status);
+	} else if (app->live && app->not_recording[0] != '\0') {
+		/* Unmissable: the one thing the header says until it is over. */
+		attr = theme_attr(THEME_ERROR) | A_REVERSE | A_BOLD;
+		draw_fill(0, 0, app->cols, attr);
+		snprintf(left, sizeof left, "%s", app->not_recording);
+		counts[0] = '\0';
+		cw = 0;
+	} else if (app->live && app->refused[0] != '\0') {
+		attr = theme_attr(THEME_ERROR) | A_BOLD;
+		snprintf(left, sizeof left, "thingtop  %s  %.1f ev/s", app->refused, app->rate);
 	} else if (app->live)
 		snprintf(left, sizeof left, "thingtop  broker %s  %.1f ev/s%s", app->broker_state, app->rate,
 		         app->paused ? "  PAUSED" : "");
@@ -605,17 +616,30 @@ static void read_keys(struct app *app)
 
 /* ---- Live data ---- */
 
-static void on_message(void *ctx, const char *topic, const void *payload, size_t len)
+static void on_message(void *ctx, enum event_type type)
 {
 	struct app *app = ctx;
-	ingest_message(&app->ingest, topic, payload, len, time_now_ms());
+	(void)type;
 	app->events++;
 	app->data_dirty = true;
 }
 
-static void on_state(void *ctx, const struct mqtt_status *status)
+static void on_change(void *ctx, const struct live_status *live)
 {
 	struct app *app = ctx;
+	const struct mqtt_status *status = live->broker;
+	if (!live->recording)
+		snprintf(app->not_recording, sizeof app->not_recording, "NOT RECORDING: %s (retrying)",
+		         live->journal_error);
+	else
+		app->not_recording[0] = '\0';
+	app->dirty = true;
+	if (status == NULL)
+		return;
+	if (status->state == MQTT_CONNECTED && status->filters_refused > 0)
+		snprintf(app->refused, sizeof app->refused, "subscription refused: %s", status->refused);
+	else if (status->state == MQTT_CONNECTED)
+		app->refused[0] = '\0';
 	char host[64];
 	text_escape(app->config.broker.host != NULL ? app->config.broker.host : "?",
 	            app->config.broker.host != NULL ? strlen(app->config.broker.host) : 1,
@@ -626,7 +650,6 @@ static void on_state(void *ctx, const struct mqtt_status *status)
 	         status->reason != NULL ? status->reason : "");
 	if (status->state == MQTT_BACKING_OFF || status->state == MQTT_STOPPED)
 		app_message(app, true, "broker: %s", app->broker_state);
-	app->dirty = true;
 }
 
 static void follow(struct app *app)
@@ -740,17 +763,15 @@ static void run(struct app *app)
 		struct pollfd fds[2];
 		int nfds = 0;
 		fds[nfds++] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
-		int mqtt_at = -1;
-		if (app->mqtt != NULL) {
-			int64_t mt = now + mqtt_source_next_timeout_ms(app->mqtt);
+		if (app->live_source != NULL) {
+			int64_t mt = now + live_next_timeout_ms(app->live_source);
 			if (mt < due)
 				due = mt;
-			int fd = mqtt_source_fd(app->mqtt);
+			int fd = live_fd(app->live_source);
 			if (fd >= 0) {
-				mqtt_at = nfds;
 				fds[nfds++] = (struct pollfd){
 					.fd = fd,
-					.events = POLLIN | (mqtt_source_wants_write(app->mqtt) ? POLLOUT : 0),
+					.events = POLLIN | (live_wants_write(app->live_source) ? POLLOUT : 0),
 				};
 			}
 		}
@@ -763,10 +784,8 @@ static void run(struct app *app)
 			break;
 		/* Always try: a resize arrives as EINTR and then KEY_RESIZE. */
 		read_keys(app);
-		if (app->mqtt != NULL) {
-			(void)mqtt_at;
-			mqtt_source_dispatch(app->mqtt);
-		}
+		if (app->live_source != NULL)
+			live_dispatch(app->live_source);
 	}
 }
 
@@ -938,15 +957,17 @@ static bool open_model(struct app *app)
 		                      app->config.journal.max_size);
 		ingest_init(&app->ingest, app->journal, app->fleet);
 		app->ingest.snapshot_every = INGEST_SNAPSHOT_EVERY;
-		app->mqtt = mqtt_source_create(&app->config, on_message, on_state, app, &cause);
-		if (app->mqtt == NULL) {
+		const struct live_options options = { .retry = true };
+		const struct live_callbacks callbacks = { .on_message = on_message, .on_change = on_change };
+		app->live_source = live_create(&app->config, &app->ingest, &options, &callbacks, app, &cause);
+		if (app->live_source == NULL) {
 			fprintf(stderr, "thingtop: %s\n", cause != NULL ? cause : "cannot set up MQTT");
 			free(cause);
 			return false;
 		}
 		app->live = true;
-		if (mqtt_source_tls_warning(app->mqtt) != NULL)
-			app_message(app, true, "%s", mqtt_source_tls_warning(app->mqtt));
+		if (live_tls_warning(app->live_source) != NULL)
+			app_message(app, true, "%s", live_tls_warning(app->live_source));
 		snprintf(app->broker_state, sizeof app->broker_state, "%s:%d connecting",
 		         app->config.broker.host != NULL ? app->config.broker.host : "?",
 		         app->config.broker.port);
@@ -958,16 +979,19 @@ static bool open_model(struct app *app)
 
 static void close_model(struct app *app)
 {
-	if (app->mqtt != NULL) {
-		mqtt_source_stop(app->mqtt);
-		mqtt_source_destroy(app->mqtt);
-	}
-	if (app->live && app->journal != NULL) {
+	if (app->live_source != NULL) {
 		char *cause = NULL;
-		if (!ingest_checkpoint(&app->ingest, &cause)) {
-			fprintf(stderr, "thingtop: %s\n", cause != NULL ? cause : "checkpoint failed");
+		uint64_t lost = 0;
+		app->lost_data = !live_status(app->live_source)->recording;
+		if (!live_stop(app->live_source, &lost, &cause)) {
+			fprintf(stderr, "thingtop: %s\n", cause != NULL ? cause : "cannot commit the journal");
+			if (lost > 0)
+				fprintf(stderr, "thingtop: %" PRIu64 " message(s) received and acknowledged to the"
+				        " broker could not be journaled: they are lost\n", lost);
+			app->lost_data = true;
 			free(cause);
 		}
+		live_destroy(app->live_source);
 	}
 	activity_destroy(app->activity);
 	timeline_destroy(app->timeline);
@@ -1049,6 +1073,9 @@ int app_run(const struct app_options *opt)
 	if (frames_file != NULL)
 		fclose(frames_file);
 	close_model(app);
+	/* Quitting while the journal fails: what was in hand is reported
+	 * above, and the status tells a script or service it happened. */
+	int status = app->lost_data ? 1 : 0;
 	free(app);
-	return 0;
+	return status;
 }

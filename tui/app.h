@@ -31,7 +31,7 @@ enum app_screen {
 
 struct activity;
 struct timeline;
-struct mqtt_source;
+struct live;
 struct replay;
 
 struct app_options {
@@ -58,12 +58,17 @@ struct app {
 	struct journal *journal;
 	struct fleet *fleet;
 	struct view *view;
-	struct mqtt_source *mqtt;
+	struct live *live_source;   /* recording from a broker (live) */
 	struct ingest ingest;
 	bool live;                  /* connected to a broker (not journal-only) */
 	bool following;             /* polling a journal another process writes */
 	struct replay *replay;      /* replaying a journal; owns the fleet then */
 	char broker_state[96];
+	/* Sticky while it lasts: the journal cannot be written ("" = fine),
+	 * or the broker refused subscriptions. */
+	char not_recording[512];
+	char refused[256];
+	bool lost_data;             /* quit while not recording: exit non-zero */
 
 	bool ascii;                 /* ASCII glyphs and escapes only */
 	struct theme theme;

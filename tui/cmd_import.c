@@ -1,6 +1,8 @@
 /* thingtop import: NDJSON lines into the journal, through the same path
  * as live messages. Bad lines are journaled as rejects and reported with
- * their line number; they never stop the import. */
+ * their line number; they never stop the import. A journal that cannot be
+ * written does: the import stops at the first failed commit and says how
+ * much was kept. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -19,6 +21,8 @@
 #include "cli.h"
 
 #define REJECTS_SHOWN 10
+/* Lines between two looks at the journal's health. */
+#define HEALTH_EVERY 4096
 /* Two decoders keep up with one journal writer on a 2-core machine. */
 #define IMPORT_WORKERS 2
 
@@ -33,7 +37,9 @@ static const char import_usage[] =
 	"from going backwards.\n"
 	"\n"
 	"Malformed lines are journaled as rejects, reported with their line number\n"
-	"(the first 10), and counted; they never stop the import.\n"
+	"(the first 10), and counted; they never stop the import. A journal that\n"
+	"cannot be written (full disk, I/O error) stops it: the summary then says\n"
+	"how many lines were committed.\n"
 	"\n"
 	"Options:\n"
 	"  -j, --journal FILE   journal to append to (default %s)\n"
@@ -41,14 +47,15 @@ static const char import_usage[] =
 	"  -q, --quiet          no per-line messages, only the summary\n"
 	"  -h, --help           this text\n"
 	"\n"
-	"Exit status: 0 when every line was read (rejects included), 1 when the\n"
-	"journal or an input file cannot be used, 2 for a usage error.\n";
+	"Exit status: 0 when every line was read and committed (rejects included),\n"
+	"1 when the journal or an input file cannot be used, 2 for a usage error.\n";
 
 struct import_run {
 	struct ingest ingest;
 	int64_t clock_ms;           /* receive clock for lines without receivedAt */
 	unsigned long rejects_shown;
 	bool quiet;
+	bool journal_failed;        /* stop reading: nothing more can be kept */
 };
 
 /* The receive time of a line: its envelope's receivedAt, else its event
@@ -95,6 +102,11 @@ static bool import_stream(struct import_run *run, FILE *in, const char *name)
 		ingest_event(&run->ingest, line->msg.topic, line->msg.raw, line->msg.raw_len, event,
 		             received);
 		last_line = line->line_no;
+		if (run->ingest.stats.received % HEALTH_EVERY == 0 &&
+		    journal_failed(run->ingest.journal, NULL)) {
+			run->journal_failed = true;
+			break;
+		}
 	}
 	bool ok = !ndjson_reader_failed(reader);
 	if (!ok)
@@ -153,13 +165,22 @@ int cmd_import(int argc, char **argv)
 			status = 1;
 		if (in != stdin)
 			fclose(in);
+		if (run.journal_failed)
+			break;
 	}
 
 	char *cause = NULL;
+	uint64_t first_seq = fleet_last_seq(session.fleet) - run.ingest.stats.received + 1;
 	if (!ingest_checkpoint(&run.ingest, &cause)) {
+		uint64_t committed = journal_committed_seq(session.journal);
+		uint64_t kept = committed >= first_seq ? committed - first_seq + 1 : 0;
 		fprintf(stderr, "thingtop import: %s\n", cause);
+		fprintf(stderr, "thingtop import: stopped: the first %llu of the %llu lines read were"
+		        " committed; the rest were not imported\n", (unsigned long long)kept,
+		        (unsigned long long)run.ingest.stats.received);
 		free(cause);
-		status = 1;
+		cli_session_close(&session);
+		return 1;
 	}
 	double seconds = (double)(time_mono_ms() - started) / 1000.0;
 	const struct ingest_stats *st = &run.ingest.stats;

@@ -12,16 +12,20 @@
 #include "commands.h"
 #include "fleet.h"
 #include "journal.h"
+#include "live.h"
 #include "rebuild.h"
 #include "text.h"
 #include "timefmt.h"
 #include "xalloc.h"
 
 static const char journal_usage[] =
-	"Usage: thingtop journal info|check|vacuum [-j JOURNAL]\n"
+	"Usage: thingtop journal info|check|vacuum [-j JOURNAL] [-c CONFIG]\n"
 	"       thingtop journal prune [-j JOURNAL] [--retain DURATION] [--max-size SIZE]\n"
+	"       thingtop journal forget-session [-j JOURNAL] [--broker HOST[:PORT]]\n"
 	"\n"
-	"  info     path, size, schema, counts, seq and receive-time span, snapshots\n"
+	"  info     path, size, schema, counts, seq and receive-time span, snapshots,\n"
+	"           the broker client id, and the gaps: when the recorder was not\n"
+	"           listening, and whether events published meanwhile are lost\n"
 	"  check    SQLite integrity, the newest snapshot, and (while the journal\n"
 	"           has every event) a rebuild from it against a replay of all\n"
 	"           events; exit status 1 on any problem\n"
@@ -31,9 +35,14 @@ static const char journal_usage[] =
 	"           DURATION ('30d') before the newest, and the oldest while the\n"
 	"           journal holds more than SIZE ('2G'); never past the newest\n"
 	"           snapshot\n"
+	"  forget-session  end the journal's persistent broker session on purpose\n"
+	"           (the broker drops what it queued for it); the next recorder\n"
+	"           starts a new one. Not while a recorder runs on the journal.\n"
 	"\n"
 	"Options:\n"
-	"  -j, --journal FILE   the journal (default %s)\n"
+	"  -j, --journal FILE   the journal (default: journal.path, else %s)\n"
+	"  -c, --config FILE    config file (journal.path, broker settings)\n"
+	"  --broker HOST[:PORT] the broker, for forget-session\n"
 	"  -r, --retain DURATION, -m, --max-size SIZE   see prune\n"
 	"  -h, --help           this text\n";
 
@@ -59,6 +68,53 @@ static const char *safe_path(const char *path, char *buf, size_t size)
 {
 	text_escape(path, strlen(path), buf, size, false);
 	return buf;
+}
+
+struct gap_list {
+	unsigned count, lost;
+};
+
+static bool print_gap(void *ctx, const struct journal_gap *gap)
+{
+	struct gap_list *list = ctx;
+	char a[TIME_ISO_SIZE], b[TIME_ISO_SIZE], age[32], why[600];
+	list->count++;
+	list->lost += gap->lost;
+	bool open = gap->to_ms == INT64_MAX;
+	text_escape(gap->why, strlen(gap->why), why, sizeof why, false);
+	time_format_age(open ? time_now_ms() - gap->from_ms : gap->to_ms - gap->from_ms, age, sizeof age);
+	printf("  %s .. %s  %s  %s%s%s\n", iso(gap->from_ms, a, sizeof a),
+	       open ? "now" : iso(gap->to_ms, b, sizeof b), age,
+	       gap->lost ? "LOST: events published meanwhile are missing" :
+	       open ? "not listening (a resumed broker session would deliver what it queued)" :
+	              "covered: the broker kept the session and delivered what it queued",
+	       "; ", why);
+	if (gap->unclean)
+		printf("    the recorder died: the messages of its last receive round (at most %d)"
+		       " may be missing\n", LIVE_ROUND_MESSAGES);
+	return true;
+}
+
+/* The broker client id and the gaps in what was heard. */
+static int print_coverage(struct journal *j)
+{
+	char *id = journal_get_meta(j, "client_id");
+	char safe[300];
+	printf("%-12s%s\n", "client id", id ? safe_path(id, safe, sizeof safe) : "- (never recorded live)");
+	free(id);
+	struct gap_list list = { 0 };
+	char *cause = NULL;
+	printf("gaps\n");
+	if (!journal_gaps(j, print_gap, &list, &cause)) {
+		fprintf(stderr, "thingtop journal: %s\n", cause);
+		free(cause);
+		return 1;
+	}
+	if (list.count == 0)
+		printf("  none: listening without a break since the first connect\n");
+	else
+		printf("  %u gap(s), %u with events lost\n", list.count, list.lost);
+	return 0;
 }
 
 static int do_info(struct journal *j)
@@ -93,7 +149,7 @@ static int do_info(struct journal *j)
 		       info.newest_snapshot_bytes);
 	else
 		printf("%-12snone\n", "newest snap");
-	return 0;
+	return print_coverage(j);
 }
 
 /* Two fleets hold the same table; the clocks are lined up first (a
@@ -255,21 +311,41 @@ static int do_prune(struct journal *j, int64_t retain_ms, int64_t max_bytes)
 	return 0;
 }
 
+static int do_forget_session(struct journal *j, const struct config *config)
+{
+	char *cause = NULL;
+	if (!live_forget_session(config, j, 10000, &cause)) {
+		char safe[1024];
+		text_escape(cause, strlen(cause), safe, sizeof safe, false);
+		fprintf(stderr, "thingtop journal: forget-session: %s\n", safe);
+		free(cause);
+		return 1;
+	}
+	printf("the broker session of %s is ended; the next recorder starts a new one\n",
+	       journal_path(j));
+	return 0;
+}
+
 int cmd_journal(int argc, char **argv)
 {
+	enum { OPT_BROKER = 256 };
 	static const struct option options[] = {
 		{"journal", required_argument, NULL, 'j'},
+		{"config", required_argument, NULL, 'c'},
+		{"broker", required_argument, NULL, OPT_BROKER},
 		{"retain", required_argument, NULL, 'r'},
 		{"max-size", required_argument, NULL, 'm'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
-	const char *path_arg = NULL;
+	const char *path_arg = NULL, *config_path = NULL, *broker = NULL;
 	int64_t retain_ms = 0, max_bytes = 0;
 	int opt;
-	while ((opt = getopt_long(argc, argv, "j:r:m:h", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "j:c:r:m:h", options, NULL)) != -1) {
 		switch (opt) {
 		case 'j': path_arg = optarg; break;
+		case 'c': config_path = optarg; break;
+		case OPT_BROKER: broker = optarg; break;
 		case 'r':
 			if (!time_parse_duration(optarg, &retain_ms) || retain_ms <= 0) {
 				fprintf(stderr, "thingtop journal: --retain '%s' is not a duration (try 30d)\n",
@@ -289,14 +365,16 @@ int cmd_journal(int argc, char **argv)
 		}
 	}
 	if (optind + 1 != argc) {
-		fprintf(stderr, "thingtop journal: say info, check, vacuum or prune\n");
+		fprintf(stderr, "thingtop journal: say info, check, vacuum, prune or forget-session\n");
 		cli_print_usage(stderr, journal_usage);
 		return 2;
 	}
 	const char *what = argv[optind];
-	bool writes = strcmp(what, "vacuum") == 0 || strcmp(what, "prune") == 0;
+	bool forget = strcmp(what, "forget-session") == 0;
+	bool writes = strcmp(what, "vacuum") == 0 || strcmp(what, "prune") == 0 || forget;
 	if (!writes && strcmp(what, "info") != 0 && strcmp(what, "check") != 0) {
-		fprintf(stderr, "thingtop journal: unknown action (say info, check, vacuum or prune)\n");
+		fprintf(stderr, "thingtop journal: unknown action '%s' (say info, check, vacuum, prune"
+		        " or forget-session)\n", what);
 		return 2;
 	}
 	if (strcmp(what, "prune") == 0 && retain_ms == 0 && max_bytes == 0) {
@@ -304,34 +382,44 @@ int cmd_journal(int argc, char **argv)
 		return 2;
 	}
 
-	char *path = path_arg ? xstrdup(path_arg) : journal_default_path();
+	struct config config;
+	char *cause = NULL;
 	char safe[1024];
+	if (!config_load(&config, config_path, &cause) ||
+	    (broker && !config_apply_broker_arg(&config, broker, &cause))) {
+		text_escape(cause, strlen(cause), safe, sizeof safe, false);
+		fprintf(stderr, "thingtop journal: %s\n", safe);
+		free(cause);
+		config_finish(&config);
+		return 1;
+	}
+	char *path = path_arg ? xstrdup(path_arg) : config.journal.path ? xstrdup(config.journal.path)
+	                                                                : journal_default_path();
 	int status = 1;
 	if (access(path, F_OK) != 0) {
 		fprintf(stderr, "thingtop journal: no journal at %s\n", safe_path(path, safe, sizeof safe));
-		free(path);
-		return 1;
+		goto out;
 	}
-	char *cause = NULL;
 	struct journal *j = journal_open(path, writes ? JOURNAL_READ_WRITE : JOURNAL_READ_ONLY, &cause);
 	if (!j) {
 		text_escape(cause, strlen(cause), safe, sizeof safe, false);
 		fprintf(stderr, "thingtop journal: %s\n", safe);
-		free(cause);
-		free(path);
-		return 1;
+		goto out;
 	}
-	struct fleet_config config;
-	fleet_config_defaults(&config);
 	if (strcmp(what, "info") == 0)
 		status = do_info(j);
 	else if (strcmp(what, "check") == 0)
-		status = do_check(j, &config);
+		status = do_check(j, &config.reconcile);
 	else if (strcmp(what, "vacuum") == 0)
 		status = do_vacuum(j);
+	else if (forget)
+		status = do_forget_session(j, &config);
 	else
 		status = do_prune(j, retain_ms, max_bytes);
 	journal_close(j);
+out:
+	free(cause);
 	free(path);
+	config_finish(&config);
 	return status;
 }

@@ -1,7 +1,10 @@
 /* thingtop record: headless subscriber. Every message goes through ingest
- * (parse, reconcile, journal) until SIGINT/SIGTERM, then everything is
- * committed. One stderr line per connection state change and a periodic
- * rate line. */
+ * (parse, reconcile, journal), a round at a time, committed before the next
+ * round is read (core/live.c), until SIGINT, SIGTERM, SIGHUP or SIGQUIT;
+ * then everything is committed. A journal that cannot be written ends it
+ * with status 1 at once: the broker keeps queueing for our session, and the
+ * service manager restarts us. One stderr line per connection state change
+ * and a periodic rate line. */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -15,7 +18,7 @@
 #include "core/config.h"
 #include "ingest.h"
 #include "journal.h"
-#include "mqtt_source.h"
+#include "live.h"
 #include "rebuild.h"
 #include "text.h"
 #include "timefmt.h"
@@ -31,40 +34,73 @@ static void on_signal(int sig)
 
 struct recorder {
 	struct ingest ingest;
-	struct mqtt_source *src;
+	struct live *live;
 	const char *host;
 	int port;
 	bool quiet;
+	bool refusal_reported;
+	bool connected;
+	bool suspended;
+	unsigned filters;           /* topic filters subscribed */
 };
 
-static void on_message(void *ctx, const char *topic, const void *payload, size_t len)
+/* Each refused filter once per connection, with the policy it needs. */
+static void report_refused(struct recorder *rec, const struct mqtt_status *st)
 {
-	struct recorder *rec = ctx;
-	ingest_message(&rec->ingest, topic, payload, len, time_now_ms());
+	if (st->filters_pending > 0 || st->filters_refused == 0 || rec->refusal_reported)
+		return;
+	rec->refusal_reported = true;
+	char *list = xstrdup(st->refused);
+	for (char *save = NULL, *f = strtok_r(list, ", ", &save); f; f = strtok_r(NULL, ", ", &save)) {
+		char *hint = live_policy_hint(f);
+		char safe[400];
+		text_escape(f, strlen(f), safe, sizeof safe, false);
+		fprintf(stderr, "thingtop record: the broker refused the subscription to %s (SUBACK 0x80);"
+		        " on AWS IoT the policy needs: %s\n", safe, hint);
+		free(hint);
+	}
+	free(list);
 }
 
-static void on_state(void *ctx, const struct mqtt_status *status)
+static void on_change(void *ctx, const struct live_status *status)
 {
 	struct recorder *rec = ctx;
-	if (rec->quiet && status->state != MQTT_BACKING_OFF)
+	const struct mqtt_status *st = status->broker;
+	if (!st)
 		return;
-	char reason[400];
-	text_escape(status->reason, strlen(status->reason), reason, sizeof reason, false);
-	switch (status->state) {
+	bool was_connected = rec->connected;
+	rec->connected = st->state == MQTT_CONNECTED;
+	if (st->state == MQTT_SUSPENDED && rec->suspended)
+		return; /* said once */
+	rec->suspended = st->state == MQTT_SUSPENDED;
+	if (st->state == MQTT_CONNECTED)
+		report_refused(rec, st);
+	else
+		rec->refusal_reported = false;
+	if (rec->quiet && st->state != MQTT_BACKING_OFF)
+		return;
+	char reason[700];
+	text_escape(st->reason, strlen(st->reason), reason, sizeof reason, false);
+	switch (st->state) {
 	case MQTT_CONNECTING:
 		fprintf(stderr, "thingtop record: connecting to %s:%d\n", rec->host, rec->port);
 		break;
 	case MQTT_CONNECTED:
+		if (was_connected)
+			break; /* a SUBACK: reported above */
 		fprintf(stderr, "thingtop record: connected to %s:%d as %s%s\n", rec->host, rec->port,
-		        rec->src ? mqtt_source_client_id(rec->src) : "?",
-		        status->session_present ? " (session resumed)" : "");
+		        status->client_id,
+		        st->session_present ? " (session resumed)" : " (new session: the broker kept nothing for us)");
 		break;
 	case MQTT_BACKING_OFF: {
-		int64_t wait = status->next_try_ms - time_mono_ms();
+		int64_t wait = st->next_try_ms - time_mono_ms();
 		fprintf(stderr, "thingtop record: %s:%d: %s; retrying in %.1f s\n", rec->host, rec->port,
 		        reason, wait > 0 ? (double)wait / 1000.0 : 0.0);
 		break;
 	}
+	case MQTT_SUSPENDED:
+		fprintf(stderr, "thingtop record: stopped reading: %s\n", reason);
+		break;
 	case MQTT_STOPPED:
 		fprintf(stderr, "thingtop record: disconnected\n");
 		break;
@@ -75,8 +111,27 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 	        "usage: thingtop record [-c FILE] [--broker HOST[:PORT]] [-j JOURNAL] [--qos N]\n"
-	        "                       [--quiet] [--stats-interval SECONDS]\n"
-	        "Subscribes to the lifecycle events and journals them until SIGINT or SIGTERM.\n");
+	        "                       [--id CLIENT_ID] [--clean-session] [--quiet]\n"
+	        "                       [--stats-interval SECONDS]\n"
+	        "\n"
+	        "Subscribes to the lifecycle events and journals them until SIGINT, SIGTERM,\n"
+	        "SIGHUP or SIGQUIT, then commits everything and exits 0.\n"
+	        "\n"
+	        "  -c, --config FILE    config file\n"
+	        "  --broker HOST[:PORT] the broker (default: broker.host, localhost:1883)\n"
+	        "  -j, --journal FILE   the journal (default: journal.path, else\n"
+	        "                       $XDG_STATE_HOME/thingtop/journal.db)\n"
+	        "  --qos N              subscription QoS, 0..2 (default 1)\n"
+	        "  --id CLIENT_ID       MQTT client id (default: the journal's own, made once,\n"
+	        "                       so a restart resumes the broker session)\n"
+	        "  --clean-session      start a new broker session (what it queued is dropped)\n"
+	        "  -q, --quiet          only errors\n"
+	        "  --stats-interval S   a rate line every S seconds (default 10, 0 = none)\n"
+	        "\n"
+	        "Exit status: 0 after a clean stop; 1 when the journal cannot be written\n"
+	        "(full disk, I/O error, lock timeout: the broker keeps queueing for the\n"
+	        "session, so a restart loses nothing), when the broker refuses every\n"
+	        "subscription, or on a setup error; 2 on a usage error.\n");
 }
 
 static void rate_line(struct recorder *rec, uint64_t *last_received, int64_t *last_ms)
@@ -94,27 +149,83 @@ static void rate_line(struct recorder *rec, uint64_t *last_received, int64_t *la
 	*last_ms = now;
 }
 
+static void catch_stop_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigemptyset(&sa.sa_mask);
+	/* An SSH session that closes sends SIGHUP: stop as cleanly as for the
+	 * others, never die with a round uncommitted. */
+	const int stops[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	for (size_t i = 0; i < sizeof stops / sizeof stops[0]; i++)
+		sigaction(stops[i], &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* Polls and dispatches until a stop signal or a reason to give up; false
+ * with *cause for the latter. */
+static bool record_loop(struct recorder *rec, bool quiet, int64_t stats_ms, char **cause)
+{
+	uint64_t last_received = 0;
+	int64_t last_rate_ms = time_mono_ms();
+	while (!stop_requested) {
+		const struct live_status *ls = live_status(rec->live);
+		if (!ls->recording) {
+			set_cause(cause, "%s", ls->journal_error);
+			return false;
+		}
+		const struct mqtt_status *st = ls->broker;
+		if (st && st->state == MQTT_CONNECTED && st->filters_pending == 0 &&
+		    st->filters_refused == rec->filters) {
+			/* Nothing can ever arrive: let the operator fix the policy. */
+			set_cause(cause, "the broker refused every subscription (%s)", st->refused);
+			return false;
+		}
+		struct pollfd pfd = { .fd = live_fd(rec->live), .events = POLLIN };
+		if (live_wants_write(rec->live))
+			pfd.events |= POLLOUT;
+		int timeout = live_next_timeout_ms(rec->live);
+		if (stats_ms > 0 && !quiet) {
+			int64_t until = last_rate_ms + stats_ms - time_mono_ms();
+			if (until < timeout)
+				timeout = until < 0 ? 0 : (int)until;
+		}
+		int n = poll(&pfd, pfd.fd >= 0 ? 1 : 0, timeout);
+		if (n < 0 && errno != EINTR) {
+			set_cause(cause, "poll: %s", strerror(errno));
+			return false;
+		}
+		if (stop_requested)
+			break;
+		live_dispatch(rec->live);
+		if (stats_ms > 0 && !quiet && time_mono_ms() - last_rate_ms >= stats_ms)
+			rate_line(rec, &last_received, &last_rate_ms);
+	}
+	return true;
+}
+
 int cmd_record(int argc, char **argv)
 {
-	enum { OPT_BROKER = 256, OPT_QOS, OPT_QUIET, OPT_STATS, OPT_HELP };
+	enum { OPT_BROKER = 256, OPT_QOS, OPT_QUIET, OPT_STATS, OPT_HELP, OPT_ID, OPT_CLEAN };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "broker", required_argument, NULL, OPT_BROKER },
 		{ "journal", required_argument, NULL, 'j' },
 		{ "qos", required_argument, NULL, OPT_QOS },
+		{ "id", required_argument, NULL, OPT_ID },
+		{ "clean-session", no_argument, NULL, OPT_CLEAN },
 		{ "quiet", no_argument, NULL, OPT_QUIET },
 		{ "stats-interval", required_argument, NULL, OPT_STATS },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *config_path = NULL, *broker = NULL, *journal_path = NULL;
+	const char *config_path = NULL, *broker = NULL, *journal_path = NULL, *client_id = NULL;
 	int qos = -1;
-	bool quiet = false;
+	bool quiet = false, clean_session = false;
 	int64_t stats_ms = 10000;
 	int opt;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "c:j:q", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:j:qh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': config_path = optarg; break;
 		case OPT_BROKER: broker = optarg; break;
@@ -126,6 +237,14 @@ int cmd_record(int argc, char **argv)
 			}
 			qos = atoi(optarg);
 			break;
+		case OPT_ID:
+			if (!*optarg || strlen(optarg) > 128) {
+				fprintf(stderr, "thingtop record: --id must be 1 to 128 bytes\n");
+				return 2;
+			}
+			client_id = optarg;
+			break;
+		case OPT_CLEAN: clean_session = true; break;
 		case 'q':
 		case OPT_QUIET: quiet = true; break;
 		case OPT_STATS:
@@ -134,6 +253,7 @@ int cmd_record(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'h':
 		case OPT_HELP: usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -158,6 +278,12 @@ int cmd_record(int argc, char **argv)
 		goto fail;
 	if (qos >= 0)
 		config.broker.qos = qos;
+	if (client_id) {
+		free(config.broker.client_id);
+		config.broker.client_id = xstrdup(client_id);
+	}
+	if (clean_session)
+		config.broker.clean_session = true;
 	if (!journal_path)
 		journal_path = config.journal.path ? config.journal.path : (default_journal = journal_default_path());
 
@@ -175,56 +301,44 @@ int cmd_record(int argc, char **argv)
 	rec.ingest.snapshot_every = INGEST_SNAPSHOT_EVERY;
 	rec.host = config.broker.host;
 	rec.port = config.broker.port;
+	rec.filters = (unsigned)config.topic_count;
 
-	rec.src = mqtt_source_create(&config, on_message, on_state, &rec, &cause);
-	if (!rec.src)
+	catch_stop_signals();
+	const struct live_options options = { .retry = false };
+	const struct live_callbacks callbacks = { .on_change = on_change };
+	rec.live = live_create(&config, &rec.ingest, &options, &callbacks, &rec, &cause);
+	if (!rec.live)
 		goto fail;
-
-	struct sigaction sa = { .sa_handler = on_signal };
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
 
 	if (!quiet)
 		fprintf(stderr, "thingtop record: journal %s\n", journal_path);
-	if (mqtt_source_tls_warning(rec.src))
-		fprintf(stderr, "thingtop record: warning: %s\n", mqtt_source_tls_warning(rec.src));
-	uint64_t last_received = 0;
-	int64_t last_rate_ms = time_mono_ms();
-	while (!stop_requested) {
-		struct pollfd pfd = { .fd = mqtt_source_fd(rec.src), .events = POLLIN };
-		if (mqtt_source_wants_write(rec.src))
-			pfd.events |= POLLOUT;
-		int timeout = mqtt_source_next_timeout_ms(rec.src);
-		if (stats_ms > 0 && !quiet) {
-			int64_t until = last_rate_ms + stats_ms - time_mono_ms();
-			if (until < timeout)
-				timeout = until < 0 ? 0 : (int)until;
-		}
-		int n = poll(&pfd, pfd.fd >= 0 ? 1 : 0, timeout);
-		if (n < 0 && errno != EINTR) {
-			set_cause(&cause, "poll: %s", strerror(errno));
-			goto fail;
-		}
-		if (stop_requested)
-			break;
-		mqtt_source_dispatch(rec.src);
-		if (stats_ms > 0 && !quiet && time_mono_ms() - last_rate_ms >= stats_ms)
-			rate_line(&rec, &last_received, &last_rate_ms);
+	bool ok = record_loop(&rec, quiet, stats_ms, &cause);
+	uint64_t lost = 0;
+	char *stop_cause = NULL;
+	bool stopped = live_stop(rec.live, &lost, &stop_cause);
+	if (!ok) {
+		fprintf(stderr, "thingtop record: %s\n", cause ? cause : "failed");
+	} else if (!stopped) {
+		fprintf(stderr, "thingtop record: %s\n", stop_cause ? stop_cause : "cannot commit");
+	} else {
+		if (!quiet)
+			fprintf(stderr, "thingtop record: stopped; %" PRIu64 " messages received, all journaled\n",
+			        rec.ingest.stats.received);
+		status = 0;
 	}
-
-	mqtt_source_stop(rec.src);
-	if (!ingest_checkpoint(&rec.ingest, &cause))
-		goto fail;
-	if (!quiet)
-		rate_line(&rec, &last_received, &last_rate_ms);
-	status = 0;
+	if (lost > 0)
+		fprintf(stderr, "thingtop record: %" PRIu64 " message(s) received and acknowledged to the"
+		        " broker could not be journaled: they are lost\n", lost);
+	else if (status != 0)
+		fprintf(stderr, "thingtop record: nothing received was lost: what is not journaled yet"
+		        " is kept in %s-intake for the next start, and unread events stay queued at the"
+		        " broker for this session\n", journal_path);
+	free(stop_cause);
 	goto out;
 fail:
 	fprintf(stderr, "thingtop record: %s\n", cause ? cause : "failed");
 out:
-	mqtt_source_destroy(rec.src);
+	live_destroy(rec.live);
 	journal_close(journal);
 	fleet_destroy(fleet);
 	free(default_journal);

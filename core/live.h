@@ -1,0 +1,99 @@
+/* Recording live: the MQTT source feeding ingest and the journal, with the
+ * rules that keep what the broker handed over, shared by `thingtop record`
+ * and the monitor.
+ *
+ * - Durable before the next read: libmosquitto acknowledges a QoS 1
+ *   message as it reads it, so each dispatch reads at most a small round
+ *   of messages and writes them to the intake log (intake.h), which the
+ *   kernel keeps if the process dies, before it reads again; the journal
+ *   commits in its usual batches, and the next start re-ingests from the
+ *   intake log whatever it had not committed.
+ * - A failing journal stops the reading: the connection is closed cleanly
+ *   so the broker keeps queueing for our persistent session; with
+ *   `retry` the journal is tried again every few seconds and reading
+ *   resumes once a write succeeds.
+ * - One client id per journal (kept in it), so every restart resumes the
+ *   same broker session.
+ * - Coverage: connects (with the session-present flag), disconnects,
+ *   refused subscriptions, starts and stops go into the journal, so gaps
+ *   in what was heard are known (journal_gaps). */
+#ifndef THINGTOP_LIVE_H
+#define THINGTOP_LIVE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "ingest.h"
+#include "mqtt_source.h"
+
+/* Messages read between two intake writes: what a SIGKILL can lose at most. */
+#define LIVE_ROUND_MESSAGES 32
+/* How often a failing journal is tried again (with `retry`). */
+#define LIVE_RETRY_MS 3000
+
+struct live_status {
+	const struct mqtt_status *broker;   /* the connection's own state */
+	const char *client_id;
+	bool recording;                     /* false while the journal is failing */
+	const char *journal_error;          /* why not, "" while recording */
+	int64_t failing_since_ms;           /* time_mono_ms() of the failure */
+};
+
+struct live_callbacks {
+	/* A message went through ingest (its parsed event is in ingest->scratch). */
+	void (*on_message)(void *ctx, enum event_type type);
+	/* The connection or the journal changed state. */
+	void (*on_change)(void *ctx, const struct live_status *status);
+};
+
+struct live_options {
+	/* Try a failed journal again every LIVE_RETRY_MS and resume (the
+	 * monitor); record instead exits and lets systemd restart it. */
+	bool retry;
+};
+
+struct live;
+
+/* Sets up the source for `ingest` (whose journal must be read-write) and
+ * notes the start in the journal, and an unclean stop of the previous run.
+ * The client id is config's broker.client_id, else the journal's own
+ * (made and stored on first use). `config` is borrowed for the call,
+ * `ingest` for the life of the live. NULL with *cause. */
+struct live *live_create(const struct config *config, struct ingest *ingest,
+                         const struct live_options *options, const struct live_callbacks *cb,
+                         void *ctx, char **cause);
+void live_destroy(struct live *live);
+
+/* For the caller's poll(): the socket (-1 when none is to be polled now),
+ * whether it wants POLLOUT, and when live_dispatch must run again. */
+int live_fd(const struct live *live);
+bool live_wants_write(const struct live *live);
+int live_next_timeout_ms(const struct live *live);
+
+/* One turn: reads a round of messages (after the previous round is
+ * committed), commits it, and handles failure and recovery. */
+void live_dispatch(struct live *live);
+
+const struct live_status *live_status(const struct live *live);
+/* The TLS set-up warning of the source (mqtt_source_tls_warning), or NULL. */
+const char *live_tls_warning(const struct live *live);
+
+/* Stops cleanly: disconnects (the broker keeps our session), commits
+ * everything with a final snapshot (retrying a failed journal once) and
+ * notes the stop. False with *cause when something received could not be
+ * committed: it stays in the intake log for the next start, but for what
+ * could not be written there either, counted in *lost (may be NULL). */
+bool live_stop(struct live *live, uint64_t *lost, char **cause);
+
+/* Ends the journal's broker session on purpose: connects once with its
+ * client id and a clean session, so the broker drops what it queued for
+ * it, and notes that in the journal (read-write). Waits up to timeout_ms
+ * for the broker. False with *cause. */
+bool live_forget_session(const struct config *config, struct journal *journal, int timeout_ms,
+                         char **cause);
+
+/* The AWS IoT policy statement a refused filter needs, newly allocated. */
+char *live_policy_hint(const char *filter);
+
+#endif

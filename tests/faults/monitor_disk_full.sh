@@ -14,7 +14,8 @@ dd if=/dev/zero of="$DISK/filler" bs=1M count=70 status=none
 J=$DISK/journal.db
 SOCK="thingtop-fault-$$"
 T() { tmux -L "$SOCK" -f /dev/null "$@"; }
-trap 'T kill-server 2>/dev/null; fault_cleanup' EXIT
+# The monitor must be gone before its tmpfs can be unmounted.
+trap 'T kill-server 2>/dev/null; pkill -f -- "-j $J" 2>/dev/null; sleep 0.3; fault_cleanup' EXIT
 T new-session -d -s ui -x 100 -y 30 \
 	"env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=tmux-256color $TT --broker 127.0.0.1:$PORT -j $J 2>$WORK/stderr; echo EXIT=\$?; sleep 60"
 header_has() { # header_has TEXT SECONDS
@@ -37,7 +38,7 @@ for _ in $(seq 100); do
 	sleep 0.1
 done
 T capture-pane -p -t ui | head -1 | grep -qF "NOT RECORDING" && fail "still not recording 10 s after space came back"
-for _ in $(seq 100); do
+for _ in $(seq 300); do
 	[ "$(events_in "$J")" -ge "$SENT" ] && break
 	sleep 0.1
 done

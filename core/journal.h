@@ -169,7 +169,8 @@ bool journal_load_snapshot(struct journal *journal, uint64_t at_most_seq, uint64
  * about a million rows at most. */
 
 /* retain_ms: rows received longer than this before the newest row go (0 =
- * keep for ever). max_bytes: while the pages in use exceed it, the oldest
+ * keep for ever); measured from the wall clock instead when the newest
+ * row claims a later receive time, so a bad clock never ages rows out. max_bytes: while the pages in use exceed it, the oldest
  * rows up to the next snapshot go (0 = no limit). Read-write only. */
 void journal_set_retention(struct journal *journal, int64_t retain_ms, int64_t max_bytes);
 /* Commits what is queued and runs the maintenance due until none is left

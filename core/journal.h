@@ -32,8 +32,15 @@ enum journal_mode {
 struct journal;
 
 /* Opens (and creates or migrates) a journal. NULL with *cause naming the
- * file and the problem. */
+ * file and the problem. A read-only open never creates or changes a file,
+ * and needs only read access to the journal and its -wal and -shm. */
 struct journal *journal_open(const char *path, enum journal_mode mode, char **cause);
+/* The same; a journal (and folder) this creates gets `file_mode` (like
+ * 0640: its -wal and -shm follow it; a folder gets search and read where
+ * the file does), whatever the umask. */
+#define JOURNAL_FILE_MODE_DEFAULT 0600
+struct journal *journal_open_mode(const char *path, enum journal_mode mode, unsigned file_mode,
+                                  char **cause);
 /* Commits everything appended, stops the writer, closes. Accepts NULL. */
 void journal_close(struct journal *journal);
 const char *journal_path(const struct journal *journal);

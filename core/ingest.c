@@ -67,9 +67,10 @@ void ingest_event(struct ingest *ingest, const char *topic, const char *raw, siz
 	struct fleet_event fleet_event;
 	struct fleet_result result = {0};
 
-	if (!event_time_plausible(event->timestamp_ms, received_ms) && event->type != EVENT_REJECT &&
-	    event->type != EVENT_IGNORED) {
-		/* A wrong clock must not reach the fleet or retention: a reject. */
+	if (event->type != EVENT_REJECT && event->type != EVENT_IGNORED &&
+	    !event_time_plausible(event->timestamp_ms, received_ms)) {
+		/* A wrong clock must not reach the fleet or retention: a reject
+		 * (a copy: the caller's event is borrowed). */
 		if (event != &ingest->scratch)
 			ingest->scratch = *event;
 		event_check_time(&ingest->scratch, received_ms);

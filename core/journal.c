@@ -1,19 +1,16 @@
 /* Opening and closing a journal: one writing process at a time (an flock
  * on the file says so clearly instead of two writers fighting over seqs),
  * any number of readers. The writer thread lives in journal_writer.c, the
- * queries in journal_read.c, the schema in journal_schema.c. */
+ * queries in journal_read.c, the schema in journal_schema.c, files and
+ * permissions in journal_files.c. */
 #include "build_config.h"
 
 #include "journal_internal.h"
 #include "xalloc.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 char *journal_default_path(void)

@@ -477,7 +477,10 @@ bool config_read_path(struct config *config, const char *path, char **cause)
 	int read_ok = config_read_string(&cf, text);
 	free(text);
 	if (read_ok != CONFIG_TRUE) {
-		set_cause(cause, "%s:%d: %s", path, config_error_line(&cf), config_error_text(&cf));
+		/* An error inside an @include names that file. */
+		const char *file = config_error_file(&cf);
+		set_cause(cause, "%s:%d: %s", file ? file : path, config_error_line(&cf),
+		          config_error_text(&cf));
 		goto out;
 	}
 	free(config->source_path);

@@ -235,6 +235,14 @@ static void test_file_checks(void)
 	CHECK_INT(c.ui.refresh_hz, 7);
 	CHECK_INT(c.broker.qos, 2);
 	config_finish(&c);
+
+	/* A syntax error inside an include names the included file. */
+	write_file("part-bad.conf", "\nui: { mouse = ; };\n");
+	snprintf(text, sizeof text, "# main\n@include \"%s/part-bad.conf\"\n", dir);
+	cause = read_error(write_file("main-bad.conf", text));
+	snprintf(want, sizeof want, "%s/part-bad.conf:2: syntax error", dir);
+	CHECK_STR(cause, want);
+	free(cause);
 }
 
 /* Size and setting limits; a large file of a legal shape parses. */

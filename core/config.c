@@ -24,6 +24,7 @@ enum setting_kind {
 	KIND_PROTOCOL,  /* "3.1.1" or "5" (or 4, 5) */
 	KIND_COLOR,     /* "auto", "always", "never" */
 	KIND_TOPICS,    /* a list or array of strings */
+	KIND_MODE,      /* file permissions as an octal string, "0640" */
 };
 
 struct setting {
@@ -59,6 +60,7 @@ static const struct setting settings[] = {
 	{ "journal.path", KIND_STRING, OFF(journal.path), 0, 0 },
 	{ "journal.retain", KIND_DURATION, OFF(journal.retain_ms), 0, 0 },
 	{ "journal.max_size", KIND_SIZE, OFF(journal.max_size), 0, 0 },
+	{ "journal.mode", KIND_MODE, OFF(journal.mode), 0, 0 },
 	{ "reconcile.order_window", KIND_DURATION, OFF(reconcile.order_window_ms), 0, 0 },
 	{ "reconcile.settle", KIND_DURATION, OFF(reconcile.settle_ms), 0, 0 },
 	{ "reconcile.flap_sessions", KIND_INT, OFF(reconcile.flap_sessions), 1, FLEET_FLAP_MAX - 1 },
@@ -94,6 +96,7 @@ void config_defaults(struct config *config)
 	for (size_t i = 0; i < sizeof default_topics / sizeof default_topics[0]; i++)
 		config->topics[config->topic_count++] = xstrdup(default_topics[i]);
 	fleet_config_defaults(&config->reconcile);
+	config->journal.mode = CONFIG_JOURNAL_MODE_DEFAULT;
 	config->ui.theme = xstrdup("default");
 	config->ui.refresh_hz = 10;
 	config->ui.color = CONFIG_COLOR_AUTO;
@@ -229,6 +232,25 @@ static bool parse_size(const char *text, int64_t *out)
 	return true;
 }
 
+/* "0640": the owner must keep read and write (the recorder writes it);
+ * nobody else may write or execute it. */
+static bool read_mode(struct reader *r, const config_setting_t *s, const char *name,
+                      unsigned *field)
+{
+	const char *text = config_setting_type(s) == CONFIG_TYPE_STRING ? config_setting_get_string(s) : NULL;
+	char *end = NULL;
+	unsigned long mode = 0;
+	if (text && *text && strspn(text, "01234567") == strlen(text))
+		mode = strtoul(text, &end, 8);
+	if (!end || *end || mode > 0777)
+		return fail(r, s, name, "expected an octal file mode in quotes, like \"0640\"");
+	if ((mode & 0600) != 0600 || (mode & 0133) != 0)
+		return fail(r, s, name, "\"%s\": the owner needs read and write, and nobody may "
+		            "write or execute a journal (like \"0600\" or \"0640\")", text);
+	*field = (unsigned)mode;
+	return true;
+}
+
 static bool read_setting(struct reader *r, struct config *config, const struct setting *def,
                          const config_setting_t *s)
 {
@@ -320,6 +342,8 @@ static bool read_setting(struct reader *r, struct config *config, const struct s
 		}
 		return fail(r, s, name, "expected \"auto\", \"always\" or \"never\"");
 	}
+	case KIND_MODE:
+		return read_mode(r, s, name, field);
 	case KIND_TOPICS: {
 		if (type != CONFIG_TYPE_ARRAY && type != CONFIG_TYPE_LIST)
 			return fail(r, s, name, "expected a list of strings like [\"$aws/events/presence/#\"], got %s",
@@ -447,15 +471,16 @@ bool config_read_path(struct config *config, const char *path, char **cause)
 	bool ok = false;
 
 	config_init(&cf);
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		set_cause(cause, "%s: %s", path, strerror(errno));
+	char *text = config_file_read(path, cause);
+	if (!text)
 		goto out;
-	}
-	int read_ok = config_read(&cf, f);
-	fclose(f);
+	int read_ok = config_read_string(&cf, text);
+	free(text);
 	if (read_ok != CONFIG_TRUE) {
-		set_cause(cause, "%s:%d: %s", path, config_error_line(&cf), config_error_text(&cf));
+		/* An error inside an @include names that file. */
+		const char *file = config_error_file(&cf);
+		set_cause(cause, "%s:%d: %s", file ? file : path, config_error_line(&cf),
+		          config_error_text(&cf));
 		goto out;
 	}
 	free(config->source_path);

@@ -18,6 +18,12 @@
 #include "fleet.h"
 
 #define CONFIG_TOPICS_MAX 16
+/* Limits on a config (or theme) file, checked before libconfig reads it:
+ * its size, and the settings in it and its includes together (libconfig
+ * takes quadratic time in the settings of one group). */
+#define CONFIG_FILE_MAX (1 << 20)
+#define CONFIG_SETTINGS_MAX 1000
+#define CONFIG_JOURNAL_MODE_DEFAULT 0600
 
 /* MQTT protocol levels, as MOSQ_OPT_PROTOCOL_VERSION takes them. */
 enum config_protocol {
@@ -63,6 +69,7 @@ struct config {
 		char *path;               /* NULL: journal_default_path() */
 		int64_t retain_ms;        /* 0 = keep for ever */
 		int64_t max_size;         /* bytes, 0 = no limit */
+		unsigned mode;            /* permissions of a journal the recorder creates: 0600 */
 	} journal;
 	struct fleet_config reconcile; /* order_window, settle, flap_sessions, flap_window */
 	struct {
@@ -87,6 +94,13 @@ bool config_load(struct config *config, const char *explicit_path, char **cause)
 /* Reads one given file over the current settings (no lookup). (Not
  * config_read_file: libconfig owns that name.) */
 bool config_read_path(struct config *config, const char *path, char **cause);
+
+/* Reads a libconfig file whole (NUL-terminated, newly allocated) after
+ * checking it and every file it @includes: not a folder, readable, at
+ * most CONFIG_FILE_MAX bytes, at most CONFIG_SETTINGS_MAX settings. NULL
+ * with *cause ("FILE: is a folder, not a config file", "FILE:3: @include
+ * \"x\": Permission denied") otherwise. For config_read_string. */
+char *config_file_read(const char *path, char **cause);
 
 /* --broker HOST[:PORT] (also [v6addr]:PORT). Overrides host and port. */
 bool config_apply_broker_arg(struct config *config, const char *host_port, char **cause);

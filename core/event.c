@@ -37,6 +37,7 @@ static const char *const reject_names[REJECT_COUNT] = {
 	[REJECT_NUL_IN_STRING] = "nul_in_string",
 	[REJECT_OVERSIZE] = "oversize",
 	[REJECT_TOPIC_MISMATCH] = "topic_mismatch",
+	[REJECT_IMPLAUSIBLE_TIMESTAMP] = "implausible_timestamp",
 };
 
 /* The two topic families that carry lifecycle events, and the event
@@ -363,4 +364,21 @@ bool event_decode(const char *topic, const json_t *payload, struct event *out)
 	if (!payload)
 		return reject(out, REJECT_NOT_OBJECT, "no payload");
 	return decode(topic, lifecycle, topic_type, cid_at, payload, out);
+}
+
+bool event_time_plausible(int64_t t_ms, int64_t reference_ms)
+{
+	return t_ms >= EVENT_TIME_MIN_MS && (reference_ms > INT64_MAX - EVENT_TIME_AHEAD_MAX_MS ||
+	                                     t_ms <= reference_ms + EVENT_TIME_AHEAD_MAX_MS);
+}
+
+bool event_check_time(struct event *event, int64_t received_ms)
+{
+	if (event->type == EVENT_REJECT || event->type == EVENT_IGNORED ||
+	    event_time_plausible(event->timestamp_ms, received_ms))
+		return true;
+	const char *why = event->timestamp_ms < EVENT_TIME_MIN_MS ? "before 2010"
+	                  : "more than a day after its receive time";
+	return reject(event, REJECT_IMPLAUSIBLE_TIMESTAMP, "timestamp %" PRId64 " is %s (%" PRId64 ")",
+	              event->timestamp_ms, why, received_ms);
 }

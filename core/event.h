@@ -19,6 +19,10 @@
 #define EVENT_IP_MAX 64
 #define EVENT_REASON_MAX 96
 #define EVENT_DETAIL_MAX 200
+/* Plausible times: none before 2010-01-01T00:00:00Z (AWS IoT Core came
+ * later), none more than a day after the receive time (clock skew). */
+#define EVENT_TIME_MIN_MS INT64_C(1262304000000)
+#define EVENT_TIME_AHEAD_MAX_MS INT64_C(86400000)
 
 /* Stored in the journal as integers: never renumber. */
 enum event_type {
@@ -44,6 +48,7 @@ enum event_reject {
 	REJECT_NUL_IN_STRING,
 	REJECT_OVERSIZE,        /* payload over EVENT_PAYLOAD_MAX */
 	REJECT_TOPIC_MISMATCH,  /* topic names another event type or client id */
+	REJECT_IMPLAUSIBLE_TIMESTAMP, /* before 2010, or over a day after its receive time */
 	REJECT_COUNT
 };
 
@@ -87,6 +92,16 @@ bool event_parse(const char *topic, const char *payload, size_t len, struct even
 
 /* The same for a payload that is already a parsed JSON value (borrowed). */
 bool event_decode(const char *topic, const json_t *payload, struct event *out);
+
+/* True when `t_ms` is a plausible time for something received (or
+ * observed) at `reference_ms`: not before 2010, at most a day after it. */
+bool event_time_plausible(int64_t t_ms, int64_t reference_ms);
+
+/* Makes a lifecycle event whose timestamp is implausible against its
+ * receive time a reject (REJECT_IMPLAUSIBLE_TIMESTAMP), so a wrong clock
+ * or a microsecond timestamp never reaches the fleet or retention. Returns
+ * false when it did. Rejects and ignored messages are left alone. */
+bool event_check_time(struct event *event, int64_t received_ms);
 
 /* Classifies a topic: sets *type to the lifecycle type that the topic
  * names and *client_id_at to the offset of the client id in it. Returns

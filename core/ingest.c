@@ -67,6 +67,19 @@ void ingest_event(struct ingest *ingest, const char *topic, const char *raw, siz
 	struct fleet_event fleet_event;
 	struct fleet_result result = {0};
 
+	if (event->type != EVENT_REJECT && event->type != EVENT_IGNORED &&
+	    !event_time_plausible(event->timestamp_ms, received_ms)) {
+		/* A wrong clock must not reach the fleet or retention: a reject
+		 * (a copy: the caller's event is borrowed). */
+		if (event != &ingest->scratch)
+			ingest->scratch = *event;
+		event_check_time(&ingest->scratch, received_ms);
+		event = &ingest->scratch;
+	}
+	/* An oversize payload keeps its first EVENT_PAYLOAD_MAX bytes; its
+	 * reject detail says how big it was. The journal never grows by more. */
+	if (raw_len > EVENT_PAYLOAD_MAX)
+		raw_len = EVENT_PAYLOAD_MAX;
 	fleet_event_from_event(event, received_ms, seq, &fleet_event);
 	fleet_apply(ingest->fleet, &fleet_event, &result);
 	count(&ingest->stats, event->type, &result);

@@ -48,7 +48,9 @@ void ingest_init(struct ingest *ingest, struct journal *journal, struct fleet *f
 enum event_type ingest_message(struct ingest *ingest, const char *topic, const char *payload,
                                size_t len, int64_t received_ms);
 
-/* Ingests an event parsed by the caller; `raw` is what gets journaled. */
+/* Ingests an event parsed by the caller; `raw` is what gets journaled, at
+ * most its first EVENT_PAYLOAD_MAX bytes. A lifecycle event with an
+ * implausible timestamp (event_check_time) is journaled as a reject. */
 void ingest_event(struct ingest *ingest, const char *topic, const char *raw, size_t raw_len,
                   const struct event *event, int64_t received_ms);
 

@@ -1,19 +1,16 @@
 /* Opening and closing a journal: one writing process at a time (an flock
  * on the file says so clearly instead of two writers fighting over seqs),
  * any number of readers. The writer thread lives in journal_writer.c, the
- * queries in journal_read.c, the schema in journal_schema.c. */
+ * queries in journal_read.c, the schema in journal_schema.c, files and
+ * permissions in journal_files.c. */
 #include "build_config.h"
 
 #include "journal_internal.h"
 #include "xalloc.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 char *journal_default_path(void)
@@ -31,46 +28,6 @@ char *journal_default_path(void)
 	return xasprintf("%s/.local/state/thingtop/journal.db", home);
 }
 
-/* mkdir -p of the folders above path, private to the user. */
-static bool make_parents(const char *path, char **cause)
-{
-	char *dir = xstrdup(path);
-	bool ok = true;
-	for (char *p = strchr(dir + 1, '/'); p; p = strchr(p + 1, '/')) {
-		*p = '\0';
-		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-			set_cause(cause, "journal %s: cannot create folder %s: %s", path, dir,
-			          strerror(errno));
-			ok = false;
-			break;
-		}
-		*p = '/';
-	}
-	free(dir);
-	return ok;
-}
-
-/* Holds an exclusive flock for the writer's life. Only closed after
- * SQLite's connections: closing a descriptor of the file drops the
- * process's POSIX locks, which SQLite relies on. */
-static bool take_writer_lock(struct journal *j, char **cause)
-{
-	j->lock_fd = open(j->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (j->lock_fd < 0) {
-		set_cause(cause, "journal %s: cannot open: %s", j->path, strerror(errno));
-		return false;
-	}
-	if (flock(j->lock_fd, LOCK_EX | LOCK_NB) != 0) {
-		if (errno == EWOULDBLOCK)
-			set_cause(cause, "journal %s is being written by another thingtop"
-			          " (open it read-only to watch it)", j->path);
-		else
-			set_cause(cause, "journal %s: cannot lock: %s", j->path, strerror(errno));
-		return false;
-	}
-	return true;
-}
-
 static uint64_t max_seq(sqlite3 *db, const char *path, bool *ok, char **cause)
 {
 	sqlite3_stmt *s = NULL;
@@ -85,9 +42,13 @@ static uint64_t max_seq(sqlite3 *db, const char *path, bool *ok, char **cause)
 	return seq;
 }
 
-static bool open_writer(struct journal *j, char **cause)
+/* The writer's flock is held for the writer's life and only closed after
+ * SQLite's connections: closing a descriptor of the file drops the
+ * process's POSIX locks, which SQLite relies on. */
+static bool open_writer(struct journal *j, unsigned file_mode, char **cause)
 {
-	if (!make_parents(j->path, cause) || !take_writer_lock(j, cause))
+	j->lock_fd = journal_files_take(j->path, file_mode, cause);
+	if (j->lock_fd < 0)
 		return false;
 	sqlite3 *db = journal_db_open(j->path, false, true, cause);
 	if (!db)
@@ -133,13 +94,22 @@ static bool check_readable(struct journal *j, char **cause)
 
 struct journal *journal_open(const char *path, enum journal_mode mode, char **cause)
 {
+	return journal_open_mode(path, mode, JOURNAL_FILE_MODE_DEFAULT, cause);
+}
+
+struct journal *journal_open_mode(const char *path, enum journal_mode mode, unsigned file_mode,
+                                  char **cause)
+{
 	struct journal *j = xcalloc(1, sizeof *j);
 	j->path = xstrdup(path);
 	j->mode = mode;
 	j->lock_fd = -1;
-	if (mode == JOURNAL_READ_WRITE && !open_writer(j, cause))
+	if (mode == JOURNAL_READ_WRITE && !open_writer(j, file_mode, cause))
 		goto fail;
-	j->db = journal_db_open(path, true, false, cause);
+	if (mode == JOURNAL_READ_WRITE)
+		j->db = journal_db_open(path, true, false, cause);
+	else
+		j->db = journal_files_open_reader(path, &j->immutable, &j->stamp, cause);
 	if (!j->db || !check_readable(j, cause))
 		goto fail;
 	if (mode == JOURNAL_READ_ONLY) {

@@ -32,8 +32,15 @@ enum journal_mode {
 struct journal;
 
 /* Opens (and creates or migrates) a journal. NULL with *cause naming the
- * file and the problem. */
+ * file and the problem. A read-only open never creates or changes a file,
+ * and needs only read access to the journal and its -wal and -shm. */
 struct journal *journal_open(const char *path, enum journal_mode mode, char **cause);
+/* The same; a journal (and folder) this creates gets `file_mode` (like
+ * 0640: its -wal and -shm follow it; a folder gets search and read where
+ * the file does), whatever the umask. */
+#define JOURNAL_FILE_MODE_DEFAULT 0600
+struct journal *journal_open_mode(const char *path, enum journal_mode mode, unsigned file_mode,
+                                  char **cause);
 /* Commits everything appended, stops the writer, closes. Accepts NULL. */
 void journal_close(struct journal *journal);
 const char *journal_path(const struct journal *journal);
@@ -236,7 +243,8 @@ bool journal_load_snapshot(struct journal *journal, uint64_t at_most_seq, uint64
  * about a million rows at most. */
 
 /* retain_ms: rows received longer than this before the newest row go (0 =
- * keep for ever). max_bytes: while the pages in use exceed it, the oldest
+ * keep for ever); measured from the wall clock instead when the newest
+ * row claims a later receive time, so a bad clock never ages rows out. max_bytes: while the pages in use exceed it, the oldest
  * rows up to the next snapshot go (0 = no limit). Read-write only. */
 void journal_set_retention(struct journal *journal, int64_t retain_ms, int64_t max_bytes);
 /* Commits what is queued and runs the maintenance due until none is left

@@ -36,6 +36,8 @@ struct journal {
 	struct journal_writer *writer;        /* NULL when read-only */
 	int lock_fd;                          /* flock'd while writing, else -1 */
 	uint64_t next_seq;                    /* read-only handles: MAX(seq)+1 at open */
+	bool immutable;                       /* db reads a file no writer had open */
+	uint64_t stamp;                       /* journal_files_stamp when db was opened */
 };
 
 /* journal_schema.c */
@@ -43,6 +45,9 @@ struct journal {
 /* Opens a connection with the busy timeout and per-connection pragmas.
  * `writer` selects the write-side tuning. */
 sqlite3 *journal_db_open(const char *path, bool read_only, bool writer, char **cause);
+/* A read-only connection by URI ("file:...?mode=ro..."); `path` names
+ * the journal in messages. */
+sqlite3 *journal_db_open_uri(const char *uri, const char *path, char **cause);
 /* PRAGMA user_version, -1 with *cause (e.g. not an SQLite file). */
 int journal_db_version(sqlite3 *db, const char *path, char **cause);
 /* Brings a read-write connection from its version up to `target`, one
@@ -57,6 +62,23 @@ void journal_db_cause(sqlite3 *db, const char *path, const char *what, char **ca
 #define JOURNAL_TOPIC_MAX (64 + EVENT_CLIENT_ID_MAX)
 /* "presence" or "subscriptions" for the lifecycle types, else NULL. */
 const char *journal_topic_family(enum event_type type);
+
+/* journal_files.c */
+
+/* Gets the writer's file ready: creates missing folders and the file
+ * (with exactly file_mode), refuses a folder, an unwritable folder or
+ * -wal/-shm files this user cannot write, and takes the writer's flock.
+ * The locked descriptor, or -1 with *cause. */
+int journal_files_take(const char *path, unsigned file_mode, char **cause);
+/* A read-only connection that never creates a file; *immutable when it
+ * reads the file as it is (no -wal and -shm: no writer had it open). */
+sqlite3 *journal_files_open_reader(const char *path, bool *immutable, uint64_t *stamp,
+                                   char **cause);
+/* Changes when the file is written, replaced or resized: its mtime,
+ * size and inode mixed; 0 when it cannot be read. */
+uint64_t journal_files_stamp(const char *path);
+/* True when the journal's -wal and -shm exist (a writer has been there). */
+bool journal_files_writer_seen(const char *path);
 
 /* journal_checkpoint.c: WAL checkpoints off the writer's thread. */
 struct journal_checkpointer;

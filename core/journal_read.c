@@ -79,6 +79,33 @@ void journal_read_finish(struct journal *j)
 	}
 }
 
+/* A reader opened immutable (no writer had the file) switches to an
+ * ordinary read-only connection once a writer has made the -wal and -shm,
+ * or reopens when the file changed (a writer came and went): an immutable
+ * connection would not see, or would misread, what was written. Only
+ * between queries. */
+static void refresh_reader(struct journal *j)
+{
+	if (!j->immutable ||
+	    (!journal_files_writer_seen(j->path) && journal_files_stamp(j->path) == j->stamp))
+		return;
+	for (sqlite3_stmt *s = sqlite3_next_stmt(j->db, NULL); s; s = sqlite3_next_stmt(j->db, s)) {
+		if (sqlite3_stmt_busy(s))
+			return;
+	}
+	bool immutable;
+	uint64_t stamp;
+	sqlite3 *db = journal_files_open_reader(j->path, &immutable, &stamp, NULL);
+	if (!db)
+		return;
+	journal_read_finish(j);
+	/* _v2: an open snapshot blob keeps the old one alive until closed. */
+	sqlite3_close_v2(j->db);
+	j->db = db;
+	j->immutable = immutable;
+	j->stamp = stamp;
+}
+
 static sqlite3_int64 seq_bound(uint64_t seq)
 {
 	return seq == 0 || seq > INT64_MAX ? INT64_MAX : (sqlite3_int64)seq;
@@ -242,6 +269,8 @@ static uint64_t query_seq(struct journal *j, enum journal_query q, bool bind, in
 
 uint64_t journal_last_seq(struct journal *j)
 {
+	/* What a follower asks each time: the moment to see a new writer. */
+	refresh_reader(j);
 	return query_seq(j, QUERY_LAST_SEQ, false, 0);
 }
 

@@ -55,13 +55,13 @@ static bool exec(sqlite3 *db, const char *path, const char *sql, const char *wha
 	return false;
 }
 
-sqlite3 *journal_db_open(const char *path, bool read_only, bool writer, char **cause)
+/* `name` is what SQLite opens (a path, or a URI with SQLITE_OPEN_URI);
+ * `path` names the journal in messages. */
+static sqlite3 *open_with(const char *name, int flags, const char *path, bool writer, char **cause)
 {
 	sqlite3 *db = NULL;
 	/* Each connection is used by one thread at a time: no SQLite mutex. */
-	int flags = SQLITE_OPEN_NOMUTEX | (read_only ? SQLITE_OPEN_READONLY
-	                                             : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-	if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(name, &db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		journal_db_cause(db, path, "cannot open", cause);
 		sqlite3_close(db);
 		return NULL;
@@ -88,6 +88,17 @@ sqlite3 *journal_db_open(const char *path, bool read_only, bool writer, char **c
 		return NULL;
 	}
 	return db;
+}
+
+sqlite3 *journal_db_open(const char *path, bool read_only, bool writer, char **cause)
+{
+	return open_with(path, read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+	                 path, writer, cause);
+}
+
+sqlite3 *journal_db_open_uri(const char *uri, const char *path, char **cause)
+{
+	return open_with(uri, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, path, false, cause);
 }
 
 int journal_db_version(sqlite3 *db, const char *path, char **cause)

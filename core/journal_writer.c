@@ -528,7 +528,8 @@ static const struct snap *snap_from(const struct state *st, uint64_t seq)
 
 /* Rows with seq < the result are to go (0: none). Always a snapshot's
  * seq, never past the newest snapshot. */
-static uint64_t prune_cut(const struct state *st, const struct journal_retention *policy)
+static uint64_t prune_cut(const struct state *st, const struct journal_retention *policy,
+                          int64_t now_ms)
 {
 	uint64_t cut = 0;
 	if (st->first == 0)
@@ -539,8 +540,11 @@ static uint64_t prune_cut(const struct state *st, const struct journal_retention
 		cut = base->seq;
 	if (policy->retain_ms > 0) {
 		/* A snapshot's receive time is its fleet clock: no row before it
-		 * was received later, so everything before it is old enough. */
-		int64_t oldest = st->last_received_ms - policy->retain_ms;
+		 * was received later, so everything before it is old enough.
+		 * Measured from the newest row, but never from past the wall
+		 * clock: a row dated far ahead must not age the rest out. */
+		int64_t newest = st->last_received_ms < now_ms ? st->last_received_ms : now_ms;
+		int64_t oldest = newest - policy->retain_ms;
 		for (size_t i = 0; i < st->count; i++) {
 			if (st->snaps[i].received_ms <= oldest && st->snaps[i].seq > cut &&
 			    st->snaps[i].seq <= st->last)
@@ -615,7 +619,7 @@ enum prune_result journal_prune_step(sqlite3 *db, const char *path,
 		result = PRUNE_FAILED;
 		goto out;
 	}
-	uint64_t cut = prune_cut(&st, policy);
+	uint64_t cut = prune_cut(&st, policy, realtime_ms());
 	if (cut) {
 		uint64_t below = cut - st.first > PRUNE_CHUNK ? st.first + PRUNE_CHUNK : cut;
 		if (!run_delete(db, "DELETE FROM events WHERE seq < ?1", below, &changes)) {

@@ -39,19 +39,31 @@ static bool fill(struct line_reader *reader)
 	return got > 0;
 }
 
-/* Skips the rest of an overlong line, up to and including its newline. */
-static void skip_line(struct line_reader *reader)
+/* Skips the rest of an overlong line, up to and including its newline;
+ * returns the bytes skipped before the newline. */
+static size_t skip_line(struct line_reader *reader)
 {
+	size_t skipped = 0;
 	for (;;) {
 		char *nl = memchr(reader->buf + reader->start, '\n', reader->end - reader->start);
 		if (nl) {
+			skipped += (size_t)(nl - reader->buf) - reader->start;
 			reader->start = (size_t)(nl - reader->buf) + 1;
-			return;
+			return skipped;
 		}
+		skipped += reader->end - reader->start;
 		reader->start = reader->end;
 		if (!fill(reader))
-			return;
+			return skipped;
 	}
+}
+
+size_t line_reader_skip_rest(struct line_reader *reader)
+{
+	if (!reader->skipping)
+		return 0;
+	reader->skipping = false;
+	return skip_line(reader);
 }
 
 bool line_reader_next(struct line_reader *reader, const char **line, size_t *len, bool *truncated)

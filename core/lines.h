@@ -27,4 +27,9 @@ void line_reader_finish(struct line_reader *reader);
  * (ferror(in) tells which). */
 bool line_reader_next(struct line_reader *reader, const char **line, size_t *len, bool *truncated);
 
+/* After a truncated line, once its start has been copied: skips the rest
+ * of it now (the buffer is reused) and returns how many bytes that was,
+ * so the line's full length can be reported. 0 when nothing is pending. */
+size_t line_reader_skip_rest(struct line_reader *reader);
+
 #endif

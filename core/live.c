@@ -133,7 +133,8 @@ static void recover_message(void *ctx, int64_t received_ms, const char *topic, c
 
 /* Messages an earlier run had read (and acknowledged) but not committed
  * when it died: re-ingested from its intake log, then a fresh log. */
-static bool recover_intake(struct live *live, uint64_t *recovered, char **cause)
+static bool recover_intake(struct live *live, unsigned file_mode, uint64_t *recovered,
+                           char **cause)
 {
 	const char *path = journal_path(live->journal);
 	if (!intake_recover(path, journal_committed_seq(live->journal), recover_message, live,
@@ -141,7 +142,7 @@ static bool recover_intake(struct live *live, uint64_t *recovered, char **cause)
 		return false;
 	if (*recovered > 0 && !journal_flush(live->journal, cause))
 		return false;
-	live->intake = intake_create(path, 0600, cause);
+	live->intake = intake_create(path, (mode_t)file_mode, cause);
 	return live->intake != NULL;
 }
 
@@ -176,7 +177,7 @@ struct live *live_create(const struct config *config, struct ingest *ingest,
 	}
 	live->status.client_id = live->client_id;
 	uint64_t recovered = 0;
-	if (!recover_intake(live, &recovered, cause) ||
+	if (!recover_intake(live, config->journal.mode, &recovered, cause) ||
 	    !journal_begin_recording(journal, time_now_ms(), recovered, cause))
 		goto fail;
 

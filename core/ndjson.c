@@ -3,6 +3,7 @@
  * reason (bad JSON, invalid UTF-8, NUL, ...) is the parser's own. */
 #include "ndjson.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,4 +201,18 @@ void ndjson_message_finish(struct ndjson_message *msg)
 	free(msg->topic);
 	free(msg->raw_owned);
 	memset(msg, 0, sizeof(*msg));
+}
+
+void ndjson_check_times(struct event *event, struct ndjson_message *msg, int64_t now_ms)
+{
+	if (msg->has_received && !event_time_plausible(msg->received_ms, now_ms)) {
+		char detail[EVENT_DETAIL_MAX];
+		snprintf(detail, sizeof detail, "envelope receivedAt %" PRId64 " is %s", msg->received_ms,
+		         msg->received_ms < EVENT_TIME_MIN_MS ? "before 2010"
+		                                              : "more than a day ahead of the clock");
+		msg->has_received = false;
+		reject(event, REJECT_IMPLAUSIBLE_TIMESTAMP, detail);
+		return;
+	}
+	event_check_time(event, msg->has_received ? msg->received_ms : now_ms);
 }

@@ -28,4 +28,11 @@ struct ndjson_message {
 void ndjson_decode_line(const char *line, size_t len, struct event *event, struct ndjson_message *msg);
 void ndjson_message_finish(struct ndjson_message *msg);
 
+/* Clock sanity for a decoded line against the wall clock `now_ms`: a
+ * receivedAt before 2010 or more than a day ahead makes the line a reject
+ * (and is dropped, so it moves no receive clock); a lifecycle timestamp
+ * implausible against the line's receive time (its receivedAt, else now)
+ * makes it one too (REJECT_IMPLAUSIBLE_TIMESTAMP). */
+void ndjson_check_times(struct event *event, struct ndjson_message *msg, int64_t now_ms);
+
 #endif

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lines.h"
+#include "timefmt.h"
 #include "xalloc.h"
 
 #define CHUNK_LINES 256
@@ -45,8 +46,8 @@ static struct slot *slot_of(struct ndjson_reader *r, size_t chunk)
 	return &r->slot[chunk % CHUNK_SLOTS];
 }
 
-static void slot_add_line(struct slot *s, unsigned long line_no, const char *text, size_t len,
-                          bool truncated)
+static struct ndjson_line *slot_add_line(struct slot *s, unsigned long line_no, const char *text,
+                                         size_t len, bool truncated)
 {
 	if (s->text_cap - s->text_len < len) {
 		s->text_cap = (s->text_len + len) * 2;
@@ -58,7 +59,9 @@ static void slot_add_line(struct slot *s, unsigned long line_no, const char *tex
 	struct ndjson_line *line = &s->line[s->count++];
 	line->line_no = line_no;
 	line->len = len;
+	line->full_len = len;
 	line->truncated = truncated;
+	return line;
 }
 
 static void *read_lines(void *arg)
@@ -82,8 +85,12 @@ static void *read_lines(void *arg)
 		size_t len;
 		bool truncated;
 		while (s->count < CHUNK_LINES &&
-		       (more = line_reader_next(&r->lines, &text, &len, &truncated)))
-			slot_add_line(s, r->lines.line_no, text, len, truncated);
+		       (more = line_reader_next(&r->lines, &text, &len, &truncated))) {
+			struct ndjson_line *line = slot_add_line(s, r->lines.line_no, text, len, truncated);
+			/* Its start is copied: skip the rest now to know its size. */
+			if (truncated)
+				line->full_len += line_reader_skip_rest(&r->lines);
+		}
 
 		pthread_mutex_lock(&r->lock);
 		if (!more) {
@@ -102,6 +109,7 @@ static void decode_line(struct ndjson_line *line, size_t max_len)
 {
 	if (!line->truncated) {
 		ndjson_decode_line(line->text, line->len, &line->event, &line->msg);
+		ndjson_check_times(&line->event, &line->msg, time_now_ms());
 		return;
 	}
 	memset(&line->msg, 0, sizeof(line->msg));
@@ -110,7 +118,8 @@ static void decode_line(struct ndjson_line *line, size_t max_len)
 	line->event.reject = REJECT_OVERSIZE;
 	line->event.client_initiated = -1;
 	snprintf(line->event.detail, sizeof(line->event.detail),
-	         "line longer than %zu bytes (its first %zu bytes are kept)", max_len, max_len);
+	         "line of %zu bytes is over the %zu-byte limit (its first %d bytes are kept)",
+	         line->full_len, max_len, EVENT_PAYLOAD_MAX);
 	line->msg.raw = line->text;
 	line->msg.raw_len = line->len;
 }

@@ -17,6 +17,7 @@ struct ndjson_line {
 	const char *text;           /* the line without its newline */
 	size_t len;
 	bool truncated;             /* longer than the limit: only its start is in text */
+	size_t full_len;            /* the line's whole length (len unless truncated) */
 	struct event event;         /* decoded (a reject for a bad or truncated line) */
 	struct ndjson_message msg;  /* raw payload and envelope fields */
 };

@@ -66,6 +66,32 @@ bool text_utf8_valid(const char *s, size_t len)
 	return true;
 }
 
+/* Unicode's format characters (category Cf: bidi controls, zero-width
+ * spaces and joiners, invisible operators, tags) and the line and
+ * paragraph separators. Shown raw they reorder or shift what follows, so
+ * an id could disguise itself or push the grid's columns. */
+static const uint32_t format_chars[][2] = {
+	{0x00ad, 0x00ad}, {0x0600, 0x0605}, {0x061c, 0x061c}, {0x06dd, 0x06dd},
+	{0x070f, 0x070f}, {0x0890, 0x0891}, {0x08e2, 0x08e2}, {0x180e, 0x180e},
+	{0x200b, 0x200f}, {0x2028, 0x202e}, {0x2060, 0x2064}, {0x2066, 0x206f},
+	{0xfeff, 0xfeff}, {0xfff9, 0xfffb}, {0x110bd, 0x110bd}, {0x110cd, 0x110cd},
+	{0x13430, 0x1343f}, {0x1bca0, 0x1bca3}, {0x1d173, 0x1d17a}, {0xe0001, 0xe0001},
+	{0xe0020, 0xe007f},
+};
+
+static bool is_format_char(uint32_t cp)
+{
+	if (cp < 0xad)
+		return false;
+	for (size_t i = 0; i < sizeof format_chars / sizeof format_chars[0]; i++) {
+		if (cp < format_chars[i][0])
+			return false;
+		if (cp <= format_chars[i][1])
+			return true;
+	}
+	return false;
+}
+
 size_t text_escape(const char *in, size_t len, char *out, size_t out_size, bool ascii_only)
 {
 	const unsigned char *p = (const unsigned char *)in;
@@ -93,7 +119,7 @@ size_t text_escape(const char *in, size_t len, char *out, size_t out_size, bool 
 			plen = (size_t)snprintf(piece, sizeof piece, "\\r");
 		} else if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f)) {
 			plen = (size_t)snprintf(piece, sizeof piece, "\\x%02X", (unsigned)cp);
-		} else if (cp >= 0x80 && ascii_only) {
+		} else if (cp >= 0x80 && (ascii_only || is_format_char(cp))) {
 			plen = (size_t)snprintf(piece, sizeof piece, "\\u{%04X}", (unsigned)cp);
 		} else {
 			memcpy(piece, p + i, n);

@@ -9,7 +9,10 @@
 /* Copies `len` bytes of `in` to `out` (size `out_size`, always
  * NUL-terminated), making every control character visible as `\e`, `\n`,
  * `\t`, `\r`, `\xNN` (C0, DEL and C1 controls alike) and every byte of
- * invalid UTF-8 as `\xNN`. A backslash stays a single backslash. Valid
+ * invalid UTF-8 as `\xNN`. Unicode format characters (bidi controls,
+ * zero-width spaces and joiners, U+FEFF, soft hyphen, tags: category Cf)
+ * and U+2028/U+2029 become `\u{XXXX}`, so nothing invisible can reorder or
+ * shift what is shown. A backslash stays a single backslash. Other valid
  * UTF-8 passes through when `ascii_only` is false; with it, every non-ASCII
  * code point becomes `\u{XXXX}`. Returns the length written (truncated at a
  * character boundary when out is too small). */

@@ -42,6 +42,7 @@ static void test_defaults(void)
 	CHECK_INT(c.reconcile.flap_window_ms, 10 * 60 * 1000);
 	CHECK(!c.ui.mouse);
 	CHECK(c.broker.client_id == NULL);
+	CHECK_INT(c.journal.mode, 0600);
 	config_finish(&c);
 }
 
@@ -61,7 +62,7 @@ static void test_full_file(void)
 		"};\n"
 		"tls: { ca_file = \"/ca.pem\"; alpn = \"mqtt\"; version = \"tlsv1.3\"; insecure = true; };\n"
 		"topics = [ \"a/#\", \"b/+\" ];\n"
-		"journal: { path = \"/j.db\"; retain = \"30d\"; max_size = \"2G\"; };\n"
+		"journal: { path = \"/j.db\"; retain = \"30d\"; max_size = \"2G\"; mode = \"0640\"; };\n"
 		"reconcile: { order_window = \"20m\"; settle = 5; flap_sessions = 3; flap_window = \"5m\"; };\n"
 		"ui: { theme = \"light\"; refresh_hz = 20; mouse = true; ascii = true; color = \"never\"; };\n");
 	struct config c;
@@ -88,6 +89,7 @@ static void test_full_file(void)
 	CHECK_STR(c.journal.path, "/j.db");
 	CHECK_INT(c.journal.retain_ms, 30LL * 24 * 3600 * 1000);
 	CHECK_INT(c.journal.max_size, 2LL << 30);
+	CHECK_INT(c.journal.mode, 0640);
 	CHECK_INT(c.reconcile.order_window_ms, 20 * 60 * 1000);
 	CHECK_INT(c.reconcile.settle_ms, 5000);
 	CHECK_INT(c.reconcile.flap_sessions, 3);
@@ -156,6 +158,16 @@ static void test_errors(void)
 	expect_error("e6.conf", "ui: { mouse = 1; };\n",
 	             "1: ui.mouse: expected true or false, got an integer");
 	expect_error("e7.conf", "zzzzzz = 1;\n", "1: unknown setting zzzzzz");
+	expect_error("m1.conf", "journal: { mode = 640; };\n",
+	             "1: journal.mode: expected an octal file mode in quotes, like \"0640\"");
+	expect_error("m2.conf", "journal: { mode = \"0698\"; };\n",
+	             "1: journal.mode: expected an octal file mode in quotes, like \"0640\"");
+	expect_error("m3.conf", "journal: { mode = \"0666\"; };\n",
+	             "1: journal.mode: \"0666\": the owner needs read and write, and nobody may "
+	             "write or execute a journal (like \"0600\" or \"0640\")");
+	expect_error("m4.conf", "journal: { mode = \"0440\"; };\n",
+	             "1: journal.mode: \"0440\": the owner needs read and write, and nobody may "
+	             "write or execute a journal (like \"0600\" or \"0640\")");
 	/* A syntax error comes with libconfig's line. */
 	struct config c;
 	char *cause = NULL;
@@ -164,6 +176,115 @@ static void test_errors(void)
 	CHECK(cause && strstr(cause, "e8.conf:3: ") != NULL);
 	free(cause);
 	config_finish(&c);
+}
+
+static char *read_error(const char *path)
+{
+	struct config c;
+	char *cause = NULL;
+	config_defaults(&c);
+	CHECK(!config_read_path(&c, path, &cause));
+	config_finish(&c);
+	return cause ? cause : strdup("(no error)");
+}
+
+/* Files libconfig must never see: a folder (its scanner would end the
+ * program), an include of one, a missing include, over 1 MiB, too many
+ * settings; each a one-line error naming the file. */
+static void test_file_checks(void)
+{
+	char path[300], want[700];
+	snprintf(path, sizeof path, "%s/folder.conf", dir);
+	CHECK(mkdir(path, 0700) == 0);
+	char *cause = read_error(path);
+	snprintf(want, sizeof want, "%s: is a folder, not a config file", path);
+	CHECK_STR(cause, want);
+	free(cause);
+
+	char text[400];
+	snprintf(text, sizeof text, "broker: { qos = 0; };\n\n@include \"%s\"\n", path);
+	const char *inc = write_file("inc.conf", text);
+	cause = read_error(inc);
+	snprintf(want, sizeof want, "%s:3: @include \"%s\": is a folder, not a config file", inc, path);
+	CHECK_STR(cause, want);
+	free(cause);
+
+	snprintf(text, sizeof text, "# \"quoted\" @include \"nowhere\" in a comment\n"
+	         "@include \"%s/missing.conf\"\n", dir);
+	inc = write_file("inc2.conf", text);
+	cause = read_error(inc);
+	snprintf(want, sizeof want, "%s:2: @include \"%s/missing.conf\": No such file or directory",
+	         inc, dir);
+	CHECK_STR(cause, want);
+	free(cause);
+
+	/* An include that includes itself: stopped, not a crash. */
+	snprintf(path, sizeof path, "%s/loop.conf", dir);
+	snprintf(text, sizeof text, "@include \"%s\"\n", path);
+	write_file("loop.conf", text);
+	cause = read_error(path);
+	CHECK(strstr(cause, "nested more than 10 deep") != NULL);
+	free(cause);
+
+	/* A good include still works. */
+	write_file("part.conf", "ui: { refresh_hz = 7; };\n");
+	snprintf(text, sizeof text, "@include \"%s/part.conf\"\nbroker: { qos = 2; };\n", dir);
+	struct config c;
+	config_defaults(&c);
+	CHECK(config_read_path(&c, write_file("good.conf", text), NULL));
+	CHECK_INT(c.ui.refresh_hz, 7);
+	CHECK_INT(c.broker.qos, 2);
+	config_finish(&c);
+
+	/* A syntax error inside an include names the included file. */
+	write_file("part-bad.conf", "\nui: { mouse = ; };\n");
+	snprintf(text, sizeof text, "# main\n@include \"%s/part-bad.conf\"\n", dir);
+	cause = read_error(write_file("main-bad.conf", text));
+	snprintf(want, sizeof want, "%s/part-bad.conf:2: syntax error", dir);
+	CHECK_STR(cause, want);
+	free(cause);
+}
+
+/* Size and setting limits; a large file of a legal shape parses. */
+static void test_file_limits(void)
+{
+	size_t big = CONFIG_FILE_MAX + 1;
+	char *text = malloc(big + 1);
+	memset(text, '#', big);
+	text[big] = '\0';
+	const char *path = write_file("huge.conf", text);
+	char *cause = read_error(path);
+	char want[400];
+	snprintf(want, sizeof want, "%s: %zu bytes, over the %d-byte limit for a config file", path,
+	         big, CONFIG_FILE_MAX);
+	CHECK_STR(cause, want);
+	free(cause);
+
+	/* 80,000 settings (libconfig alone takes half a minute on them). */
+	size_t len = 0;
+	for (int i = 0; i < 80000; i++)
+		len += (size_t)snprintf(text + len, big + 1 - len, "s%d=1;\n", i);
+	path = write_file("many.conf", text);
+	cause = read_error(path);
+	snprintf(want, sizeof want, "%s:%d: more than %d settings: not a thingtop config", path,
+	         CONFIG_SETTINGS_MAX + 1, CONFIG_SETTINGS_MAX);
+	CHECK_STR(cause, want);
+	free(cause);
+
+	/* Just under 1 MiB: comments, then real settings; '=' in comments
+	 * and strings is not counted. */
+	len = 0;
+	while (len < CONFIG_FILE_MAX - 4096)
+		len += (size_t)snprintf(text + len, big + 1 - len, "# a = b; c: d = e\n");
+	snprintf(text + len, big + 1 - len,
+	         "broker: { host = \"a=b:c\"; qos = 0; };\nui: { refresh_hz = 5; };\n");
+	struct config c;
+	config_defaults(&c);
+	CHECK(config_read_path(&c, write_file("large.conf", text), NULL));
+	CHECK_STR(c.broker.host, "a=b:c");
+	CHECK_INT(c.ui.refresh_hz, 5);
+	config_finish(&c);
+	free(text);
 }
 
 static void test_suggest(void)
@@ -266,6 +387,8 @@ int main(void)
 	RUN(test_full_file);
 	RUN(test_tls_port_and_aws);
 	RUN(test_errors);
+	RUN(test_file_checks);
+	RUN(test_file_limits);
 	RUN(test_suggest);
 	RUN(test_lookup);
 	RUN(test_broker_arg);

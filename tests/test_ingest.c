@@ -234,10 +234,15 @@ static void test_line_reader(void)
 	fclose(f);
 }
 
+/* Times below are relative to T0: ingest rejects timestamps before 2010. */
+#define T0 INT64_C(1767225600000) /* 2026-01-01T00:00:00Z */
+
 static void put(struct ingest *in, const char *type, const char *client, const char *session,
                 int64_t ts, int version, const char *reason, int64_t received)
 {
 	char payload[512];
+	ts += T0;
+	received += T0;
 	if (strcmp(type, "disconnected") == 0)
 		snprintf(payload, sizeof(payload),
 		         "{\"clientId\":\"%s\",\"timestamp\":%lld,\"eventType\":\"disconnected\","
@@ -270,7 +275,7 @@ static void feed_history(struct ingest *in)
 	/* alpha's old session closed late: must not turn alpha off */
 	put(in, "disconnected", "alpha", "a1", 9500, 1, "DUPLICATE_CLIENTID", 9600);
 	put(in, "disconnected", "beta", "b1", 5000, 1, "CONNECTION_LOST", 9700); /* duplicate */
-	ingest_message(in, "$aws/events/presence/connected/gamma", "{oops", 5, 9800);
+	ingest_message(in, "$aws/events/presence/connected/gamma", "{oops", 5, T0 + 9800);
 }
 
 static void test_ingest_and_rebuild(void)
@@ -341,7 +346,7 @@ static void test_ingest_and_rebuild(void)
 		CHECK_STR(fleet_reason_name(replayed, find(replayed, "alpha")->last_reason),
 		          "MQTT_KEEP_ALIVE_TIMEOUT");
 		CHECK_INT(find(replayed, "beta")->status, STATUS_CONNECTED);
-		CHECK_INT(find(replayed, "beta")->since_ms, 8000000);
+		CHECK_INT(find(replayed, "beta")->since_ms, T0 + 8000000);
 		CHECK_INT(fleet_status_count(replayed, STATUS_CONNECTED), 1);
 		CHECK_INT(fleet_status_count(replayed, STATUS_DISCONNECTED), 1);
 		CHECK_INT(fleet_last_seq(replayed), 9);
@@ -352,7 +357,7 @@ static void test_ingest_and_rebuild(void)
 	replayed = rebuild_fleet(j, &config, 3, &cause);
 	CHECK(replayed != NULL);
 	if (replayed) {
-		CHECK_INT(find(replayed, "alpha")->since_ms, 1000);
+		CHECK_INT(find(replayed, "alpha")->since_ms, T0 + 1000);
 		CHECK_INT(find(replayed, "beta")->status, STATUS_DISCONNECTED);
 		CHECK_INT(fleet_last_seq(replayed), 3);
 		fleet_destroy(replayed);

@@ -9,6 +9,7 @@
 #include "ingest.h"
 #include "journal.h"
 #include "rebuild.h"
+#include "timefmt.h"
 
 #include <sqlite3.h>
 #include <stdbool.h>
@@ -495,6 +496,59 @@ static void test_interrupted_prune(void)
 	free(path);
 }
 
+/* A row received "55,000 years ahead" (a microsecond timestamp taken for
+ * milliseconds) must not age the rest out: retention counts back from the
+ * wall clock, whatever the rows say. */
+static void test_retain_future_row(void)
+{
+	char *path = new_path("future.db");
+	struct journal *j = open_rw(path);
+	CHECK(j != NULL);
+	if (!j)
+		return;
+	struct fleet *live = fleet_create(&config);
+	struct ingest in;
+	struct traffic t;
+	char topic[128], payload[512];
+	traffic_init(&t, 30);
+	ingest_init(&in, j, live);
+	in.snapshot_every = 100;
+	int64_t base = time_now_ms() - 3000 * 1000;
+	for (int i = 1; i <= 3000; i++) {
+		traffic_next(&t, i, topic, sizeof topic, payload, sizeof payload);
+		ingest_message(&in, topic, payload, strlen(payload), base + (int64_t)i * 1000);
+	}
+	int64_t future = INT64_C(1767225600000) * 1000;
+	snprintf(payload, sizeof payload,
+	         "{\"clientId\":\"odd\",\"timestamp\":%lld,\"eventType\":\"connected\"}",
+	         (long long)future);
+	ingest_message(&in, "$aws/events/presence/connected/odd", payload, strlen(payload), future);
+	CHECK(ingest_checkpoint(&in, NULL));
+	CHECK(journal_flush(j, NULL));
+	int all = count_rows(path, "SELECT count(*) FROM events");
+	CHECK_INT(all, 3001);
+
+	/* Everything is younger than 90 days by the wall clock: all stays. */
+	journal_set_retention(j, INT64_C(90) * 24 * 3600 * 1000, 0);
+	CHECK(prune(j, NULL));
+	CHECK_INT(count_rows(path, "SELECT count(*) FROM events"), all);
+
+	/* Keep 600 s: older rows may go, none of the last 600 s does. */
+	char sql[128];
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM events WHERE received_ms >= %lld",
+	         (long long)(time_now_ms() - 600 * 1000));
+	int young = count_rows(path, sql);
+	CHECK(young >= 600);
+	journal_set_retention(j, 600 * 1000, 0);
+	CHECK(prune(j, NULL));
+	CHECK_INT(count_rows(path, sql), young);
+	CHECK(count_rows(path, "SELECT count(*) FROM events") < all);
+	traffic_finish(&t);
+	journal_close(j);
+	fleet_destroy(live);
+	free(path);
+}
+
 int main(void)
 {
 	if (temp_dir_create("retention") != 0)
@@ -506,6 +560,7 @@ int main(void)
 	RUN(test_retain_time);
 	RUN(test_never_past_snapshot);
 	RUN(test_interrupted_prune);
+	RUN(test_retain_future_row);
 	temp_dir_remove();
 	return check_summary();
 }

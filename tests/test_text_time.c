@@ -51,6 +51,39 @@ static void test_escape_utf8(void)
 	CHECK_STR(ESCA("plain"), "plain");
 }
 
+/* Format characters (Unicode category Cf) and the line/paragraph
+ * separators: invisible, yet they reorder or shift what follows. UTF-8
+ * bytes written out by hand. */
+static void test_escape_format_chars(void)
+{
+	/* RIGHT-TO-LEFT OVERRIDE would show "dev-gnp.exe" as "dev-exe.png". */
+	CHECK_STR(ESC("dev-\xe2\x80\xaegnp.exe"), "dev-\\u{202E}gnp.exe");
+	CHECK_STR(ESC("\xe2\x80\xaa\xe2\x80\xab\xe2\x80\xac\xe2\x80\xad"),
+	          "\\u{202A}\\u{202B}\\u{202C}\\u{202D}");
+	/* Isolates U+2066..2069, zero-width space/joiners, marks LRM/RLM. */
+	CHECK_STR(ESC("\xe2\x81\xa6\xe2\x81\xa9"), "\\u{2066}\\u{2069}");
+	CHECK_STR(ESC("a\xe2\x80\x8b" "b\xe2\x80\x8d" "c\xe2\x80\x8f"), "a\\u{200B}b\\u{200D}c\\u{200F}");
+	CHECK_STR(ESC("\xe2\x81\xa0\xe2\x81\xa4"), "\\u{2060}\\u{2064}");
+	/* BOM / zero-width no-break space, soft hyphen, Arabic letter mark. */
+	CHECK_STR(ESC("\xef\xbb\xbfid"), "\\u{FEFF}id");
+	CHECK_STR(ESC("a\xc2\xad" "b"), "a\\u{00AD}b");
+	CHECK_STR(ESC("\xd8\x9c"), "\\u{061C}");
+	/* Line and paragraph separators; a tag character (plane 14). */
+	CHECK_STR(ESC("\xe2\x80\xa8\xe2\x80\xa9"), "\\u{2028}\\u{2029}");
+	CHECK_STR(ESC("\xf3\xa0\x80\x81"), "\\u{E0001}");
+	/* Neighbours that are ordinary text pass through: U+200A (hair
+	 * space), U+2010 (hyphen), U+202F (narrow no-break space), U+2065,
+	 * U+FEFE (Arabic presentation form), U+00AC (not sign). */
+	CHECK_STR(ESC("\xe2\x80\x8a\xe2\x80\x90\xe2\x80\xaf"), "\xe2\x80\x8a\xe2\x80\x90\xe2\x80\xaf");
+	CHECK_STR(ESC("\xef\xbb\xbe\xc2\xac"), "\xef\xbb\xbe\xc2\xac");
+	/* The same in ASCII-only mode. */
+	CHECK_STR(ESCA("\xe2\x80\xae"), "\\u{202E}");
+	/* An escaped id has no zero-width cells left: its width is its length. */
+	char out[64];
+	size_t n = text_escape("ab\xe2\x80\x8b\xe2\x80\xae", 8, out, sizeof out, false);
+	CHECK_INT(text_display_width(out, n), n);
+}
+
 static void test_escape_truncation(void)
 {
 	char out[8];
@@ -195,6 +228,7 @@ int main(void)
 {
 	RUN(test_escape_controls);
 	RUN(test_escape_utf8);
+	RUN(test_escape_format_chars);
 	RUN(test_escape_truncation);
 	RUN(test_utf8_valid);
 	RUN(test_contains_width);

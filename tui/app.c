@@ -906,8 +906,8 @@ static bool open_model(struct app *app)
 		        "`thingtop record -j FILE` first, or give the right -j)\n", app->journal_path);
 		return false;
 	}
-	app->journal = journal_open(app->journal_path, connect ? JOURNAL_READ_WRITE : JOURNAL_READ_ONLY,
-	                            &cause);
+	app->journal = journal_open_mode(app->journal_path, connect ? JOURNAL_READ_WRITE : JOURNAL_READ_ONLY,
+	                                 app->config.journal.mode, &cause);
 	if (app->journal == NULL) {
 		fprintf(stderr, "thingtop: %s\n", cause != NULL ? cause : "cannot open the journal");
 		free(cause);

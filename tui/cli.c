@@ -31,7 +31,8 @@ static bool open_session(struct cli_session *session, const struct cli_common *c
 		        session->journal_path);
 		goto fail;
 	}
-	session->journal = journal_open(session->journal_path, mode, &cause);
+	session->journal = journal_open_mode(session->journal_path, mode, session->config.journal.mode,
+	                                     &cause);
 	if (!session->journal)
 		goto fail_cause;
 	if (mode == JOURNAL_READ_WRITE)

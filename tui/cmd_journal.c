@@ -32,7 +32,8 @@ static const char journal_usage[] =
 	"  vacuum   compact the file, returning space freed by retention (not\n"
 	"           while another thingtop writes the journal)\n"
 	"  prune    apply retention now: drop events received longer than\n"
-	"           DURATION ('30d') before the newest, and the oldest while the\n"
+	"           DURATION ('30d') before the newest (counted from now if the\n"
+	"           newest claims a later time), and the oldest while the\n"
 	"           journal holds more than SIZE ('2G'); never past the newest\n"
 	"           snapshot\n"
 	"  forget-session  end the journal's persistent broker session on purpose\n"
@@ -400,7 +401,8 @@ int cmd_journal(int argc, char **argv)
 		fprintf(stderr, "thingtop journal: no journal at %s\n", safe_path(path, safe, sizeof safe));
 		goto out;
 	}
-	struct journal *j = journal_open(path, writes ? JOURNAL_READ_WRITE : JOURNAL_READ_ONLY, &cause);
+	struct journal *j = journal_open_mode(path, writes ? JOURNAL_READ_WRITE : JOURNAL_READ_ONLY,
+	                                      config.journal.mode, &cause);
 	if (!j) {
 		text_escape(cause, strlen(cause), safe, sizeof safe, false);
 		fprintf(stderr, "thingtop journal: %s\n", safe);

@@ -290,7 +290,7 @@ int cmd_record(int argc, char **argv)
 	/* A bad certificate fails before anything is created on disk. */
 	if (!mqtt_source_check_tls(&config, &cause))
 		goto fail;
-	journal = journal_open(journal_path, JOURNAL_READ_WRITE, &cause);
+	journal = journal_open_mode(journal_path, JOURNAL_READ_WRITE, config.journal.mode, &cause);
 	if (!journal)
 		goto fail;
 	fleet = rebuild_fleet(journal, &config.reconcile, 0, &cause);

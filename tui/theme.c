@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "theme.h"
 #include "xalloc.h"
 
@@ -178,11 +179,14 @@ bool theme_load_file(struct theme *theme, const char *path, char **cause)
 	struct theme t;
 	theme_builtin(&t);
 
-	if (config_read_file(&cfg, path) != CONFIG_TRUE) {
-		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
-			set_cause(cause, "%s: cannot read the theme file", path);
-		else
-			set_cause(cause, "%s:%d: %s", path, config_error_line(&cfg), config_error_text(&cfg));
+	/* Checked first: libconfig ends the program on a folder. */
+	char *text = config_file_read(path, cause);
+	if (text == NULL)
+		goto out;
+	int read_ok = config_read_string(&cfg, text);
+	free(text);
+	if (read_ok != CONFIG_TRUE) {
+		set_cause(cause, "%s:%d: %s", path, config_error_line(&cfg), config_error_text(&cfg));
 		goto out;
 	}
 	config_setting_t *root = config_root_setting(&cfg);

@@ -19,4 +19,17 @@ keys :
 literal "theme nosuch"
 keys Enter
 check "unknown theme reported" grep -qF 'theme "nosuch" not found' <<<"$(screen)"
+# A folder, or a file that includes one: an error, and the monitor goes on
+# (libconfig alone would end the program).
+mkdir "$DIR/folder.theme"
+keys :
+literal "theme $DIR/folder.theme"
+keys Enter
+check "folder as theme reported" grep -qF 'folder.theme: is a folder, not a config file' <<<"$(screen)"
+printf 'name = "inc";\n@include "%s"\n' "$DIR/folder.theme" >"$DIR/inc.theme"
+keys :
+literal "theme $DIR/inc.theme"
+keys Enter
+check "included folder reported" grep -qF 'inc.theme:2: @include' <<<"$(screen)"
+check "still running after both" grep -qF "7/7" <<<"$(screen)"
 finish

@@ -31,6 +31,7 @@ struct act_row {
 	size_t payload_len;
 	bool duplicate;
 	bool out_of_order;
+	bool gap;                /* not an event: the recorder was not listening here */
 };
 
 struct activity {
@@ -204,6 +205,51 @@ static void mark_rows(struct activity *a)
 	}
 }
 
+/* Room for one more row at `at`, the rows from there moved down. */
+static struct act_row *insert_row(struct activity *a, size_t at)
+{
+	if (a->count == a->cap) {
+		a->cap = a->cap ? a->cap * 2 : 64;
+		a->rows = xreallocarray(a->rows, a->cap, sizeof *a->rows);
+	}
+	memmove(&a->rows[at + 1], &a->rows[at], (a->count - at) * sizeof *a->rows);
+	a->count++;
+	memset(&a->rows[at], 0, sizeof a->rows[at]);
+	return &a->rows[at];
+}
+
+/* A gap with events lost that falls after this thing's oldest row shown
+ * gets a row of its own where it happened: what the log shows around it
+ * may be missing events. */
+static bool add_gap(void *ctx, const struct journal_gap *gap)
+{
+	struct activity *a = ctx;
+	if (!gap->lost || a->count == 0 || gap->after_seq < a->rows[a->count - 1].seq ||
+	    gap->after_seq >= a->upto_seq)
+		return true;
+	size_t at = 0;
+	while (at < a->count && a->rows[at].seq > gap->after_seq)
+		at++;
+	char from[TIME_ISO_SIZE], to[TIME_ISO_SIZE];
+	time_format_iso(gap->from_ms, from, sizeof from);
+	if (gap->to_ms == INT64_MAX)
+		snprintf(to, sizeof to, "now");
+	else
+		time_format_iso(gap->to_ms, to, sizeof to);
+	struct act_row *r = insert_row(a, at);
+	r->gap = true;
+	r->seq = gap->after_seq;
+	r->received_ms = gap->from_ms;
+	r->timestamp_ms = gap->from_ms;
+	r->type = EVENT_IGNORED;
+	r->session = xstrdup("");
+	r->topic = xstrdup("");
+	r->payload = xstrdup("");
+	r->detail = xasprintf("recorder not listening %s .. %s: events of this time are missing (%s)",
+	                      from, to, gap->why);
+	return true;
+}
+
 bool activity_load(struct activity *a, struct app *app, uint32_t thing_index)
 {
 	const struct fleet_thing *thing = fleet_thing_at(app->fleet, thing_index);
@@ -229,6 +275,10 @@ bool activity_load(struct activity *a, struct app *app, uint32_t thing_index)
 		return false;
 	}
 	mark_rows(a);
+	if (!journal_gaps(app->journal, add_gap, a, &cause)) {
+		app_message(app, true, "activity: %s", cause != NULL ? cause : "cannot read the gaps");
+		free(cause);
+	}
 	if (same && !a->autoscroll && keep_seq != 0) {
 		for (size_t i = 0; i < a->count; i++) {
 			if (a->rows[i].seq == keep_seq)
@@ -308,7 +358,7 @@ static void draw_raw(struct app *app)
 static void open_raw(struct app *app)
 {
 	struct activity *a = app->activity;
-	if (a->cursor >= a->count)
+	if (a->cursor >= a->count || a->rows[a->cursor].gap)
 		return;
 	const struct act_row *r = &a->rows[a->cursor];
 	free_lines(a);
@@ -438,7 +488,9 @@ static void draw_list(struct app *app)
 			tattr = theme_attr(THEME_CONNECTED);
 		else if (!sel && (r->type == EVENT_DISCONNECTED || r->type == EVENT_CONNECT_FAILED))
 			tattr = theme_attr(THEME_DISCONNECTED);
-		draw_text(y, l.x_type, l.w_type, type_label(r->type), tattr, false);
+		if (r->gap)
+			tattr = sel ? attr : theme_attr(THEME_ERROR);
+		draw_text(y, l.x_type, l.w_type, r->gap ? "NOT HEARD" : type_label(r->type), tattr, false);
 		draw_untrusted(y, l.x_sess, l.w_sess, r->session, strlen(r->session), attr, false);
 		if (r->has_version)
 			snprintf(buf, sizeof buf, "%lld", (long long)r->version);

@@ -1,5 +1,8 @@
 #include "cli.h"
 
+#include "text.h"
+#include "timefmt.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -72,10 +75,34 @@ bool cli_session_open(struct cli_session *session, const struct cli_common *comm
 	return open_session(session, common, mode, NULL);
 }
 
+/* A time inside a gap of the recorder's: say what that means for the
+ * table as of then. */
+static bool warn_gap(void *ctx, const struct journal_gap *gap)
+{
+	const int64_t *at_ms = ctx;
+	if (*at_ms < gap->from_ms || *at_ms >= gap->to_ms)
+		return true;
+	char from[TIME_ISO_SIZE], to[TIME_ISO_SIZE], why[600];
+	time_format_iso(gap->from_ms, from, sizeof from);
+	if (gap->to_ms == INT64_MAX)
+		snprintf(to, sizeof to, "now");
+	else
+		time_format_iso(gap->to_ms, to, sizeof to);
+	text_escape(gap->why, strlen(gap->why), why, sizeof why, false);
+	fprintf(stderr, "thingtop: warning: --at falls where the recorder was not listening (%s .. %s: %s);"
+	        " %s\n", from, to, why,
+	        gap->lost ? "events of that time are missing from the journal, so statuses may be wrong"
+	                  : "events of that time were received later, so statuses as of then may be behind");
+	return false;
+}
+
 bool cli_session_open_at(struct cli_session *session, const struct cli_common *common,
                          enum journal_mode mode, int64_t at_ms)
 {
-	return open_session(session, common, mode, &at_ms);
+	if (!open_session(session, common, mode, &at_ms))
+		return false;
+	journal_gaps(session->journal, warn_gap, &at_ms, NULL);
+	return true;
 }
 
 void cli_session_close(struct cli_session *session)

@@ -43,6 +43,9 @@ struct timeline {
 	int reason_sel;              /* -1 all, else a reason index */
 	bool filtered;               /* only things of the grid's view */
 	int visible;                 /* buckets that fit, set by the draw */
+	/* Times the recorder was not listening and events were lost: shaded. */
+	struct tl_gap { int64_t from, to; } *gaps;
+	size_t gap_count;
 };
 
 struct timeline *timeline_create(void)
@@ -58,9 +61,30 @@ void timeline_destroy(struct timeline *t)
 	if (t == NULL)
 		return;
 	free(t->events);
+	free(t->gaps);
 	for (size_t i = 0; i < t->reason_count; i++)
 		free(t->reasons[i]);
 	free(t);
+}
+
+static bool collect_gap(void *ctx, const struct journal_gap *gap)
+{
+	struct timeline *t = ctx;
+	if (!gap->lost || gap->after_seq >= t->upto_seq)
+		return true;
+	t->gaps = xreallocarray(t->gaps, t->gap_count + 1, sizeof *t->gaps);
+	t->gaps[t->gap_count++] = (struct tl_gap){ gap->from_ms, gap->to_ms };
+	return true;
+}
+
+/* True when [from, to) overlaps a time the recorder lost events. */
+static bool in_gap(const struct timeline *t, int64_t from, int64_t to)
+{
+	for (size_t i = 0; i < t->gap_count; i++) {
+		if (t->gaps[i].from < to && t->gaps[i].to > from)
+			return true;
+	}
+	return false;
 }
 
 static uint8_t intern_reason(struct timeline *t, const char *reason)
@@ -150,6 +174,11 @@ bool timeline_load(struct timeline *t, struct app *app)
 		app_message(app, true, "timeline: %s", cause != NULL ? cause : "cannot read the journal");
 		free(cause);
 		return false;
+	}
+	t->gap_count = 0;
+	if (!journal_gaps(app->journal, collect_gap, t, &cause)) {
+		app_message(app, true, "timeline: %s", cause != NULL ? cause : "cannot read the gaps");
+		free(cause);
 	}
 	if (t->zoom < 0)
 		fit_zoom(t, app->cols > 20 ? (app->cols - 8) / 2 : 10, app_now_ms(app));
@@ -310,6 +339,12 @@ static void timeline_draw(struct app *app)
 			for (int y = top; y < top + chart_h; y++)
 				draw_fill(y, x, 1, theme_attr(THEME_CURSOR));
 		}
+		int64_t bf = (t->first_bucket + b) * bucket_sizes[t->zoom];
+		if (in_gap(t, bf, bf + bucket_sizes[t->zoom])) {
+			/* Not heard: an empty bar here means nothing, say so. */
+			for (int y = top; y < top + chart_h; y++)
+				draw_text(y, x, 1, draw_ascii() ? ":" : "\u2591", theme_attr(THEME_DIM), false);
+		}
 		if (sum == 0 || max == 0)
 			continue;
 		int h = (int)((sum * (size_t)chart_h + max - 1) / max);
@@ -355,8 +390,9 @@ static void timeline_draw(struct app *app)
 	if (t->reason_sel >= 0)
 		text_escape(t->reasons[t->reason_sel], strlen(t->reasons[t->reason_sel]), reason_text,
 		            sizeof reason_text, draw_ascii());
-	snprintf(buf, sizeof buf, "%.16s..%.5s  %zu %s  |  total: %zu shown, %zu disconnects",
-	         iso, iso2 + 11, sel_count, t->reason_sel >= 0 ? reason_text : "disconnects", total_shown,
+	snprintf(buf, sizeof buf, "%.16s..%.5s  %zu %s%s  |  total: %zu shown, %zu disconnects",
+	         iso, iso2 + 11, sel_count, t->reason_sel >= 0 ? reason_text : "disconnects",
+	         in_gap(t, sf, st) ? " (recorder not listening: events missing)" : "", total_shown,
 	         total_all);
 	draw_text(info_y, 0, app->cols, buf, theme_attr(THEME_TITLE), false);
 

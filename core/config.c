@@ -46,6 +46,9 @@ static const struct setting settings[] = {
 	{ "broker.username", KIND_STRING, OFF(broker.username), 0, 0 },
 	{ "broker.password", KIND_STRING, OFF(broker.password), 0, 0 },
 	{ "broker.clean_session", KIND_BOOL, OFF(broker.clean_session), 0, 0 },
+	{ "broker.connections", KIND_INT, OFF(broker.connections), 1, CONFIG_CONNECTIONS_MAX },
+	{ "broker.share_group", KIND_STRING, OFF(broker.share_group), 0, 0 },
+	{ "broker.max_rate", KIND_INT, OFF(broker.max_rate), 1, 1000000 },
 	{ "tls.enabled", KIND_BOOL, OFF(tls.enabled), 0, 0 },
 	{ "tls.ca_file", KIND_STRING, OFF(tls.ca_file), 0, 0 },
 	{ "tls.ca_path", KIND_STRING, OFF(tls.ca_path), 0, 0 },
@@ -93,6 +96,9 @@ void config_defaults(struct config *config)
 	config->broker.protocol = CONFIG_MQTT_311;
 	config->broker.qos = 1;
 	config->broker.clean_session = false;
+	config->broker.connections = 1;
+	config->broker.share_group = xstrdup("thingtop");
+	config->broker.max_rate = 100;
 	for (size_t i = 0; i < sizeof default_topics / sizeof default_topics[0]; i++)
 		config->topics[config->topic_count++] = xstrdup(default_topics[i]);
 	fleet_config_defaults(&config->reconcile);

@@ -17,6 +17,7 @@
 
 #include "fleet.h"
 
+#define CONFIG_CONNECTIONS_MAX 64
 #define CONFIG_TOPICS_MAX 16
 /* Limits on a config (or theme) file, checked before libconfig reads it:
  * its size, and the settings in it and its includes together (libconfig
@@ -50,6 +51,12 @@ struct config {
 		char *username;
 		char *password;
 		bool clean_session;       /* false: the broker keeps our events while we are away */
+		/* More than one connection share the subscriptions
+		 * ($share/<share_group>/<filter>), ids <client_id>-1..N: AWS
+		 * delivers at most ~max_rate messages/s to one connection. */
+		int connections;          /* 1..CONFIG_CONNECTIONS_MAX, default 1 */
+		char *share_group;        /* "thingtop" */
+		int max_rate;             /* messages/s a connection gets at most: 100 */
 	} broker;
 	struct {
 		bool enabled;             /* also implied by any other tls setting */

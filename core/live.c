@@ -7,13 +7,28 @@
 #include <string.h>
 
 #include "intake.h"
+#include "rate_watch.h"
 #include "timefmt.h"
 #include "xalloc.h"
+
+/* One broker connection; several share the subscriptions. */
+struct live_conn {
+	struct live *live;
+	int index;                       /* 1-based */
+	struct mqtt_source *src;
+	bool connected;
+	bool noted_refused;              /* coverage: this connection's refusal is noted */
+	struct rate_watch rate;
+};
 
 struct live {
 	struct ingest *ingest;           /* borrowed */
 	struct journal *journal;         /* ingest's */
-	struct mqtt_source *src;
+	struct live_conn conns[CONFIG_CONNECTIONS_MAX];
+	int conn_count;
+	int connected;                   /* connections up */
+	int max_rate;                    /* broker.max_rate */
+	char rate_warning[256];
 	struct intake *intake;           /* each round, durable before the next */
 	unsigned round_messages;         /* read since the last intake write */
 	struct live_options opt;
@@ -23,8 +38,6 @@ struct live {
 	struct live_status status;
 	char journal_error[512];
 	int64_t next_retry_ms;
-	bool noted_connected;            /* coverage: a connect is noted, its end not yet */
-	bool noted_refused;              /* coverage: this connection's refusal is noted */
 };
 
 static void changed(struct live *live)
@@ -35,8 +48,10 @@ static void changed(struct live *live)
 
 static void on_message(void *ctx, const char *topic, const void *payload, size_t len)
 {
-	struct live *live = ctx;
+	struct live_conn *conn = ctx;
+	struct live *live = conn->live;
 	int64_t now = time_now_ms();
+	rate_watch_count(&conn->rate);
 	intake_add(live->intake, journal_next_seq(live->journal), now, topic, payload, len);
 	live->round_messages++;
 	enum event_type type = ingest_message(live->ingest, topic, payload, len, now);
@@ -44,35 +59,51 @@ static void on_message(void *ctx, const char *topic, const void *payload, size_t
 		live->cb.on_message(live->ctx, type);
 }
 
-/* Coverage rows follow the connection's transitions. */
-static void note_connection(struct live *live, const struct mqtt_status *st)
+/* Coverage rows follow the connections' transitions: listening starts
+ * when the first one is up and ends when the last one goes down (members
+ * of a shared subscription stand in for each other). */
+static void note_connection(struct live_conn *conn, const struct mqtt_status *st)
 {
+	struct live *live = conn->live;
 	int64_t now = time_now_ms();
 	if (st->state == MQTT_CONNECTED) {
-		if (!live->noted_connected) {
-			journal_note_coverage(live->journal, st->session_present ? COVERAGE_CONNECTED_RESUMED
-			                                                          : COVERAGE_CONNECTED_NEW,
-			                      now, live->client_id);
-			live->noted_connected = true;
-			live->noted_refused = false;
+		if (!conn->connected) {
+			conn->connected = true;
+			conn->noted_refused = false;
+			if (live->connected++ == 0)
+				journal_note_coverage(live->journal,
+				                      st->session_present ? COVERAGE_CONNECTED_RESUMED
+				                                          : COVERAGE_CONNECTED_NEW,
+				                      now, mqtt_source_client_id(conn->src));
 		}
-		if (st->filters_pending == 0 && st->filters_refused > 0 && !live->noted_refused) {
+		if (st->filters_pending == 0 && st->filters_refused > 0 && !conn->noted_refused) {
 			journal_note_coverage(live->journal, COVERAGE_REFUSED, now, st->refused);
-			live->noted_refused = true;
+			conn->noted_refused = true;
 		}
-	} else if (st->state != MQTT_CONNECTING && live->noted_connected) {
-		journal_note_coverage(live->journal, COVERAGE_DISCONNECTED, now,
-		                      *st->reason ? st->reason : mqtt_state_name(st->state));
-		live->noted_connected = false;
+	} else if (st->state != MQTT_CONNECTING && conn->connected) {
+		conn->connected = false;
+		if (--live->connected == 0)
+			journal_note_coverage(live->journal, COVERAGE_DISCONNECTED, now,
+			                      *st->reason ? st->reason : mqtt_state_name(st->state));
 	}
 }
 
 static void on_state(void *ctx, const struct mqtt_status *st)
 {
-	struct live *live = ctx;
+	struct live_conn *conn = ctx;
+	struct live *live = conn->live;
 	live->status.broker = st;
-	note_connection(live, st);
+	live->status.connection = conn->index;
+	live->status.connected = live->connected;
+	note_connection(conn, st);
+	live->status.connected = live->connected;
 	changed(live);
+}
+
+static void suspend_all(struct live *live, const char *why)
+{
+	for (int i = 0; i < live->conn_count; i++)
+		mqtt_source_suspend(live->conns[i].src, why);
 }
 
 static void enter_failure(struct live *live, const char *cause)
@@ -85,7 +116,7 @@ static void enter_failure(struct live *live, const char *cause)
 		live->status.failing_since_ms = time_mono_ms();
 		char why[600];
 		snprintf(why, sizeof why, "not recording: %s", live->journal_error);
-		mqtt_source_suspend(live->src, why);
+		suspend_all(live, why);
 	}
 	changed(live);
 }
@@ -116,7 +147,8 @@ static void try_recover(struct live *live)
 	if (keep_round(live, &cause) && journal_sync(live->journal, 0, &cause) == 1) {
 		live->status.recording = true;
 		live->journal_error[0] = '\0';
-		mqtt_source_resume(live->src);
+		for (int i = 0; i < live->conn_count; i++)
+			mqtt_source_resume(live->conns[i].src);
 		changed(live);
 	} else if (cause && strcmp(cause, live->journal_error) != 0) {
 		enter_failure(live, cause);
@@ -146,6 +178,38 @@ static bool recover_intake(struct live *live, unsigned file_mode, uint64_t *reco
 	return live->intake != NULL;
 }
 
+/* Connection k of n: the client id "<id>-k" and "$share/<group>/<filter>"
+ * when n > 1, so the broker hands each message to one of them. */
+static bool start_connections(struct live *live, const struct config *config, char **cause)
+{
+	int n = config->broker.connections > 0 ? config->broker.connections : 1;
+	live->max_rate = config->broker.max_rate;
+	live->status.connections = n;
+	for (int k = 1; k <= n; k++) {
+		struct live_conn *conn = &live->conns[k - 1];
+		struct config c = *config;
+		char *id = n > 1 ? xasprintf("%s-%d", live->client_id, k) : xstrdup(live->client_id);
+		char *shared[CONFIG_TOPICS_MAX];
+		c.broker.client_id = id;
+		for (size_t i = 0; i < c.topic_count; i++) {
+			shared[i] = n > 1 ? xasprintf("$share/%s/%s", config->broker.share_group, config->topics[i])
+			                  : xstrdup(config->topics[i]);
+			c.topics[i] = shared[i];
+		}
+		conn->live = live;
+		conn->index = k;
+		conn->src = mqtt_source_create(&c, on_message, on_state, conn, cause);
+		for (size_t i = 0; i < c.topic_count; i++)
+			free(shared[i]);
+		free(id);
+		if (!conn->src)
+			return false;
+		live->conn_count = k;
+		mqtt_source_set_round_limit(conn->src, LIVE_ROUND_MESSAGES);
+	}
+	return true;
+}
+
 struct live *live_create(const struct config *config, struct ingest *ingest,
                          const struct live_options *options, const struct live_callbacks *cb,
                          void *ctx, char **cause)
@@ -164,6 +228,7 @@ struct live *live_create(const struct config *config, struct ingest *ingest,
 	live->ctx = ctx;
 	live->status.recording = true;
 	live->status.journal_error = live->journal_error;
+	live->status.rate_warning = live->rate_warning;
 
 	/* One client id per journal: a restart resumes the broker session. */
 	if (config->broker.client_id && *config->broker.client_id) {
@@ -181,12 +246,8 @@ struct live *live_create(const struct config *config, struct ingest *ingest,
 	    !journal_begin_recording(journal, time_now_ms(), recovered, cause))
 		goto fail;
 
-	struct config with_id = *config;
-	with_id.broker.client_id = live->client_id;
-	live->src = mqtt_source_create(&with_id, on_message, on_state, live, cause);
-	if (!live->src)
+	if (!start_connections(live, config, cause))
 		goto fail;
-	mqtt_source_set_round_limit(live->src, LIVE_ROUND_MESSAGES);
 	return live;
 fail:
 	live_destroy(live);
@@ -197,22 +258,28 @@ void live_destroy(struct live *live)
 {
 	if (!live)
 		return;
-	mqtt_source_destroy(live->src);
+	for (int i = 0; i < live->conn_count; i++)
+		mqtt_source_destroy(live->conns[i].src);
 	intake_destroy(live->intake, false);
 	free(live->client_id);
 	free(live);
 }
 
-int live_fd(const struct live *live)
+size_t live_pollfds(const struct live *live, struct pollfd *fds, size_t max)
 {
+	size_t n = 0;
 	if (!live->status.recording)
-		return -1;
-	return mqtt_source_fd(live->src);
-}
-
-bool live_wants_write(const struct live *live)
-{
-	return live_fd(live) >= 0 && mqtt_source_wants_write(live->src);
+		return 0;
+	for (int i = 0; i < live->conn_count && n < max; i++) {
+		const struct mqtt_source *src = live->conns[i].src;
+		int fd = mqtt_source_fd(src);
+		if (fd >= 0)
+			fds[n++] = (struct pollfd){
+				.fd = fd,
+				.events = POLLIN | (mqtt_source_wants_write(src) ? POLLOUT : 0),
+			};
+	}
+	return n;
 }
 
 int live_next_timeout_ms(const struct live *live)
@@ -221,7 +288,42 @@ int live_next_timeout_ms(const struct live *live)
 		int64_t wait = live->next_retry_ms - time_mono_ms();
 		return wait < 0 ? 0 : wait > 500 ? 500 : (int)wait;
 	}
-	return mqtt_source_next_timeout_ms(live->src);
+	int wait = 60000;
+	for (int i = 0; i < live->conn_count; i++) {
+		int w = mqtt_source_next_timeout_ms(live->conns[i].src);
+		if (w < wait)
+			wait = w;
+	}
+	/* The rate windows close once a second. */
+	return wait > 1000 ? 1000 : wait;
+}
+
+/* A connection whose rate stays near the broker's per-connection limit is
+ * probably losing events (AWS drops the excess without a word). */
+static void watch_rates(struct live *live)
+{
+	int64_t now = time_mono_ms();
+	double total = 0;
+	int hot = 0;
+	for (int i = 0; i < live->conn_count; i++) {
+		struct live_conn *conn = &live->conns[i];
+		if (rate_watch_tick(&conn->rate, now, 0.8 * live->max_rate) && !hot)
+			hot = conn->index;
+		total += conn->rate.rate;
+	}
+	char warning[sizeof live->rate_warning] = "";
+	if (hot) {
+		int want = (int)(total / (0.5 * live->max_rate)) + 1;
+		snprintf(warning, sizeof warning,
+		         "connection %d at %.0f msg/s, near the broker's limit of %d/s a connection:"
+		         " events are probably being dropped; set broker.connections to %d or more",
+		         hot, live->conns[hot - 1].rate.rate, live->max_rate,
+		         want > live->conn_count ? want : live->conn_count + 1);
+	}
+	if (strcmp(warning, live->rate_warning) != 0) {
+		snprintf(live->rate_warning, sizeof live->rate_warning, "%s", warning);
+		changed(live);
+	}
 }
 
 void live_dispatch(struct live *live)
@@ -230,11 +332,14 @@ void live_dispatch(struct live *live)
 		try_recover(live);
 		return;
 	}
-	mqtt_source_dispatch(live->src);
-	char *cause = NULL;
-	if (!keep_round(live, &cause))
-		enter_failure(live, cause);
-	free(cause);
+	for (int i = 0; i < live->conn_count && live->status.recording; i++) {
+		mqtt_source_dispatch(live->conns[i].src);
+		char *cause = NULL;
+		if (!keep_round(live, &cause))
+			enter_failure(live, cause);
+		free(cause);
+	}
+	watch_rates(live);
 }
 
 const struct live_status *live_status(const struct live *live)
@@ -244,13 +349,14 @@ const struct live_status *live_status(const struct live *live)
 
 const char *live_tls_warning(const struct live *live)
 {
-	return mqtt_source_tls_warning(live->src);
+	return mqtt_source_tls_warning(live->conns[0].src);
 }
 
 bool live_stop(struct live *live, uint64_t *lost, char **cause)
 {
 	struct journal *journal = live->journal;
-	mqtt_source_stop(live->src);
+	for (int i = 0; i < live->conn_count; i++)
+		mqtt_source_stop(live->conns[i].src);
 	bool kept = intake_write_round(live->intake, NULL);
 	if (kept)
 		live->round_messages = 0;
@@ -305,6 +411,37 @@ static void forget_state(void *ctx, const struct mqtt_status *st)
 	}
 }
 
+/* One connection with a clean session under `id`: the broker drops the
+ * session it kept for it. */
+static bool forget_one(const struct config *config, const char *id, int timeout_ms, char **cause)
+{
+	struct config clean = *config;
+	clean.broker.client_id = (char *)id;
+	clean.broker.clean_session = true;
+	clean.topic_count = 0;      /* connect only */
+	struct forget f = { 0 };
+	struct mqtt_source *src = mqtt_source_create(&clean, NULL, forget_state, &f, cause);
+	if (!src)
+		return false;
+	int64_t until = time_mono_ms() + timeout_ms;
+	while (!f.done && time_mono_ms() < until) {
+		struct pollfd pfd = { .fd = mqtt_source_fd(src), .events = POLLIN };
+		if (mqtt_source_wants_write(src))
+			pfd.events |= POLLOUT;
+		int wait = mqtt_source_next_timeout_ms(src);
+		poll(&pfd, pfd.fd >= 0 ? 1 : 0, wait > 100 ? 100 : wait);
+		mqtt_source_dispatch(src);
+	}
+	bool ok = f.done && !f.why[0];
+	if (!ok)
+		set_cause(cause, "%s:%d: %s", config->broker.host, config->broker.port,
+		          f.why[0] ? f.why : "no answer from the broker");
+	else
+		mqtt_source_stop(src);
+	mqtt_source_destroy(src);
+	return ok;
+}
+
 bool live_forget_session(const struct config *config, struct journal *journal, int timeout_ms,
                          char **cause)
 {
@@ -315,35 +452,19 @@ bool live_forget_session(const struct config *config, struct journal *journal, i
 		          journal_path(journal));
 		return false;
 	}
-	struct config clean = *config;
-	clean.broker.client_id = id;
-	clean.broker.clean_session = true;
-	clean.topic_count = 0;      /* connect only */
-	struct forget f = { 0 };
-	struct mqtt_source *src = mqtt_source_create(&clean, NULL, forget_state, &f, cause);
-	bool ok = false;
-	if (!src)
-		goto out;
-	int64_t until = time_mono_ms() + timeout_ms;
-	while (!f.done && time_mono_ms() < until) {
-		struct pollfd pfd = { .fd = mqtt_source_fd(src), .events = POLLIN };
-		if (mqtt_source_wants_write(src))
-			pfd.events |= POLLOUT;
-		int wait = mqtt_source_next_timeout_ms(src);
-		poll(&pfd, pfd.fd >= 0 ? 1 : 0, wait > 100 ? 100 : wait);
-		mqtt_source_dispatch(src);
+	int n = config->broker.connections > 1 ? config->broker.connections : 1;
+	bool ok = true;
+	for (int k = 1; k <= n && ok; k++) {
+		char *one = n > 1 ? xasprintf("%s-%d", id, k) : xstrdup(id);
+		ok = forget_one(config, one, timeout_ms, cause);
+		free(one);
 	}
-	if (!f.done || f.why[0]) {
-		set_cause(cause, "%s:%d: %s", config->broker.host, config->broker.port,
-		          f.why[0] ? f.why : "no answer from the broker");
-		goto out;
-	}
-	mqtt_source_stop(src);
+	free(id);
+	if (!ok)
+		return false;
+	/* Down, and cleanly so: the next start is no unclean one. */
 	journal_note_coverage(journal, COVERAGE_DISCONNECTED, time_now_ms(),
 	                      "broker session ended on purpose (journal forget-session)");
-	ok = journal_flush(journal, cause);
-out:
-	mqtt_source_destroy(src);
-	free(id);
-	return ok;
+	journal_note_coverage(journal, COVERAGE_STOP, time_now_ms(), NULL);
+	return journal_flush(journal, cause);
 }

@@ -13,14 +13,18 @@
  *   `retry` the journal is tried again every few seconds and reading
  *   resumes once a write succeeds.
  * - One client id per journal (kept in it), so every restart resumes the
- *   same broker session.
+ *   same broker session; with broker.connections = N > 1, connections
+ *   "<id>-1".."<id>-N" share the subscriptions ($share/<group>/...), and a
+ *   connection whose rate stays near broker.max_rate is reported.
  * - Coverage: connects (with the session-present flag), disconnects,
  *   refused subscriptions, starts and stops go into the journal, so gaps
  *   in what was heard are known (journal_gaps). */
 #ifndef THINGTOP_LIVE_H
 #define THINGTOP_LIVE_H
 
+#include <poll.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "config.h"
@@ -33,7 +37,10 @@
 #define LIVE_RETRY_MS 3000
 
 struct live_status {
-	const struct mqtt_status *broker;   /* the connection's own state */
+	const struct mqtt_status *broker;   /* the state of the connection that changed last */
+	int connection;                     /* which one that is, 1-based */
+	int connections, connected;         /* how many there are, and are up */
+	const char *rate_warning;           /* "" or: a connection near the broker's rate limit */
 	const char *client_id;
 	bool recording;                     /* false while the journal is failing */
 	const char *journal_error;          /* why not, "" while recording */
@@ -65,10 +72,9 @@ struct live *live_create(const struct config *config, struct ingest *ingest,
                          void *ctx, char **cause);
 void live_destroy(struct live *live);
 
-/* For the caller's poll(): the socket (-1 when none is to be polled now),
- * whether it wants POLLOUT, and when live_dispatch must run again. */
-int live_fd(const struct live *live);
-bool live_wants_write(const struct live *live);
+/* For the caller's poll(): the sockets to poll now (at most `max`, none
+ * while not recording), and when live_dispatch must run again. */
+size_t live_pollfds(const struct live *live, struct pollfd *fds, size_t max);
 int live_next_timeout_ms(const struct live *live);
 
 /* One turn: reads a round of messages (after the previous round is

@@ -638,6 +638,8 @@ static void on_change(void *ctx, const struct live_status *live)
 		return;
 	if (status->state == MQTT_CONNECTED && status->filters_refused > 0)
 		snprintf(app->refused, sizeof app->refused, "subscription refused: %s", status->refused);
+	else if (*live->rate_warning)
+		snprintf(app->refused, sizeof app->refused, "%s", live->rate_warning);
 	else if (status->state == MQTT_CONNECTED)
 		app->refused[0] = '\0';
 	char host[64];
@@ -760,20 +762,15 @@ static void run(struct app *app)
 			if (wait >= 0 && now + wait < due)
 				due = now + wait;
 		}
-		struct pollfd fds[2];
+		struct pollfd fds[1 + CONFIG_CONNECTIONS_MAX];
 		int nfds = 0;
 		fds[nfds++] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
 		if (app->live_source != NULL) {
 			int64_t mt = now + live_next_timeout_ms(app->live_source);
 			if (mt < due)
 				due = mt;
-			int fd = live_fd(app->live_source);
-			if (fd >= 0) {
-				fds[nfds++] = (struct pollfd){
-					.fd = fd,
-					.events = POLLIN | (live_wants_write(app->live_source) ? POLLOUT : 0),
-				};
-			}
+			nfds += (int)live_pollfds(app->live_source, fds + nfds,
+			                          sizeof fds / sizeof fds[0] - (size_t)nfds);
 		}
 		int timeout = due > now ? (int)(due - now) : 0;
 		if (frames_file != NULL && now_us() - turn_start_us > turn_max_us)

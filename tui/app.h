@@ -65,7 +65,8 @@ struct app {
 	struct replay *replay;      /* replaying a journal; owns the fleet then */
 	char broker_state[96];
 	/* Sticky while it lasts: the journal cannot be written ("" = fine),
-	 * or the broker refused subscriptions. */
+	 * and the broker refused subscriptions or a connection is near its
+	 * rate limit. */
 	char not_recording[512];
 	char refused[256];
 	bool lost_data;             /* quit while not recording: exit non-zero */

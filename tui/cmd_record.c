@@ -41,6 +41,8 @@ struct recorder {
 	bool refusal_reported;
 	bool connected;
 	bool suspended;
+	bool listening;             /* every SUBACK is in */
+	char rate_warning[256];     /* the last one printed */
 	unsigned filters;           /* topic filters subscribed */
 };
 
@@ -77,6 +79,14 @@ static void on_change(void *ctx, const struct live_status *status)
 		report_refused(rec, st);
 	else
 		rec->refusal_reported = false;
+	bool listening = st->state == MQTT_CONNECTED && st->filters_pending == 0;
+	if (listening && !rec->listening && !rec->quiet)
+		fprintf(stderr, "thingtop record: listening: %u of %u filter(s) granted\n",
+		        rec->filters - st->filters_refused, rec->filters);
+	rec->listening = listening;
+	if (*status->rate_warning && strcmp(status->rate_warning, rec->rate_warning) != 0)
+		fprintf(stderr, "thingtop record: warning: %s\n", status->rate_warning);
+	snprintf(rec->rate_warning, sizeof rec->rate_warning, "%s", status->rate_warning);
 	if (rec->quiet && st->state != MQTT_BACKING_OFF)
 		return;
 	char reason[700];
@@ -111,8 +121,8 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 	        "usage: thingtop record [-c FILE] [--broker HOST[:PORT]] [-j JOURNAL] [--qos N]\n"
-	        "                       [--id CLIENT_ID] [--clean-session] [--quiet]\n"
-	        "                       [--stats-interval SECONDS]\n"
+	        "                       [--id CLIENT_ID] [--clean-session] [--connections N]\n"
+	        "                       [--quiet] [--stats-interval SECONDS]\n"
 	        "\n"
 	        "Subscribes to the lifecycle events and journals them until SIGINT, SIGTERM,\n"
 	        "SIGHUP or SIGQUIT, then commits everything and exits 0.\n"
@@ -125,6 +135,9 @@ static void usage(FILE *out)
 	        "  --id CLIENT_ID       MQTT client id (default: the journal's own, made once,\n"
 	        "                       so a restart resumes the broker session)\n"
 	        "  --clean-session      start a new broker session (what it queued is dropped)\n"
+	        "  --connections N      N connections sharing the subscriptions ($share/GROUP/...,\n"
+	        "                       ids CLIENT_ID-1..N): AWS delivers ~100 messages/s to one\n"
+	        "                       (broker.connections, broker.share_group)\n"
 	        "  -q, --quiet          only errors\n"
 	        "  --stats-interval S   a rate line every S seconds (default 10, 0 = none)\n"
 	        "\n"
@@ -180,16 +193,15 @@ static bool record_loop(struct recorder *rec, bool quiet, int64_t stats_ms, char
 			set_cause(cause, "the broker refused every subscription (%s)", st->refused);
 			return false;
 		}
-		struct pollfd pfd = { .fd = live_fd(rec->live), .events = POLLIN };
-		if (live_wants_write(rec->live))
-			pfd.events |= POLLOUT;
+		struct pollfd fds[CONFIG_CONNECTIONS_MAX];
+		size_t nfds = live_pollfds(rec->live, fds, CONFIG_CONNECTIONS_MAX);
 		int timeout = live_next_timeout_ms(rec->live);
 		if (stats_ms > 0 && !quiet) {
 			int64_t until = last_rate_ms + stats_ms - time_mono_ms();
 			if (until < timeout)
 				timeout = until < 0 ? 0 : (int)until;
 		}
-		int n = poll(&pfd, pfd.fd >= 0 ? 1 : 0, timeout);
+		int n = poll(fds, (nfds_t)nfds, timeout);
 		if (n < 0 && errno != EINTR) {
 			set_cause(cause, "poll: %s", strerror(errno));
 			return false;
@@ -205,7 +217,7 @@ static bool record_loop(struct recorder *rec, bool quiet, int64_t stats_ms, char
 
 int cmd_record(int argc, char **argv)
 {
-	enum { OPT_BROKER = 256, OPT_QOS, OPT_QUIET, OPT_STATS, OPT_HELP, OPT_ID, OPT_CLEAN };
+	enum { OPT_BROKER = 256, OPT_QOS, OPT_QUIET, OPT_STATS, OPT_HELP, OPT_ID, OPT_CLEAN, OPT_CONNS };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "broker", required_argument, NULL, OPT_BROKER },
@@ -213,13 +225,14 @@ int cmd_record(int argc, char **argv)
 		{ "qos", required_argument, NULL, OPT_QOS },
 		{ "id", required_argument, NULL, OPT_ID },
 		{ "clean-session", no_argument, NULL, OPT_CLEAN },
+		{ "connections", required_argument, NULL, OPT_CONNS },
 		{ "quiet", no_argument, NULL, OPT_QUIET },
 		{ "stats-interval", required_argument, NULL, OPT_STATS },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *config_path = NULL, *broker = NULL, *journal_path = NULL, *client_id = NULL;
-	int qos = -1;
+	int qos = -1, connections = 0;
 	bool quiet = false, clean_session = false;
 	int64_t stats_ms = 10000;
 	int opt;
@@ -245,6 +258,14 @@ int cmd_record(int argc, char **argv)
 			client_id = optarg;
 			break;
 		case OPT_CLEAN: clean_session = true; break;
+		case OPT_CONNS:
+			connections = atoi(optarg);
+			if (connections < 1 || connections > CONFIG_CONNECTIONS_MAX) {
+				fprintf(stderr, "thingtop record: --connections must be 1 to %d\n",
+				        CONFIG_CONNECTIONS_MAX);
+				return 2;
+			}
+			break;
 		case 'q':
 		case OPT_QUIET: quiet = true; break;
 		case OPT_STATS:
@@ -284,6 +305,8 @@ int cmd_record(int argc, char **argv)
 	}
 	if (clean_session)
 		config.broker.clean_session = true;
+	if (connections)
+		config.broker.connections = connections;
 	if (!journal_path)
 		journal_path = config.journal.path ? config.journal.path : (default_journal = journal_default_path());
 

@@ -1,15 +1,19 @@
 #!/usr/bin/env python3
-"""A small MQTT 3.1.1 broker for the test suite, where mosquitto cannot
-play the part: Debian 12's mosquitto grants every SUBSCRIBE (its ACLs only
-filter deliveries), so it never answers SUBACK 0x80 the way AWS IoT does
-when a policy lacks iot:Subscribe.
+"""A small MQTT 3.1.1 broker for the test suite, for what Debian 12's
+mosquitto cannot play:
+- it grants every SUBSCRIBE (its ACLs only filter deliveries), so it never
+  answers SUBACK 0x80 the way AWS IoT does when a policy lacks iot:Subscribe
+  (here: --refuse FILTER);
+- it never delivers a topic that starts with '$' to a shared subscription
+  ($share/GROUP/$aws/...), which AWS does.
 
-It speaks what thingtop and mosquitto_pub use: CONNECT/CONNACK (session
-present for a known client id with clean session off), SUBSCRIBE/SUBACK
-(0x80 for filters given with --refuse), PUBLISH QoS 0 and 1 with PUBACK,
-routing to matching subscribers (+ and #, no $-topic under a leading
-wildcard), PINGREQ/PINGRESP, DISCONNECT. One process, asyncio, loopback
-only; it stops on SIGTERM.
+It speaks what thingtop, its simulator and mosquitto_pub use: CONNECT/
+CONNACK (session present for a known client id with clean session off),
+SUBSCRIBE/SUBACK, PUBLISH QoS 0 and 1 both ways with PUBACK, persistent
+sessions (QoS 1 messages for an absent client are queued, unacknowledged
+ones sent again on its return), $share/GROUP/FILTER with each message
+handed to one member of the group in turn, PINGREQ/PINGRESP, DISCONNECT.
+One process, asyncio, loopback only; it stops on SIGTERM.
 
 usage: stub_broker.py PORT [--refuse FILTER]...
 """
@@ -17,6 +21,7 @@ import argparse
 import asyncio
 import signal
 import struct
+import sys
 
 
 def encode_length(n):
@@ -50,11 +55,44 @@ def matches(pattern, topic):
     return len(p) == len(t)
 
 
+class Session:
+    def __init__(self):
+        self.filters = {}       # filter -> granted QoS (shared ones under their $share name)
+        self.writer = None      # None while the client is away
+        self.next_mid = 1
+        self.inflight = {}      # mid -> (topic, payload): sent at QoS 1, not acknowledged
+        self.queue = []         # (topic, payload, qos) waiting for the client
+
+    def send(self, topic, payload, qos):
+        if self.writer is None:
+            if qos:
+                self.queue.append((topic, payload, qos))
+            return
+        name = topic.encode()
+        if qos:
+            mid = self.next_mid
+            self.next_mid = mid % 65535 + 1
+            self.inflight[mid] = (topic, payload)
+            body = struct.pack(">H", len(name)) + name + struct.pack(">H", mid) + payload
+            self.writer.write(packet(0x32, body))
+        else:
+            self.writer.write(packet(0x30, struct.pack(">H", len(name)) + name + payload))
+
+    def resume(self, writer):
+        self.writer = writer
+        pending, self.inflight = list(self.inflight.values()), {}
+        queued, self.queue = self.queue, []
+        for topic, payload in pending:
+            self.send(topic, payload, 1)
+        for topic, payload, qos in queued:
+            self.send(topic, payload, qos)
+
+
 class Broker:
     def __init__(self, refuse):
         self.refuse = set(refuse)
-        self.sessions = {}      # client id -> set of granted filters (kept when clean session is off)
-        self.clients = {}       # client id -> writer
+        self.sessions = {}      # client id -> Session
+        self.turn = {}          # shared filter -> next member index
 
     async def handle(self, reader, writer):
         client = None
@@ -76,22 +114,24 @@ class Broker:
                     client, _ = utf8(body, at + 4)
                     clean = bool(flags & 2)
                     present = not clean and client in self.sessions
-                    if clean or client not in self.sessions:
-                        self.sessions[client] = set()
-                    self.clients[client] = writer
+                    if not present:
+                        self.sessions[client] = Session()
+                    session = self.sessions[client]
+                    print(f"connect {client} session_present={int(present)}", file=sys.stderr, flush=True)
                     writer.write(packet(0x20, bytes([1 if present else 0, 0])))
+                    session.resume(writer)
                 elif kind == 8:                             # SUBSCRIBE
                     mid = body[:2]
                     at, codes = 2, bytearray()
                     while at < len(body):
                         topic, at = utf8(body, at)
-                        qos = body[at]
+                        qos = min(body[at], 1)
                         at += 1
                         if topic in self.refuse:
                             codes.append(0x80)
                         else:
-                            self.sessions[client].add(topic)
-                            codes.append(min(qos, 1))
+                            self.sessions[client].filters[topic] = qos
+                            codes.append(qos)
                     writer.write(packet(0x90, mid + bytes(codes)))
                 elif kind == 3:                             # PUBLISH
                     qos = (head[0] >> 1) & 3
@@ -99,7 +139,9 @@ class Broker:
                     if qos:
                         writer.write(packet(0x40, body[at:at + 2]))
                         at += 2
-                    self.route(topic, body[at:])
+                    self.route(topic, body[at:], qos)
+                elif kind == 4:                             # PUBACK
+                    self.sessions[client].inflight.pop(struct.unpack_from(">H", body, 0)[0], None)
                 elif kind == 12:                            # PINGREQ
                     writer.write(packet(0xD0, b""))
                 elif kind == 14:                            # DISCONNECT
@@ -108,15 +150,29 @@ class Broker:
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
         finally:
-            if client is not None and self.clients.get(client) is writer:
-                del self.clients[client]
+            session = self.sessions.get(client)
+            if session is not None and session.writer is writer:
+                session.writer = None
             writer.close()
 
-    def route(self, topic, payload):
-        name = topic.encode()
-        for client, writer in list(self.clients.items()):
-            if any(matches(f, topic) for f in self.sessions.get(client, ())):
-                writer.write(packet(0x30, struct.pack(">H", len(name)) + name + payload))
+    def route(self, topic, payload, qos):
+        groups = {}             # shared filter -> [(client, session, granted qos)]
+        for client, session in self.sessions.items():
+            for filt, granted in session.filters.items():
+                if filt.startswith("$share/"):
+                    real = filt.split("/", 2)[2]
+                    if matches(real, topic):
+                        groups.setdefault(filt, []).append((client, session, granted))
+                elif matches(filt, topic):
+                    session.send(topic, payload, min(qos, granted))
+        for filt, members in groups.items():
+            members.sort(key=lambda m: m[0])
+            # Connected members first, in turn; an absent one only when none is here.
+            present = [m for m in members if m[1].writer is not None] or members
+            i = self.turn.get(filt, 0) % len(present)
+            self.turn[filt] = i + 1
+            _, session, granted = present[i]
+            session.send(topic, payload, min(qos, granted))
 
 
 async def main():

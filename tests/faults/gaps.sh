@@ -25,7 +25,7 @@ wait_rows() {
 	fail "the journal did not reach $1 events"
 }
 
-record_until; wait_for "$WORK/rec.log" "connected to" 10 || exit 1
+record_until; wait_for "$WORK/rec.log" "listening" 10 || exit 1
 pub connected s-1; wait_rows 1
 kill -TERM $REC; wait $REC || fail "record exit status"
 "$TT" journal forget-session -j "$J" --broker 127.0.0.1:$PORT >"$WORK/forget.log" 2>&1 ||
@@ -34,6 +34,7 @@ GAP_MS=$(now_ms)
 pub disconnected s-1     # lost: nobody listens and the broker keeps no session
 sleep 0.5
 record_until; wait_for "$WORK/rec.log" "new session" 10 || fail "the second run should start a new session"
+for _ in $(seq 100); do [ "$(grep -c listening "$WORK/rec.log")" -ge 2 ] && break; sleep 0.1; done
 pub connected s-2; wait_rows 2
 kill -TERM $REC; wait $REC || fail "record exit status"
 

@@ -1,5 +1,5 @@
 /* One AWS IoT Core lifecycle event, parsed from an MQTT message (topic and
- * JSON payload bytes). See ../shared/docs/aws-lifecycle-events.md.
+ * JSON payload bytes). See core/LIFECYCLE-EVENTS.md.
  *
  * Parsing never fails hard: a message that is not a valid lifecycle event
  * comes back as EVENT_REJECT with a reason, a message of another $aws/events

@@ -1,6 +1,6 @@
 /* Lifecycle event parsing: the five types, every reject reason, the topic
  * cross-check and hostile input. Expected values come from
- * shared/docs/aws-lifecycle-events.md and core/event.h. */
+ * core/LIFECYCLE-EVENTS.md and core/event.h. */
 #include "build_config.h"
 
 #include "event.h"

@@ -797,6 +797,9 @@ static const char usage[] =
 	"  --no-connect         show the journal only (follows it while another process writes)\n"
 	"  --follow             the same: follow a journal that `thingtop record` writes\n"
 	"  --broker HOST[:PORT] the MQTT broker (overrides the config)\n"
+	"  --id CLIENT_ID       MQTT client id (default: the journal's own, so a restart\n"
+	"                       resumes the broker session)\n"
+	"  --clean-session      start a new broker session (what it queued is dropped)\n"
 	"  -c, --config FILE    the config file\n"
 	"  --theme NAME         dark, light, 16color, high-contrast, mono, or a .theme file\n"
 	"  --no-color           no colours (also NO_COLOR=1)\n"
@@ -822,6 +825,10 @@ static int parse_args(struct app_options *opt, int argc, char **argv)
 			target = &opt->config_path;
 		else if (strcmp(a, "--broker") == 0)
 			target = &opt->broker;
+		else if (strcmp(a, "--id") == 0)
+			target = &opt->client_id;
+		else if (strcmp(a, "--clean-session") == 0)
+			opt->clean_session = true;
 		else if (strcmp(a, "--theme") == 0)
 			target = &opt->theme;
 		else if (strcmp(a, "--filter") == 0)
@@ -887,6 +894,12 @@ static bool open_model(struct app *app)
 		free(cause);
 		return false;
 	}
+	if (opt->client_id != NULL) {
+		free(app->config.broker.client_id);
+		app->config.broker.client_id = xstrdup(opt->client_id);
+	}
+	if (opt->clean_session)
+		app->config.broker.clean_session = true;
 	if (opt->journal_path != NULL)
 		app->journal_path = xstrdup(opt->journal_path);
 	else if (app->config.journal.path != NULL)

@@ -38,6 +38,8 @@ struct app_options {
 	const char *journal_path;
 	const char *config_path;
 	const char *broker;
+	const char *client_id;      /* --id */
+	bool clean_session;
 	const char *theme;
 	const char *filter;
 	const char *sort;

@@ -714,6 +714,10 @@ void journal_writer_stop(struct journal_writer *w)
 		sqlite3_finalize(w->stmt[i]);
 	/* The last connection to close checkpoints and removes the WAL. */
 	sqlite3_close(w->db);
+	/* Batches a failing journal could not commit: reported by the caller
+	 * (journal_committed_seq), dropped here. */
+	for (size_t i = 0; i < w->queue_len; i++)
+		batch_free(w->queue[(w->queue_head + i) % MAX_QUEUED]);
 	batch_free(w->filling);
 	while (w->spare) {
 		struct batch *b = w->spare;

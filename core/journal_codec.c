@@ -1,0 +1,444 @@
+/* The compact payload form: see journal_codec.h. */
+#include "build_config.h"
+
+#include "journal_codec.h"
+#include "xalloc.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+enum mode { MODE_RAW, MODE_DEFLATE, MODE_COMPACT, MODE_SPACED };
+#define HEADER 5                /* mode byte, CRC-32 */
+/* Below this, deflate never pays for its own header. */
+#define DEFLATE_MIN 64
+#define KEYS_MAX 64
+
+/* An entry byte: the key (KEY_CUSTOM: its text follows) and the value. */
+#define KEY_CUSTOM 15
+enum value_kind { VALUE_CTX, VALUE_RAW, VALUE_TRUE, VALUE_FALSE, VALUE_NULL };
+
+enum key {
+	KEY_CLIENT_ID, KEY_TIMESTAMP, KEY_EVENT_TYPE, KEY_SESSION, KEY_PRINCIPAL, KEY_IP,
+	KEY_VERSION, KEY_CLIENT_INITIATED, KEY_DISCONNECT_REASON, KEY_FAILURE_REASON,
+	KEY_THING_NAME, KEY_TOPICS, KEY_COUNT
+};
+
+/* With their quotes: keys are compared and written as tokens. */
+static const char *const key_tokens[KEY_COUNT] = {
+	[KEY_CLIENT_ID] = "\"clientId\"",
+	[KEY_TIMESTAMP] = "\"timestamp\"",
+	[KEY_EVENT_TYPE] = "\"eventType\"",
+	[KEY_SESSION] = "\"sessionIdentifier\"",
+	[KEY_PRINCIPAL] = "\"principalIdentifier\"",
+	[KEY_IP] = "\"ipAddress\"",
+	[KEY_VERSION] = "\"versionNumber\"",
+	[KEY_CLIENT_INITIATED] = "\"clientInitiatedDisconnect\"",
+	[KEY_DISCONNECT_REASON] = "\"disconnectReason\"",
+	[KEY_FAILURE_REASON] = "\"connectFailureReason\"",
+	[KEY_THING_NAME] = "\"thingName\"",
+	[KEY_TOPICS] = "\"topics\"",
+};
+
+struct span {
+	size_t at, len;
+};
+
+struct member {
+	struct span key, value;
+};
+
+/* ---- Buffer ---- */
+
+static void buf_reserve(struct journal_codec_buf *b, size_t more)
+{
+	if (b->cap - b->len > more)
+		return;
+	size_t cap = b->cap ? b->cap : 256;
+	while (cap - b->len <= more)
+		cap *= 2;
+	b->p = xrealloc(b->p, cap);
+	b->cap = cap;
+}
+
+static void put(struct journal_codec_buf *b, const void *p, size_t len)
+{
+	buf_reserve(b, len);
+	if (len)
+		memcpy(b->p + b->len, p, len);
+	b->len += len;
+}
+
+static void put_byte(struct journal_codec_buf *b, unsigned char c)
+{
+	put(b, &c, 1);
+}
+
+static void put_varint(struct journal_codec_buf *b, uint64_t v)
+{
+	while (v >= 0x80) {
+		put_byte(b, (unsigned char)(v | 0x80));
+		v >>= 7;
+	}
+	put_byte(b, (unsigned char)v);
+}
+
+static bool get_varint(const unsigned char **p, const unsigned char *end, uint64_t *v)
+{
+	*v = 0;
+	for (int shift = 0; shift < 64; shift += 7) {
+		if (*p >= end)
+			return false;
+		unsigned char c = *(*p)++;
+		*v |= (uint64_t)(c & 0x7f) << shift;
+		if (!(c & 0x80))
+			return true;
+	}
+	return false;
+}
+
+/* ---- Rendering the context's values as AWS writes them ---- */
+
+/* A JSON string as jansson writes it: quotes, backslash, control
+ * characters escaped (\u00XX in lowercase hex), nothing else. */
+static void put_json_string(struct journal_codec_buf *b, const char *s)
+{
+	put_byte(b, '"');
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		char esc[8];
+		switch (*p) {
+		case '"': put(b, "\\\"", 2); break;
+		case '\\': put(b, "\\\\", 2); break;
+		case '\b': put(b, "\\b", 2); break;
+		case '\f': put(b, "\\f", 2); break;
+		case '\n': put(b, "\\n", 2); break;
+		case '\r': put(b, "\\r", 2); break;
+		case '\t': put(b, "\\t", 2); break;
+		default:
+			if (*p < 0x20) {
+				snprintf(esc, sizeof esc, "\\u%04x", *p);
+				put(b, esc, 6);
+			} else {
+				put_byte(b, *p);
+			}
+		}
+	}
+	put_byte(b, '"');
+}
+
+/* Renders the context's value for `key`; false when it has none. */
+static bool put_ctx_value(struct journal_codec_buf *b, int key, const struct journal_codec_ctx *c)
+{
+	char num[24];
+	switch (key) {
+	case KEY_CLIENT_ID: put_json_string(b, c->client_id); return true;
+	case KEY_EVENT_TYPE: put_json_string(b, c->event_type); return true;
+	case KEY_SESSION: put_json_string(b, c->session); return true;
+	case KEY_PRINCIPAL: put_json_string(b, c->principal); return true;
+	case KEY_IP: put_json_string(b, c->ip); return true;
+	case KEY_DISCONNECT_REASON:
+	case KEY_FAILURE_REASON: put_json_string(b, c->reason); return true;
+	case KEY_TIMESTAMP:
+	case KEY_VERSION:
+		if (!(key == KEY_TIMESTAMP ? c->has_ts : c->has_version))
+			return false;
+		put(b, num, (size_t)snprintf(num, sizeof num, "%" PRId64,
+		                              key == KEY_TIMESTAMP ? c->ts_ms : c->version));
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* ---- Splitting a flat object into members ---- */
+
+/* The end of the JSON string starting at s[i] == '"', or 0. */
+static size_t skip_string(const char *s, size_t len, size_t i)
+{
+	for (i++; i < len; i++) {
+		if (s[i] == '\\')
+			i++;
+		else if (s[i] == '"')
+			return i + 1;
+	}
+	return 0;
+}
+
+/* The end of the value at s[i]: a string, a bracketed value or a bare
+ * literal up to the next ',' or '}'. 0 when it runs off the end. */
+static size_t skip_value(const char *s, size_t len, size_t i)
+{
+	if (i >= len)
+		return 0;
+	if (s[i] == '"')
+		return skip_string(s, len, i);
+	if (s[i] == '[' || s[i] == '{') {
+		int depth = 0;
+		while (i < len) {
+			if (s[i] == '"') {
+				i = skip_string(s, len, i);
+				if (!i)
+					return 0;
+				continue;
+			}
+			if (s[i] == '[' || s[i] == '{')
+				depth++;
+			else if ((s[i] == ']' || s[i] == '}') && --depth == 0)
+				return i + 1;
+			i++;
+		}
+		return 0;
+	}
+	size_t start = i;
+	while (i < len && s[i] != ',' && s[i] != '}' && s[i] != ' ')
+		i++;
+	return i > start ? i : 0;
+}
+
+/* Splits {"k":v,...} (spaced: {"k": v, ...}) into members. */
+static bool split(const char *s, size_t len, bool spaced, struct member *m, size_t *count)
+{
+	size_t i = 1, n = 0, gap = spaced ? 1 : 0;
+	*count = 0;
+	if (len < 2 || s[0] != '{')
+		return false;
+	if (len == 2)
+		return s[1] == '}' && !spaced;
+	for (;;) {
+		if (n == KEYS_MAX || i >= len || s[i] != '"')
+			return false;
+		size_t key_end = skip_string(s, len, i);
+		if (!key_end || key_end + 1 + gap >= len || s[key_end] != ':' ||
+		    (spaced && s[key_end + 1] != ' '))
+			return false;
+		size_t v = key_end + 1 + gap;
+		size_t v_end = skip_value(s, len, v);
+		if (!v_end || v_end >= len)
+			return false;
+		m[n].key = (struct span){ i, key_end - i };
+		m[n].value = (struct span){ v, v_end - v };
+		n++;
+		if (s[v_end] == '}') {
+			*count = n;
+			return v_end + 1 == len;
+		}
+		if (s[v_end] != ',' || (spaced && (v_end + 1 >= len || s[v_end + 1] != ' ')))
+			return false;
+		i = v_end + 1 + gap;
+	}
+}
+
+static int key_of(const char *s, struct span k)
+{
+	for (int i = 0; i < KEY_COUNT; i++) {
+		if (strlen(key_tokens[i]) == k.len && memcmp(key_tokens[i], s + k.at, k.len) == 0)
+			return i;
+	}
+	return KEY_CUSTOM;
+}
+
+static bool token_is(const char *s, struct span v, const char *lit)
+{
+	return strlen(lit) == v.len && memcmp(s + v.at, lit, v.len) == 0;
+}
+
+/* The template body of a split object. */
+static void put_template(const char *s, const struct member *m, size_t n,
+                         const struct journal_codec_ctx *ctx, struct journal_codec_buf *out,
+                         struct journal_codec_buf *scratch)
+{
+	put_varint(out, n);
+	for (size_t i = 0; i < n; i++) {
+		int key = key_of(s, m[i].key);
+		int kind = VALUE_RAW;
+		struct span v = m[i].value;
+		scratch->len = 0;
+		if (token_is(s, v, "true"))
+			kind = VALUE_TRUE;
+		else if (token_is(s, v, "false"))
+			kind = VALUE_FALSE;
+		else if (token_is(s, v, "null"))
+			kind = VALUE_NULL;
+		else if (key != KEY_CUSTOM && put_ctx_value(scratch, key, ctx) && scratch->len == v.len &&
+		         memcmp(scratch->p, s + v.at, v.len) == 0)
+			kind = VALUE_CTX;
+		put_byte(out, (unsigned char)(key | kind << 4));
+		if (key == KEY_CUSTOM) {
+			put_varint(out, m[i].key.len);
+			put(out, s + m[i].key.at, m[i].key.len);
+		}
+		if (kind == VALUE_RAW) {
+			put_varint(out, v.len);
+			put(out, s + v.at, v.len);
+		}
+	}
+}
+
+static void put_header(struct journal_codec_buf *out, enum mode mode, uint32_t crc)
+{
+	unsigned char h[HEADER] = { (unsigned char)mode, (unsigned char)crc,
+	                            (unsigned char)(crc >> 8), (unsigned char)(crc >> 16),
+	                            (unsigned char)(crc >> 24) };
+	out->len = 0;
+	put(out, h, HEADER);
+}
+
+static uint32_t crc_of(const void *p, size_t len)
+{
+	uLong crc = crc32(0L, Z_NULL, 0);
+	const unsigned char *q = p;
+	/* crc32 takes a uInt length. */
+	while (len > 0) {
+		uInt n = len > (1u << 30) ? (1u << 30) : (uInt)len;
+		crc = crc32(crc, q, n);
+		q += n;
+		len -= n;
+	}
+	return (uint32_t)crc;
+}
+
+/* Whole, or deflated when that is smaller. */
+static void encode_whole(const char *payload, size_t len, uint32_t crc,
+                         struct journal_codec_buf *out)
+{
+	if (len >= DEFLATE_MIN && len < (1u << 30)) {
+		uLongf bound = compressBound((uLong)len);
+		put_header(out, MODE_DEFLATE, crc);
+		put_varint(out, len);
+		buf_reserve(out, bound);
+		uLongf got = bound;
+		if (compress2(out->p + out->len, &got, (const Bytef *)payload, (uLong)len, 6) == Z_OK &&
+		    out->len + got < HEADER + len) {
+			out->len += got;
+			return;
+		}
+	}
+	put_header(out, MODE_RAW, crc);
+	put(out, payload, len);
+}
+
+void journal_codec_encode(const char *payload, size_t len, const struct journal_codec_ctx *ctx,
+                          struct journal_codec_buf *out)
+{
+	struct member m[KEYS_MAX];
+	size_t n;
+	uint32_t crc = crc_of(payload, len);
+	bool spaced = len > 2 && memchr(payload, ':', len) &&
+	              ((const char *)memchr(payload, ':', len))[1] == ' ';
+	if (payload && split(payload, len, spaced, m, &n)) {
+		struct journal_codec_buf scratch = { 0 }, check = { 0 };
+		put_header(out, spaced ? MODE_SPACED : MODE_COMPACT, crc);
+		put_template(payload, m, n, ctx, out, &scratch);
+		/* Trust only what decodes back to the same bytes. */
+		bool same = journal_codec_decode(out->p, out->len, ctx, &check, NULL) &&
+		            check.len == len && memcmp(check.p, payload, len) == 0;
+		free(scratch.p);
+		free(check.p);
+		if (same && out->len < HEADER + len)
+			return;
+	}
+	encode_whole(payload ? payload : "", payload ? len : 0, crc, out);
+}
+
+/* ---- Decoding ---- */
+
+static bool decode_template(const unsigned char *p, const unsigned char *end, bool spaced,
+                            const struct journal_codec_ctx *ctx, struct journal_codec_buf *out)
+{
+	uint64_t n, len;
+	if (!get_varint(&p, end, &n) || n > KEYS_MAX)
+		return false;
+	put_byte(out, '{');
+	for (uint64_t i = 0; i < n; i++) {
+		if (p >= end)
+			return false;
+		int key = *p & 0x0f, kind = *p >> 4;
+		p++;
+		if (i > 0)
+			put(out, ", ", spaced ? 2 : 1);
+		if (key == KEY_CUSTOM) {
+			if (!get_varint(&p, end, &len) || len > (size_t)(end - p))
+				return false;
+			put(out, p, len);
+			p += len;
+		} else if (key < KEY_COUNT) {
+			put(out, key_tokens[key], strlen(key_tokens[key]));
+		} else {
+			return false;
+		}
+		put(out, ": ", spaced ? 2 : 1);
+		switch (kind) {
+		case VALUE_CTX:
+			if (!put_ctx_value(out, key, ctx))
+				return false;
+			break;
+		case VALUE_RAW:
+			if (!get_varint(&p, end, &len) || len > (size_t)(end - p))
+				return false;
+			put(out, p, len);
+			p += len;
+			break;
+		case VALUE_TRUE: put(out, "true", 4); break;
+		case VALUE_FALSE: put(out, "false", 5); break;
+		case VALUE_NULL: put(out, "null", 4); break;
+		default: return false;
+		}
+	}
+	put_byte(out, '}');
+	return p == end;
+}
+
+static bool decode_deflate(const unsigned char *p, const unsigned char *end,
+                           struct journal_codec_buf *out)
+{
+	uint64_t len;
+	if (!get_varint(&p, end, &len) || len > (1u << 30))
+		return false;
+	buf_reserve(out, len);
+	uLongf got = (uLongf)len;
+	if (uncompress(out->p, &got, p, (uLong)(end - p)) != Z_OK || got != len)
+		return false;
+	out->len = len;
+	return true;
+}
+
+bool journal_codec_decode(const void *blob, size_t len, const struct journal_codec_ctx *ctx,
+                          struct journal_codec_buf *out, bool *crc_ok)
+{
+	const unsigned char *p = blob, *end = p + len;
+	bool ok = false;
+	out->len = 0;
+	if (crc_ok)
+		*crc_ok = false;
+	if (len < HEADER)
+		goto done;
+	uint32_t crc = (uint32_t)p[1] | (uint32_t)p[2] << 8 | (uint32_t)p[3] << 16 |
+	               (uint32_t)p[4] << 24;
+	switch (p[0]) {
+	case MODE_RAW:
+		put(out, p + HEADER, len - HEADER);
+		ok = true;
+		break;
+	case MODE_DEFLATE:
+		ok = decode_deflate(p + HEADER, end, out);
+		break;
+	case MODE_COMPACT:
+	case MODE_SPACED:
+		ok = decode_template(p + HEADER, end, p[0] == MODE_SPACED, ctx, out);
+		break;
+	default:
+		break;
+	}
+	if (ok && crc_of(out->p, out->len) != crc)
+		ok = false;
+	else if (ok && crc_ok)
+		*crc_ok = true;
+done:
+	if (!ok)
+		out->len = 0;
+	buf_reserve(out, 1);
+	out->p[out->len] = '\0';
+	return ok;
+}

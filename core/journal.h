@@ -22,7 +22,7 @@
 
 #include "event.h"
 
-#define JOURNAL_SCHEMA_VERSION 2
+#define JOURNAL_SCHEMA_VERSION 3
 
 enum journal_mode {
 	JOURNAL_READ_WRITE,       /* creates the file and its folder when missing */
@@ -87,6 +87,8 @@ struct journal_row {
 	size_t topic_len;
 	const char *payload;         /* with_raw only */
 	size_t payload_len;
+	bool damaged;                /* with_raw: the payload could not be rebuilt or fails its
+	                              * checksum (payload is then empty) */
 };
 
 /* Return false to stop the scan early (not an error). */

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "journal.h"
+#include "journal_codec.h"
 
 /* Cached statements of the reading connection. */
 enum journal_query {
@@ -57,6 +58,20 @@ void journal_db_cause(sqlite3 *db, const char *path, const char *what, char **ca
 #define JOURNAL_TOPIC_MAX (64 + EVENT_CLIENT_ID_MAX)
 /* "presence" or "subscriptions" for the lifecycle types, else NULL. */
 const char *journal_topic_family(enum event_type type);
+
+/* journal_migrate.c: converts schema-2 rows to the compact form, one
+ * chunk per transaction, resuming where an interrupted run stopped. */
+bool journal_convert_rows(sqlite3 *db, const char *path, char **cause);
+
+/* What a row gives its codec (journal_codec.h), from the row as stored:
+ * the same on writing and reading. */
+void journal_row_ctx(struct journal_codec_ctx *ctx, enum event_type type, const char *client_id,
+                     const char *principal, bool has_ts, int64_t ts_ms, bool has_version,
+                     int64_t version, const char *session, const char *reason, const char *ip);
+/* Binds session (?s), reason (?r) and ip (?i) in their binary forms. */
+void journal_bind_fields(sqlite3_stmt *stmt, int s, int r, int i, const char *session,
+                         size_t session_len, const char *reason, size_t reason_len,
+                         const char *ip, size_t ip_len);
 
 /* journal_checkpoint.c: WAL checkpoints off the writer's thread. */
 struct journal_checkpointer;

@@ -15,17 +15,17 @@
 
 /* Column numbers of a row query: ROW_COLUMNS, then the optional ones. */
 enum { COL_SEQ, COL_RECEIVED, COL_TYPE, COL_THING, COL_TS, COL_VERSION, COL_SESSION,
-       COL_REASON, COL_IP, COL_TOPIC, COL_PAYLOAD, COL_CLIENT };
+       COL_REASON, COL_IP, COL_TOPIC, COL_PAYLOAD, COL_CLIENT, COL_BODY, COL_PRINCIPAL };
 
 static const char *const query_sql[QUERY_COUNT] = {
 	[QUERY_SCAN] = "SELECT " ROW_COLUMNS " FROM events WHERE seq > ?1 AND seq <= ?2 ORDER BY seq",
 	[QUERY_SCAN_RAW] = "SELECT e.seq, e.received_ms, e.type, e.thing_id, e.ts_ms, e.version,"
-	                   " e.session, e.reason, e.ip, e.topic, e.payload, t.client_id"
-	                   " FROM events e LEFT JOIN things t ON t.id = e.thing_id"
+	                   " e.session, e.reason, e.ip, e.topic, e.payload, t.client_id, e.body,"
+	                   " t.principal FROM events e LEFT JOIN things t ON t.id = e.thing_id"
 	                   " WHERE e.seq > ?1 AND e.seq <= ?2 ORDER BY e.seq",
 	[QUERY_THING_EVENTS] = "SELECT e.seq, e.received_ms, e.type, e.thing_id, e.ts_ms, e.version,"
-	                       " e.session, e.reason, e.ip, e.topic, e.payload, t.client_id"
-	                       " FROM events e LEFT JOIN things t ON t.id = e.thing_id"
+	                       " e.session, e.reason, e.ip, e.topic, e.payload, t.client_id, e.body,"
+	                       " t.principal FROM events e LEFT JOIN things t ON t.id = e.thing_id"
 	                       " WHERE e.thing_id = ?1 ORDER BY e.seq DESC LIMIT ?2",
 	/* "type = 2" literally, so the partial index applies. */
 	[QUERY_DISCONNECTS] = "SELECT " ROW_COLUMNS " FROM events"
@@ -114,8 +114,52 @@ static void restore_topic(struct journal_row *row, char *topic_buf)
 	}
 }
 
+/* Where a row's text is rebuilt: valid until the next row. */
+struct row_bufs {
+	char topic[JOURNAL_TOPIC_MAX];
+	char session[48], ip[48];
+	struct journal_codec_buf payload;
+};
+
+/* Session and IP may be packed (a blob), a reason a code (an integer). */
+static const char *field_text(sqlite3_stmt *s, int col, char *buf)
+{
+	switch (sqlite3_column_type(s, col)) {
+	case SQLITE_BLOB:
+		if (col == COL_REASON)
+			return journal_reason_text(sqlite3_column_bytes(s, col) == 1
+			                           ? *(const unsigned char *)sqlite3_column_blob(s, col) : 0);
+		return col == COL_SESSION
+		       ? journal_unpack_session(sqlite3_column_blob(s, col),
+		                                (size_t)sqlite3_column_bytes(s, col), buf)
+		       : journal_unpack_ip(sqlite3_column_blob(s, col),
+		                           (size_t)sqlite3_column_bytes(s, col), buf);
+	default:
+		return text_or_empty(s, col);
+	}
+}
+
+/* A schema-3 row's payload from its body; a row not yet converted keeps
+ * it in payload. */
+static void rebuild_payload(sqlite3_stmt *s, struct journal_row *row, struct row_bufs *bufs)
+{
+	if (sqlite3_column_type(s, COL_BODY) == SQLITE_NULL) {
+		row->payload = bytes_of(s, COL_PAYLOAD, &row->payload_len);
+		return;
+	}
+	struct journal_codec_ctx ctx;
+	journal_row_ctx(&ctx, row->type, row->client_id, text_or_empty(s, COL_PRINCIPAL),
+	                sqlite3_column_type(s, COL_TS) != SQLITE_NULL, row->timestamp_ms,
+	                row->has_version, row->version, row->session_id, row->reason, row->ip);
+	row->damaged = !journal_codec_decode(sqlite3_column_blob(s, COL_BODY),
+	                                     (size_t)sqlite3_column_bytes(s, COL_BODY), &ctx,
+	                                     &bufs->payload, NULL);
+	row->payload = (const char *)bufs->payload.p;
+	row->payload_len = bufs->payload.len;
+}
+
 static void fill_row(sqlite3_stmt *s, struct journal_row *row, bool raw, bool client,
-                     char *topic_buf)
+                     struct row_bufs *bufs)
 {
 	*row = (struct journal_row){
 		.seq = (uint64_t)sqlite3_column_int64(s, COL_SEQ),
@@ -126,9 +170,9 @@ static void fill_row(sqlite3_stmt *s, struct journal_row *row, bool raw, bool cl
 		.timestamp_ms = sqlite3_column_int64(s, COL_TS),
 		.has_version = sqlite3_column_type(s, COL_VERSION) != SQLITE_NULL,
 		.version = sqlite3_column_int64(s, COL_VERSION),
-		.session_id = text_or_empty(s, COL_SESSION),
-		.reason = text_or_empty(s, COL_REASON),
-		.ip = text_or_empty(s, COL_IP),
+		.session_id = field_text(s, COL_SESSION, bufs->session),
+		.reason = field_text(s, COL_REASON, NULL),
+		.ip = field_text(s, COL_IP, bufs->ip),
 		.topic = "",
 		.payload = "",
 	};
@@ -136,9 +180,9 @@ static void fill_row(sqlite3_stmt *s, struct journal_row *row, bool raw, bool cl
 		/* Asked before column_text converts it: NULL is "no topic". */
 		bool stored = sqlite3_column_type(s, COL_TOPIC) != SQLITE_NULL;
 		row->topic = bytes_of(s, COL_TOPIC, &row->topic_len);
-		row->payload = bytes_of(s, COL_PAYLOAD, &row->payload_len);
 		if (stored && row->topic_len == 0)
-			restore_topic(row, topic_buf);
+			restore_topic(row, bufs->topic);
+		rebuild_payload(s, row, bufs);
 	}
 }
 
@@ -147,15 +191,17 @@ static bool run_rows(struct journal *j, sqlite3_stmt *s, bool temp, bool raw, bo
                      journal_row_fn fn, void *ctx, char **cause)
 {
 	struct journal_row row;
-	char topic_buf[JOURNAL_TOPIC_MAX];
+	struct row_bufs *bufs = xcalloc(1, sizeof *bufs);
 	int rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		fill_row(s, &row, raw, client, topic_buf);
+		fill_row(s, &row, raw, client, bufs);
 		if (!fn(ctx, &row)) {
 			rc = SQLITE_DONE;
 			break;
 		}
 	}
+	free(bufs->payload.p);
+	free(bufs);
 	if (rc != SQLITE_DONE)
 		journal_db_cause(j->db, j->path, "cannot read", cause);
 	query_put(s, temp);

@@ -28,6 +28,16 @@ static const char *const steps[JOURNAL_SCHEMA_VERSION] = {
 	/* 2: fleet snapshots, keyed by the last seq they reflect. */
 	"CREATE TABLE snapshots(seq INTEGER PRIMARY KEY, received_ms INTEGER NOT NULL,"
 	" created_ms INTEGER NOT NULL, data BLOB NOT NULL);",
+	/* 3: compact rows (journal_codec.h). A row's payload moves to `body`
+	 * in its compact form (payload left empty); rows still without a body
+	 * are schema-2 rows, converted after this step a chunk at a time
+	 * (journal_migrate.c) while meta 'convert_after' names the last seq
+	 * done. Things keep the principal of their first event; a snapshot
+	 * with raw_len is deflated. */
+	"ALTER TABLE events ADD COLUMN body BLOB;"
+	"ALTER TABLE things ADD COLUMN principal TEXT;"
+	"ALTER TABLE snapshots ADD COLUMN raw_len INTEGER;"
+	"INSERT INTO meta(key, value) VALUES ('convert_after', 0);",
 };
 
 void journal_db_cause(sqlite3 *db, const char *path, const char *what, char **cause)
@@ -169,7 +179,7 @@ bool journal_db_migrate(sqlite3 *db, const char *path, int target, char **cause)
 		if (!migrate_step(db, path, v, cause))
 			return false;
 	}
-	return true;
+	return target < 3 || journal_convert_rows(db, path, cause);
 }
 
 bool journal_create_at_version(const char *path, int version, char **cause)

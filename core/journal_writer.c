@@ -34,7 +34,8 @@ enum rec_flags {
 };
 
 /* One queued record; its bytes follow each other at `at` in the batch
- * buffer: topic, payload, client id, session, reason, ip. */
+ * buffer: topic, payload, client id (for any thing), session, reason, ip,
+ * principal (a new thing's). */
 struct rec {
 	uint64_t seq;
 	int64_t received_ms;
@@ -43,7 +44,7 @@ struct rec {
 	size_t at;
 	size_t topic_len, payload_len;
 	uint32_t thing_id;
-	uint16_t client_len, session_len, reason_len, ip_len;
+	uint16_t client_len, session_len, reason_len, ip_len, principal_len;
 	uint8_t type;
 	uint8_t flags;
 };
@@ -58,16 +59,19 @@ struct batch {
 	struct batch *next;         /* free list */
 };
 
-enum stmt_id { STMT_BEGIN, STMT_COMMIT, STMT_ROLLBACK, STMT_THING, STMT_EVENT, STMT_SNAPSHOT, STMT_COUNT };
+enum stmt_id { STMT_BEGIN, STMT_COMMIT, STMT_ROLLBACK, STMT_THING, STMT_EVENT, STMT_SNAPSHOT,
+               STMT_PRINCIPAL, STMT_COUNT };
 
 static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_BEGIN] = "BEGIN IMMEDIATE",
 	[STMT_COMMIT] = "COMMIT",
 	[STMT_ROLLBACK] = "ROLLBACK",
-	[STMT_THING] = "INSERT INTO things(id, client_id) VALUES (?1, ?2)",
+	[STMT_THING] = "INSERT INTO things(id, client_id, principal) VALUES (?1, ?2, ?3)",
+	/* The payload's compact form goes to body (journal_codec.h). */
 	[STMT_EVENT] = "INSERT INTO events(seq, received_ms, type, thing_id, ts_ms, version,"
-	               " session, reason, ip, topic, payload)"
-	               " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	               " session, reason, ip, topic, payload, body)"
+	               " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, X'', ?11)",
+	[STMT_PRINCIPAL] = "SELECT ifnull(principal, '') FROM things WHERE id = ?1",
 	[STMT_SNAPSHOT] = ("INSERT OR REPLACE INTO snapshots(seq, received_ms, created_ms, data)"
 	                   " VALUES (?1, ?2, ?3, ?4)"),
 };
@@ -98,6 +102,12 @@ struct journal_writer {
 	uint64_t maint_asked, maint_done; /* journal_prune requests */
 	uint64_t pruned;            /* events deleted by retention, ever */
 	char *maint_error;          /* the last maintenance failure; not fatal */
+
+	/* Encoding (writer thread only): each thing's principal by id, as
+	 * things.principal holds it (the codec's context), and scratch. */
+	char **principals;
+	size_t principals_cap;
+	struct journal_codec_buf body;
 };
 
 static int64_t monotonic_ms(void)
@@ -189,20 +199,43 @@ static void queue_filling(struct journal_writer *w)
 
 /* ---- Committing (writer thread, no lock held) ---- */
 
-static void bind_text(sqlite3_stmt *s, int col, const char *p, size_t len)
-{
-	if (len)
-		sqlite3_bind_text(s, col, p, (int)len, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(s, col);
-}
-
 static bool step_reset(sqlite3_stmt *s)
 {
 	int rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
 	return rc == SQLITE_DONE;
+}
+
+/* The principal things.principal holds for a thing ("" when none). */
+static const char *thing_principal(struct journal_writer *w, uint32_t id)
+{
+	if (id >= w->principals_cap) {
+		size_t cap = w->principals_cap ? w->principals_cap : 1024;
+		while (cap <= id)
+			cap *= 2;
+		w->principals = xreallocarray(w->principals, cap, sizeof *w->principals);
+		memset(w->principals + w->principals_cap, 0,
+		       (cap - w->principals_cap) * sizeof *w->principals);
+		w->principals_cap = cap;
+	}
+	if (!w->principals[id]) {
+		/* A thing from an earlier run: once per run. */
+		sqlite3_stmt *s = w->stmt[STMT_PRINCIPAL];
+		sqlite3_bind_int64(s, 1, id);
+		const char *t = sqlite3_step(s) == SQLITE_ROW ? (const char *)sqlite3_column_text(s, 0)
+		                                               : NULL;
+		w->principals[id] = xstrdup(t ? t : "");
+		sqlite3_reset(s);
+	}
+	return w->principals[id];
+}
+
+static void set_principal(struct journal_writer *w, uint32_t id, const char *p, size_t len)
+{
+	thing_principal(w, id);
+	free(w->principals[id]);
+	w->principals[id] = xstrndup(p, len);
 }
 
 static bool commit_things(struct journal_writer *w, const struct batch *b)
@@ -213,26 +246,60 @@ static bool commit_things(struct journal_writer *w, const struct batch *b)
 		if (!(r->flags & REC_NEW_THING))
 			continue;
 		const char *p = b->buf + r->at + r->topic_len + r->payload_len;
+		const char *principal = p + r->client_len + r->session_len + r->reason_len + r->ip_len;
 		sqlite3_bind_int64(s, 1, r->thing_id);
 		sqlite3_bind_text(s, 2, p, r->client_len, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, principal, r->principal_len, SQLITE_STATIC);
 		if (!step_reset(s))
 			return false;
+		set_principal(w, r->thing_id, principal, r->principal_len);
 	}
 	return true;
 }
 
+static bool commit_snapshot(struct journal_writer *w, const struct rec *r, const char *p)
+{
+	sqlite3_stmt *snap = w->stmt[STMT_SNAPSHOT];
+	sqlite3_bind_int64(snap, 1, (sqlite3_int64)r->seq);
+	sqlite3_bind_int64(snap, 2, r->received_ms);
+	sqlite3_bind_int64(snap, 3, r->ts_ms);
+	sqlite3_bind_blob64(snap, 4, p, r->payload_len, SQLITE_STATIC);
+	return step_reset(snap);
+}
+
+/* The payload's compact form, in w->body. */
+static void encode_payload(struct journal_writer *w, const struct rec *r, const char *payload)
+{
+	const char *p = payload + r->payload_len;
+	char client[EVENT_CLIENT_ID_MAX + 1], session[EVENT_SESSION_MAX + 1];
+	char reason[EVENT_DETAIL_MAX + 1], ip[EVENT_IP_MAX + 1];
+	/* Each was cut to its event.h size by journal_writer_append. */
+	memcpy(client, p, r->client_len);
+	client[r->client_len] = '\0';
+	p += r->client_len;
+	memcpy(session, p, r->session_len);
+	session[r->session_len] = '\0';
+	p += r->session_len;
+	memcpy(reason, p, r->reason_len);
+	reason[r->reason_len] = '\0';
+	p += r->reason_len;
+	memcpy(ip, p, r->ip_len);
+	ip[r->ip_len] = '\0';
+	struct journal_codec_ctx ctx;
+	journal_row_ctx(&ctx, (enum event_type)r->type, client,
+	                r->thing_id ? thing_principal(w, r->thing_id) : "", r->flags & REC_HAS_TS,
+	                r->ts_ms, r->flags & REC_HAS_VERSION, r->version, session, reason, ip);
+	journal_codec_encode(payload, r->payload_len, &ctx, &w->body);
+}
+
 static bool commit_rows(struct journal_writer *w, const struct batch *b)
 {
-	sqlite3_stmt *ev = w->stmt[STMT_EVENT], *snap = w->stmt[STMT_SNAPSHOT];
+	sqlite3_stmt *ev = w->stmt[STMT_EVENT];
 	for (size_t i = 0; i < b->count; i++) {
 		const struct rec *r = &b->recs[i];
 		const char *p = b->buf + r->at;
 		if (r->flags & REC_SNAPSHOT) {
-			sqlite3_bind_int64(snap, 1, (sqlite3_int64)r->seq);
-			sqlite3_bind_int64(snap, 2, r->received_ms);
-			sqlite3_bind_int64(snap, 3, r->ts_ms);
-			sqlite3_bind_blob64(snap, 4, p, r->payload_len, SQLITE_STATIC);
-			if (!step_reset(snap))
+			if (!commit_snapshot(w, r, p))
 				return false;
 			continue;
 		}
@@ -248,15 +315,11 @@ static bool commit_rows(struct journal_writer *w, const struct batch *b)
 		if (r->flags & REC_HAS_TOPIC)
 			sqlite3_bind_blob64(ev, 10, p, r->topic_len, SQLITE_STATIC);
 		p += r->topic_len;
-		/* A zero-length blob binds as "" rather than NULL only with a
-		 * non-NULL pointer; p always points into the buffer. */
-		sqlite3_bind_blob64(ev, 11, p, r->payload_len, SQLITE_STATIC);
+		encode_payload(w, r, p);
+		sqlite3_bind_blob64(ev, 11, w->body.p, w->body.len, SQLITE_STATIC);
 		p += r->payload_len + r->client_len;
-		bind_text(ev, 7, p, r->session_len);
-		p += r->session_len;
-		bind_text(ev, 8, p, r->reason_len);
-		p += r->reason_len;
-		bind_text(ev, 9, p, r->ip_len);
+		const char *reason = p + r->session_len, *ip = reason + r->reason_len;
+		journal_bind_fields(ev, 7, 8, 9, p, r->session_len, reason, r->reason_len, ip, r->ip_len);
 		if (!step_reset(ev))
 			return false;
 	}
@@ -673,6 +736,10 @@ void journal_writer_stop(struct journal_writer *w)
 	pthread_mutex_destroy(&w->lock);
 	free(w->error);
 	free(w->maint_error);
+	for (size_t i = 0; i < w->principals_cap; i++)
+		free(w->principals[i]);
+	free(w->principals);
+	free(w->body.p);
 	free(w->path);
 	free(w);
 }
@@ -705,9 +772,11 @@ static void note_first(struct journal_writer *w)
 		pthread_cond_signal(&w->work);
 }
 
-static size_t clamp16(size_t len)
+/* A field's length, bounded by its size in struct event (and so by the
+ * buffers encode_payload copies it into). */
+static size_t field_len(const char *s, size_t max)
 {
-	return len > UINT16_MAX ? UINT16_MAX : len;
+	return strnlen(s, max);
 }
 
 const char *journal_topic_family(enum event_type type)
@@ -756,10 +825,12 @@ uint64_t journal_writer_append(struct journal_writer *w, const struct journal_re
 	size_t topic_len = has_topic && !topic_is_canonical(record->topic, record->topic_len, ev)
 	                   ? record->topic_len : 0;
 	size_t payload_len = record->payload ? record->payload_len : 0;
-	size_t client_len = record->new_thing && ev ? clamp16(strlen(ev->client_id)) : 0;
-	size_t session_len = ev ? clamp16(strlen(ev->session_id)) : 0;
-	size_t reason_len = clamp16(strlen(reason));
-	size_t ip_len = ev ? clamp16(strlen(ev->ip)) : 0;
+	size_t client_len = record->thing_id && ev ? field_len(ev->client_id, EVENT_CLIENT_ID_MAX) : 0;
+	size_t session_len = ev ? field_len(ev->session_id, EVENT_SESSION_MAX) : 0;
+	size_t reason_len = field_len(reason, EVENT_DETAIL_MAX);
+	size_t ip_len = ev ? field_len(ev->ip, EVENT_IP_MAX) : 0;
+	size_t principal_len = record->new_thing && ev ? field_len(ev->principal, EVENT_PRINCIPAL_MAX)
+	                                               : 0;
 
 	pthread_mutex_lock(&w->lock);
 	if (!make_room(w)) {
@@ -767,7 +838,7 @@ uint64_t journal_writer_append(struct journal_writer *w, const struct journal_re
 		return 0;
 	}
 	struct rec *r = batch_add(w->filling, topic_len + payload_len + client_len + session_len +
-	                                      reason_len + ip_len);
+	                                      reason_len + ip_len + principal_len);
 	r->seq = w->next_seq++;
 	r->received_ms = record->received_ms;
 	r->type = (uint8_t)type;
@@ -782,7 +853,7 @@ uint64_t journal_writer_append(struct journal_writer *w, const struct journal_re
 	}
 	if (has_topic)
 		r->flags |= REC_HAS_TOPIC;
-	if (client_len && record->thing_id)
+	if (client_len && record->new_thing)
 		r->flags |= REC_NEW_THING;
 	r->topic_len = topic_len;
 	r->payload_len = payload_len;
@@ -790,6 +861,7 @@ uint64_t journal_writer_append(struct journal_writer *w, const struct journal_re
 	r->session_len = (uint16_t)session_len;
 	r->reason_len = (uint16_t)reason_len;
 	r->ip_len = (uint16_t)ip_len;
+	r->principal_len = (uint16_t)principal_len;
 	char *p = w->filling->buf + r->at;
 	if (topic_len)
 		memcpy(p, record->topic, topic_len);
@@ -807,6 +879,9 @@ uint64_t journal_writer_append(struct journal_writer *w, const struct journal_re
 	p += reason_len;
 	if (ip_len)
 		memcpy(p, ev->ip, ip_len);
+	p += ip_len;
+	if (principal_len)
+		memcpy(p, ev->principal, principal_len);
 	uint64_t seq = r->seq;
 	note_first(w);
 	pthread_mutex_unlock(&w->lock);

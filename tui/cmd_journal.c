@@ -1,4 +1,5 @@
-/* thingtop journal info|check|vacuum|prune: looking after a journal file. */
+/* thingtop journal info|check|vacuum|prune|dump: looking after a journal
+ * file. */
 #include "build_config.h"
 
 #include <getopt.h>
@@ -12,21 +13,30 @@
 #include "commands.h"
 #include "fleet.h"
 #include "journal.h"
+#include "journal_dump.h"
 #include "rebuild.h"
 #include "text.h"
 #include "timefmt.h"
+#include "view.h"
 #include "xalloc.h"
 
 static const char journal_usage[] =
 	"Usage: thingtop journal info|check|vacuum [-j JOURNAL]\n"
 	"       thingtop journal prune [-j JOURNAL] [--retain DURATION] [--max-size SIZE]\n"
+	"       thingtop journal dump [-j JOURNAL] [--from TIME] [--to TIME] [--filter EXPR]\n"
 	"\n"
 	"  info     path, size, schema, counts, seq and receive-time span, snapshots\n"
-	"  check    SQLite integrity, the newest snapshot, and (while the journal\n"
-	"           has every event) a rebuild from it against a replay of all\n"
-	"           events; exit status 1 on any problem\n"
-	"  vacuum   compact the file, returning space freed by retention (not\n"
-	"           while another thingtop writes the journal)\n"
+	"  check    SQLite integrity, every message's bytes against its checksum,\n"
+	"           the newest snapshot, and (while the journal has every event) a\n"
+	"           rebuild from it against a replay of all events; exit status 1\n"
+	"           on any problem\n"
+	"  vacuum   compact the file, returning space freed by retention or by the\n"
+	"           upgrade to compact rows (not while another thingtop writes the\n"
+	"           journal); also upgrades an older journal\n"
+	"  dump     the messages as NDJSON envelopes {\"topic\",\"payload\",\"receivedAt\"},\n"
+	"           payloads exactly as received, in receive order, received from\n"
+	"           --from up to --to; --filter keeps the messages of the things\n"
+	"           matching EXPR (as in export); `thingtop import` reads it back\n"
 	"  prune    apply retention now: drop events received longer than\n"
 	"           DURATION ('30d') before the newest, and the oldest while the\n"
 	"           journal holds more than SIZE ('2G'); never past the newest\n"
@@ -35,6 +45,7 @@ static const char journal_usage[] =
 	"Options:\n"
 	"  -j, --journal FILE   the journal (default %s)\n"
 	"  -r, --retain DURATION, -m, --max-size SIZE   see prune\n"
+	"  -F, --from TIME, -T, --to TIME, -f, --filter EXPR   see dump\n"
 	"  -h, --help           this text\n";
 
 static void print_size(const char *label, int64_t bytes)
@@ -179,6 +190,37 @@ static void check_rebuild(struct journal *j, const struct fleet_config *config, 
 	fleet_destroy(from_snapshot);
 }
 
+struct body_check {
+	uint64_t rows, damaged, first_damaged;
+};
+
+static bool count_damaged(void *ctx, const struct journal_row *row)
+{
+	struct body_check *c = ctx;
+	c->rows++;
+	if (row->damaged && c->damaged++ == 0)
+		c->first_damaged = row->seq;
+	return true;
+}
+
+/* Every message rebuilt and compared with its stored checksum. */
+static void check_messages(struct journal *j, int *problems)
+{
+	struct body_check c = { 0 };
+	char *cause = NULL;
+	if (!journal_scan(j, 0, 0, true, count_damaged, &c, &cause)) {
+		printf("messages: cannot check: %s\n", cause);
+		free(cause);
+		(*problems)++;
+	} else if (c.damaged) {
+		printf("messages: %" PRIu64 " of %" PRIu64 " cannot be rebuilt to their checksum"
+		       " (first: seq %" PRIu64 ")\n", c.damaged, c.rows, c.first_damaged);
+		(*problems)++;
+	} else {
+		printf("messages: %" PRIu64 " rebuilt, checksums ok\n", c.rows);
+	}
+}
+
 static int do_check(struct journal *j, const struct fleet_config *config)
 {
 	int problems = 0;
@@ -196,6 +238,7 @@ static int do_check(struct journal *j, const struct fleet_config *config)
 	} else {
 		printf("integrity: ok\n");
 	}
+	check_messages(j, &problems);
 	if (check_snapshot(j, config, &problems) || problems == 0)
 		check_rebuild(j, config, &problems);
 	printf("%s\n", problems ? "problems found" : "journal ok");
@@ -255,21 +298,89 @@ static int do_prune(struct journal *j, int64_t retain_ms, int64_t max_bytes)
 	return 0;
 }
 
+/* The things matching a filter expression in the rebuilt fleet, as a
+ * mask by thing id. */
+static bool *filter_things(struct journal *j, const struct fleet_config *config, const char *expr,
+                           size_t *len, char **cause)
+{
+	struct filter *filter = filter_parse(expr, cause);
+	if (!filter)
+		return NULL;
+	struct fleet *fleet = rebuild_fleet(j, config, 0, cause);
+	bool *mask = NULL;
+	if (fleet) {
+		*len = fleet_count(fleet) + 1;
+		mask = xcalloc(*len, sizeof *mask);
+		for (size_t i = 0; i < fleet_count(fleet); i++) {
+			const struct fleet_thing *t = fleet_thing_at(fleet, i);
+			mask[t->id] = filter_match(filter, fleet, t);
+		}
+	}
+	fleet_destroy(fleet);
+	filter_destroy(filter);
+	return mask;
+}
+
+struct dump_args {
+	const char *from, *to, *filter;
+};
+
+static int do_dump(struct journal *j, const struct fleet_config *config,
+                   const struct dump_args *args)
+{
+	struct journal_dump_options options = { 0 };
+	int64_t now = time_now_ms();
+	if ((args->from && !time_parse_point(args->from, now, &options.from_ms)) ||
+	    (args->to && !time_parse_point(args->to, now, &options.to_ms))) {
+		fprintf(stderr, "thingtop journal: --from/--to '%s' is not a time (try "
+		        "2026-01-01T03:10Z or -2h)\n", args->from ? args->from : args->to);
+		return 2;
+	}
+	char *cause = NULL;
+	bool *mask = NULL;
+	if (args->filter && args->filter[0]) {
+		mask = filter_things(j, config, args->filter, &options.things_len, &cause);
+		if (!mask) {
+			fprintf(stderr, "thingtop journal: %s\n", cause);
+			free(cause);
+			return 2;
+		}
+		options.things = mask;
+	}
+	int status = 0;
+	if (!journal_dump(j, stdout, &options, NULL, &cause)) {
+		char safe[1024];
+		text_escape(cause, strlen(cause), safe, sizeof safe, false);
+		fprintf(stderr, "thingtop journal: %s\n", safe);
+		free(cause);
+		status = 1;
+	}
+	free(mask);
+	return status;
+}
+
 int cmd_journal(int argc, char **argv)
 {
 	static const struct option options[] = {
 		{"journal", required_argument, NULL, 'j'},
 		{"retain", required_argument, NULL, 'r'},
 		{"max-size", required_argument, NULL, 'm'},
+		{"from", required_argument, NULL, 'F'},
+		{"to", required_argument, NULL, 'T'},
+		{"filter", required_argument, NULL, 'f'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
 	const char *path_arg = NULL;
 	int64_t retain_ms = 0, max_bytes = 0;
+	struct dump_args dump = { 0 };
 	int opt;
-	while ((opt = getopt_long(argc, argv, "j:r:m:h", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "j:r:m:F:T:f:h", options, NULL)) != -1) {
 		switch (opt) {
 		case 'j': path_arg = optarg; break;
+		case 'F': dump.from = optarg; break;
+		case 'T': dump.to = optarg; break;
+		case 'f': dump.filter = optarg; break;
 		case 'r':
 			if (!time_parse_duration(optarg, &retain_ms) || retain_ms <= 0) {
 				fprintf(stderr, "thingtop journal: --retain '%s' is not a duration (try 30d)\n",
@@ -289,14 +400,15 @@ int cmd_journal(int argc, char **argv)
 		}
 	}
 	if (optind + 1 != argc) {
-		fprintf(stderr, "thingtop journal: say info, check, vacuum or prune\n");
+		fprintf(stderr, "thingtop journal: say info, check, vacuum, prune or dump\n");
 		cli_print_usage(stderr, journal_usage);
 		return 2;
 	}
 	const char *what = argv[optind];
 	bool writes = strcmp(what, "vacuum") == 0 || strcmp(what, "prune") == 0;
-	if (!writes && strcmp(what, "info") != 0 && strcmp(what, "check") != 0) {
-		fprintf(stderr, "thingtop journal: unknown action (say info, check, vacuum or prune)\n");
+	if (!writes && strcmp(what, "info") != 0 && strcmp(what, "check") != 0 &&
+	    strcmp(what, "dump") != 0) {
+		fprintf(stderr, "thingtop journal: unknown action (say info, check, vacuum, prune or dump)\n");
 		return 2;
 	}
 	if (strcmp(what, "prune") == 0 && retain_ms == 0 && max_bytes == 0) {
@@ -329,6 +441,8 @@ int cmd_journal(int argc, char **argv)
 		status = do_check(j, &config);
 	else if (strcmp(what, "vacuum") == 0)
 		status = do_vacuum(j);
+	else if (strcmp(what, "dump") == 0)
+		status = do_dump(j, &config, &dump);
 	else
 		status = do_prune(j, retain_ms, max_bytes);
 	journal_close(j);

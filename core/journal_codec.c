@@ -10,7 +10,7 @@
 #include <string.h>
 #include <zlib.h>
 
-enum mode { MODE_RAW, MODE_DEFLATE, MODE_COMPACT, MODE_SPACED };
+enum mode { MODE_RAW, MODE_DEFLATE, MODE_COMPACT, MODE_SPACED, MODE_SHAPED };
 #define HEADER 5                /* mode byte, CRC-32 */
 /* Below this, deflate never pays for its own header. */
 #define DEFLATE_MIN 64
@@ -244,14 +244,17 @@ static bool token_is(const char *s, struct span v, const char *lit)
 	return strlen(lit) == v.len && memcmp(s + v.at, lit, v.len) == 0;
 }
 
-/* The template body of a split object. */
+/* The template body of a split object: the member count, one entry byte
+ * a member, then the custom keys and raw values in member order. */
 static void put_template(const char *s, const struct member *m, size_t n,
                          const struct journal_codec_ctx *ctx, struct journal_codec_buf *out,
                          struct journal_codec_buf *scratch)
 {
+	unsigned char entries[KEYS_MAX];
+	int keys[KEYS_MAX];
 	put_varint(out, n);
 	for (size_t i = 0; i < n; i++) {
-		int key = key_of(s, m[i].key);
+		int key = keys[i] = key_of(s, m[i].key);
 		int kind = VALUE_RAW;
 		struct span v = m[i].value;
 		scratch->len = 0;
@@ -264,16 +267,82 @@ static void put_template(const char *s, const struct member *m, size_t n,
 		else if (key != KEY_CUSTOM && put_ctx_value(scratch, key, ctx) && scratch->len == v.len &&
 		         memcmp(scratch->p, s + v.at, v.len) == 0)
 			kind = VALUE_CTX;
-		put_byte(out, (unsigned char)(key | kind << 4));
-		if (key == KEY_CUSTOM) {
+		entries[i] = (unsigned char)(key | kind << 4);
+	}
+	put(out, entries, n);
+	for (size_t i = 0; i < n; i++) {
+		if (keys[i] == KEY_CUSTOM) {
 			put_varint(out, m[i].key.len);
 			put(out, s + m[i].key.at, m[i].key.len);
 		}
-		if (kind == VALUE_RAW) {
-			put_varint(out, v.len);
-			put(out, s + v.at, v.len);
+		if (entries[i] >> 4 == VALUE_RAW) {
+			put_varint(out, m[i].value.len);
+			put(out, s + m[i].value.at, m[i].value.len);
 		}
 	}
+}
+
+/* ---- Shapes: a template's mode, count and entries, kept once ---- */
+
+unsigned journal_shapes_find(const struct journal_shapes *shapes, const void *shape, size_t len)
+{
+	for (size_t i = 0; i < shapes->count; i++) {
+		if (shapes->v[i].len == len && memcmp(shapes->v[i].bytes, shape, len) == 0)
+			return (unsigned)i + 1;
+	}
+	return 0;
+}
+
+bool journal_shapes_add(struct journal_shapes *shapes, unsigned id, const void *shape, size_t len)
+{
+	if (id != shapes->count + 1 || len == 0 || len > 2 + KEYS_MAX || shapes->count >= JOURNAL_SHAPES_MAX)
+		return false;
+	if (shapes->count == shapes->cap) {
+		shapes->cap = shapes->cap ? shapes->cap * 2 : 16;
+		shapes->v = xreallocarray(shapes->v, shapes->cap, sizeof *shapes->v);
+	}
+	unsigned char *copy = xmalloc(len);
+	memcpy(copy, shape, len);
+	shapes->v[shapes->count++] = (struct journal_shape){ copy, len };
+	return true;
+}
+
+void journal_shapes_clear(struct journal_shapes *shapes)
+{
+	for (size_t i = 0; i < shapes->count; i++)
+		free(shapes->v[i].bytes);
+	free(shapes->v);
+	*shapes = (struct journal_shapes){ 0 };
+}
+
+/* Replaces a template blob's mode, count and entries by a shape id
+ * (added to the shapes when new and there is room). */
+static void use_shape(struct journal_codec_buf *out, struct journal_shapes *shapes)
+{
+	const unsigned char *p = out->p + HEADER, *end = out->p + out->len;
+	uint64_t n;
+	if (!get_varint(&p, end, &n) || n > (size_t)(end - p))
+		return;
+	unsigned char shape[2 + KEYS_MAX];
+	size_t len = 0;
+	shape[len++] = out->p[0];
+	shape[len++] = (unsigned char)n;
+	memcpy(shape + len, p, n);
+	len += n;
+	unsigned id = journal_shapes_find(shapes, shape, len);
+	if (!id && journal_shapes_add(shapes, (unsigned)shapes->count + 1, shape, len))
+		id = (unsigned)shapes->count;
+	if (!id)
+		return;
+	size_t values_at = (size_t)(p - out->p) + n;
+	struct journal_codec_buf shaped = { 0 };
+	put(&shaped, out->p, HEADER);
+	shaped.p[0] = MODE_SHAPED;
+	put_varint(&shaped, id);
+	put(&shaped, out->p + values_at, out->len - values_at);
+	out->len = 0;
+	put(out, shaped.p, shaped.len);
+	free(shaped.p);
 }
 
 static void put_header(struct journal_codec_buf *out, enum mode mode, uint32_t crc)
@@ -320,7 +389,7 @@ static void encode_whole(const char *payload, size_t len, uint32_t crc,
 }
 
 void journal_codec_encode(const char *payload, size_t len, const struct journal_codec_ctx *ctx,
-                          struct journal_codec_buf *out)
+                          struct journal_shapes *shapes, struct journal_codec_buf *out)
 {
 	struct member m[KEYS_MAX];
 	size_t n;
@@ -331,8 +400,10 @@ void journal_codec_encode(const char *payload, size_t len, const struct journal_
 		struct journal_codec_buf scratch = { 0 }, check = { 0 };
 		put_header(out, spaced ? MODE_SPACED : MODE_COMPACT, crc);
 		put_template(payload, m, n, ctx, out, &scratch);
+		if (shapes)
+			use_shape(out, shapes);
 		/* Trust only what decodes back to the same bytes. */
-		bool same = journal_codec_decode(out->p, out->len, ctx, &check, NULL) &&
+		bool same = journal_codec_decode(out->p, out->len, ctx, shapes, &check, NULL) &&
 		            check.len == len && memcmp(check.p, payload, len) == 0;
 		free(scratch.p);
 		free(check.p);
@@ -344,18 +415,15 @@ void journal_codec_encode(const char *payload, size_t len, const struct journal_
 
 /* ---- Decoding ---- */
 
-static bool decode_template(const unsigned char *p, const unsigned char *end, bool spaced,
+/* Values come after the entries: custom keys and raw values in order. */
+static bool decode_template(const unsigned char *entries, size_t n, const unsigned char *p,
+                            const unsigned char *end, bool spaced,
                             const struct journal_codec_ctx *ctx, struct journal_codec_buf *out)
 {
-	uint64_t n, len;
-	if (!get_varint(&p, end, &n) || n > KEYS_MAX)
-		return false;
+	uint64_t len;
 	put_byte(out, '{');
-	for (uint64_t i = 0; i < n; i++) {
-		if (p >= end)
-			return false;
-		int key = *p & 0x0f, kind = *p >> 4;
-		p++;
+	for (size_t i = 0; i < n; i++) {
+		int key = entries[i] & 0x0f, kind = entries[i] >> 4;
 		if (i > 0)
 			put(out, ", ", spaced ? 2 : 1);
 		if (key == KEY_CUSTOM) {
@@ -390,6 +458,28 @@ static bool decode_template(const unsigned char *p, const unsigned char *end, bo
 	return p == end;
 }
 
+/* A template blob's body: its own count and entries, or a shape's. */
+static bool decode_body(int mode, const unsigned char *p, const unsigned char *end,
+                        const struct journal_codec_ctx *ctx, const struct journal_shapes *shapes,
+                        struct journal_codec_buf *out)
+{
+	uint64_t n;
+	if (mode == MODE_SHAPED) {
+		uint64_t id;
+		if (!shapes || !get_varint(&p, end, &id) || id == 0 || id > shapes->count)
+			return false;
+		const struct journal_shape *sh = &shapes->v[id - 1];
+		if (sh->len < 2 || (size_t)sh->bytes[1] + 2 != sh->len ||
+		    (sh->bytes[0] != MODE_COMPACT && sh->bytes[0] != MODE_SPACED))
+			return false;
+		return decode_template(sh->bytes + 2, sh->bytes[1], p, end, sh->bytes[0] == MODE_SPACED,
+		                       ctx, out);
+	}
+	if (!get_varint(&p, end, &n) || n > KEYS_MAX || n > (size_t)(end - p))
+		return false;
+	return decode_template(p, n, p + n, end, mode == MODE_SPACED, ctx, out);
+}
+
 static bool decode_deflate(const unsigned char *p, const unsigned char *end,
                            struct journal_codec_buf *out)
 {
@@ -405,7 +495,8 @@ static bool decode_deflate(const unsigned char *p, const unsigned char *end,
 }
 
 bool journal_codec_decode(const void *blob, size_t len, const struct journal_codec_ctx *ctx,
-                          struct journal_codec_buf *out, bool *crc_ok)
+                          const struct journal_shapes *shapes, struct journal_codec_buf *out,
+                          bool *crc_ok)
 {
 	const unsigned char *p = blob, *end = p + len;
 	bool ok = false;
@@ -426,7 +517,8 @@ bool journal_codec_decode(const void *blob, size_t len, const struct journal_cod
 		break;
 	case MODE_COMPACT:
 	case MODE_SPACED:
-		ok = decode_template(p + HEADER, end, p[0] == MODE_SPACED, ctx, out);
+	case MODE_SHAPED:
+		ok = decode_body(p[0], p + HEADER, end, ctx, shapes, out);
 		break;
 	default:
 		break;

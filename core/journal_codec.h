@@ -35,15 +35,36 @@ struct journal_codec_buf {
 	size_t len, cap;
 };
 
-/* Encodes `len` bytes into out (replaced). Never fails. */
+/* Shapes: the key order and value kinds of a template, numbered from 1,
+ * so that a row names its shape instead of spelling it (the journal keeps
+ * them in its shapes table). At most JOURNAL_SHAPES_MAX; past that, rows
+ * spell their shape. */
+#define JOURNAL_SHAPES_MAX 4096
+struct journal_shape {
+	unsigned char *bytes;
+	size_t len;
+};
+struct journal_shapes {
+	struct journal_shape *v;     /* id - 1 */
+	size_t count, cap;
+};
+/* The id of a shape, 0 when unknown. */
+unsigned journal_shapes_find(const struct journal_shapes *shapes, const void *shape, size_t len);
+/* Adds a shape under the next id (id must be count + 1); false if not. */
+bool journal_shapes_add(struct journal_shapes *shapes, unsigned id, const void *shape, size_t len);
+void journal_shapes_clear(struct journal_shapes *shapes);
+
+/* Encodes `len` bytes into out (replaced). Never fails. With shapes (may
+ * be NULL), a template's shape is looked up there and added when new. */
 void journal_codec_encode(const char *payload, size_t len, const struct journal_codec_ctx *ctx,
-                          struct journal_codec_buf *out);
+                          struct journal_shapes *shapes, struct journal_codec_buf *out);
 
 /* Rebuilds the payload into out (replaced, NUL-terminated beyond len).
- * False for a damaged blob or a CRC mismatch (*crc_ok says which when not
- * NULL). */
+ * False for a damaged blob, an unknown shape or a CRC mismatch (*crc_ok
+ * says which when not NULL). */
 bool journal_codec_decode(const void *blob, size_t len, const struct journal_codec_ctx *ctx,
-                          struct journal_codec_buf *out, bool *crc_ok);
+                          const struct journal_shapes *shapes, struct journal_codec_buf *out,
+                          bool *crc_ok);
 
 /* ---- Columns in binary ----
  * A session that is a lowercase UUID packs to 16 bytes, an IP address

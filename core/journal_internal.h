@@ -37,6 +37,7 @@ struct journal {
 	struct journal_writer *writer;        /* NULL when read-only */
 	int lock_fd;                          /* flock'd while writing, else -1 */
 	uint64_t next_seq;                    /* read-only handles: MAX(seq)+1 at open */
+	struct journal_shapes shapes;         /* of the bodies read so far */
 };
 
 /* journal_schema.c */
@@ -68,10 +69,24 @@ bool journal_convert_rows(sqlite3 *db, const char *path, char **cause);
 void journal_row_ctx(struct journal_codec_ctx *ctx, enum event_type type, const char *client_id,
                      const char *principal, bool has_ts, int64_t ts_ms, bool has_version,
                      int64_t version, const char *session, const char *reason, const char *ip);
+/* Loads the shapes table's rows past those already in *shapes. */
+bool journal_shapes_load(sqlite3 *db, struct journal_shapes *shapes);
+/* Inserts the shapes the table does not have yet (inside the caller's
+ * transaction, beside the rows that use them). */
+bool journal_shapes_save(sqlite3 *db, const struct journal_shapes *shapes);
 /* Binds session (?s), reason (?r) and ip (?i) in their binary forms. */
 void journal_bind_fields(sqlite3_stmt *stmt, int s, int r, int i, const char *session,
                          size_t session_len, const char *reason, size_t reason_len,
                          const char *ip, size_t ip_len);
+
+/* journal_deflate.c: snapshots deflated whole, inflated as a stream that
+ * reads forwards (and starts again when asked for an earlier offset). */
+bool journal_deflate(const void *data, size_t len, struct journal_codec_buf *out);
+struct journal_inflater;
+struct journal_inflater *journal_inflater_create(sqlite3_blob *blob);
+bool journal_inflater_read(struct journal_inflater *inflater, void *buf, size_t len,
+                           size_t offset);
+void journal_inflater_destroy(struct journal_inflater *inflater);
 
 /* journal_checkpoint.c: WAL checkpoints off the writer's thread. */
 struct journal_checkpointer;

@@ -68,6 +68,48 @@ void journal_bind_fields(sqlite3_stmt *stmt, int s, int r, int i, const char *se
 		sqlite3_bind_text(stmt, i, ip, (int)ip_len, SQLITE_TRANSIENT);
 }
 
+bool journal_shapes_load(sqlite3 *db, struct journal_shapes *shapes)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(db, "SELECT id, shape FROM shapes WHERE id > ?1 ORDER BY id", -1,
+	                            &s, NULL);
+	if (rc == SQLITE_OK)
+		sqlite3_bind_int64(s, 1, (sqlite3_int64)shapes->count);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (!journal_shapes_add(shapes, (unsigned)sqlite3_column_int64(s, 0),
+		                        sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1)))
+			break;
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE;
+}
+
+bool journal_shapes_save(sqlite3 *db, const struct journal_shapes *shapes)
+{
+	sqlite3_stmt *s = NULL;
+	int64_t saved = -1;
+	if (sqlite3_prepare_v2(db, "SELECT ifnull(max(id), 0) FROM shapes", -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		saved = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	if (saved < 0)
+		return false;
+	if ((size_t)saved >= shapes->count)
+		return true;
+	bool ok = sqlite3_prepare_v2(db, "INSERT INTO shapes(id, shape) VALUES (?1, ?2)", -1, &s,
+	                             NULL) == SQLITE_OK;
+	for (size_t id = (size_t)saved + 1; ok && id <= shapes->count; id++) {
+		sqlite3_bind_int64(s, 1, (sqlite3_int64)id);
+		sqlite3_bind_blob(s, 2, shapes->v[id - 1].bytes, (int)shapes->v[id - 1].len,
+		                  SQLITE_STATIC);
+		ok = sqlite3_step(s) == SQLITE_DONE;
+		sqlite3_reset(s);
+	}
+	sqlite3_finalize(s);
+	return ok;
+}
+
 /* ---- Converting schema-2 rows ---- */
 
 struct old_row {
@@ -166,7 +208,8 @@ static bool thing_of(sqlite3_stmt **st, const struct old_row *r, char **client_i
 	return step_done(s);
 }
 
-static bool convert_row(sqlite3_stmt **st, const struct old_row *r, struct journal_codec_buf *blob)
+static bool convert_row(sqlite3_stmt **st, const struct old_row *r, struct journal_shapes *shapes,
+                        struct journal_codec_buf *blob)
 {
 	char *client_id = xstrdup(""), *principal = xstrdup("");
 	bool ok = true;
@@ -178,7 +221,7 @@ static bool convert_row(sqlite3_stmt **st, const struct old_row *r, struct journ
 	struct journal_codec_ctx ctx;
 	journal_row_ctx(&ctx, (enum event_type)r->type, client_id, principal, r->has_ts, r->ts_ms,
 	                r->has_version, r->version, r->session, r->reason, r->ip);
-	journal_codec_encode(r->payload, r->payload_len, &ctx, blob);
+	journal_codec_encode(r->payload, r->payload_len, &ctx, shapes, blob);
 	sqlite3_stmt *u = st[C_UPDATE];
 	sqlite3_bind_int64(u, 1, r->seq);
 	journal_bind_fields(u, 2, 3, 4, r->session, strlen(r->session), r->reason, strlen(r->reason),
@@ -202,7 +245,8 @@ static void free_rows(struct old_row *rows, size_t count)
 
 /* One chunk in one transaction; *finished once no row is left. */
 static bool convert_chunk(sqlite3 *db, sqlite3_stmt **st, struct old_row *rows,
-                          struct journal_codec_buf *blob, bool *finished)
+                          struct journal_shapes *shapes, struct journal_codec_buf *blob,
+                          bool *finished)
 {
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return false;
@@ -216,7 +260,8 @@ static bool convert_chunk(sqlite3 *db, sqlite3_stmt **st, struct old_row *rows,
 	if (ok && !*finished)
 		ok = read_chunk(st[C_ROWS], after, rows, &count);
 	for (size_t i = 0; ok && i < count; i++)
-		ok = convert_row(st, &rows[i], blob);
+		ok = convert_row(st, &rows[i], shapes, blob);
+	ok = ok && journal_shapes_save(db, shapes);
 	if (ok && !*finished && count == 0) {
 		ok = step_done(st[C_DONE]);
 		*finished = true;
@@ -236,16 +281,18 @@ bool journal_convert_rows(sqlite3 *db, const char *path, char **cause)
 	sqlite3_stmt *st[C_COUNT] = { 0 };
 	struct old_row *rows = xcalloc(CONVERT_CHUNK, sizeof *rows);
 	struct journal_codec_buf blob = { 0 };
-	bool ok = true, finished = false;
+	struct journal_shapes shapes = { 0 };
+	bool ok = journal_shapes_load(db, &shapes), finished = false;
 	for (int i = 0; ok && i < C_COUNT; i++)
 		ok = sqlite3_prepare_v2(db, convert_sql[i], -1, &st[i], NULL) == SQLITE_OK;
 	while (ok && !finished)
-		ok = convert_chunk(db, st, rows, &blob, &finished);
+		ok = convert_chunk(db, st, rows, &shapes, &blob, &finished);
 	if (!ok)
 		journal_db_cause(db, path, "cannot convert rows to schema 3", cause);
 	for (int i = 0; i < C_COUNT; i++)
 		sqlite3_finalize(st[i]);
 	free(rows);
 	free(blob.p);
+	journal_shapes_clear(&shapes);
 	return ok;
 }

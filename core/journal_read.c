@@ -37,7 +37,7 @@ static const char *const query_sql[QUERY_COUNT] = {
 	[QUERY_SNAPSHOT_AT] = ("SELECT seq FROM snapshots WHERE received_ms <= ?1"
 	                       " ORDER BY seq DESC LIMIT 1"),
 	[QUERY_FIRST_SEQ] = "SELECT min(seq) FROM events",
-	[QUERY_LOAD_SNAPSHOT] = ("SELECT seq, length(data) FROM snapshots WHERE seq <= ?1"
+	[QUERY_LOAD_SNAPSHOT] = ("SELECT seq, length(data), raw_len FROM snapshots WHERE seq <= ?1"
 	                         " ORDER BY seq DESC LIMIT 1"),
 };
 
@@ -73,6 +73,7 @@ static void query_put(sqlite3_stmt *stmt, bool temp)
 
 void journal_read_finish(struct journal *j)
 {
+	journal_shapes_clear(&j->shapes);
 	for (int i = 0; i < QUERY_COUNT; i++) {
 		sqlite3_finalize(j->query[i]);
 		j->query[i] = NULL;
@@ -116,6 +117,7 @@ static void restore_topic(struct journal_row *row, char *topic_buf)
 
 /* Where a row's text is rebuilt: valid until the next row. */
 struct row_bufs {
+	struct journal *j;          /* its shapes */
 	char topic[JOURNAL_TOPIC_MAX];
 	char session[48], ip[48];
 	struct journal_codec_buf payload;
@@ -151,9 +153,14 @@ static void rebuild_payload(sqlite3_stmt *s, struct journal_row *row, struct row
 	journal_row_ctx(&ctx, row->type, row->client_id, text_or_empty(s, COL_PRINCIPAL),
 	                sqlite3_column_type(s, COL_TS) != SQLITE_NULL, row->timestamp_ms,
 	                row->has_version, row->version, row->session_id, row->reason, row->ip);
-	row->damaged = !journal_codec_decode(sqlite3_column_blob(s, COL_BODY),
-	                                     (size_t)sqlite3_column_bytes(s, COL_BODY), &ctx,
-	                                     &bufs->payload, NULL);
+	const void *body = sqlite3_column_blob(s, COL_BODY);
+	size_t len = (size_t)sqlite3_column_bytes(s, COL_BODY);
+	struct journal_shapes *shapes = &bufs->j->shapes;
+	size_t known = shapes->count;
+	row->damaged = !journal_codec_decode(body, len, &ctx, shapes, &bufs->payload, NULL);
+	/* A shape added since we last looked: read the new ones, once. */
+	if (row->damaged && journal_shapes_load(bufs->j->db, shapes) && shapes->count > known)
+		row->damaged = !journal_codec_decode(body, len, &ctx, shapes, &bufs->payload, NULL);
 	row->payload = (const char *)bufs->payload.p;
 	row->payload_len = bufs->payload.len;
 }
@@ -192,6 +199,7 @@ static bool run_rows(struct journal *j, sqlite3_stmt *s, bool temp, bool raw, bo
 {
 	struct journal_row row;
 	struct row_bufs *bufs = xcalloc(1, sizeof *bufs);
+	bufs->j = j;
 	int rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		fill_row(s, &row, raw, client, bufs);
@@ -318,6 +326,7 @@ uint64_t journal_seq_at(struct journal *j, int64_t at_ms)
 
 struct journal_snapshot {
 	sqlite3_blob *blob;
+	struct journal_inflater *inflater;  /* when stored deflated */
 };
 
 bool journal_snapshot_open(struct journal *j, uint64_t at_most_seq, struct journal_snapshot **out,
@@ -339,11 +348,21 @@ bool journal_snapshot_open(struct journal *j, uint64_t at_most_seq, struct journ
 		 * the row cannot be thinned away in between. */
 		if (sqlite3_blob_open(j->db, "main", "snapshots", "data", sqlite3_column_int64(s, 0), 0,
 		                      &blob) == SQLITE_OK) {
-			*out = xmalloc(sizeof(**out));
+			*out = xcalloc(1, sizeof(**out));
 			(*out)->blob = blob;
 			*seq = (uint64_t)sqlite3_column_int64(s, 0);
 			*len = (size_t)sqlite3_blob_bytes(blob);
 			ok = true;
+			if (sqlite3_column_type(s, 2) != SQLITE_NULL) {
+				*len = (size_t)sqlite3_column_int64(s, 2);
+				(*out)->inflater = journal_inflater_create(blob);
+				if (!(*out)->inflater) {
+					set_cause(cause, "journal %s: cannot inflate a snapshot", j->path);
+					journal_snapshot_close(*out);
+					*out = NULL;
+					ok = false;
+				}
+			}
 		} else {
 			journal_db_cause(j->db, j->path, "cannot read snapshot", cause);
 			sqlite3_blob_close(blob);
@@ -358,6 +377,8 @@ bool journal_snapshot_open(struct journal *j, uint64_t at_most_seq, struct journ
 bool journal_snapshot_read(void *snapshot, void *buf, size_t len, size_t offset)
 {
 	struct journal_snapshot *snap = snapshot;
+	if (snap->inflater)
+		return journal_inflater_read(snap->inflater, buf, len, offset);
 	if (len > INT_MAX || offset > INT_MAX)
 		return false;
 	return sqlite3_blob_read(snap->blob, buf, (int)len, (int)offset) == SQLITE_OK;
@@ -367,6 +388,7 @@ void journal_snapshot_close(struct journal_snapshot *snapshot)
 {
 	if (!snapshot)
 		return;
+	journal_inflater_destroy(snapshot->inflater);
 	sqlite3_blob_close(snapshot->blob);
 	free(snapshot);
 }

@@ -31,6 +31,7 @@ enum rec_flags {
 	REC_NEW_THING = 1 << 2,
 	REC_HAS_TOPIC = 1 << 3,
 	REC_SNAPSHOT = 1 << 4,      /* payload holds a fleet snapshot */
+	REC_DEFLATED = 1 << 5,      /* ... deflated, of `version` bytes */
 };
 
 /* One queued record; its bytes follow each other at `at` in the batch
@@ -72,8 +73,8 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	               " session, reason, ip, topic, payload, body)"
 	               " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, X'', ?11)",
 	[STMT_PRINCIPAL] = "SELECT ifnull(principal, '') FROM things WHERE id = ?1",
-	[STMT_SNAPSHOT] = ("INSERT OR REPLACE INTO snapshots(seq, received_ms, created_ms, data)"
-	                   " VALUES (?1, ?2, ?3, ?4)"),
+	[STMT_SNAPSHOT] = ("INSERT OR REPLACE INTO snapshots(seq, received_ms, created_ms, data,"
+	                   " raw_len) VALUES (?1, ?2, ?3, ?4, ?5)"),
 };
 
 struct journal_writer {
@@ -107,6 +108,7 @@ struct journal_writer {
 	 * things.principal holds it (the codec's context), and scratch. */
 	char **principals;
 	size_t principals_cap;
+	struct journal_shapes shapes;
 	struct journal_codec_buf body;
 };
 
@@ -264,6 +266,8 @@ static bool commit_snapshot(struct journal_writer *w, const struct rec *r, const
 	sqlite3_bind_int64(snap, 2, r->received_ms);
 	sqlite3_bind_int64(snap, 3, r->ts_ms);
 	sqlite3_bind_blob64(snap, 4, p, r->payload_len, SQLITE_STATIC);
+	if (r->flags & REC_DEFLATED)
+		sqlite3_bind_int64(snap, 5, r->version);
 	return step_reset(snap);
 }
 
@@ -289,7 +293,7 @@ static void encode_payload(struct journal_writer *w, const struct rec *r, const 
 	journal_row_ctx(&ctx, (enum event_type)r->type, client,
 	                r->thing_id ? thing_principal(w, r->thing_id) : "", r->flags & REC_HAS_TS,
 	                r->ts_ms, r->flags & REC_HAS_VERSION, r->version, session, reason, ip);
-	journal_codec_encode(payload, r->payload_len, &ctx, &w->body);
+	journal_codec_encode(payload, r->payload_len, &ctx, &w->shapes, &w->body);
 }
 
 static bool commit_rows(struct journal_writer *w, const struct batch *b)
@@ -323,7 +327,9 @@ static bool commit_rows(struct journal_writer *w, const struct batch *b)
 		if (!step_reset(ev))
 			return false;
 	}
-	return true;
+	/* New shapes go with the rows that use them (and again after a
+	 * rolled back batch: the table is asked what it holds). */
+	return journal_shapes_save(w->db, &w->shapes);
 }
 
 /* One batch, one transaction: things first, so every event's thing is
@@ -671,6 +677,10 @@ struct journal_writer *journal_writer_start(sqlite3 *db, const char *path, uint6
 	w->db = db;
 	w->path = xstrdup(path);
 	w->next_seq = next_seq;
+	if (!journal_shapes_load(db, &w->shapes)) {
+		journal_db_cause(db, path, "cannot read shapes", cause);
+		goto fail;
+	}
 	for (int i = 0; i < STMT_COUNT; i++) {
 		if (sqlite3_prepare_v3(db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &w->stmt[i],
 		                       NULL) != SQLITE_OK) {
@@ -705,6 +715,7 @@ fail:
 	for (int i = 0; i < STMT_COUNT; i++)
 		sqlite3_finalize(w->stmt[i]);
 	sqlite3_close(db);
+	journal_shapes_clear(&w->shapes);
 	free(w->path);
 	free(w);
 	return NULL;
@@ -739,6 +750,7 @@ void journal_writer_stop(struct journal_writer *w)
 	for (size_t i = 0; i < w->principals_cap; i++)
 		free(w->principals[i]);
 	free(w->principals);
+	journal_shapes_clear(&w->shapes);
 	free(w->body.p);
 	free(w->path);
 	free(w);
@@ -891,14 +903,24 @@ uint64_t journal_writer_append(struct journal_writer *w, const struct journal_re
 bool journal_writer_snapshot(struct journal_writer *w, uint64_t seq, int64_t received_ms,
                              const void *data, size_t len, char **cause)
 {
+	/* Deflated on the caller's thread (a checkpoint's), not the writer's. */
+	struct journal_codec_buf packed = { 0 };
+	bool deflated = journal_deflate(data, len, &packed) && packed.len < len;
+	size_t raw_len = len;
+	if (deflated) {
+		data = packed.p;
+		len = packed.len;
+	}
 	pthread_mutex_lock(&w->lock);
 	if (!make_room(w)) {
 		set_cause(cause, "%s", w->error);
 		pthread_mutex_unlock(&w->lock);
+		free(packed.p);
 		return false;
 	}
 	struct rec *r = batch_add(w->filling, len);
-	r->flags = REC_SNAPSHOT;
+	r->flags = REC_SNAPSHOT | (deflated ? REC_DEFLATED : 0);
+	r->version = (int64_t)raw_len;
 	r->seq = seq;
 	r->received_ms = received_ms;
 	r->ts_ms = realtime_ms();
@@ -907,6 +929,7 @@ bool journal_writer_snapshot(struct journal_writer *w, uint64_t seq, int64_t rec
 		memcpy(w->filling->buf + r->at, data, len);
 	note_first(w);
 	pthread_mutex_unlock(&w->lock);
+	free(packed.p);
 	return true;
 }
 

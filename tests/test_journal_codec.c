@@ -24,9 +24,9 @@ static const struct journal_codec_ctx aws_ctx = {
 static size_t round_trip(const char *payload, size_t len, const struct journal_codec_ctx *ctx)
 {
 	struct journal_codec_buf blob = { 0 }, back = { 0 };
-	journal_codec_encode(payload, len, ctx, &blob);
+	journal_codec_encode(payload, len, ctx, NULL, &blob);
 	bool crc_ok = false;
-	CHECK(journal_codec_decode(blob.p, blob.len, ctx, &back, &crc_ok));
+	CHECK(journal_codec_decode(blob.p, blob.len, ctx, NULL, &back, &crc_ok));
 	CHECK(crc_ok);
 	CHECK_INT(back.len, len);
 	CHECK(back.len == len && memcmp(back.p, payload, len) == 0);
@@ -125,22 +125,63 @@ static void test_damage_is_seen(void)
 {
 	const char *p = "{\"clientId\":\"sensor-1\",\"timestamp\":1767226117417}";
 	struct journal_codec_buf blob = { 0 }, back = { 0 };
-	journal_codec_encode(p, strlen(p), &aws_ctx, &blob);
+	journal_codec_encode(p, strlen(p), &aws_ctx, NULL, &blob);
 	bool crc_ok = true;
 	/* The context changed under it: the CRC says so. */
 	struct journal_codec_ctx other = aws_ctx;
 	other.ts_ms = 5;
-	CHECK(!journal_codec_decode(blob.p, blob.len, &other, &back, &crc_ok));
+	CHECK(!journal_codec_decode(blob.p, blob.len, &other, NULL, &back, &crc_ok));
 	CHECK(!crc_ok);
 	/* A flipped CRC byte, a cut blob, a bad mode. */
 	blob.p[2] ^= 1;
-	CHECK(!journal_codec_decode(blob.p, blob.len, &aws_ctx, &back, NULL));
+	CHECK(!journal_codec_decode(blob.p, blob.len, &aws_ctx, NULL, &back, NULL));
 	blob.p[2] ^= 1;
-	CHECK(journal_codec_decode(blob.p, blob.len, &aws_ctx, &back, NULL));
-	CHECK(!journal_codec_decode(blob.p, blob.len - 1, &aws_ctx, &back, NULL));
-	CHECK(!journal_codec_decode(blob.p, 3, &aws_ctx, &back, NULL));
+	CHECK(journal_codec_decode(blob.p, blob.len, &aws_ctx, NULL, &back, NULL));
+	CHECK(!journal_codec_decode(blob.p, blob.len - 1, &aws_ctx, NULL, &back, NULL));
+	CHECK(!journal_codec_decode(blob.p, 3, &aws_ctx, NULL, &back, NULL));
 	blob.p[0] = 9;
-	CHECK(!journal_codec_decode(blob.p, blob.len, &aws_ctx, &back, NULL));
+	CHECK(!journal_codec_decode(blob.p, blob.len, &aws_ctx, NULL, &back, NULL));
+	free(blob.p);
+	free(back.p);
+}
+
+static void test_shapes(void)
+{
+	const char *a = "{\"clientId\":\"sensor-1\",\"timestamp\":1767226117417,\"eventType\":\"connected\","
+	                "\"ipAddress\":\"10.0.0.1\",\"versionNumber\":3}";
+	const char *b = "{\"clientId\":\"sensor-1\",\"timestamp\":1767226117417,\"eventType\":\"connected\","
+	                "\"ipAddress\":\"10.0.0.9\",\"versionNumber\":3}";
+	struct journal_shapes shapes = { 0 }, loaded = { 0 };
+	struct journal_codec_buf blob = { 0 }, back = { 0 };
+	journal_codec_encode(a, strlen(a), &aws_ctx, &shapes, &blob);
+	CHECK_INT(shapes.count, 1);
+	/* Header (5) + shape id (1): the key order lives in the shape. */
+	CHECK_INT(blob.len, 6);
+	CHECK(journal_codec_decode(blob.p, blob.len, &aws_ctx, &shapes, &back, NULL));
+	CHECK(back.len == strlen(a) && memcmp(back.p, a, back.len) == 0);
+	/* Without the shapes it cannot be read; with a copy it can. */
+	CHECK(!journal_codec_decode(blob.p, blob.len, &aws_ctx, NULL, &back, NULL));
+	CHECK(!journal_codec_decode(blob.p, blob.len, &aws_ctx, &loaded, &back, NULL));
+	CHECK(journal_shapes_add(&loaded, 1, shapes.v[0].bytes, shapes.v[0].len));
+	CHECK(!journal_shapes_add(&loaded, 3, shapes.v[0].bytes, shapes.v[0].len));
+	CHECK(journal_codec_decode(blob.p, blob.len, &aws_ctx, &loaded, &back, NULL));
+	/* Another IP: its value spelled out, and so another shape (a value
+	 * kind is part of the shape), which the copy lacks. */
+	journal_codec_encode(b, strlen(b), &aws_ctx, &shapes, &blob);
+	CHECK_INT(shapes.count, 2);
+	CHECK_INT(blob.len, 6 + 1 + 10);
+	CHECK(!journal_codec_decode(blob.p, blob.len, &aws_ctx, &loaded, &back, NULL));
+	CHECK(journal_codec_decode(blob.p, blob.len, &aws_ctx, &shapes, &back, NULL));
+	CHECK(back.len == strlen(b) && memcmp(back.p, b, back.len) == 0);
+	/* With that IP in the context, b takes the first shape. */
+	struct journal_codec_ctx other = aws_ctx;
+	other.ip = "10.0.0.9";
+	journal_codec_encode(b, strlen(b), &other, &shapes, &blob);
+	CHECK_INT(shapes.count, 2);
+	CHECK_INT(blob.len, 6);
+	CHECK(journal_shapes_find(&shapes, shapes.v[1].bytes, shapes.v[1].len) == 2);
+	journal_shapes_clear(&shapes);
+	journal_shapes_clear(&loaded);
 	free(blob.p);
 	free(back.p);
 }
@@ -178,6 +219,7 @@ int main(void)
 	RUN(test_whitespace_and_escapes);
 	RUN(test_rejects_come_back_whole);
 	RUN(test_damage_is_seen);
+	RUN(test_shapes);
 	RUN(test_columns);
 	return check_summary();
 }

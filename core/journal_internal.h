@@ -63,6 +63,8 @@ const char *journal_topic_family(enum event_type type);
 /* journal_migrate.c: converts schema-2 rows to the compact form, one
  * chunk per transaction, resuming where an interrupted run stopped. */
 bool journal_convert_rows(sqlite3 *db, const char *path, char **cause);
+/* The same with `chunk` rows per transaction (tests). */
+bool journal_convert_rows_chunked(sqlite3 *db, const char *path, size_t chunk, char **cause);
 
 /* What a row gives its codec (journal_codec.h), from the row as stored:
  * the same on writing and reading. */

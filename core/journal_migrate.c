@@ -158,11 +158,12 @@ static bool step_done(sqlite3_stmt *s)
 }
 
 /* Reads up to a chunk of unconverted rows after `after`. */
-static bool read_chunk(sqlite3_stmt *s, int64_t after, struct old_row *rows, size_t *count)
+static bool read_chunk(sqlite3_stmt *s, int64_t after, size_t chunk, struct old_row *rows,
+                       size_t *count)
 {
 	*count = 0;
 	sqlite3_bind_int64(s, 1, after);
-	sqlite3_bind_int(s, 2, CONVERT_CHUNK);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)chunk);
 	int rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct old_row *r = &rows[(*count)++];
@@ -244,12 +245,14 @@ static void free_rows(struct old_row *rows, size_t count)
 }
 
 /* One chunk in one transaction; *finished once no row is left. */
-static bool convert_chunk(sqlite3 *db, sqlite3_stmt **st, struct old_row *rows,
-                          struct journal_shapes *shapes, struct journal_codec_buf *blob,
-                          bool *finished)
+static bool convert_chunk(sqlite3 *db, const char *path, sqlite3_stmt **st, size_t chunk,
+                          struct old_row *rows, struct journal_shapes *shapes,
+                          struct journal_codec_buf *blob, bool *finished, char **cause)
 {
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		journal_db_cause(db, path, "cannot convert rows to schema 3", cause);
 		return false;
+	}
 	size_t count = 0;
 	/* Read again inside the transaction: another process may be ahead. */
 	int rc = sqlite3_step(st[C_AFTER]);
@@ -258,7 +261,7 @@ static bool convert_chunk(sqlite3 *db, sqlite3_stmt **st, struct old_row *rows,
 	sqlite3_reset(st[C_AFTER]);
 	bool ok = rc == SQLITE_ROW || rc == SQLITE_DONE;
 	if (ok && !*finished)
-		ok = read_chunk(st[C_ROWS], after, rows, &count);
+		ok = read_chunk(st[C_ROWS], after, chunk, rows, &count);
 	for (size_t i = 0; ok && i < count; i++)
 		ok = convert_row(st, &rows[i], shapes, blob);
 	ok = ok && journal_shapes_save(db, shapes);
@@ -272,23 +275,29 @@ static bool convert_chunk(sqlite3 *db, sqlite3_stmt **st, struct old_row *rows,
 	free_rows(rows, count);
 	if (ok && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
 		return true;
+	journal_db_cause(db, path, "cannot convert rows to schema 3", cause);
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	return false;
 }
 
 bool journal_convert_rows(sqlite3 *db, const char *path, char **cause)
 {
+	return journal_convert_rows_chunked(db, path, CONVERT_CHUNK, cause);
+}
+
+bool journal_convert_rows_chunked(sqlite3 *db, const char *path, size_t chunk, char **cause)
+{
 	sqlite3_stmt *st[C_COUNT] = { 0 };
-	struct old_row *rows = xcalloc(CONVERT_CHUNK, sizeof *rows);
+	struct old_row *rows = xcalloc(chunk, sizeof *rows);
 	struct journal_codec_buf blob = { 0 };
 	struct journal_shapes shapes = { 0 };
 	bool ok = journal_shapes_load(db, &shapes), finished = false;
 	for (int i = 0; ok && i < C_COUNT; i++)
 		ok = sqlite3_prepare_v2(db, convert_sql[i], -1, &st[i], NULL) == SQLITE_OK;
-	while (ok && !finished)
-		ok = convert_chunk(db, st, rows, &shapes, &blob, &finished);
 	if (!ok)
 		journal_db_cause(db, path, "cannot convert rows to schema 3", cause);
+	while (ok && !finished)
+		ok = convert_chunk(db, path, st, chunk, rows, &shapes, &blob, &finished, cause);
 	for (int i = 0; i < C_COUNT; i++)
 		sqlite3_finalize(st[i]);
 	free(rows);

@@ -128,7 +128,7 @@ static int check_snapshot(struct journal *j, const struct fleet_config *config, 
 	size_t len;
 	char *cause = NULL;
 	if (!journal_load_snapshot(j, 0, &seq, &data, &len, &cause)) {
-		printf("snapshot: cannot read: %s\n", cause);
+		printf("snapshot: the newest does not load: %s\n", cause);
 		free(cause);
 		(*problems)++;
 		return 0;

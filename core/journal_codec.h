@@ -55,9 +55,11 @@ bool journal_shapes_add(struct journal_shapes *shapes, unsigned id, const void *
 void journal_shapes_clear(struct journal_shapes *shapes);
 
 /* Encodes `len` bytes into out (replaced). Never fails. With shapes (may
- * be NULL), a template's shape is looked up there and added when new. */
+ * be NULL), a template's shape is looked up there and added when new.
+ * work: two buffers kept between calls (NULL: allocated each time). */
 void journal_codec_encode(const char *payload, size_t len, const struct journal_codec_ctx *ctx,
-                          struct journal_shapes *shapes, struct journal_codec_buf *out);
+                          struct journal_shapes *shapes, struct journal_codec_buf *out,
+                          struct journal_codec_buf work[2]);
 
 /* Rebuilds the payload into out (replaced, NUL-terminated beyond len).
  * False for a damaged blob, an unknown shape or a CRC mismatch (*crc_ok

@@ -76,10 +76,14 @@ bool journal_shapes_load(sqlite3 *db, struct journal_shapes *shapes);
 /* Inserts the shapes the table does not have yet (inside the caller's
  * transaction, beside the rows that use them). */
 bool journal_shapes_save(sqlite3 *db, const struct journal_shapes *shapes);
-/* Binds session (?s), reason (?r) and ip (?i) in their binary forms. */
+/* Binds session (?s), reason (?r) and ip (?i) in their binary forms,
+ * packed into *packed; it and the texts must last until the step. */
+struct journal_packed {
+	unsigned char session[16], ip[16], reason;
+};
 void journal_bind_fields(sqlite3_stmt *stmt, int s, int r, int i, const char *session,
                          size_t session_len, const char *reason, size_t reason_len,
-                         const char *ip, size_t ip_len);
+                         const char *ip, size_t ip_len, struct journal_packed *packed);
 
 /* journal_deflate.c: snapshots deflated whole, inflated as a stream that
  * reads forwards (and starts again when asked for an earlier offset). */

@@ -44,28 +44,27 @@ static const char *short_copy(char *buf, size_t size, const char *p, size_t len)
 
 void journal_bind_fields(sqlite3_stmt *stmt, int s, int r, int i, const char *session,
                          size_t session_len, const char *reason, size_t reason_len,
-                         const char *ip, size_t ip_len)
+                         const char *ip, size_t ip_len, struct journal_packed *packed)
 {
 	char text[EVENT_SESSION_MAX + EVENT_IP_MAX + EVENT_REASON_MAX];
-	unsigned char packed[2][16];
 	size_t n;
 	if ((n = journal_pack_session(short_copy(text, sizeof text, session, session_len),
-	                              packed[0])) > 0)
-		sqlite3_bind_blob(stmt, s, packed[0], (int)n, SQLITE_TRANSIENT);
+	                              packed->session)) > 0)
+		sqlite3_bind_blob(stmt, s, packed->session, (int)n, SQLITE_STATIC);
 	else if (session_len)
-		sqlite3_bind_text(stmt, s, session, (int)session_len, SQLITE_TRANSIENT);
+		sqlite3_bind_text(stmt, s, session, (int)session_len, SQLITE_STATIC);
 	int code = journal_reason_code(short_copy(text, sizeof text, reason, reason_len));
 	/* A one-byte blob: the column's TEXT affinity would turn an integer
 	 * into text. */
-	unsigned char code_byte = (unsigned char)code;
+	packed->reason = (unsigned char)code;
 	if (code > 0)
-		sqlite3_bind_blob(stmt, r, &code_byte, 1, SQLITE_TRANSIENT);
+		sqlite3_bind_blob(stmt, r, &packed->reason, 1, SQLITE_STATIC);
 	else if (reason_len)
-		sqlite3_bind_text(stmt, r, reason, (int)reason_len, SQLITE_TRANSIENT);
-	if ((n = journal_pack_ip(short_copy(text, sizeof text, ip, ip_len), packed[1])) > 0)
-		sqlite3_bind_blob(stmt, i, packed[1], (int)n, SQLITE_TRANSIENT);
+		sqlite3_bind_text(stmt, r, reason, (int)reason_len, SQLITE_STATIC);
+	if ((n = journal_pack_ip(short_copy(text, sizeof text, ip, ip_len), packed->ip)) > 0)
+		sqlite3_bind_blob(stmt, i, packed->ip, (int)n, SQLITE_STATIC);
 	else if (ip_len)
-		sqlite3_bind_text(stmt, i, ip, (int)ip_len, SQLITE_TRANSIENT);
+		sqlite3_bind_text(stmt, i, ip, (int)ip_len, SQLITE_STATIC);
 }
 
 bool journal_shapes_load(sqlite3 *db, struct journal_shapes *shapes)
@@ -222,11 +221,12 @@ static bool convert_row(sqlite3_stmt **st, const struct old_row *r, struct journ
 	struct journal_codec_ctx ctx;
 	journal_row_ctx(&ctx, (enum event_type)r->type, client_id, principal, r->has_ts, r->ts_ms,
 	                r->has_version, r->version, r->session, r->reason, r->ip);
-	journal_codec_encode(r->payload, r->payload_len, &ctx, shapes, blob);
+	journal_codec_encode(r->payload, r->payload_len, &ctx, shapes, blob, NULL);
 	sqlite3_stmt *u = st[C_UPDATE];
 	sqlite3_bind_int64(u, 1, r->seq);
+	struct journal_packed packed;
 	journal_bind_fields(u, 2, 3, 4, r->session, strlen(r->session), r->reason, strlen(r->reason),
-	                    r->ip, strlen(r->ip));
+	                    r->ip, strlen(r->ip), &packed);
 	sqlite3_bind_blob64(u, 5, blob->p, blob->len, SQLITE_STATIC);
 	ok = ok && step_done(u);
 	free(client_id);

@@ -109,7 +109,7 @@ struct journal_writer {
 	char **principals;
 	size_t principals_cap;
 	struct journal_shapes shapes;
-	struct journal_codec_buf body;
+	struct journal_codec_buf body, scratch[2];
 };
 
 static int64_t monotonic_ms(void)
@@ -293,7 +293,7 @@ static void encode_payload(struct journal_writer *w, const struct rec *r, const 
 	journal_row_ctx(&ctx, (enum event_type)r->type, client,
 	                r->thing_id ? thing_principal(w, r->thing_id) : "", r->flags & REC_HAS_TS,
 	                r->ts_ms, r->flags & REC_HAS_VERSION, r->version, session, reason, ip);
-	journal_codec_encode(payload, r->payload_len, &ctx, &w->shapes, &w->body);
+	journal_codec_encode(payload, r->payload_len, &ctx, &w->shapes, &w->body, w->scratch);
 }
 
 static bool commit_rows(struct journal_writer *w, const struct batch *b)
@@ -323,7 +323,9 @@ static bool commit_rows(struct journal_writer *w, const struct batch *b)
 		sqlite3_bind_blob64(ev, 11, w->body.p, w->body.len, SQLITE_STATIC);
 		p += r->payload_len + r->client_len;
 		const char *reason = p + r->session_len, *ip = reason + r->reason_len;
-		journal_bind_fields(ev, 7, 8, 9, p, r->session_len, reason, r->reason_len, ip, r->ip_len);
+		struct journal_packed packed;
+		journal_bind_fields(ev, 7, 8, 9, p, r->session_len, reason, r->reason_len, ip, r->ip_len,
+		                    &packed);
 		if (!step_reset(ev))
 			return false;
 	}
@@ -752,6 +754,8 @@ void journal_writer_stop(struct journal_writer *w)
 	free(w->principals);
 	journal_shapes_clear(&w->shapes);
 	free(w->body.p);
+	free(w->scratch[0].p);
+	free(w->scratch[1].p);
 	free(w->path);
 	free(w);
 }

@@ -24,7 +24,7 @@ static const struct journal_codec_ctx aws_ctx = {
 static size_t round_trip(const char *payload, size_t len, const struct journal_codec_ctx *ctx)
 {
 	struct journal_codec_buf blob = { 0 }, back = { 0 };
-	journal_codec_encode(payload, len, ctx, NULL, &blob);
+	journal_codec_encode(payload, len, ctx, NULL, &blob, NULL);
 	bool crc_ok = false;
 	CHECK(journal_codec_decode(blob.p, blob.len, ctx, NULL, &back, &crc_ok));
 	CHECK(crc_ok);
@@ -125,7 +125,7 @@ static void test_damage_is_seen(void)
 {
 	const char *p = "{\"clientId\":\"sensor-1\",\"timestamp\":1767226117417}";
 	struct journal_codec_buf blob = { 0 }, back = { 0 };
-	journal_codec_encode(p, strlen(p), &aws_ctx, NULL, &blob);
+	journal_codec_encode(p, strlen(p), &aws_ctx, NULL, &blob, NULL);
 	bool crc_ok = true;
 	/* The context changed under it: the CRC says so. */
 	struct journal_codec_ctx other = aws_ctx;
@@ -153,7 +153,7 @@ static void test_shapes(void)
 	                "\"ipAddress\":\"10.0.0.9\",\"versionNumber\":3}";
 	struct journal_shapes shapes = { 0 }, loaded = { 0 };
 	struct journal_codec_buf blob = { 0 }, back = { 0 };
-	journal_codec_encode(a, strlen(a), &aws_ctx, &shapes, &blob);
+	journal_codec_encode(a, strlen(a), &aws_ctx, &shapes, &blob, NULL);
 	CHECK_INT(shapes.count, 1);
 	/* Header (5) + shape id (1): the key order lives in the shape. */
 	CHECK_INT(blob.len, 6);
@@ -167,7 +167,7 @@ static void test_shapes(void)
 	CHECK(journal_codec_decode(blob.p, blob.len, &aws_ctx, &loaded, &back, NULL));
 	/* Another IP: its value spelled out, and so another shape (a value
 	 * kind is part of the shape), which the copy lacks. */
-	journal_codec_encode(b, strlen(b), &aws_ctx, &shapes, &blob);
+	journal_codec_encode(b, strlen(b), &aws_ctx, &shapes, &blob, NULL);
 	CHECK_INT(shapes.count, 2);
 	CHECK_INT(blob.len, 6 + 1 + 10);
 	CHECK(!journal_codec_decode(blob.p, blob.len, &aws_ctx, &loaded, &back, NULL));
@@ -176,7 +176,7 @@ static void test_shapes(void)
 	/* With that IP in the context, b takes the first shape. */
 	struct journal_codec_ctx other = aws_ctx;
 	other.ip = "10.0.0.9";
-	journal_codec_encode(b, strlen(b), &other, &shapes, &blob);
+	journal_codec_encode(b, strlen(b), &other, &shapes, &blob, NULL);
 	CHECK_INT(shapes.count, 2);
 	CHECK_INT(blob.len, 6);
 	CHECK(journal_shapes_find(&shapes, shapes.v[1].bytes, shapes.v[1].len) == 2);
@@ -184,6 +184,51 @@ static void test_shapes(void)
 	journal_shapes_clear(&loaded);
 	free(blob.p);
 	free(back.p);
+}
+
+/* Random edits of real shapes (a byte changed, a separator, quote,
+ * backslash or space put in), each through the codec and back. */
+static void test_mutations(void)
+{
+	static const char *const bases[] = {
+		"{\"clientId\":\"sensor-1\",\"timestamp\":1767226117417,\"eventType\":\"connected\","
+		"\"sessionIdentifier\":\"1f0a9867-627e-7a44-662a-e1577c8e8d7f\",\"versionNumber\":3}",
+		"{\"clientId\": \"sensor-1\", \"topics\": [\"a/b\", \"c\"], \"x\": {\"y\": null}}",
+		"{\"clientId\":\"esc\\u001b[31m\\\"\",\"clientInitiatedDisconnect\":true}",
+	};
+	static const char inserts[] = ",:\"\\ {}[]\x01\xff";
+	struct journal_shapes shapes = { 0 };
+	struct journal_codec_buf blob = { 0 }, back = { 0 }, work[2] = { { 0 } };
+	int bad = 0;
+	srand(7);
+	for (int round = 0; round < 20000; round++) {
+		char p[256];
+		const char *base = bases[round % 3];
+		size_t len = strlen(base);
+		memcpy(p, base, len);
+		for (int edits = 1 + rand() % 3; edits > 0 && len < sizeof p - 1; edits--) {
+			size_t at = (size_t)rand() % len;
+			char c = inserts[rand() % (sizeof inserts - 1)];
+			if (rand() % 2) {
+				p[at] = c;
+			} else {
+				memmove(p + at + 1, p + at, len - at);
+				p[at] = c;
+				len++;
+			}
+		}
+		journal_codec_encode(p, len, &aws_ctx, &shapes, &blob, work);
+		if (!journal_codec_decode(blob.p, blob.len, &aws_ctx, &shapes, &back, NULL) ||
+		    back.len != len || memcmp(back.p, p, len) != 0)
+			bad++;
+	}
+	CHECK_INT(bad, 0);
+	CHECK(shapes.count > 1);
+	journal_shapes_clear(&shapes);
+	free(blob.p);
+	free(back.p);
+	free(work[0].p);
+	free(work[1].p);
 }
 
 static void test_columns(void)
@@ -220,6 +265,7 @@ int main(void)
 	RUN(test_rejects_come_back_whole);
 	RUN(test_damage_is_seen);
 	RUN(test_shapes);
+	RUN(test_mutations);
 	RUN(test_columns);
 	return check_summary();
 }

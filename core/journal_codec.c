@@ -160,43 +160,44 @@ static void put_int(struct journal_codec_buf *b, int64_t v)
 	put(b, digits + sizeof digits - n, n);
 }
 
+/* The context's string for `key`, NULL when the key has none. */
+static const char *ctx_string(int key, const struct journal_codec_ctx *c)
+{
+	switch (key) {
+	case KEY_CLIENT_ID: return c->client_id;
+	case KEY_EVENT_TYPE: return c->event_type;
+	case KEY_SESSION: return c->session;
+	case KEY_PRINCIPAL: return c->principal;
+	case KEY_THING_NAME: return c->thing_name;
+	case KEY_IP: return c->ip;
+	case KEY_DISCONNECT_REASON:
+	case KEY_FAILURE_REASON: return c->reason;
+	default: return NULL;
+	}
+}
+
 /* Renders the context's value for `key`; false when it has none. */
 static bool put_ctx_value(struct journal_codec_buf *b, int key, const struct journal_codec_ctx *c)
 {
-	switch (key) {
-	case KEY_CLIENT_ID: put_json_string(b, c->client_id); return true;
-	case KEY_EVENT_TYPE: put_json_string(b, c->event_type); return true;
-	case KEY_SESSION: put_json_string(b, c->session); return true;
-	case KEY_PRINCIPAL: put_json_string(b, c->principal); return true;
-	case KEY_IP: put_json_string(b, c->ip); return true;
-	case KEY_DISCONNECT_REASON:
-	case KEY_FAILURE_REASON: put_json_string(b, c->reason); return true;
-	case KEY_TIMESTAMP:
-	case KEY_VERSION:
-		if (!(key == KEY_TIMESTAMP ? c->has_ts : c->has_version))
-			return false;
-		put_int(b, key == KEY_TIMESTAMP ? c->ts_ms : c->version);
+	const char *str = ctx_string(key, c);
+	if (str) {
+		put_json_string(b, str);
 		return true;
-	default:
-		return false;
 	}
+	if (key == KEY_TIMESTAMP && c->has_ts)
+		put_int(b, c->ts_ms);
+	else if (key == KEY_VERSION && c->has_version)
+		put_int(b, c->version);
+	else
+		return false;
+	return true;
 }
 
 /* True when the value's text is what put_ctx_value renders. */
 static bool ctx_matches(struct journal_codec_buf *scratch, int key,
                         const struct journal_codec_ctx *c, const char *v, size_t len)
 {
-	const char *str = NULL;
-	switch (key) {
-	case KEY_CLIENT_ID: str = c->client_id; break;
-	case KEY_EVENT_TYPE: str = c->event_type; break;
-	case KEY_SESSION: str = c->session; break;
-	case KEY_PRINCIPAL: str = c->principal; break;
-	case KEY_IP: str = c->ip; break;
-	case KEY_DISCONNECT_REASON:
-	case KEY_FAILURE_REASON: str = c->reason; break;
-	default: break;
-	}
+	const char *str = ctx_string(key, c);
 	/* A string without escapes: compare in place. */
 	if (str && len >= 2 && v[0] == '"' && !memchr(v + 1, '\\', len - 2)) {
 		size_t n = len - 2;

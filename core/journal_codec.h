@@ -23,6 +23,7 @@ struct journal_codec_ctx {
 	const char *event_type;       /* "connected", ...; "" for rejects */
 	const char *session;
 	const char *principal;        /* the thing's (things.principal) */
+	const char *thing_name;       /* the thing's (things.thing_name) */
 	const char *ip;
 	const char *reason;           /* disconnectReason or connectFailureReason */
 	bool has_ts, has_version;

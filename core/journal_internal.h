@@ -69,7 +69,7 @@ bool journal_convert_rows_chunked(sqlite3 *db, const char *path, size_t chunk, c
 /* What a row gives its codec (journal_codec.h), from the row as stored:
  * the same on writing and reading. */
 void journal_row_ctx(struct journal_codec_ctx *ctx, enum event_type type, const char *client_id,
-                     const char *principal, bool has_ts, int64_t ts_ms, bool has_version,
+                     const char *principal, const char *thing_name, bool has_ts, int64_t ts_ms, bool has_version,
                      int64_t version, const char *session, const char *reason, const char *ip);
 /* Loads the shapes table's rows past those already in *shapes. */
 bool journal_shapes_load(sqlite3 *db, struct journal_shapes *shapes);

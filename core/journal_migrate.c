@@ -13,7 +13,7 @@
 #define CONVERT_CHUNK 4096
 
 void journal_row_ctx(struct journal_codec_ctx *ctx, enum event_type type, const char *client_id,
-                     const char *principal, bool has_ts, int64_t ts_ms, bool has_version,
+                     const char *principal, const char *thing_name, bool has_ts, int64_t ts_ms, bool has_version,
                      int64_t version, const char *session, const char *reason, const char *ip)
 {
 	bool lifecycle = type >= EVENT_CONNECTED && type <= EVENT_UNSUBSCRIBED;
@@ -22,6 +22,7 @@ void journal_row_ctx(struct journal_codec_ctx *ctx, enum event_type type, const 
 		.event_type = lifecycle ? event_type_name(type) : "",
 		.session = session,
 		.principal = principal,
+		.thing_name = thing_name,
 		.ip = ip,
 		.reason = reason,
 		.has_ts = has_ts,
@@ -127,8 +128,8 @@ static const char *const convert_sql[C_COUNT] = {
 	[C_AFTER] = "SELECT value FROM meta WHERE key = 'convert_after'",
 	[C_ROWS] = "SELECT seq, type, thing_id, ts_ms, version, session, reason, ip, payload"
 	           " FROM events WHERE seq > ?1 AND body IS NULL ORDER BY seq LIMIT ?2",
-	[C_THING] = "SELECT client_id, principal FROM things WHERE id = ?1",
-	[C_SET_PRINCIPAL] = "UPDATE things SET principal = ?2 WHERE id = ?1",
+	[C_THING] = "SELECT client_id, principal, thing_name FROM things WHERE id = ?1",
+	[C_SET_PRINCIPAL] = "UPDATE things SET principal = ?2, thing_name = ?3 WHERE id = ?1",
 	[C_UPDATE] = "UPDATE events SET session = ?2, reason = ?3, ip = ?4, payload = X'', body = ?5"
 	             " WHERE seq = ?1",
 	[C_PROGRESS] = "UPDATE meta SET value = ?1 WHERE key = 'convert_after'",
@@ -183,43 +184,48 @@ static bool read_chunk(sqlite3_stmt *s, int64_t after, size_t chunk, struct old_
 	return rc == SQLITE_DONE;
 }
 
-/* The thing's client id and principal; the principal is set from this
- * row's payload when the thing has none yet (its first row). */
+/* The thing's client id, principal and thing name; the last two are set
+ * from this row's payload when the thing has none yet (its first row). */
 static bool thing_of(sqlite3_stmt **st, const struct old_row *r, char **client_id,
-                     char **principal)
+                     char **principal, char **thing_name)
 {
 	sqlite3_stmt *s = st[C_THING];
 	sqlite3_bind_int64(s, 1, r->thing_id);
 	bool found = sqlite3_step(s) == SQLITE_ROW;
-	bool has_principal = found && sqlite3_column_type(s, 1) != SQLITE_NULL;
+	bool known = found && sqlite3_column_type(s, 1) != SQLITE_NULL;
 	*client_id = found ? column_dup(s, 0, NULL) : xstrdup("");
 	*principal = found ? column_dup(s, 1, NULL) : xstrdup("");
+	*thing_name = found ? column_dup(s, 2, NULL) : xstrdup("");
 	sqlite3_reset(s);
-	if (!found || has_principal)
+	if (!found || known)
 		return true;
 	struct event *ev = xmalloc(sizeof *ev);
 	event_parse(NULL, r->payload, r->payload_len, ev);
 	free(*principal);
+	free(*thing_name);
 	*principal = xstrdup(ev->principal);
+	*thing_name = xstrdup(ev->thing_name);
 	free(ev);
 	s = st[C_SET_PRINCIPAL];
 	sqlite3_bind_int64(s, 1, r->thing_id);
 	sqlite3_bind_text(s, 2, *principal, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, *thing_name, -1, SQLITE_STATIC);
 	return step_done(s);
 }
 
 static bool convert_row(sqlite3_stmt **st, const struct old_row *r, struct journal_shapes *shapes,
                         struct journal_codec_buf *blob)
 {
-	char *client_id = xstrdup(""), *principal = xstrdup("");
+	char *client_id = xstrdup(""), *principal = xstrdup(""), *thing_name = xstrdup("");
 	bool ok = true;
 	if (r->thing_id) {
 		free(client_id);
 		free(principal);
-		ok = thing_of(st, r, &client_id, &principal);
+		free(thing_name);
+		ok = thing_of(st, r, &client_id, &principal, &thing_name);
 	}
 	struct journal_codec_ctx ctx;
-	journal_row_ctx(&ctx, (enum event_type)r->type, client_id, principal, r->has_ts, r->ts_ms,
+	journal_row_ctx(&ctx, (enum event_type)r->type, client_id, principal, thing_name, r->has_ts, r->ts_ms,
 	                r->has_version, r->version, r->session, r->reason, r->ip);
 	journal_codec_encode(r->payload, r->payload_len, &ctx, shapes, blob, NULL);
 	sqlite3_stmt *u = st[C_UPDATE];
@@ -231,6 +237,7 @@ static bool convert_row(sqlite3_stmt **st, const struct old_row *r, struct journ
 	ok = ok && step_done(u);
 	free(client_id);
 	free(principal);
+	free(thing_name);
 	return ok;
 }
 

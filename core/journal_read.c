@@ -15,18 +15,19 @@
 
 /* Column numbers of a row query: ROW_COLUMNS, then the optional ones. */
 enum { COL_SEQ, COL_RECEIVED, COL_TYPE, COL_THING, COL_TS, COL_VERSION, COL_SESSION,
-       COL_REASON, COL_IP, COL_TOPIC, COL_PAYLOAD, COL_CLIENT, COL_BODY, COL_PRINCIPAL };
+       COL_REASON, COL_IP, COL_TOPIC, COL_PAYLOAD, COL_CLIENT, COL_BODY, COL_PRINCIPAL,
+       COL_THING_NAME };
 
 static const char *const query_sql[QUERY_COUNT] = {
 	[QUERY_SCAN] = "SELECT " ROW_COLUMNS " FROM events WHERE seq > ?1 AND seq <= ?2 ORDER BY seq",
 	[QUERY_SCAN_RAW] = "SELECT e.seq, e.received_ms, e.type, e.thing_id, e.ts_ms, e.version,"
 	                   " e.session, e.reason, e.ip, e.topic, e.payload, t.client_id, e.body,"
-	                   " t.principal FROM events e LEFT JOIN things t ON t.id = e.thing_id"
-	                   " WHERE e.seq > ?1 AND e.seq <= ?2 ORDER BY e.seq",
+	                   " t.principal, t.thing_name FROM events e LEFT JOIN things t"
+	                   " ON t.id = e.thing_id WHERE e.seq > ?1 AND e.seq <= ?2 ORDER BY e.seq",
 	[QUERY_THING_EVENTS] = "SELECT e.seq, e.received_ms, e.type, e.thing_id, e.ts_ms, e.version,"
 	                       " e.session, e.reason, e.ip, e.topic, e.payload, t.client_id, e.body,"
-	                       " t.principal FROM events e LEFT JOIN things t ON t.id = e.thing_id"
-	                       " WHERE e.thing_id = ?1 ORDER BY e.seq DESC LIMIT ?2",
+	                       " t.principal, t.thing_name FROM events e LEFT JOIN things t"
+	                       " ON t.id = e.thing_id WHERE e.thing_id = ?1 ORDER BY e.seq DESC LIMIT ?2",
 	/* "type = 2" literally, so the partial index applies. */
 	[QUERY_DISCONNECTS] = "SELECT " ROW_COLUMNS " FROM events"
 	                      " WHERE type = 2 AND ts_ms >= ?1 AND ts_ms < ?2 ORDER BY ts_ms, seq",
@@ -151,6 +152,7 @@ static void rebuild_payload(sqlite3_stmt *s, struct journal_row *row, struct row
 	}
 	struct journal_codec_ctx ctx;
 	journal_row_ctx(&ctx, row->type, row->client_id, text_or_empty(s, COL_PRINCIPAL),
+	                text_or_empty(s, COL_THING_NAME),
 	                sqlite3_column_type(s, COL_TS) != SQLITE_NULL, row->timestamp_ms,
 	                row->has_version, row->version, row->session_id, row->reason, row->ip);
 	const void *body = sqlite3_column_blob(s, COL_BODY);

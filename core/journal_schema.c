@@ -32,10 +32,11 @@ static const char *const steps[JOURNAL_SCHEMA_VERSION] = {
 	 * in its compact form (payload left empty); rows still without a body
 	 * are schema-2 rows, converted after this step a chunk at a time
 	 * (journal_migrate.c) while meta 'convert_after' names the last seq
-	 * done. Things keep the principal of their first event; shapes the
+	 * done. Things keep the principal and thing name of their first event; shapes the
 	 * bodies' key orders; a snapshot with raw_len is deflated. */
 	"ALTER TABLE events ADD COLUMN body BLOB;"
 	"ALTER TABLE things ADD COLUMN principal TEXT;"
+	"ALTER TABLE things ADD COLUMN thing_name TEXT;"
 	"ALTER TABLE snapshots ADD COLUMN raw_len INTEGER;"
 	"CREATE TABLE shapes(id INTEGER PRIMARY KEY, shape BLOB NOT NULL);"
 	"INSERT INTO meta(key, value) VALUES ('convert_after', 0);",

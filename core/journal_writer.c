@@ -36,7 +36,7 @@ enum rec_flags {
 
 /* One queued record; its bytes follow each other at `at` in the batch
  * buffer: topic, payload, client id (for any thing), session, reason, ip,
- * principal (a new thing's). */
+ * principal and thing name (a new thing's). */
 struct rec {
 	uint64_t seq;
 	int64_t received_ms;
@@ -45,7 +45,7 @@ struct rec {
 	size_t at;
 	size_t topic_len, payload_len;
 	uint32_t thing_id;
-	uint16_t client_len, session_len, reason_len, ip_len, principal_len;
+	uint16_t client_len, session_len, reason_len, ip_len, principal_len, name_len;
 	uint8_t type;
 	uint8_t flags;
 };
@@ -67,12 +67,14 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_BEGIN] = "BEGIN IMMEDIATE",
 	[STMT_COMMIT] = "COMMIT",
 	[STMT_ROLLBACK] = "ROLLBACK",
-	[STMT_THING] = "INSERT INTO things(id, client_id, principal) VALUES (?1, ?2, ?3)",
+	[STMT_THING] = "INSERT INTO things(id, client_id, principal, thing_name)"
+	               " VALUES (?1, ?2, ?3, ?4)",
 	/* The payload's compact form goes to body (journal_codec.h). */
 	[STMT_EVENT] = "INSERT INTO events(seq, received_ms, type, thing_id, ts_ms, version,"
 	               " session, reason, ip, topic, payload, body)"
 	               " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, X'', ?11)",
-	[STMT_PRINCIPAL] = "SELECT ifnull(principal, '') FROM things WHERE id = ?1",
+	[STMT_PRINCIPAL] = "SELECT ifnull(principal, ''), ifnull(thing_name, '') FROM things"
+	                   " WHERE id = ?1",
 	[STMT_SNAPSHOT] = ("INSERT OR REPLACE INTO snapshots(seq, received_ms, created_ms, data,"
 	                   " raw_len) VALUES (?1, ?2, ?3, ?4, ?5)"),
 };
@@ -104,8 +106,9 @@ struct journal_writer {
 	uint64_t pruned;            /* events deleted by retention, ever */
 	char *maint_error;          /* the last maintenance failure; not fatal */
 
-	/* Encoding (writer thread only): each thing's principal by id, as
-	 * things.principal holds it (the codec's context), and scratch. */
+	/* Encoding (writer thread only): each thing's principal and thing
+	 * name by id, as things holds them (the codec's context: one block
+	 * "principal\0name\0"), and scratch. */
 	char **principals;
 	size_t principals_cap;
 	struct journal_shapes shapes;
@@ -209,8 +212,20 @@ static bool step_reset(sqlite3_stmt *s)
 	return rc == SQLITE_DONE;
 }
 
-/* The principal things.principal holds for a thing ("" when none). */
-static const char *thing_principal(struct journal_writer *w, uint32_t id)
+static char *attrs_block(const char *principal, size_t principal_len, const char *name,
+                         size_t name_len)
+{
+	char *b = xmalloc(principal_len + name_len + 2);
+	memcpy(b, principal, principal_len);
+	b[principal_len] = '\0';
+	memcpy(b + principal_len + 1, name, name_len);
+	b[principal_len + 1 + name_len] = '\0';
+	return b;
+}
+
+/* "principal\0thing name\0" as things holds them for a thing ("" when
+ * none). */
+static const char *thing_attrs(struct journal_writer *w, uint32_t id)
 {
 	if (id >= w->principals_cap) {
 		size_t cap = w->principals_cap ? w->principals_cap : 1024;
@@ -225,19 +240,21 @@ static const char *thing_principal(struct journal_writer *w, uint32_t id)
 		/* A thing from an earlier run: once per run. */
 		sqlite3_stmt *s = w->stmt[STMT_PRINCIPAL];
 		sqlite3_bind_int64(s, 1, id);
-		const char *t = sqlite3_step(s) == SQLITE_ROW ? (const char *)sqlite3_column_text(s, 0)
-		                                               : NULL;
-		w->principals[id] = xstrdup(t ? t : "");
+		bool found = sqlite3_step(s) == SQLITE_ROW;
+		const char *p = found ? (const char *)sqlite3_column_text(s, 0) : NULL;
+		const char *n = found ? (const char *)sqlite3_column_text(s, 1) : NULL;
+		w->principals[id] = attrs_block(p ? p : "", p ? strlen(p) : 0, n ? n : "",
+		                                n ? strlen(n) : 0);
 		sqlite3_reset(s);
 	}
 	return w->principals[id];
 }
 
-static void set_principal(struct journal_writer *w, uint32_t id, const char *p, size_t len)
+static void set_attrs(struct journal_writer *w, uint32_t id, char *block)
 {
-	thing_principal(w, id);
+	thing_attrs(w, id);
 	free(w->principals[id]);
-	w->principals[id] = xstrndup(p, len);
+	w->principals[id] = block;
 }
 
 static bool commit_things(struct journal_writer *w, const struct batch *b)
@@ -249,12 +266,14 @@ static bool commit_things(struct journal_writer *w, const struct batch *b)
 			continue;
 		const char *p = b->buf + r->at + r->topic_len + r->payload_len;
 		const char *principal = p + r->client_len + r->session_len + r->reason_len + r->ip_len;
+		const char *name = principal + r->principal_len;
 		sqlite3_bind_int64(s, 1, r->thing_id);
 		sqlite3_bind_text(s, 2, p, r->client_len, SQLITE_STATIC);
 		sqlite3_bind_text(s, 3, principal, r->principal_len, SQLITE_STATIC);
+		sqlite3_bind_text(s, 4, name, r->name_len, SQLITE_STATIC);
 		if (!step_reset(s))
 			return false;
-		set_principal(w, r->thing_id, principal, r->principal_len);
+		set_attrs(w, r->thing_id, attrs_block(principal, r->principal_len, name, r->name_len));
 	}
 	return true;
 }
@@ -289,9 +308,10 @@ static void encode_payload(struct journal_writer *w, const struct rec *r, const 
 	p += r->reason_len;
 	memcpy(ip, p, r->ip_len);
 	ip[r->ip_len] = '\0';
+	const char *attrs = r->thing_id ? thing_attrs(w, r->thing_id) : "\0";
 	struct journal_codec_ctx ctx;
-	journal_row_ctx(&ctx, (enum event_type)r->type, client,
-	                r->thing_id ? thing_principal(w, r->thing_id) : "", r->flags & REC_HAS_TS,
+	journal_row_ctx(&ctx, (enum event_type)r->type, client, attrs, attrs + strlen(attrs) + 1,
+	                r->flags & REC_HAS_TS,
 	                r->ts_ms, r->flags & REC_HAS_VERSION, r->version, session, reason, ip);
 	journal_codec_encode(payload, r->payload_len, &ctx, &w->shapes, &w->body, w->scratch);
 }
@@ -847,6 +867,7 @@ uint64_t journal_writer_append(struct journal_writer *w, const struct journal_re
 	size_t ip_len = ev ? field_len(ev->ip, EVENT_IP_MAX) : 0;
 	size_t principal_len = record->new_thing && ev ? field_len(ev->principal, EVENT_PRINCIPAL_MAX)
 	                                               : 0;
+	size_t name_len = record->new_thing && ev ? field_len(ev->thing_name, EVENT_CLIENT_ID_MAX) : 0;
 
 	pthread_mutex_lock(&w->lock);
 	if (!make_room(w)) {
@@ -854,7 +875,7 @@ uint64_t journal_writer_append(struct journal_writer *w, const struct journal_re
 		return 0;
 	}
 	struct rec *r = batch_add(w->filling, topic_len + payload_len + client_len + session_len +
-	                                      reason_len + ip_len + principal_len);
+	                                      reason_len + ip_len + principal_len + name_len);
 	r->seq = w->next_seq++;
 	r->received_ms = record->received_ms;
 	r->type = (uint8_t)type;
@@ -878,6 +899,7 @@ uint64_t journal_writer_append(struct journal_writer *w, const struct journal_re
 	r->reason_len = (uint16_t)reason_len;
 	r->ip_len = (uint16_t)ip_len;
 	r->principal_len = (uint16_t)principal_len;
+	r->name_len = (uint16_t)name_len;
 	char *p = w->filling->buf + r->at;
 	if (topic_len)
 		memcpy(p, record->topic, topic_len);
@@ -898,6 +920,9 @@ uint64_t journal_writer_append(struct journal_writer *w, const struct journal_re
 	p += ip_len;
 	if (principal_len)
 		memcpy(p, ev->principal, principal_len);
+	p += principal_len;
+	if (name_len)
+		memcpy(p, ev->thing_name, name_len);
 	uint64_t seq = r->seq;
 	note_first(w);
 	pthread_mutex_unlock(&w->lock);

@@ -12,6 +12,7 @@ static const struct journal_codec_ctx aws_ctx = {
 	.event_type = "connected",
 	.session = "1f0a9867-627e-7a44-662a-e1577c8e8d7f",
 	.principal = "100023757a1b2c3d4",
+	.thing_name = "exampleThing",
 	.ip = "10.0.0.1",
 	.reason = "",
 	.has_ts = true,
@@ -49,6 +50,14 @@ static void test_aws_shape_is_small(void)
 	                "\"versionNumber\":3}";
 	/* Header (5) + count + 7 entry bytes. */
 	CHECK_INT(round_trip_str(p, &aws_ctx), 13);
+	/* AWS's documented order, with the thing name (the thing's, kept
+	 * once like its principal). */
+	const char *doc = "{\"clientId\":\"sensor-1\",\"thingName\":\"exampleThing\","
+	                  "\"timestamp\":1767226117417,\"eventType\":\"connected\","
+	                  "\"sessionIdentifier\":\"1f0a9867-627e-7a44-662a-e1577c8e8d7f\","
+	                  "\"principalIdentifier\":\"100023757a1b2c3d4\",\"ipAddress\":\"10.0.0.1\","
+	                  "\"versionNumber\":3}";
+	CHECK_INT(round_trip_str(doc, &aws_ctx), 14);
 	/* The same with Python's default separators. */
 	const char *spaced = "{\"clientId\": \"sensor-1\", \"timestamp\": 1767226117417, "
 	                     "\"eventType\": \"connected\", \"versionNumber\": 3}";
@@ -67,7 +76,8 @@ static void test_key_orders_and_other_values(void)
 	CHECK(n > 5);
 	/* Empty object, and no context at all. */
 	struct journal_codec_ctx empty = { .client_id = "", .event_type = "", .session = "",
-	                                   .principal = "", .ip = "", .reason = "" };
+	                                   .principal = "", .thing_name = "", .ip = "",
+	                                   .reason = "" };
 	round_trip_str("{}", &empty);
 	round_trip_str(p, &empty);
 	round_trip_str("{\"timestamp\":1,\"versionNumber\":2}", &empty);
@@ -93,7 +103,8 @@ static void test_whitespace_and_escapes(void)
 static void test_rejects_come_back_whole(void)
 {
 	struct journal_codec_ctx empty = { .client_id = "", .event_type = "", .session = "",
-	                                   .principal = "", .ip = "", .reason = "" };
+	                                   .principal = "", .thing_name = "", .ip = "",
+	                                   .reason = "" };
 	round_trip_str("", &empty);
 	round_trip_str("not json", &empty);
 	round_trip_str("{", &empty);

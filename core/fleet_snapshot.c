@@ -159,8 +159,9 @@ static void put_time(struct writer *w, int64_t clock, int64_t ms)
  * the session id as 0xff + 16 bytes when it is a lowercase UUID else
  * u8 length + bytes, u8 length + ip_text, zigzag version, varint
  * counters, flap ring (0 or 1 + zigzag of clock seconds - value), u8
- * flap_next, per kept session u8 0 (all zero) or 1 + u64 key, time,
- * zigzag version, varint arrival, u8 flags, u8 reason. */
+ * flap_next, per kept session u8 0 (all zero), 1 (u64 key follows) or
+ * 2 (the key is the hash of the thing's session id), time, zigzag
+ * version, varint arrival, u8 flags, u8 reason. */
 static void put_thing2(struct writer *w, const struct fleet_thing *t, int64_t clock)
 {
 	size_t id_len = strlen(t->client_id);
@@ -196,10 +197,12 @@ static void put_thing2(struct writer *w, const struct fleet_thing *t, int64_t cl
 	for (size_t i = 0; i < FLEET_SESSIONS_KEPT; i++) {
 		const struct fleet_session *s = &t->session[i];
 		bool empty = !s->key && !s->ts_ms && !s->version && !s->arrival && !s->flags && !s->reason;
-		put_u8(w, empty ? 0 : 1);
+		bool derived = s->key == fleet_hash_bytes(t->session_id, strlen(t->session_id));
+		put_u8(w, empty ? 0 : derived ? 2 : 1);
 		if (empty)
 			continue;
-		put_u64(w, s->key);
+		if (!derived)
+			put_u64(w, s->key);
 		put_time(w, clock, s->ts_ms);
 		put_varint(w, zigzag(s->version));
 		put_varint(w, s->arrival);
@@ -439,9 +442,13 @@ static const char *get_thing2(struct reader *r, struct fleet *fleet)
 	t->flap_next = get_u8(r);
 	for (size_t i = 0; i < FLEET_SESSIONS_KEPT; i++) {
 		struct fleet_session *s = &t->session[i];
-		if (get_u8(r) == 0)
+		uint8_t kind = get_u8(r);
+		if (kind == 0)
 			continue;
-		s->key = get_u64(r);
+		if (kind > 2)
+			return "bad session";
+		s->key = kind == 1 ? get_u64(r)
+		                   : fleet_hash_bytes(t->session_id, strlen(t->session_id));
 		s->ts_ms = get_time(r, clock);
 		s->version = unzigzag(get_varint(r));
 		s->arrival = (uint32_t)get_varint(r);

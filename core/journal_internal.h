@@ -94,6 +94,38 @@ bool journal_inflater_read(struct journal_inflater *inflater, void *buf, size_t 
                            size_t offset);
 void journal_inflater_destroy(struct journal_inflater *inflater);
 
+/* journal_encode.c: rows to their compact form on the writer's
+ * connection (journal_codec.h). */
+struct journal_encoder {
+	sqlite3 *db;
+	sqlite3_stmt *attrs_stmt;
+	char **attrs;                 /* by thing id: "principal\0thing name\0" */
+	size_t attrs_cap;
+	struct journal_shapes shapes;
+	struct journal_codec_buf body, scratch[2];
+};
+/* What a row stores besides its body; strings NUL-terminated. */
+struct journal_encoder_row {
+	enum event_type type;
+	uint32_t thing_id;
+	const char *client_id, *session, *reason, *ip;
+	bool has_ts, has_version;
+	int64_t ts_ms, version;
+	const char *payload;
+	size_t payload_len;
+};
+bool journal_encoder_init(struct journal_encoder *encoder, sqlite3 *db, const char *path,
+                          char **cause);
+void journal_encoder_finish(struct journal_encoder *encoder);
+/* A thing added by this run: its row in things holds these. */
+void journal_encoder_new_thing(struct journal_encoder *encoder, uint32_t id, const char *principal,
+                               size_t principal_len, const char *name, size_t name_len);
+/* The row's body, valid until the next call. */
+const struct journal_codec_buf *journal_encoder_body(struct journal_encoder *encoder,
+                                                     const struct journal_encoder_row *row);
+/* Inserts the shapes the table lacks (in the batch's transaction). */
+bool journal_encoder_save_shapes(struct journal_encoder *encoder);
+
 /* journal_checkpoint.c: WAL checkpoints off the writer's thread. */
 struct journal_checkpointer;
 /* Opens its own connection to `path` and hooks the writer's commits. */

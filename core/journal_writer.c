@@ -60,8 +60,7 @@ struct batch {
 	struct batch *next;         /* free list */
 };
 
-enum stmt_id { STMT_BEGIN, STMT_COMMIT, STMT_ROLLBACK, STMT_THING, STMT_EVENT, STMT_SNAPSHOT,
-               STMT_PRINCIPAL, STMT_COUNT };
+enum stmt_id { STMT_BEGIN, STMT_COMMIT, STMT_ROLLBACK, STMT_THING, STMT_EVENT, STMT_SNAPSHOT, STMT_COUNT };
 
 static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_BEGIN] = "BEGIN IMMEDIATE",
@@ -73,8 +72,6 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_EVENT] = "INSERT INTO events(seq, received_ms, type, thing_id, ts_ms, version,"
 	               " session, reason, ip, topic, payload, body)"
 	               " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, X'', ?11)",
-	[STMT_PRINCIPAL] = "SELECT ifnull(principal, ''), ifnull(thing_name, '') FROM things"
-	                   " WHERE id = ?1",
 	[STMT_SNAPSHOT] = ("INSERT OR REPLACE INTO snapshots(seq, received_ms, created_ms, data,"
 	                   " raw_len) VALUES (?1, ?2, ?3, ?4, ?5)"),
 };
@@ -106,13 +103,7 @@ struct journal_writer {
 	uint64_t pruned;            /* events deleted by retention, ever */
 	char *maint_error;          /* the last maintenance failure; not fatal */
 
-	/* Encoding (writer thread only): each thing's principal and thing
-	 * name by id, as things holds them (the codec's context: one block
-	 * "principal\0name\0"), and scratch. */
-	char **principals;
-	size_t principals_cap;
-	struct journal_shapes shapes;
-	struct journal_codec_buf body, scratch[2];
+	struct journal_encoder encoder;  /* writer thread only */
 };
 
 static int64_t monotonic_ms(void)
@@ -212,51 +203,6 @@ static bool step_reset(sqlite3_stmt *s)
 	return rc == SQLITE_DONE;
 }
 
-static char *attrs_block(const char *principal, size_t principal_len, const char *name,
-                         size_t name_len)
-{
-	char *b = xmalloc(principal_len + name_len + 2);
-	memcpy(b, principal, principal_len);
-	b[principal_len] = '\0';
-	memcpy(b + principal_len + 1, name, name_len);
-	b[principal_len + 1 + name_len] = '\0';
-	return b;
-}
-
-/* "principal\0thing name\0" as things holds them for a thing ("" when
- * none). */
-static const char *thing_attrs(struct journal_writer *w, uint32_t id)
-{
-	if (id >= w->principals_cap) {
-		size_t cap = w->principals_cap ? w->principals_cap : 1024;
-		while (cap <= id)
-			cap *= 2;
-		w->principals = xreallocarray(w->principals, cap, sizeof *w->principals);
-		memset(w->principals + w->principals_cap, 0,
-		       (cap - w->principals_cap) * sizeof *w->principals);
-		w->principals_cap = cap;
-	}
-	if (!w->principals[id]) {
-		/* A thing from an earlier run: once per run. */
-		sqlite3_stmt *s = w->stmt[STMT_PRINCIPAL];
-		sqlite3_bind_int64(s, 1, id);
-		bool found = sqlite3_step(s) == SQLITE_ROW;
-		const char *p = found ? (const char *)sqlite3_column_text(s, 0) : NULL;
-		const char *n = found ? (const char *)sqlite3_column_text(s, 1) : NULL;
-		w->principals[id] = attrs_block(p ? p : "", p ? strlen(p) : 0, n ? n : "",
-		                                n ? strlen(n) : 0);
-		sqlite3_reset(s);
-	}
-	return w->principals[id];
-}
-
-static void set_attrs(struct journal_writer *w, uint32_t id, char *block)
-{
-	thing_attrs(w, id);
-	free(w->principals[id]);
-	w->principals[id] = block;
-}
-
 static bool commit_things(struct journal_writer *w, const struct batch *b)
 {
 	sqlite3_stmt *s = w->stmt[STMT_THING];
@@ -273,7 +219,8 @@ static bool commit_things(struct journal_writer *w, const struct batch *b)
 		sqlite3_bind_text(s, 4, name, r->name_len, SQLITE_STATIC);
 		if (!step_reset(s))
 			return false;
-		set_attrs(w, r->thing_id, attrs_block(principal, r->principal_len, name, r->name_len));
+		journal_encoder_new_thing(&w->encoder, r->thing_id, principal, r->principal_len, name,
+		                          r->name_len);
 	}
 	return true;
 }
@@ -290,8 +237,9 @@ static bool commit_snapshot(struct journal_writer *w, const struct rec *r, const
 	return step_reset(snap);
 }
 
-/* The payload's compact form, in w->body. */
-static void encode_payload(struct journal_writer *w, const struct rec *r, const char *payload)
+/* The payload's compact form. */
+static const struct journal_codec_buf *encode_payload(struct journal_writer *w,
+                                                      const struct rec *r, const char *payload)
 {
 	const char *p = payload + r->payload_len;
 	char client[EVENT_CLIENT_ID_MAX + 1], session[EVENT_SESSION_MAX + 1];
@@ -308,12 +256,14 @@ static void encode_payload(struct journal_writer *w, const struct rec *r, const 
 	p += r->reason_len;
 	memcpy(ip, p, r->ip_len);
 	ip[r->ip_len] = '\0';
-	const char *attrs = r->thing_id ? thing_attrs(w, r->thing_id) : "\0";
-	struct journal_codec_ctx ctx;
-	journal_row_ctx(&ctx, (enum event_type)r->type, client, attrs, attrs + strlen(attrs) + 1,
-	                r->flags & REC_HAS_TS,
-	                r->ts_ms, r->flags & REC_HAS_VERSION, r->version, session, reason, ip);
-	journal_codec_encode(payload, r->payload_len, &ctx, &w->shapes, &w->body, w->scratch);
+	struct journal_encoder_row row = {
+		.type = (enum event_type)r->type, .thing_id = r->thing_id, .client_id = client,
+		.session = session, .reason = reason, .ip = ip,
+		.has_ts = r->flags & REC_HAS_TS, .ts_ms = r->ts_ms,
+		.has_version = r->flags & REC_HAS_VERSION, .version = r->version,
+		.payload = payload, .payload_len = r->payload_len,
+	};
+	return journal_encoder_body(&w->encoder, &row);
 }
 
 static bool commit_rows(struct journal_writer *w, const struct batch *b)
@@ -339,8 +289,8 @@ static bool commit_rows(struct journal_writer *w, const struct batch *b)
 		if (r->flags & REC_HAS_TOPIC)
 			sqlite3_bind_blob64(ev, 10, p, r->topic_len, SQLITE_STATIC);
 		p += r->topic_len;
-		encode_payload(w, r, p);
-		sqlite3_bind_blob64(ev, 11, w->body.p, w->body.len, SQLITE_STATIC);
+		const struct journal_codec_buf *body = encode_payload(w, r, p);
+		sqlite3_bind_blob64(ev, 11, body->p, body->len, SQLITE_STATIC);
 		p += r->payload_len + r->client_len;
 		const char *reason = p + r->session_len, *ip = reason + r->reason_len;
 		struct journal_packed packed;
@@ -351,7 +301,7 @@ static bool commit_rows(struct journal_writer *w, const struct batch *b)
 	}
 	/* New shapes go with the rows that use them (and again after a
 	 * rolled back batch: the table is asked what it holds). */
-	return journal_shapes_save(w->db, &w->shapes);
+	return journal_encoder_save_shapes(&w->encoder);
 }
 
 /* One batch, one transaction: things first, so every event's thing is
@@ -699,10 +649,8 @@ struct journal_writer *journal_writer_start(sqlite3 *db, const char *path, uint6
 	w->db = db;
 	w->path = xstrdup(path);
 	w->next_seq = next_seq;
-	if (!journal_shapes_load(db, &w->shapes)) {
-		journal_db_cause(db, path, "cannot read shapes", cause);
+	if (!journal_encoder_init(&w->encoder, db, path, cause))
 		goto fail;
-	}
 	for (int i = 0; i < STMT_COUNT; i++) {
 		if (sqlite3_prepare_v3(db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &w->stmt[i],
 		                       NULL) != SQLITE_OK) {
@@ -736,8 +684,8 @@ struct journal_writer *journal_writer_start(sqlite3 *db, const char *path, uint6
 fail:
 	for (int i = 0; i < STMT_COUNT; i++)
 		sqlite3_finalize(w->stmt[i]);
+	journal_encoder_finish(&w->encoder);
 	sqlite3_close(db);
-	journal_shapes_clear(&w->shapes);
 	free(w->path);
 	free(w);
 	return NULL;
@@ -756,6 +704,7 @@ void journal_writer_stop(struct journal_writer *w)
 
 	for (int i = 0; i < STMT_COUNT; i++)
 		sqlite3_finalize(w->stmt[i]);
+	journal_encoder_finish(&w->encoder);
 	/* The last connection to close checkpoints and removes the WAL. */
 	sqlite3_close(w->db);
 	batch_free(w->filling);
@@ -769,13 +718,7 @@ void journal_writer_stop(struct journal_writer *w)
 	pthread_mutex_destroy(&w->lock);
 	free(w->error);
 	free(w->maint_error);
-	for (size_t i = 0; i < w->principals_cap; i++)
-		free(w->principals[i]);
-	free(w->principals);
-	journal_shapes_clear(&w->shapes);
-	free(w->body.p);
-	free(w->scratch[0].p);
-	free(w->scratch[1].p);
+
 	free(w->path);
 	free(w);
 }

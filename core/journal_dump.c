@@ -29,19 +29,25 @@ static void put_str(char **buf, size_t *len, size_t *cap, const char *s)
 	put(buf, len, cap, s, strlen(s));
 }
 
-/* The bytes of a JSON string's content, escaped as jansson does. */
-static void put_escaped(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
+/* The bytes of a JSON string's content (valid UTF-8), escaped as jansson
+ * does; for a terminal DEL and U+0080..U+009F too. */
+static void put_escaped(char **buf, size_t *len, size_t *cap, const char *s, size_t n,
+                        bool terminal)
 {
 	put(buf, len, cap, "\"", 1);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		char esc[8];
+		bool c1 = terminal && c == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] < 0xa0;
 		if (c == '"' || c == '\\') {
 			esc[0] = '\\';
 			esc[1] = (char)c;
 			put(buf, len, cap, esc, 2);
-		} else if (c < 0x20) {
+		} else if (c < 0x20 || (terminal && c == 0x7f)) {
 			snprintf(esc, sizeof esc, "\\u%04x", c);
+			put(buf, len, cap, esc, 6);
+		} else if (c1) {
+			snprintf(esc, sizeof esc, "\\u%04x", (unsigned char)s[++i]);
 			put(buf, len, cap, esc, 6);
 		} else {
 			put(buf, len, cap, s + i, 1);
@@ -97,7 +103,7 @@ static bool embeddable(const char *s, size_t n)
 /* "key": the text as a JSON string, or "keyBase64" when it cannot be one
  * (or base64 is shorter, which keeps a line within the import's limit). */
 static void put_member(char **buf, size_t *len, size_t *cap, const char *key, const char *s,
-                       size_t n)
+                       size_t n, bool terminal)
 {
 	bool text = text_utf8_valid(s, n) && !memchr(s, '\0', n) &&
 	            escaped_len(s, n) <= (n + 2) / 3 * 4 + 2;
@@ -105,27 +111,27 @@ static void put_member(char **buf, size_t *len, size_t *cap, const char *key, co
 	put_str(buf, len, cap, key);
 	put_str(buf, len, cap, text ? "\":" : "Base64\":");
 	if (text)
-		put_escaped(buf, len, cap, s, n);
+		put_escaped(buf, len, cap, s, n, terminal);
 	else
 		put_base64(buf, len, cap, s, n);
 }
 
 void journal_dump_line(char **buf, size_t *len, size_t *cap, const char *topic, size_t topic_len,
                        bool has_topic, const char *payload, size_t payload_len,
-                       int64_t received_ms)
+                       int64_t received_ms, bool terminal)
 {
 	char num[32];
 	put_str(buf, len, cap, "{");
 	if (has_topic)
-		put_member(buf, len, cap, "topic", topic, topic_len);
+		put_member(buf, len, cap, "topic", topic, topic_len, terminal);
 	else
 		put_str(buf, len, cap, "\"topic\":null");
-	if (embeddable(payload, payload_len)) {
+	if (!terminal && embeddable(payload, payload_len)) {
 		put_str(buf, len, cap, ",\"payload\":");
 		put(buf, len, cap, payload, payload_len);
 	} else {
 		put_str(buf, len, cap, ",");
-		put_member(buf, len, cap, "payload", payload, payload_len);
+		put_member(buf, len, cap, "payload", payload, payload_len, terminal);
 	}
 	snprintf(num, sizeof num, ",\"receivedAt\":%" PRId64 "}\n", received_ms);
 	put_str(buf, len, cap, num);
@@ -173,7 +179,7 @@ static bool dump_row(void *ctx, const struct journal_row *row)
 	}
 	d->len = 0;
 	journal_dump_line(&d->buf, &d->len, &d->cap, row->topic, row->topic_len, row->topic_len > 0,
-	                  row->payload, row->payload_len, row->received_ms);
+	                  row->payload, row->payload_len, row->received_ms, o->terminal);
 	if (fwrite(d->buf, 1, d->len, d->out) != d->len) {
 		d->write_failed = true;
 		return false;

@@ -22,6 +22,9 @@ struct journal_dump_options {
 	const bool *things;          /* NULL = all rows; else only rows whose thing id
 	                              * indexes a true entry (rejects never) */
 	size_t things_len;
+	bool terminal;               /* out is a terminal: no payload embedded, and DEL and
+	                              * the C1 controls escaped too (the same text once
+	                              * parsed) */
 };
 
 /* Writes the rows to out. *lines (may be NULL) gets the number written.
@@ -33,7 +36,7 @@ bool journal_dump(struct journal *journal, FILE *out, const struct journal_dump_
  * *len, *cap), newline included. */
 void journal_dump_line(char **buf, size_t *len, size_t *cap, const char *topic, size_t topic_len,
                        bool has_topic, const char *payload, size_t payload_len,
-                       int64_t received_ms);
+                       int64_t received_ms, bool terminal);
 
 /* Base64 (RFC 4648) back to bytes: a malloc'd buffer and *len; NULL for
  * text that is not base64. */

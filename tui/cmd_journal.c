@@ -347,6 +347,9 @@ static int do_dump(struct journal *j, const struct fleet_config *config,
 		}
 		options.things = mask;
 	}
+	/* Payloads are untrusted: on a terminal every control character is
+	 * escaped (the text still imports to the same bytes). */
+	options.terminal = isatty(STDOUT_FILENO);
 	int status = 0;
 	if (!journal_dump(j, stdout, &options, NULL, &cause)) {
 		char safe[1024];

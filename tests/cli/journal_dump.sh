@@ -23,6 +23,7 @@ odd=$tmp/odd.ndjson
   printf '%s\n' '{"clientId":"a7","clientId":"dup","timestamp":1,"eventType":"connected"}'
   printf '{"clientId":"a8","timestamp":1767225600000,"eventType":"connected","pad":"%s"}\n' \
     "$(head -c 140000 /dev/zero | tr '\0' 'x')"
+  printf '{"clientId":"del\x7f c1\xc2\x85","timestamp":1767225600000,"eventType":"connected"}\n'
 } >"$odd"
 "$thingtop" import -q -j "$tmp/a.db" "$odd" 2>/dev/null
 "$thingtop" journal dump -j "$tmp/a.db" >"$tmp/a.ndjson"
@@ -51,6 +52,17 @@ b64=$(sed -n 5p "$tmp/a.ndjson" | sed -E 's/.*"payloadBase64":"([^"]*)".*/\1/')
 check "invalid UTF-8 in base64, exact" cmp -s <(printf '%s' "$b64" | base64 -d) \
   <(sed -n 5p "$odd" | head -c -1)
 check_eq "oversize line kept whole" "$(payload_of 12 | wc -c)" "$(sed -n 12p "$odd" | wc -c)"
+
+# On a terminal: no DEL or C1 control byte reaches it, and what it shows
+# still imports to the same messages.
+if command -v script >/dev/null; then
+  script -qec "'$thingtop' journal dump -j '$tmp/a.db'" /dev/null | tr -d '\r' >"$tmp/tty.ndjson"
+  check "dump on a terminal: no DEL or C1 controls" \
+    test "$(LC_ALL=C grep -c $'\x7f\\|\xc2[\x80-\x9f]' "$tmp/tty.ndjson")" -eq 0
+  "$thingtop" import -q -j "$tmp/c.db" "$tmp/tty.ndjson" 2>/dev/null
+  "$thingtop" journal dump -j "$tmp/c.db" >"$tmp/c.ndjson"
+  check "the terminal's text imports to the same messages" cmp -s "$tmp/a.ndjson" "$tmp/c.ndjson"
+fi
 
 # --from/--to select by receive time (ms since the epoch).
 "$thingtop" journal dump -j "$tmp/a.db" --from 2026-01-01T00:00:02Z --to 2026-01-01T00:00:04Z \

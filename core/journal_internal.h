@@ -60,6 +60,9 @@ void journal_db_cause(sqlite3 *db, const char *path, const char *what, char **ca
 /* "presence" or "subscriptions" for the lifecycle types, else NULL. */
 const char *journal_topic_family(enum event_type type);
 
+/* The schema step that brings compact rows (journal_schema.c). */
+#define JOURNAL_COMPACT_VERSION 3
+
 /* journal_migrate.c: converts schema-2 rows to the compact form, one
  * chunk per transaction, resuming where an interrupted run stopped. */
 bool journal_convert_rows(sqlite3 *db, const char *path, char **cause);

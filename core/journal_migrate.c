@@ -257,7 +257,7 @@ static bool convert_chunk(sqlite3 *db, const char *path, sqlite3_stmt **st, size
                           struct journal_codec_buf *blob, bool *finished, char **cause)
 {
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-		journal_db_cause(db, path, "cannot convert rows to schema 3", cause);
+		journal_db_cause(db, path, "cannot convert rows to their compact form", cause);
 		return false;
 	}
 	size_t count = 0;
@@ -282,7 +282,7 @@ static bool convert_chunk(sqlite3 *db, const char *path, sqlite3_stmt **st, size
 	free_rows(rows, count);
 	if (ok && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
 		return true;
-	journal_db_cause(db, path, "cannot convert rows to schema 3", cause);
+	journal_db_cause(db, path, "cannot convert rows to their compact form", cause);
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	return false;
 }
@@ -302,7 +302,7 @@ bool journal_convert_rows_chunked(sqlite3 *db, const char *path, size_t chunk, c
 	for (int i = 0; ok && i < C_COUNT; i++)
 		ok = sqlite3_prepare_v2(db, convert_sql[i], -1, &st[i], NULL) == SQLITE_OK;
 	if (!ok)
-		journal_db_cause(db, path, "cannot convert rows to schema 3", cause);
+		journal_db_cause(db, path, "cannot convert rows to their compact form", cause);
 	while (ok && !finished)
 		ok = convert_chunk(db, path, st, chunk, rows, &shapes, &blob, &finished, cause);
 	for (int i = 0; i < C_COUNT; i++)

@@ -181,7 +181,7 @@ bool journal_db_migrate(sqlite3 *db, const char *path, int target, char **cause)
 		if (!migrate_step(db, path, v, cause))
 			return false;
 	}
-	return target < 3 || journal_convert_rows(db, path, cause);
+	return target < JOURNAL_COMPACT_VERSION || journal_convert_rows(db, path, cause);
 }
 
 bool journal_create_at_version(const char *path, int version, char **cause)

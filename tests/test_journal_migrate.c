@@ -152,7 +152,7 @@ static void test_interrupted_upgrade(const char *source)
 	CHECK(cause && strstr(cause, "interrupted"));
 	free(cause);
 	cause = NULL;
-	CHECK_INT(query_int(path, "PRAGMA user_version"), 3);
+	CHECK_INT(query_int(path, "PRAGMA user_version"), JOURNAL_SCHEMA_VERSION);
 	CHECK_INT(query_int(path, "SELECT count(*) FROM events WHERE body IS NOT NULL"), 0);
 	/* Five rows a transaction: two chunks land, the third fails. */
 	CHECK(!journal_convert_rows_chunked(db, path, 5, &cause));

@@ -14,6 +14,7 @@
 #include "commands.h"
 #include "core/config.h"
 #include "ingest.h"
+#include "ingest_pipe.h"
 #include "journal.h"
 #include "mqtt_source.h"
 #include "rebuild.h"
@@ -29,8 +30,12 @@ static void on_signal(int sig)
 	stop_requested = 1;
 }
 
+/* Messages waiting to be parsed or applied (a burst drains in batches). */
+#define RECORD_PIPE_SLOTS 1024
+
 struct recorder {
 	struct ingest ingest;
+	struct ingest_pipe *pipe;    /* parsing off this thread */
 	struct mqtt_source *src;
 	const char *host;
 	int port;
@@ -40,7 +45,7 @@ struct recorder {
 static void on_message(void *ctx, const char *topic, const void *payload, size_t len)
 {
 	struct recorder *rec = ctx;
-	ingest_message(&rec->ingest, topic, payload, len, time_now_ms());
+	ingest_pipe_push(rec->pipe, topic, payload, len, time_now_ms());
 }
 
 static void on_state(void *ctx, const struct mqtt_status *status)
@@ -176,6 +181,9 @@ int cmd_record(int argc, char **argv)
 	rec.host = config.broker.host;
 	rec.port = config.broker.port;
 
+	rec.pipe = ingest_pipe_create(&rec.ingest, RECORD_PIPE_SLOTS, &cause);
+	if (!rec.pipe)
+		goto fail;
 	rec.src = mqtt_source_create(&config, on_message, on_state, &rec, &cause);
 	if (!rec.src)
 		goto fail;
@@ -193,16 +201,20 @@ int cmd_record(int argc, char **argv)
 	uint64_t last_received = 0;
 	int64_t last_rate_ms = time_mono_ms();
 	while (!stop_requested) {
-		struct pollfd pfd = { .fd = mqtt_source_fd(rec.src), .events = POLLIN };
+		struct pollfd pfd[2] = {
+			{ .fd = mqtt_source_fd(rec.src), .events = POLLIN },
+			{ .fd = ingest_pipe_fd(rec.pipe), .events = POLLIN },
+		};
 		if (mqtt_source_wants_write(rec.src))
-			pfd.events |= POLLOUT;
+			pfd[0].events |= POLLOUT;
 		int timeout = mqtt_source_next_timeout_ms(rec.src);
 		if (stats_ms > 0 && !quiet) {
 			int64_t until = last_rate_ms + stats_ms - time_mono_ms();
 			if (until < timeout)
 				timeout = until < 0 ? 0 : (int)until;
 		}
-		int n = poll(&pfd, pfd.fd >= 0 ? 1 : 0, timeout);
+		/* Without a socket (backing off), only the parsed messages. */
+		int n = pfd[0].fd >= 0 ? poll(pfd, 2, timeout) : poll(pfd + 1, 1, timeout);
 		if (n < 0 && errno != EINTR) {
 			set_cause(&cause, "poll: %s", strerror(errno));
 			goto fail;
@@ -210,11 +222,13 @@ int cmd_record(int argc, char **argv)
 		if (stop_requested)
 			break;
 		mqtt_source_dispatch(rec.src);
+		ingest_pipe_drain(rec.pipe, false);
 		if (stats_ms > 0 && !quiet && time_mono_ms() - last_rate_ms >= stats_ms)
 			rate_line(&rec, &last_received, &last_rate_ms);
 	}
 
 	mqtt_source_stop(rec.src);
+	ingest_pipe_drain(rec.pipe, true);
 	if (!ingest_checkpoint(&rec.ingest, &cause))
 		goto fail;
 	if (!quiet)
@@ -225,6 +239,7 @@ fail:
 	fprintf(stderr, "thingtop record: %s\n", cause ? cause : "failed");
 out:
 	mqtt_source_destroy(rec.src);
+	ingest_pipe_destroy(rec.pipe);
 	journal_close(journal);
 	fleet_destroy(fleet);
 	free(default_journal);

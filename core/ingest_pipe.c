@@ -105,7 +105,7 @@ void ingest_pipe_destroy(struct ingest_pipe *p)
 {
 	if (!p)
 		return;
-	ingest_pipe_drain(p, true);
+	ingest_pipe_drain(p, true, 0);
 	pthread_mutex_lock(&p->lock);
 	p->stopping = true;
 	pthread_cond_signal(&p->work);
@@ -140,7 +140,7 @@ static size_t apply(struct ingest_pipe *p, uint64_t upto)
 	return n;
 }
 
-size_t ingest_pipe_drain(struct ingest_pipe *p, bool all)
+size_t ingest_pipe_drain(struct ingest_pipe *p, bool all, size_t max)
 {
 	uint64_t counter;
 	while (read(p->wake_fd, &counter, sizeof counter) < 0 && errno == EINTR)
@@ -150,6 +150,10 @@ size_t ingest_pipe_drain(struct ingest_pipe *p, bool all)
 		pthread_cond_wait(&p->done, &p->lock);
 	uint64_t upto = p->parsed;
 	pthread_mutex_unlock(&p->lock);
+	if (!all && max > 0 && upto - p->applied > max) {
+		upto = p->applied + max;
+		wake(p);        /* the rest: come back soon */
+	}
 	return apply(p, upto);
 }
 

@@ -29,8 +29,11 @@ int ingest_pipe_fd(const struct ingest_pipe *pipe);
 void ingest_pipe_push(struct ingest_pipe *pipe, const char *topic, const void *payload,
                       size_t len, int64_t received_ms);
 
-/* Applies the parsed messages in push order; with `all`, waits for and
- * applies every message pushed. Returns how many were applied. */
-size_t ingest_pipe_drain(struct ingest_pipe *pipe, bool all);
+/* Applies the parsed messages in push order, at most `max` (0 = no
+ * limit; the fd stays readable when more wait), so that a receiver gets
+ * back to its socket (and its QoS 1 acknowledgements) soon; with `all`,
+ * waits for and applies every message pushed. Returns how many were
+ * applied. */
+size_t ingest_pipe_drain(struct ingest_pipe *pipe, bool all, size_t max);
 
 #endif

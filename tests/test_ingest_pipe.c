@@ -74,12 +74,21 @@ static void test_same_as_one_by_one(size_t slots)
 		ingest_message(&a, topic, payload, strlen(payload), 5000 + i);
 		ingest_pipe_push(pipe, topic, payload, strlen(payload), 5000 + i);
 		if (i % 500 == 0)
-			applied += ingest_pipe_drain(pipe, false);
+			applied += ingest_pipe_drain(pipe, false, i % 1000 ? 0 : 7);
 	}
+	/* A limited drain applies no more than asked, and the fd stays
+	 * readable while parsed messages wait. */
+	uint64_t before = b.stats.received;
+	size_t some = ingest_pipe_drain(pipe, false, 3);
+	applied += some;
+	CHECK(some <= 3);
+	CHECK_INT(b.stats.received - before, some);
+	struct pollfd now = { .fd = ingest_pipe_fd(pipe), .events = POLLIN };
+	CHECK(some < 3 || poll(&now, 1, 0) == 1);
 	/* The worker says when it has parsed something. */
 	struct pollfd pfd = { .fd = ingest_pipe_fd(pipe), .events = POLLIN };
 	CHECK(b.stats.received == MESSAGES || poll(&pfd, 1, 5000) == 1);
-	applied += ingest_pipe_drain(pipe, true);
+	applied += ingest_pipe_drain(pipe, true, 0);
 	CHECK_INT(b.stats.received, MESSAGES);
 	CHECK(applied <= MESSAGES);
 	CHECK_INT(b.stats.accepted, a.stats.accepted);

@@ -32,6 +32,8 @@ static void on_signal(int sig)
 
 /* Messages waiting to be parsed or applied (a burst drains in batches). */
 #define RECORD_PIPE_SLOTS 1024
+/* Applied between two looks at the socket. */
+#define RECORD_APPLY_BATCH 16
 
 struct recorder {
 	struct ingest ingest;
@@ -222,13 +224,13 @@ int cmd_record(int argc, char **argv)
 		if (stop_requested)
 			break;
 		mqtt_source_dispatch(rec.src);
-		ingest_pipe_drain(rec.pipe, false);
+		ingest_pipe_drain(rec.pipe, false, RECORD_APPLY_BATCH);
 		if (stats_ms > 0 && !quiet && time_mono_ms() - last_rate_ms >= stats_ms)
 			rate_line(&rec, &last_received, &last_rate_ms);
 	}
 
 	mqtt_source_stop(rec.src);
-	ingest_pipe_drain(rec.pipe, true);
+	ingest_pipe_drain(rec.pipe, true, 0);
 	if (!ingest_checkpoint(&rec.ingest, &cause))
 		goto fail;
 	if (!quiet)

@@ -1,5 +1,8 @@
 /* Fleet snapshots: the whole table as a portable byte string.
  *
+ * Format 2 (written; a third of format 1's size) differs from format 1
+ * only in the thing records, see put_thing2. Both are read.
+ *
  * Format 1, every integer little-endian:
  *   magic "TTFLEET\n", u32 format, u8 sessions kept, u8 flap ring size,
  *   u16 zero, u64 total length, i64 clock, u64 last_seq,
@@ -22,10 +25,13 @@
 #include <string.h>
 
 #include "fleet_internal.h"
+#include "journal_codec.h"
 #include "xalloc.h"
 
 #define SNAPSHOT_MAGIC "TTFLEET\n"
-#define SNAPSHOT_FORMAT 1
+#define SNAPSHOT_FORMAT 2
+/* The least a format-2 thing record takes. */
+#define THING_MIN_2 24
 #define HEADER_SIZE (8 + 4 + 4 + 8 + 8 + 8)
 #define SESSION_SIZE (8 + 8 + 8 + 4 + 1 + 1)
 /* Everything in a thing record but its variable-length strings. */
@@ -123,37 +129,83 @@ static void put_str8(struct writer *w, const char *s, size_t max)
 	put_bytes(w, s, len);
 }
 
-static void put_thing(struct writer *w, const struct fleet_thing *t)
+static void put_varint(struct writer *w, uint64_t v)
+{
+	uint8_t b[10];
+	size_t n = 0;
+	while (v >= 0x80) {
+		b[n++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	b[n++] = (uint8_t)v;
+	put_bytes(w, b, n);
+}
+
+/* Signed as unsigned, small magnitudes small (zigzag). */
+static uint64_t zigzag(int64_t v)
+{
+	return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+}
+
+/* Times relative to the fleet's clock (most are recent). */
+static void put_time(struct writer *w, int64_t clock, int64_t ms)
+{
+	put_varint(w, zigzag((int64_t)((uint64_t)clock - (uint64_t)ms)));
+}
+
+/* Format 2's thing record: varint client id length + bytes (the id is
+ * the position), u8 status, flags, last_reason, ip_family, the three
+ * times (put_time), varint n + the ip's first n bytes (the rest zero),
+ * the session id as 0xff + 16 bytes when it is a lowercase UUID else
+ * u8 length + bytes, u8 length + ip_text, zigzag version, varint
+ * counters, flap ring (0 or 1 + zigzag of clock seconds - value), u8
+ * flap_next, per kept session u8 0 (all zero), 1 (u64 key follows) or
+ * 2 (the key is the hash of the thing's session id), time, zigzag
+ * version, varint arrival, u8 flags, u8 reason. */
+static void put_thing2(struct writer *w, const struct fleet_thing *t, int64_t clock)
 {
 	size_t id_len = strlen(t->client_id);
-
-	put_u32(w, (uint32_t)id_len);
+	put_varint(w, id_len);
 	put_bytes(w, t->client_id, id_len);
-	put_u32(w, t->id);
-	put_u8(w, t->status);
-	put_u8(w, t->flags);
-	put_u8(w, t->last_reason);
-	put_u8(w, t->ip_family);
-	put_i64(w, t->since_ms);
-	put_i64(w, t->since_received_ms);
-	put_i64(w, t->last_received_ms);
-	put_bytes(w, t->ip, sizeof t->ip);
-	put_str8(w, t->session_id, sizeof t->session_id - 1);
+	uint8_t small[4] = { t->status, t->flags, t->last_reason, t->ip_family };
+	put_bytes(w, small, 4);
+	put_time(w, clock, t->since_ms);
+	put_time(w, clock, t->since_received_ms);
+	put_time(w, clock, t->last_received_ms);
+	size_t ip_len = sizeof t->ip;
+	while (ip_len > 0 && t->ip[ip_len - 1] == 0)
+		ip_len--;
+	put_varint(w, ip_len);
+	put_bytes(w, t->ip, ip_len);
+	unsigned char uuid[16];
+	if (journal_pack_session(t->session_id, uuid)) {
+		put_u8(w, 0xff);
+		put_bytes(w, uuid, 16);
+	} else {
+		put_str8(w, t->session_id, sizeof t->session_id - 1);
+	}
 	put_str8(w, t->ip_text, sizeof t->ip_text - 1);
-	put_i64(w, t->version);
-	put_u32(w, t->sessions);
-	put_u32(w, t->disconnects);
-	put_u32(w, t->duplicates);
-	put_u32(w, t->connect_failures);
+	put_varint(w, zigzag(t->version));
+	put_varint(w, t->sessions);
+	put_varint(w, t->disconnects);
+	put_varint(w, t->duplicates);
+	put_varint(w, t->connect_failures);
+	int64_t clock_s = clock / 1000;
 	for (size_t i = 0; i < FLEET_FLAP_MAX; i++)
-		put_u32(w, t->flap_ring[i]);
+		put_varint(w, t->flap_ring[i] ? 1 + zigzag(clock_s - (int64_t)t->flap_ring[i]) : 0);
 	put_u8(w, t->flap_next);
 	for (size_t i = 0; i < FLEET_SESSIONS_KEPT; i++) {
 		const struct fleet_session *s = &t->session[i];
-		put_u64(w, s->key);
-		put_i64(w, s->ts_ms);
-		put_i64(w, s->version);
-		put_u32(w, s->arrival);
+		bool empty = !s->key && !s->ts_ms && !s->version && !s->arrival && !s->flags && !s->reason;
+		bool derived = s->key == fleet_hash_bytes(t->session_id, strlen(t->session_id));
+		put_u8(w, empty ? 0 : derived ? 2 : 1);
+		if (empty)
+			continue;
+		if (!derived)
+			put_u64(w, s->key);
+		put_time(w, clock, s->ts_ms);
+		put_varint(w, zigzag(s->version));
+		put_varint(w, s->arrival);
 		put_u8(w, s->flags);
 		put_u8(w, s->reason);
 	}
@@ -161,7 +213,7 @@ static void put_thing(struct writer *w, const struct fleet_thing *t)
 
 void *fleet_save(const struct fleet *fleet, size_t *len)
 {
-	struct writer w = { .size = 4096 + fleet->count * (THING_FIXED + 32) };
+	struct writer w = { .size = 4096 + fleet->count * 96 };
 
 	w.buf = xmalloc(w.size);
 	put_bytes(&w, SNAPSHOT_MAGIC, 8);
@@ -179,7 +231,7 @@ void *fleet_save(const struct fleet *fleet, size_t *len)
 
 	put_u32(&w, (uint32_t)fleet->count);
 	for (size_t i = 0; i < fleet->count; i++)
-		put_thing(&w, fleet_thing_at(fleet, i));
+		put_thing2(&w, fleet_thing_at(fleet, i), fleet->clock);
 
 	uint64_t total = w.len + 8;
 	for (int b = 0; b < 8; b++)
@@ -269,7 +321,145 @@ static bool get_str8(struct reader *r, char *out, size_t max)
 	return true;
 }
 
-/* Reads thing number `index` into the fleet; returns an error or NULL. */
+static uint64_t get_varint(struct reader *r)
+{
+	uint64_t v = 0;
+	for (int shift = 0; shift < 64; shift += 7) {
+		const uint8_t *b = get_bytes(r, 1);
+		if (!b)
+			return 0;
+		v |= (uint64_t)(*b & 0x7f) << shift;
+		if (!(*b & 0x80))
+			return v;
+	}
+	r->short_read = true;
+	return 0;
+}
+
+static int64_t unzigzag(uint64_t v)
+{
+	return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+}
+
+static int64_t get_time(struct reader *r, int64_t clock)
+{
+	return (int64_t)((uint64_t)clock - (uint64_t)unzigzag(get_varint(r)));
+}
+
+/* The checks every thing record passes, whatever its format. */
+static const char *check_thing(const struct reader *r, const struct fleet *fleet,
+                               const struct fleet_thing *t)
+{
+	for (size_t i = 0; i < FLEET_SESSIONS_KEPT; i++) {
+		if (t->session[i].flags & ~0x0f)
+			return "bad session flags";
+		if (t->session[i].reason >= fleet->reason_count)
+			return "bad session reason";
+	}
+	if (r->short_read)
+		return "truncated";
+	if (t->status >= STATUS_COUNT)
+		return "bad status";
+	if (t->flags & ~THING_UNCERTAIN)
+		return "bad flags";
+	if (t->last_reason >= fleet->reason_count)
+		return "bad reason";
+	if (t->ip_family != 0 && t->ip_family != 4 && t->ip_family != 6 && t->ip_family != 255)
+		return "bad ip family";
+	if (t->flap_next >= FLEET_FLAP_MAX)
+		return "bad flap ring";
+	return NULL;
+}
+
+/* A new thing for the client id of `id_len` bytes read next. */
+static const char *get_client(struct reader *r, struct fleet *fleet, size_t id_len,
+                              struct fleet_thing **out)
+{
+	const char *id = (const char *)get_bytes(r, id_len);
+	if (!id)
+		return "truncated";
+	if (id_len == 0 || memchr(id, '\0', id_len))
+		return "bad client id";
+	uint64_t hash = fleet_hash_bytes(id, id_len);
+	if (fleet_lookup(fleet, id, id_len, hash))
+		return "duplicate client id";
+	*out = fleet_thing_new(fleet, id, id_len, hash);
+	return NULL;
+}
+
+/* Format 2's session id: 0xff + a packed UUID, or a short string. */
+static bool get_session2(struct reader *r, char *out, size_t max)
+{
+	const uint8_t *tag = get_bytes(r, 1);
+	if (!tag)
+		return false;
+	if (*tag != 0xff) {
+		r->p--;         /* the tag is the string's length: still in the window */
+		return get_str8(r, out, max);
+	}
+	const uint8_t *b = get_bytes(r, 16);
+	if (!b || max < 36)
+		return false;
+	char text[48];
+	journal_unpack_session(b, 16, text);
+	memcpy(out, text, 36);
+	memset(out + 36, 0, max + 1 - 36);
+	return true;
+}
+
+static const char *get_thing2(struct reader *r, struct fleet *fleet)
+{
+	struct fleet_thing *t;
+	const char *error = get_client(r, fleet, (size_t)get_varint(r), &t);
+	if (error)
+		return error;
+	int64_t clock = fleet->clock;
+	t->status = get_u8(r);
+	t->flags = get_u8(r);
+	t->last_reason = get_u8(r);
+	t->ip_family = get_u8(r);
+	t->since_ms = get_time(r, clock);
+	t->since_received_ms = get_time(r, clock);
+	t->last_received_ms = get_time(r, clock);
+	uint64_t ip_len = get_varint(r);
+	const uint8_t *ip = ip_len <= sizeof t->ip ? get_bytes(r, ip_len) : NULL;
+	if (!ip)
+		return r->short_read ? "truncated" : "bad ip";
+	memcpy(t->ip, ip, ip_len);
+	if (!get_session2(r, t->session_id, sizeof t->session_id - 1) ||
+	    !get_str8(r, t->ip_text, sizeof t->ip_text - 1))
+		return r->short_read ? "truncated" : "bad session id or ip text";
+	t->version = unzigzag(get_varint(r));
+	t->sessions = (uint32_t)get_varint(r);
+	t->disconnects = (uint32_t)get_varint(r);
+	t->duplicates = (uint32_t)get_varint(r);
+	t->connect_failures = (uint32_t)get_varint(r);
+	int64_t clock_s = clock / 1000;
+	for (size_t i = 0; i < FLEET_FLAP_MAX; i++) {
+		uint64_t v = get_varint(r);
+		t->flap_ring[i] = v ? (uint32_t)(clock_s - unzigzag(v - 1)) : 0;
+	}
+	t->flap_next = get_u8(r);
+	for (size_t i = 0; i < FLEET_SESSIONS_KEPT; i++) {
+		struct fleet_session *s = &t->session[i];
+		uint8_t kind = get_u8(r);
+		if (kind == 0)
+			continue;
+		if (kind > 2)
+			return "bad session";
+		s->key = kind == 1 ? get_u64(r)
+		                   : fleet_hash_bytes(t->session_id, strlen(t->session_id));
+		s->ts_ms = get_time(r, clock);
+		s->version = unzigzag(get_varint(r));
+		s->arrival = (uint32_t)get_varint(r);
+		s->flags = get_u8(r);
+		s->reason = get_u8(r);
+	}
+	return check_thing(r, fleet, t);
+}
+
+/* Reads thing number `index` (format 1) into the fleet; returns an error
+ * or NULL. */
 static const char *get_thing(struct reader *r, struct fleet *fleet, size_t index)
 {
 	size_t id_len = get_u32(r);
@@ -315,24 +505,8 @@ static const char *get_thing(struct reader *r, struct fleet *fleet, size_t index
 		s->arrival = get_u32(r);
 		s->flags = get_u8(r);
 		s->reason = get_u8(r);
-		if (s->flags & ~0x0f)
-			return "bad session flags";
-		if (s->reason >= fleet->reason_count)
-			return "bad session reason";
 	}
-	if (r->short_read)
-		return "truncated";
-	if (t->status >= STATUS_COUNT)
-		return "bad status";
-	if (t->flags & ~THING_UNCERTAIN)
-		return "bad flags";
-	if (t->last_reason >= fleet->reason_count)
-		return "bad reason";
-	if (t->ip_family != 0 && t->ip_family != 4 && t->ip_family != 6 && t->ip_family != 255)
-		return "bad ip family";
-	if (t->flap_next >= FLEET_FLAP_MAX)
-		return "bad flap ring";
-	return NULL;
+	return check_thing(r, fleet, t);
 }
 
 /* The checksum of the whole snapshot against the one stored at its end,
@@ -414,7 +588,7 @@ struct fleet *fleet_load_stream(size_t len, fleet_snapshot_read_fn read, void *c
 		goto fail_early;
 	}
 	uint32_t format = get_u32(&r);
-	if (format != SNAPSHOT_FORMAT) {
+	if (format != 1 && format != SNAPSHOT_FORMAT) {
 		set_cause(cause, "fleet snapshot format %u not supported (want %d)", format,
 		          SNAPSHOT_FORMAT);
 		goto fail_early;
@@ -467,13 +641,14 @@ struct fleet *fleet_load_stream(size_t len, fleet_snapshot_read_fn read, void *c
 	}
 
 	size_t count = get_u32(&r);
-	if (r.short_read || count > (r.content_end - reader_offset(&r)) / THING_FIXED) {
+	if (r.short_read ||
+	    count > (r.content_end - reader_offset(&r)) / (format == 1 ? THING_FIXED : THING_MIN_2)) {
 		error = "bad thing count";
 		goto fail;
 	}
 	fleet_reserve(fleet, count);
 	for (index = 0; index < count; index++) {
-		error = get_thing(&r, fleet, index);
+		error = format == 1 ? get_thing(&r, fleet, index) : get_thing2(&r, fleet);
 		if (error)
 			goto fail;
 		fleet->status_count[fleet_thing_at(fleet, index)->status]++;

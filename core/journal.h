@@ -6,12 +6,19 @@
  * caller never waits on the disk; journal_flush waits. Other processes may
  * read the journal while one writes it (WAL): open them JOURNAL_READ_ONLY.
  *
- * Schema (see journal.c for the migrations, PRAGMA user_version):
- *   things(id INTEGER PRIMARY KEY, client_id TEXT UNIQUE)
- *   events(seq INTEGER PRIMARY KEY, received_ms, topic BLOB, payload BLOB,
- *          type, thing_id, ts_ms, version, session, reason, ip)
+ * Schema 3 (journal_schema.c has the migrations, PRAGMA user_version):
+ *   things(id INTEGER PRIMARY KEY, client_id TEXT UNIQUE, principal,
+ *          thing_name)                      the first event's, kept once
+ *   events(seq INTEGER PRIMARY KEY, received_ms, type, thing_id, ts_ms,
+ *          version, session, reason, ip, topic BLOB, payload BLOB, body BLOB)
+ *     session a 16-byte blob for a UUID, ip 4/16 bytes, reason a 1-byte
+ *     code for AWS's reasons (else text); body the payload's compact form
+ *     (journal_codec.h), payload empty (a schema-2 row not yet converted
+ *     keeps its payload and has no body)
  *     index (thing_id, seq); partial index (ts_ms) for disconnects
- *   snapshots(seq INTEGER PRIMARY KEY, received_ms, created_ms, data BLOB)
+ *   shapes(id INTEGER PRIMARY KEY, shape BLOB)  key orders of bodies
+ *   snapshots(seq INTEGER PRIMARY KEY, received_ms, created_ms, data BLOB,
+ *             raw_len)                   deflated when raw_len is set
  *   meta(key TEXT PRIMARY KEY, value) */
 #ifndef THINGTOP_JOURNAL_H
 #define THINGTOP_JOURNAL_H
@@ -22,7 +29,7 @@
 
 #include "event.h"
 
-#define JOURNAL_SCHEMA_VERSION 3
+#define JOURNAL_SCHEMA_VERSION 4
 
 enum journal_mode {
 	JOURNAL_READ_WRITE,       /* creates the file and its folder when missing */
@@ -161,6 +168,8 @@ struct journal_row {
 	size_t topic_len;
 	const char *payload;         /* with_raw only */
 	size_t payload_len;
+	bool damaged;                /* with_raw: the payload could not be rebuilt or fails its
+	                              * checksum (payload is then empty) */
 };
 
 /* Return false to stop the scan early (not an error). */

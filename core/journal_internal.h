@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "journal.h"
+#include "journal_codec.h"
 
 /* Cached statements of the reading connection. */
 enum journal_query {
@@ -38,6 +39,7 @@ struct journal {
 	uint64_t next_seq;                    /* read-only handles: MAX(seq)+1 at open */
 	bool immutable;                       /* db reads a file no writer had open */
 	uint64_t stamp;                       /* journal_files_stamp when db was opened */
+	struct journal_shapes shapes;         /* of the bodies read so far */
 };
 
 /* journal_schema.c */
@@ -79,6 +81,74 @@ sqlite3 *journal_files_open_reader(const char *path, bool *immutable, uint64_t *
 uint64_t journal_files_stamp(const char *path);
 /* True when the journal's -wal and -shm exist (a writer has been there). */
 bool journal_files_writer_seen(const char *path);
+/* The schema step that brings compact rows (journal_schema.c). */
+#define JOURNAL_COMPACT_VERSION 4
+
+/* journal_migrate.c: converts schema-2 rows to the compact form, one
+ * chunk per transaction, resuming where an interrupted run stopped. */
+bool journal_convert_rows(sqlite3 *db, const char *path, char **cause);
+/* The same with `chunk` rows per transaction (tests). */
+bool journal_convert_rows_chunked(sqlite3 *db, const char *path, size_t chunk, char **cause);
+
+/* What a row gives its codec (journal_codec.h), from the row as stored:
+ * the same on writing and reading. */
+void journal_row_ctx(struct journal_codec_ctx *ctx, enum event_type type, const char *client_id,
+                     const char *principal, const char *thing_name, bool has_ts, int64_t ts_ms, bool has_version,
+                     int64_t version, const char *session, const char *reason, const char *ip);
+/* Loads the shapes table's rows past those already in *shapes. */
+bool journal_shapes_load(sqlite3 *db, struct journal_shapes *shapes);
+/* Inserts the shapes the table does not have yet (inside the caller's
+ * transaction, beside the rows that use them). */
+bool journal_shapes_save(sqlite3 *db, const struct journal_shapes *shapes);
+/* Binds session (?s), reason (?r) and ip (?i) in their binary forms,
+ * packed into *packed; it and the texts must last until the step. */
+struct journal_packed {
+	unsigned char session[16], ip[16], reason;
+};
+void journal_bind_fields(sqlite3_stmt *stmt, int s, int r, int i, const char *session,
+                         size_t session_len, const char *reason, size_t reason_len,
+                         const char *ip, size_t ip_len, struct journal_packed *packed);
+
+/* journal_deflate.c: snapshots deflated whole, inflated as a stream that
+ * reads forwards (and starts again when asked for an earlier offset). */
+bool journal_deflate(const void *data, size_t len, struct journal_codec_buf *out);
+struct journal_inflater;
+struct journal_inflater *journal_inflater_create(sqlite3_blob *blob);
+bool journal_inflater_read(struct journal_inflater *inflater, void *buf, size_t len,
+                           size_t offset);
+void journal_inflater_destroy(struct journal_inflater *inflater);
+
+/* journal_encode.c: rows to their compact form on the writer's
+ * connection (journal_codec.h). */
+struct journal_encoder {
+	sqlite3 *db;
+	sqlite3_stmt *attrs_stmt;
+	char **attrs;                 /* by thing id: "principal\0thing name\0" */
+	size_t attrs_cap;
+	struct journal_shapes shapes;
+	struct journal_codec_buf body, scratch[2];
+};
+/* What a row stores besides its body; strings NUL-terminated. */
+struct journal_encoder_row {
+	enum event_type type;
+	uint32_t thing_id;
+	const char *client_id, *session, *reason, *ip;
+	bool has_ts, has_version;
+	int64_t ts_ms, version;
+	const char *payload;
+	size_t payload_len;
+};
+bool journal_encoder_init(struct journal_encoder *encoder, sqlite3 *db, const char *path,
+                          char **cause);
+void journal_encoder_finish(struct journal_encoder *encoder);
+/* A thing added by this run: its row in things holds these. */
+void journal_encoder_new_thing(struct journal_encoder *encoder, uint32_t id, const char *principal,
+                               size_t principal_len, const char *name, size_t name_len);
+/* The row's body, valid until the next call. */
+const struct journal_codec_buf *journal_encoder_body(struct journal_encoder *encoder,
+                                                     const struct journal_encoder_row *row);
+/* Inserts the shapes the table lacks (in the batch's transaction). */
+bool journal_encoder_save_shapes(struct journal_encoder *encoder);
 
 /* journal_checkpoint.c: WAL checkpoints off the writer's thread. */
 struct journal_checkpointer;

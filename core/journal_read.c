@@ -15,18 +15,19 @@
 
 /* Column numbers of a row query: ROW_COLUMNS, then the optional ones. */
 enum { COL_SEQ, COL_RECEIVED, COL_TYPE, COL_THING, COL_TS, COL_VERSION, COL_SESSION,
-       COL_REASON, COL_IP, COL_TOPIC, COL_PAYLOAD, COL_CLIENT };
+       COL_REASON, COL_IP, COL_TOPIC, COL_PAYLOAD, COL_CLIENT, COL_BODY, COL_PRINCIPAL,
+       COL_THING_NAME };
 
 static const char *const query_sql[QUERY_COUNT] = {
 	[QUERY_SCAN] = "SELECT " ROW_COLUMNS " FROM events WHERE seq > ?1 AND seq <= ?2 ORDER BY seq",
 	[QUERY_SCAN_RAW] = "SELECT e.seq, e.received_ms, e.type, e.thing_id, e.ts_ms, e.version,"
-	                   " e.session, e.reason, e.ip, e.topic, e.payload, t.client_id"
-	                   " FROM events e LEFT JOIN things t ON t.id = e.thing_id"
-	                   " WHERE e.seq > ?1 AND e.seq <= ?2 ORDER BY e.seq",
+	                   " e.session, e.reason, e.ip, e.topic, e.payload, t.client_id, e.body,"
+	                   " t.principal, t.thing_name FROM events e LEFT JOIN things t"
+	                   " ON t.id = e.thing_id WHERE e.seq > ?1 AND e.seq <= ?2 ORDER BY e.seq",
 	[QUERY_THING_EVENTS] = "SELECT e.seq, e.received_ms, e.type, e.thing_id, e.ts_ms, e.version,"
-	                       " e.session, e.reason, e.ip, e.topic, e.payload, t.client_id"
-	                       " FROM events e LEFT JOIN things t ON t.id = e.thing_id"
-	                       " WHERE e.thing_id = ?1 ORDER BY e.seq DESC LIMIT ?2",
+	                       " e.session, e.reason, e.ip, e.topic, e.payload, t.client_id, e.body,"
+	                       " t.principal, t.thing_name FROM events e LEFT JOIN things t"
+	                       " ON t.id = e.thing_id WHERE e.thing_id = ?1 ORDER BY e.seq DESC LIMIT ?2",
 	/* "type = 2" literally, so the partial index applies. */
 	[QUERY_DISCONNECTS] = "SELECT " ROW_COLUMNS " FROM events"
 	                      " WHERE type = 2 AND ts_ms >= ?1 AND ts_ms < ?2 ORDER BY ts_ms, seq",
@@ -37,7 +38,7 @@ static const char *const query_sql[QUERY_COUNT] = {
 	[QUERY_SNAPSHOT_AT] = ("SELECT seq FROM snapshots WHERE received_ms <= ?1"
 	                       " ORDER BY seq DESC LIMIT 1"),
 	[QUERY_FIRST_SEQ] = "SELECT min(seq) FROM events",
-	[QUERY_LOAD_SNAPSHOT] = ("SELECT seq, length(data) FROM snapshots WHERE seq <= ?1"
+	[QUERY_LOAD_SNAPSHOT] = ("SELECT seq, length(data), raw_len FROM snapshots WHERE seq <= ?1"
 	                         " ORDER BY seq DESC LIMIT 1"),
 };
 
@@ -73,6 +74,7 @@ static void query_put(sqlite3_stmt *stmt, bool temp)
 
 void journal_read_finish(struct journal *j)
 {
+	journal_shapes_clear(&j->shapes);
 	for (int i = 0; i < QUERY_COUNT; i++) {
 		sqlite3_finalize(j->query[i]);
 		j->query[i] = NULL;
@@ -141,8 +143,59 @@ static void restore_topic(struct journal_row *row, char *topic_buf)
 	}
 }
 
+/* Where a row's text is rebuilt: valid until the next row. */
+struct row_bufs {
+	struct journal *j;          /* its shapes */
+	char topic[JOURNAL_TOPIC_MAX];
+	char session[48], ip[48];
+	struct journal_codec_buf payload;
+};
+
+/* Session and IP may be packed (a blob), a reason a code (an integer). */
+static const char *field_text(sqlite3_stmt *s, int col, char *buf)
+{
+	switch (sqlite3_column_type(s, col)) {
+	case SQLITE_BLOB:
+		if (col == COL_REASON)
+			return journal_reason_text(sqlite3_column_bytes(s, col) == 1
+			                           ? *(const unsigned char *)sqlite3_column_blob(s, col) : 0);
+		return col == COL_SESSION
+		       ? journal_unpack_session(sqlite3_column_blob(s, col),
+		                                (size_t)sqlite3_column_bytes(s, col), buf)
+		       : journal_unpack_ip(sqlite3_column_blob(s, col),
+		                           (size_t)sqlite3_column_bytes(s, col), buf);
+	default:
+		return text_or_empty(s, col);
+	}
+}
+
+/* A schema-3 row's payload from its body; a row not yet converted keeps
+ * it in payload. */
+static void rebuild_payload(sqlite3_stmt *s, struct journal_row *row, struct row_bufs *bufs)
+{
+	if (sqlite3_column_type(s, COL_BODY) == SQLITE_NULL) {
+		row->payload = bytes_of(s, COL_PAYLOAD, &row->payload_len);
+		return;
+	}
+	struct journal_codec_ctx ctx;
+	journal_row_ctx(&ctx, row->type, row->client_id, text_or_empty(s, COL_PRINCIPAL),
+	                text_or_empty(s, COL_THING_NAME),
+	                sqlite3_column_type(s, COL_TS) != SQLITE_NULL, row->timestamp_ms,
+	                row->has_version, row->version, row->session_id, row->reason, row->ip);
+	const void *body = sqlite3_column_blob(s, COL_BODY);
+	size_t len = (size_t)sqlite3_column_bytes(s, COL_BODY);
+	struct journal_shapes *shapes = &bufs->j->shapes;
+	size_t known = shapes->count;
+	row->damaged = !journal_codec_decode(body, len, &ctx, shapes, &bufs->payload, NULL);
+	/* A shape added since we last looked: read the new ones, once. */
+	if (row->damaged && journal_shapes_load(bufs->j->db, shapes) && shapes->count > known)
+		row->damaged = !journal_codec_decode(body, len, &ctx, shapes, &bufs->payload, NULL);
+	row->payload = (const char *)bufs->payload.p;
+	row->payload_len = bufs->payload.len;
+}
+
 static void fill_row(sqlite3_stmt *s, struct journal_row *row, bool raw, bool client,
-                     char *topic_buf)
+                     struct row_bufs *bufs)
 {
 	*row = (struct journal_row){
 		.seq = (uint64_t)sqlite3_column_int64(s, COL_SEQ),
@@ -153,9 +206,9 @@ static void fill_row(sqlite3_stmt *s, struct journal_row *row, bool raw, bool cl
 		.timestamp_ms = sqlite3_column_int64(s, COL_TS),
 		.has_version = sqlite3_column_type(s, COL_VERSION) != SQLITE_NULL,
 		.version = sqlite3_column_int64(s, COL_VERSION),
-		.session_id = text_or_empty(s, COL_SESSION),
-		.reason = text_or_empty(s, COL_REASON),
-		.ip = text_or_empty(s, COL_IP),
+		.session_id = field_text(s, COL_SESSION, bufs->session),
+		.reason = field_text(s, COL_REASON, NULL),
+		.ip = field_text(s, COL_IP, bufs->ip),
 		.topic = "",
 		.payload = "",
 	};
@@ -163,9 +216,9 @@ static void fill_row(sqlite3_stmt *s, struct journal_row *row, bool raw, bool cl
 		/* Asked before column_text converts it: NULL is "no topic". */
 		bool stored = sqlite3_column_type(s, COL_TOPIC) != SQLITE_NULL;
 		row->topic = bytes_of(s, COL_TOPIC, &row->topic_len);
-		row->payload = bytes_of(s, COL_PAYLOAD, &row->payload_len);
 		if (stored && row->topic_len == 0)
-			restore_topic(row, topic_buf);
+			restore_topic(row, bufs->topic);
+		rebuild_payload(s, row, bufs);
 	}
 }
 
@@ -174,15 +227,18 @@ static bool run_rows(struct journal *j, sqlite3_stmt *s, bool temp, bool raw, bo
                      journal_row_fn fn, void *ctx, char **cause)
 {
 	struct journal_row row;
-	char topic_buf[JOURNAL_TOPIC_MAX];
+	struct row_bufs *bufs = xcalloc(1, sizeof *bufs);
+	bufs->j = j;
 	int rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		fill_row(s, &row, raw, client, topic_buf);
+		fill_row(s, &row, raw, client, bufs);
 		if (!fn(ctx, &row)) {
 			rc = SQLITE_DONE;
 			break;
 		}
 	}
+	free(bufs->payload.p);
+	free(bufs);
 	if (rc != SQLITE_DONE)
 		journal_db_cause(j->db, j->path, "cannot read", cause);
 	query_put(s, temp);
@@ -301,6 +357,7 @@ uint64_t journal_seq_at(struct journal *j, int64_t at_ms)
 
 struct journal_snapshot {
 	sqlite3_blob *blob;
+	struct journal_inflater *inflater;  /* when stored deflated */
 };
 
 bool journal_snapshot_open(struct journal *j, uint64_t at_most_seq, struct journal_snapshot **out,
@@ -322,11 +379,21 @@ bool journal_snapshot_open(struct journal *j, uint64_t at_most_seq, struct journ
 		 * the row cannot be thinned away in between. */
 		if (sqlite3_blob_open(j->db, "main", "snapshots", "data", sqlite3_column_int64(s, 0), 0,
 		                      &blob) == SQLITE_OK) {
-			*out = xmalloc(sizeof(**out));
+			*out = xcalloc(1, sizeof(**out));
 			(*out)->blob = blob;
 			*seq = (uint64_t)sqlite3_column_int64(s, 0);
 			*len = (size_t)sqlite3_blob_bytes(blob);
 			ok = true;
+			if (sqlite3_column_type(s, 2) != SQLITE_NULL) {
+				*len = (size_t)sqlite3_column_int64(s, 2);
+				(*out)->inflater = journal_inflater_create(blob);
+				if (!(*out)->inflater) {
+					set_cause(cause, "journal %s: cannot inflate a snapshot", j->path);
+					journal_snapshot_close(*out);
+					*out = NULL;
+					ok = false;
+				}
+			}
 		} else {
 			journal_db_cause(j->db, j->path, "cannot read snapshot", cause);
 			sqlite3_blob_close(blob);
@@ -341,6 +408,8 @@ bool journal_snapshot_open(struct journal *j, uint64_t at_most_seq, struct journ
 bool journal_snapshot_read(void *snapshot, void *buf, size_t len, size_t offset)
 {
 	struct journal_snapshot *snap = snapshot;
+	if (snap->inflater)
+		return journal_inflater_read(snap->inflater, buf, len, offset);
 	if (len > INT_MAX || offset > INT_MAX)
 		return false;
 	return sqlite3_blob_read(snap->blob, buf, (int)len, (int)offset) == SQLITE_OK;
@@ -350,6 +419,7 @@ void journal_snapshot_close(struct journal_snapshot *snapshot)
 {
 	if (!snapshot)
 		return;
+	journal_inflater_destroy(snapshot->inflater);
 	sqlite3_blob_close(snapshot->blob);
 	free(snapshot);
 }

@@ -33,6 +33,18 @@ static const char *const steps[JOURNAL_SCHEMA_VERSION] = {
 	 * unclean stops. `seq` is the last event seq when it happened. */
 	"CREATE TABLE coverage(id INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL,"
 	" seq INTEGER NOT NULL, kind INTEGER NOT NULL, detail TEXT);",
+	/* 3: compact rows (journal_codec.h). A row's payload moves to `body`
+	 * in its compact form (payload left empty); rows still without a body
+	 * are schema-2 rows, converted after this step a chunk at a time
+	 * (journal_migrate.c) while meta 'convert_after' names the last seq
+	 * done. Things keep the principal and thing name of their first event; shapes the
+	 * bodies' key orders; a snapshot with raw_len is deflated. */
+	"ALTER TABLE events ADD COLUMN body BLOB;"
+	"ALTER TABLE things ADD COLUMN principal TEXT;"
+	"ALTER TABLE things ADD COLUMN thing_name TEXT;"
+	"ALTER TABLE snapshots ADD COLUMN raw_len INTEGER;"
+	"CREATE TABLE shapes(id INTEGER PRIMARY KEY, shape BLOB NOT NULL);"
+	"INSERT INTO meta(key, value) VALUES ('convert_after', 0);",
 };
 
 void journal_db_cause(sqlite3 *db, const char *path, const char *what, char **cause)
@@ -188,7 +200,7 @@ bool journal_db_migrate(sqlite3 *db, const char *path, int target, char **cause)
 		if (!migrate_step(db, path, v, cause))
 			return false;
 	}
-	return true;
+	return target < JOURNAL_COMPACT_VERSION || journal_convert_rows(db, path, cause);
 }
 
 bool journal_create_at_version(const char *path, int version, char **cause)

@@ -38,10 +38,12 @@ enum rec_flags {
 	REC_SNAPSHOT = 1 << 4,      /* payload holds a fleet snapshot */
 	REC_META = 1 << 5,          /* topic is a meta key, payload its value */
 	REC_COVERAGE = 1 << 6,      /* type is a coverage kind, payload its detail */
+	REC_DEFLATED = 1 << 7,      /* ... deflated, of `version` bytes */
 };
 
 /* One queued record; its bytes follow each other at `at` in the batch
- * buffer: topic, payload, client id, session, reason, ip. */
+ * buffer: topic, payload, client id (for any thing), session, reason, ip,
+ * principal and thing name (a new thing's). */
 struct rec {
 	uint64_t seq;
 	int64_t received_ms;
@@ -50,7 +52,7 @@ struct rec {
 	size_t at;
 	size_t topic_len, payload_len;
 	uint32_t thing_id;
-	uint16_t client_len, session_len, reason_len, ip_len;
+	uint16_t client_len, session_len, reason_len, ip_len, principal_len, name_len;
 	uint8_t type;
 	uint8_t flags;
 };
@@ -75,12 +77,14 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_BEGIN] = "BEGIN IMMEDIATE",
 	[STMT_COMMIT] = "COMMIT",
 	[STMT_ROLLBACK] = "ROLLBACK",
-	[STMT_THING] = "INSERT INTO things(id, client_id) VALUES (?1, ?2)",
+	[STMT_THING] = "INSERT INTO things(id, client_id, principal, thing_name)"
+	               " VALUES (?1, ?2, ?3, ?4)",
+	/* The payload's compact form goes to body (journal_codec.h). */
 	[STMT_EVENT] = "INSERT INTO events(seq, received_ms, type, thing_id, ts_ms, version,"
-	               " session, reason, ip, topic, payload)"
-	               " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-	[STMT_SNAPSHOT] = ("INSERT OR REPLACE INTO snapshots(seq, received_ms, created_ms, data)"
-	                   " VALUES (?1, ?2, ?3, ?4)"),
+	               " session, reason, ip, topic, payload, body)"
+	               " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, X'', ?11)",
+	[STMT_SNAPSHOT] = ("INSERT OR REPLACE INTO snapshots(seq, received_ms, created_ms, data,"
+	                   " raw_len) VALUES (?1, ?2, ?3, ?4, ?5)"),
 	[STMT_META] = "INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)",
 	[STMT_COVERAGE] = "INSERT INTO coverage(at_ms, seq, kind, detail) VALUES (?1, ?2, ?3, ?4)",
 };
@@ -112,6 +116,8 @@ struct journal_writer {
 	uint64_t maint_asked, maint_done; /* journal_prune requests */
 	uint64_t pruned;            /* events deleted by retention, ever */
 	char *maint_error;          /* the last maintenance failure; not fatal */
+
+	struct journal_encoder encoder;  /* writer thread only */
 };
 
 static int64_t monotonic_ms(void)
@@ -204,14 +210,6 @@ static void queue_filling(struct journal_writer *w)
 
 /* ---- Committing (writer thread, no lock held) ---- */
 
-static void bind_text(sqlite3_stmt *s, int col, const char *p, size_t len)
-{
-	if (len)
-		sqlite3_bind_text(s, col, p, (int)len, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(s, col);
-}
-
 static bool step_reset(sqlite3_stmt *s)
 {
 	int rc = sqlite3_step(s);
@@ -228,10 +226,16 @@ static bool commit_things(struct journal_writer *w, const struct batch *b)
 		if (!(r->flags & REC_NEW_THING))
 			continue;
 		const char *p = b->buf + r->at + r->topic_len + r->payload_len;
+		const char *principal = p + r->client_len + r->session_len + r->reason_len + r->ip_len;
+		const char *name = principal + r->principal_len;
 		sqlite3_bind_int64(s, 1, r->thing_id);
 		sqlite3_bind_text(s, 2, p, r->client_len, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, principal, r->principal_len, SQLITE_STATIC);
+		sqlite3_bind_text(s, 4, name, r->name_len, SQLITE_STATIC);
 		if (!step_reset(s))
 			return false;
+		journal_encoder_new_thing(&w->encoder, r->thing_id, principal, r->principal_len, name,
+		                          r->name_len);
 	}
 	return true;
 }
@@ -249,13 +253,57 @@ static bool commit_side_row(struct journal_writer *w, const struct rec *r, const
 	sqlite3_bind_int64(s, 1, r->ts_ms);
 	sqlite3_bind_int64(s, 2, (sqlite3_int64)r->seq);
 	sqlite3_bind_int(s, 3, r->type);
-	bind_text(s, 4, p, r->payload_len);
+	if (r->payload_len)
+		sqlite3_bind_text(s, 4, p, (int)r->payload_len, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 4);
 	return step_reset(s);
+}
+
+static bool commit_snapshot(struct journal_writer *w, const struct rec *r, const char *p)
+{
+	sqlite3_stmt *snap = w->stmt[STMT_SNAPSHOT];
+	sqlite3_bind_int64(snap, 1, (sqlite3_int64)r->seq);
+	sqlite3_bind_int64(snap, 2, r->received_ms);
+	sqlite3_bind_int64(snap, 3, r->ts_ms);
+	sqlite3_bind_blob64(snap, 4, p, r->payload_len, SQLITE_STATIC);
+	if (r->flags & REC_DEFLATED)
+		sqlite3_bind_int64(snap, 5, r->version);
+	return step_reset(snap);
+}
+
+/* The payload's compact form. */
+static const struct journal_codec_buf *encode_payload(struct journal_writer *w,
+                                                      const struct rec *r, const char *payload)
+{
+	const char *p = payload + r->payload_len;
+	char client[EVENT_CLIENT_ID_MAX + 1], session[EVENT_SESSION_MAX + 1];
+	char reason[EVENT_DETAIL_MAX + 1], ip[EVENT_IP_MAX + 1];
+	/* Each was cut to its event.h size by journal_writer_append. */
+	memcpy(client, p, r->client_len);
+	client[r->client_len] = '\0';
+	p += r->client_len;
+	memcpy(session, p, r->session_len);
+	session[r->session_len] = '\0';
+	p += r->session_len;
+	memcpy(reason, p, r->reason_len);
+	reason[r->reason_len] = '\0';
+	p += r->reason_len;
+	memcpy(ip, p, r->ip_len);
+	ip[r->ip_len] = '\0';
+	struct journal_encoder_row row = {
+		.type = (enum event_type)r->type, .thing_id = r->thing_id, .client_id = client,
+		.session = session, .reason = reason, .ip = ip,
+		.has_ts = r->flags & REC_HAS_TS, .ts_ms = r->ts_ms,
+		.has_version = r->flags & REC_HAS_VERSION, .version = r->version,
+		.payload = payload, .payload_len = r->payload_len,
+	};
+	return journal_encoder_body(&w->encoder, &row);
 }
 
 static bool commit_rows(struct journal_writer *w, const struct batch *b)
 {
-	sqlite3_stmt *ev = w->stmt[STMT_EVENT], *snap = w->stmt[STMT_SNAPSHOT];
+	sqlite3_stmt *ev = w->stmt[STMT_EVENT];
 	for (size_t i = 0; i < b->count; i++) {
 		const struct rec *r = &b->recs[i];
 		const char *p = b->buf + r->at;
@@ -265,11 +313,7 @@ static bool commit_rows(struct journal_writer *w, const struct batch *b)
 			continue;
 		}
 		if (r->flags & REC_SNAPSHOT) {
-			sqlite3_bind_int64(snap, 1, (sqlite3_int64)r->seq);
-			sqlite3_bind_int64(snap, 2, r->received_ms);
-			sqlite3_bind_int64(snap, 3, r->ts_ms);
-			sqlite3_bind_blob64(snap, 4, p, r->payload_len, SQLITE_STATIC);
-			if (!step_reset(snap))
+			if (!commit_snapshot(w, r, p))
 				return false;
 			continue;
 		}
@@ -285,19 +329,19 @@ static bool commit_rows(struct journal_writer *w, const struct batch *b)
 		if (r->flags & REC_HAS_TOPIC)
 			sqlite3_bind_blob64(ev, 10, p, r->topic_len, SQLITE_STATIC);
 		p += r->topic_len;
-		/* A zero-length blob binds as "" rather than NULL only with a
-		 * non-NULL pointer; p always points into the buffer. */
-		sqlite3_bind_blob64(ev, 11, p, r->payload_len, SQLITE_STATIC);
+		const struct journal_codec_buf *body = encode_payload(w, r, p);
+		sqlite3_bind_blob64(ev, 11, body->p, body->len, SQLITE_STATIC);
 		p += r->payload_len + r->client_len;
-		bind_text(ev, 7, p, r->session_len);
-		p += r->session_len;
-		bind_text(ev, 8, p, r->reason_len);
-		p += r->reason_len;
-		bind_text(ev, 9, p, r->ip_len);
+		const char *reason = p + r->session_len, *ip = reason + r->reason_len;
+		struct journal_packed packed;
+		journal_bind_fields(ev, 7, 8, 9, p, r->session_len, reason, r->reason_len, ip, r->ip_len,
+		                    &packed);
 		if (!step_reset(ev))
 			return false;
 	}
-	return true;
+	/* New shapes go with the rows that use them (and again after a
+	 * rolled back batch: the table is asked what it holds). */
+	return journal_encoder_save_shapes(&w->encoder);
 }
 
 /* One batch, one transaction: things first, so every event's thing is
@@ -660,6 +704,8 @@ struct journal_writer *journal_writer_start(sqlite3 *db, const char *path, uint6
 	w->path = xstrdup(path);
 	w->next_seq = next_seq;
 	w->committed_seq = next_seq - 1;
+	if (!journal_encoder_init(&w->encoder, db, path, cause))
+		goto fail;
 	for (int i = 0; i < STMT_COUNT; i++) {
 		if (sqlite3_prepare_v3(db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &w->stmt[i],
 		                       NULL) != SQLITE_OK) {
@@ -693,6 +739,7 @@ struct journal_writer *journal_writer_start(sqlite3 *db, const char *path, uint6
 fail:
 	for (int i = 0; i < STMT_COUNT; i++)
 		sqlite3_finalize(w->stmt[i]);
+	journal_encoder_finish(&w->encoder);
 	sqlite3_close(db);
 	free(w->path);
 	free(w);
@@ -712,6 +759,7 @@ void journal_writer_stop(struct journal_writer *w)
 
 	for (int i = 0; i < STMT_COUNT; i++)
 		sqlite3_finalize(w->stmt[i]);
+	journal_encoder_finish(&w->encoder);
 	/* The last connection to close checkpoints and removes the WAL. */
 	sqlite3_close(w->db);
 	/* Batches a failing journal could not commit: reported by the caller
@@ -729,6 +777,7 @@ void journal_writer_stop(struct journal_writer *w)
 	pthread_mutex_destroy(&w->lock);
 	free(w->error);
 	free(w->maint_error);
+
 	free(w->path);
 	free(w);
 }
@@ -762,9 +811,11 @@ static void note_first(struct journal_writer *w)
 		pthread_cond_signal(&w->work);
 }
 
-static size_t clamp16(size_t len)
+/* A field's length, bounded by its size in struct event (and so by the
+ * buffers encode_payload copies it into). */
+static size_t field_len(const char *s, size_t max)
 {
-	return len > UINT16_MAX ? UINT16_MAX : len;
+	return strnlen(s, max);
 }
 
 const char *journal_topic_family(enum event_type type)
@@ -813,15 +864,18 @@ uint64_t journal_writer_append(struct journal_writer *w, const struct journal_re
 	size_t topic_len = has_topic && !topic_is_canonical(record->topic, record->topic_len, ev)
 	                   ? record->topic_len : 0;
 	size_t payload_len = record->payload ? record->payload_len : 0;
-	size_t client_len = record->new_thing && ev ? clamp16(strlen(ev->client_id)) : 0;
-	size_t session_len = ev ? clamp16(strlen(ev->session_id)) : 0;
-	size_t reason_len = clamp16(strlen(reason));
-	size_t ip_len = ev ? clamp16(strlen(ev->ip)) : 0;
+	size_t client_len = record->thing_id && ev ? field_len(ev->client_id, EVENT_CLIENT_ID_MAX) : 0;
+	size_t session_len = ev ? field_len(ev->session_id, EVENT_SESSION_MAX) : 0;
+	size_t reason_len = field_len(reason, EVENT_DETAIL_MAX);
+	size_t ip_len = ev ? field_len(ev->ip, EVENT_IP_MAX) : 0;
+	size_t principal_len = record->new_thing && ev ? field_len(ev->principal, EVENT_PRINCIPAL_MAX)
+	                                               : 0;
+	size_t name_len = record->new_thing && ev ? field_len(ev->thing_name, EVENT_CLIENT_ID_MAX) : 0;
 
 	pthread_mutex_lock(&w->lock);
 	make_room(w);
 	struct rec *r = batch_add(w->filling, topic_len + payload_len + client_len + session_len +
-	                                      reason_len + ip_len);
+	                                      reason_len + ip_len + principal_len + name_len);
 	r->seq = w->next_seq++;
 	w->filling->last_seq = r->seq;
 	r->received_ms = record->received_ms;
@@ -837,7 +891,7 @@ uint64_t journal_writer_append(struct journal_writer *w, const struct journal_re
 	}
 	if (has_topic)
 		r->flags |= REC_HAS_TOPIC;
-	if (client_len && record->thing_id)
+	if (client_len && record->new_thing)
 		r->flags |= REC_NEW_THING;
 	r->topic_len = topic_len;
 	r->payload_len = payload_len;
@@ -845,6 +899,8 @@ uint64_t journal_writer_append(struct journal_writer *w, const struct journal_re
 	r->session_len = (uint16_t)session_len;
 	r->reason_len = (uint16_t)reason_len;
 	r->ip_len = (uint16_t)ip_len;
+	r->principal_len = (uint16_t)principal_len;
+	r->name_len = (uint16_t)name_len;
 	char *p = w->filling->buf + r->at;
 	if (topic_len)
 		memcpy(p, record->topic, topic_len);
@@ -862,6 +918,12 @@ uint64_t journal_writer_append(struct journal_writer *w, const struct journal_re
 	p += reason_len;
 	if (ip_len)
 		memcpy(p, ev->ip, ip_len);
+	p += ip_len;
+	if (principal_len)
+		memcpy(p, ev->principal, principal_len);
+	p += principal_len;
+	if (name_len)
+		memcpy(p, ev->thing_name, name_len);
 	uint64_t seq = r->seq;
 	note_first(w);
 	pthread_mutex_unlock(&w->lock);
@@ -871,10 +933,19 @@ uint64_t journal_writer_append(struct journal_writer *w, const struct journal_re
 bool journal_writer_snapshot(struct journal_writer *w, uint64_t seq, int64_t received_ms,
                              const void *data, size_t len, char **cause)
 {
+	/* Deflated on the caller's thread (a checkpoint's), not the writer's. */
+	struct journal_codec_buf packed = { 0 };
+	bool deflated = journal_deflate(data, len, &packed) && packed.len < len;
+	size_t raw_len = len;
+	if (deflated) {
+		data = packed.p;
+		len = packed.len;
+	}
 	pthread_mutex_lock(&w->lock);
 	make_room(w);
 	struct rec *r = batch_add(w->filling, len);
-	r->flags = REC_SNAPSHOT;
+	r->flags = REC_SNAPSHOT | (deflated ? REC_DEFLATED : 0);
+	r->version = (int64_t)raw_len;
 	r->seq = seq;
 	r->received_ms = received_ms;
 	r->ts_ms = realtime_ms();
@@ -883,6 +954,7 @@ bool journal_writer_snapshot(struct journal_writer *w, uint64_t seq, int64_t rec
 		memcpy(w->filling->buf + r->at, data, len);
 	note_first(w);
 	pthread_mutex_unlock(&w->lock);
+	free(packed.p);
 	return true;
 }
 

@@ -2,6 +2,7 @@
  * that is not valid JSON is handed to event_parse as bytes, so its reject
  * reason (bad JSON, invalid UTF-8, NUL, ...) is the parser's own. */
 #include "ndjson.h"
+#include "journal_dump.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -114,8 +115,35 @@ static bool find_member(const char *json, size_t len, const char *key, size_t *s
 
 static bool is_envelope(const json_t *root)
 {
-	return json_object_get(root, "payload") != NULL &&
-	       (json_object_get(root, "topic") != NULL || json_object_get(root, "receivedAt") != NULL);
+	return (json_object_get(root, "payload") != NULL ||
+	        json_object_get(root, "payloadBase64") != NULL) &&
+	       (json_object_get(root, "topic") != NULL || json_object_get(root, "topicBase64") != NULL ||
+	        json_object_get(root, "receivedAt") != NULL);
+}
+
+/* An optional base64 member (written by `journal dump`) into *out
+ * (malloc'd, NUL-terminated); false with a reject when it is not base64. */
+static bool take_base64(const json_t *root, const char *key, struct event *event, char **out,
+                        size_t *len)
+{
+	const json_t *v = json_object_get(root, key);
+	if (!v || json_is_null(v))
+		return true;
+	size_t n = 0;
+	unsigned char *bytes = json_is_string(v)
+	                       ? journal_base64_decode(json_string_value(v), json_string_length(v), &n)
+	                       : NULL;
+	if (!bytes) {
+		char detail[80];
+		snprintf(detail, sizeof detail, "envelope field \"%s\" is not base64", key);
+		reject(event, REJECT_MISTYPED_FIELD, detail);
+		return false;
+	}
+	*out = (char *)bytes;
+	(*out)[n] = '\0';
+	if (len)
+		*len = n;
+	return true;
 }
 
 static void decode_envelope(const char *line, size_t len, const json_t *root, struct event *event,
@@ -131,6 +159,8 @@ static void decode_envelope(const char *line, size_t len, const json_t *root, st
 			return;
 		}
 		msg->topic = xstrndup(json_string_value(topic), json_string_length(topic));
+	} else if (!take_base64(root, "topicBase64", event, &msg->topic, NULL)) {
+		return;
 	}
 	if (received && !json_is_null(received)) {
 		if (!json_is_integer(received)) {
@@ -139,6 +169,16 @@ static void decode_envelope(const char *line, size_t len, const json_t *root, st
 		}
 		msg->has_received = true;
 		msg->received_ms = json_integer_value(received);
+	}
+	if (!payload) {
+		/* `journal dump` writes bytes that are not UTF-8 in base64. */
+		size_t n = 0;
+		if (!take_base64(root, "payloadBase64", event, &msg->raw_owned, &n))
+			return;
+		msg->raw = msg->raw_owned;
+		msg->raw_len = n;
+		event_parse(msg->topic, msg->raw, msg->raw_len, event);
+		return;
 	}
 	if (json_is_string(payload)) {
 		/* The payload as the broker delivered it: parse those bytes. */

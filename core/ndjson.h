@@ -10,8 +10,9 @@
 #include "event.h"
 
 /* The longest line read: a payload AWS would send, even wrapped in an
- * envelope. Longer lines are rejected as oversize. */
-#define NDJSON_LINE_MAX (EVENT_PAYLOAD_MAX + 16 * 1024)
+ * envelope, in base64 as `journal dump` may write it. Longer lines are
+ * rejected as oversize. */
+#define NDJSON_LINE_MAX ((EVENT_PAYLOAD_MAX + 2) / 3 * 4 + 16 * 1024)
 
 struct ndjson_message {
 	char *topic;                /* malloc'd or NULL */

@@ -781,8 +781,8 @@ static void test_snapshot_damage(void)
 		at += 1 + strlen(fleet_reason_name(f, (uint8_t)i));
 	char *cause = NULL;
 	memcpy(copy, data, len);
-	CHECK_INT(copy[at], 1); /* client id "a": length 1 */
-	copy[at + 4 + 1 + 4] = 7; /* status */
+	CHECK_INT(copy[at], 1); /* client id "a": varint length 1 (format 2) */
+	copy[at + 1 + 1] = 7; /* status */
 	reseal(copy, len);
 	CHECK(fleet_load(copy, len, NULL, &cause) == NULL);
 	CHECK(cause && strstr(cause, "bad status"));
@@ -790,7 +790,7 @@ static void test_snapshot_damage(void)
 	cause = NULL;
 
 	memcpy(copy, data, len);
-	copy[at + 4] = 'b'; /* "a" renamed "b": two things called "b" */
+	copy[at + 1] = 'b'; /* "a" renamed "b": two things called "b" */
 	reseal(copy, len);
 	CHECK(fleet_load(copy, len, NULL, &cause) == NULL);
 	CHECK(cause && strstr(cause, "duplicate client id"));
@@ -798,7 +798,7 @@ static void test_snapshot_damage(void)
 	cause = NULL;
 
 	memcpy(copy, data, len);
-	copy[at + 3] = 0x40; /* a huge client id length */
+	copy[at] = 0xff; /* a huge client id length (0x7f + 'a' << 7) */
 	reseal(copy, len);
 	CHECK(fleet_load(copy, len, NULL, &cause) == NULL);
 	CHECK(cause && strstr(cause, "truncated"));

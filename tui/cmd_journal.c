@@ -1,4 +1,5 @@
-/* thingtop journal info|check|vacuum|prune: looking after a journal file. */
+/* thingtop journal info|check|vacuum|prune|dump: looking after a journal
+ * file. */
 #include "build_config.h"
 
 #include <getopt.h>
@@ -12,25 +13,34 @@
 #include "commands.h"
 #include "fleet.h"
 #include "journal.h"
+#include "journal_dump.h"
 #include "live.h"
 #include "rebuild.h"
 #include "text.h"
 #include "timefmt.h"
+#include "view.h"
 #include "xalloc.h"
 
 static const char journal_usage[] =
 	"Usage: thingtop journal info|check|vacuum [-j JOURNAL] [-c CONFIG]\n"
 	"       thingtop journal prune [-j JOURNAL] [--retain DURATION] [--max-size SIZE]\n"
 	"       thingtop journal forget-session [-j JOURNAL] [--broker HOST[:PORT]]\n"
+	"       thingtop journal dump [-j JOURNAL] [--from TIME] [--to TIME] [--filter EXPR]\n"
 	"\n"
 	"  info     path, size, schema, counts, seq and receive-time span, snapshots,\n"
 	"           the broker client id, and the gaps: when the recorder was not\n"
 	"           listening, and whether events published meanwhile are lost\n"
-	"  check    SQLite integrity, the newest snapshot, and (while the journal\n"
-	"           has every event) a rebuild from it against a replay of all\n"
-	"           events; exit status 1 on any problem\n"
-	"  vacuum   compact the file, returning space freed by retention (not\n"
-	"           while another thingtop writes the journal)\n"
+	"  check    SQLite integrity, every message's bytes against its checksum,\n"
+	"           the newest snapshot, and (while the journal has every event) a\n"
+	"           rebuild from it against a replay of all events; exit status 1\n"
+	"           on any problem\n"
+	"  vacuum   compact the file, returning space freed by retention or by the\n"
+	"           upgrade to compact rows (not while another thingtop writes the\n"
+	"           journal); also upgrades an older journal\n"
+	"  dump     the messages as NDJSON envelopes {\"topic\",\"payload\",\"receivedAt\"},\n"
+	"           payloads exactly as received, in receive order, received from\n"
+	"           --from up to --to; --filter keeps the messages of the things\n"
+	"           matching EXPR (as in export); `thingtop import` reads it back\n"
 	"  prune    apply retention now: drop events received longer than\n"
 	"           DURATION ('30d') before the newest (counted from now if the\n"
 	"           newest claims a later time), and the oldest while the\n"
@@ -45,6 +55,7 @@ static const char journal_usage[] =
 	"  -c, --config FILE    config file (journal.path, broker settings)\n"
 	"  --broker HOST[:PORT] the broker, for forget-session\n"
 	"  -r, --retain DURATION, -m, --max-size SIZE   see prune\n"
+	"  -F, --from TIME, -T, --to TIME, -f, --filter EXPR   see dump\n"
 	"  -h, --help           this text\n";
 
 static void print_size(const char *label, int64_t bytes)
@@ -174,7 +185,7 @@ static int check_snapshot(struct journal *j, const struct fleet_config *config, 
 	size_t len;
 	char *cause = NULL;
 	if (!journal_load_snapshot(j, 0, &seq, &data, &len, &cause)) {
-		printf("snapshot: cannot read: %s\n", cause);
+		printf("snapshot: the newest does not load: %s\n", cause);
 		free(cause);
 		(*problems)++;
 		return 0;
@@ -236,6 +247,37 @@ static void check_rebuild(struct journal *j, const struct fleet_config *config, 
 	fleet_destroy(from_snapshot);
 }
 
+struct body_check {
+	uint64_t rows, damaged, first_damaged;
+};
+
+static bool count_damaged(void *ctx, const struct journal_row *row)
+{
+	struct body_check *c = ctx;
+	c->rows++;
+	if (row->damaged && c->damaged++ == 0)
+		c->first_damaged = row->seq;
+	return true;
+}
+
+/* Every message rebuilt and compared with its stored checksum. */
+static void check_messages(struct journal *j, int *problems)
+{
+	struct body_check c = { 0 };
+	char *cause = NULL;
+	if (!journal_scan(j, 0, 0, true, count_damaged, &c, &cause)) {
+		printf("messages: cannot check: %s\n", cause);
+		free(cause);
+		(*problems)++;
+	} else if (c.damaged) {
+		printf("messages: %" PRIu64 " of %" PRIu64 " cannot be rebuilt to their checksum"
+		       " (first: seq %" PRIu64 ")\n", c.damaged, c.rows, c.first_damaged);
+		(*problems)++;
+	} else {
+		printf("messages: %" PRIu64 " rebuilt, checksums ok\n", c.rows);
+	}
+}
+
 static int do_check(struct journal *j, const struct fleet_config *config)
 {
 	int problems = 0;
@@ -253,6 +295,7 @@ static int do_check(struct journal *j, const struct fleet_config *config)
 	} else {
 		printf("integrity: ok\n");
 	}
+	check_messages(j, &problems);
 	if (check_snapshot(j, config, &problems) || problems == 0)
 		check_rebuild(j, config, &problems);
 	printf("%s\n", problems ? "problems found" : "journal ok");
@@ -312,6 +355,70 @@ static int do_prune(struct journal *j, int64_t retain_ms, int64_t max_bytes)
 	return 0;
 }
 
+/* The things matching a filter expression in the rebuilt fleet, as a
+ * mask by thing id. */
+static bool *filter_things(struct journal *j, const struct fleet_config *config, const char *expr,
+                           size_t *len, char **cause)
+{
+	struct filter *filter = filter_parse(expr, cause);
+	if (!filter)
+		return NULL;
+	struct fleet *fleet = rebuild_fleet(j, config, 0, cause);
+	bool *mask = NULL;
+	if (fleet) {
+		*len = fleet_count(fleet) + 1;
+		mask = xcalloc(*len, sizeof *mask);
+		for (size_t i = 0; i < fleet_count(fleet); i++) {
+			const struct fleet_thing *t = fleet_thing_at(fleet, i);
+			mask[t->id] = filter_match(filter, fleet, t);
+		}
+	}
+	fleet_destroy(fleet);
+	filter_destroy(filter);
+	return mask;
+}
+
+struct dump_args {
+	const char *from, *to, *filter;
+};
+
+static int do_dump(struct journal *j, const struct fleet_config *config,
+                   const struct dump_args *args)
+{
+	struct journal_dump_options options = { 0 };
+	int64_t now = time_now_ms();
+	if ((args->from && !time_parse_point(args->from, now, &options.from_ms)) ||
+	    (args->to && !time_parse_point(args->to, now, &options.to_ms))) {
+		fprintf(stderr, "thingtop journal: --from/--to '%s' is not a time (try "
+		        "2026-01-01T03:10Z or -2h)\n", args->from ? args->from : args->to);
+		return 2;
+	}
+	char *cause = NULL;
+	bool *mask = NULL;
+	if (args->filter && args->filter[0]) {
+		mask = filter_things(j, config, args->filter, &options.things_len, &cause);
+		if (!mask) {
+			fprintf(stderr, "thingtop journal: %s\n", cause);
+			free(cause);
+			return 2;
+		}
+		options.things = mask;
+	}
+	/* Payloads are untrusted: on a terminal every control character is
+	 * escaped (the text still imports to the same bytes). */
+	options.terminal = isatty(STDOUT_FILENO);
+	int status = 0;
+	if (!journal_dump(j, stdout, &options, NULL, &cause)) {
+		char safe[1024];
+		text_escape(cause, strlen(cause), safe, sizeof safe, false);
+		fprintf(stderr, "thingtop journal: %s\n", safe);
+		free(cause);
+		status = 1;
+	}
+	free(mask);
+	return status;
+}
+
 static int do_forget_session(struct journal *j, const struct config *config)
 {
 	char *cause = NULL;
@@ -336,17 +443,24 @@ int cmd_journal(int argc, char **argv)
 		{"broker", required_argument, NULL, OPT_BROKER},
 		{"retain", required_argument, NULL, 'r'},
 		{"max-size", required_argument, NULL, 'm'},
+		{"from", required_argument, NULL, 'F'},
+		{"to", required_argument, NULL, 'T'},
+		{"filter", required_argument, NULL, 'f'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
 	const char *path_arg = NULL, *config_path = NULL, *broker = NULL;
 	int64_t retain_ms = 0, max_bytes = 0;
+	struct dump_args dump = { 0 };
 	int opt;
-	while ((opt = getopt_long(argc, argv, "j:c:r:m:h", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "j:c:r:m:F:T:f:h", options, NULL)) != -1) {
 		switch (opt) {
 		case 'j': path_arg = optarg; break;
 		case 'c': config_path = optarg; break;
 		case OPT_BROKER: broker = optarg; break;
+		case 'F': dump.from = optarg; break;
+		case 'T': dump.to = optarg; break;
+		case 'f': dump.filter = optarg; break;
 		case 'r':
 			if (!time_parse_duration(optarg, &retain_ms) || retain_ms <= 0) {
 				fprintf(stderr, "thingtop journal: --retain '%s' is not a duration (try 30d)\n",
@@ -366,16 +480,17 @@ int cmd_journal(int argc, char **argv)
 		}
 	}
 	if (optind + 1 != argc) {
-		fprintf(stderr, "thingtop journal: say info, check, vacuum, prune or forget-session\n");
+		fprintf(stderr, "thingtop journal: say info, check, vacuum, prune, dump or forget-session\n");
 		cli_print_usage(stderr, journal_usage);
 		return 2;
 	}
 	const char *what = argv[optind];
 	bool forget = strcmp(what, "forget-session") == 0;
 	bool writes = strcmp(what, "vacuum") == 0 || strcmp(what, "prune") == 0 || forget;
-	if (!writes && strcmp(what, "info") != 0 && strcmp(what, "check") != 0) {
-		fprintf(stderr, "thingtop journal: unknown action '%s' (say info, check, vacuum, prune"
-		        " or forget-session)\n", what);
+	if (!writes && strcmp(what, "info") != 0 && strcmp(what, "check") != 0 &&
+	    strcmp(what, "dump") != 0) {
+		fprintf(stderr, "thingtop journal: unknown action '%s' (say info, check, vacuum, prune,"
+		        " dump or forget-session)\n", what);
 		return 2;
 	}
 	if (strcmp(what, "prune") == 0 && retain_ms == 0 && max_bytes == 0) {
@@ -416,6 +531,8 @@ int cmd_journal(int argc, char **argv)
 		status = do_vacuum(j);
 	else if (forget)
 		status = do_forget_session(j, &config);
+	else if (strcmp(what, "dump") == 0)
+		status = do_dump(j, &config.reconcile, &dump);
 	else
 		status = do_prune(j, retain_ms, max_bytes);
 	journal_close(j);

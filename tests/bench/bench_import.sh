@@ -1,23 +1,17 @@
 #!/usr/bin/env bash
-# Import benchmark (issue 2): 1,000,000 events over 100,000 things made by
-# the simulator; the import rate against a bare jansson parse of the same
-# file on one core; export time including opening the journal; peak memory;
-# journal bytes per event.
+# Import benchmark (issues 2 and 13): 1,000,000 events over 100,000 things
+# made by the simulator, and the same stream with long UTF-8 client ids,
+# principals and an extra attribute (a realistic fleet that is not the
+# simulator's). For each: the import rate against a bare jansson parse of
+# the same file on one core; journal bytes per event (file after the
+# import's checkpoint, snapshots and indexes included) against the input's
+# bytes per line; the snapshots' share of the file; `journal dump` back to
+# the same payloads. For the first: export time and peak memory.
 #   bench_import.sh THINGTOP BARE_PARSE [EVENTS] [THINGS]
 set -euo pipefail
 thingtop=$1 bare=$2 events=${3:-1000000} things=${4:-100000}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-
-"$thingtop" simulate --things "$things" --events "$events" --seed 7 --quirks all \
-  --ndjson "$dir/events.ndjson" --truth "$dir/truth.csv" >/dev/null
-lines=$(wc -l <"$dir/events.ndjson")
-echo "input: $lines lines, $(du -m "$dir/events.ndjson" | cut -f1) MB, $things things"
-
-# Warm the page cache so both read from memory.
-cat "$dir/events.ndjson" >/dev/null
-taskset -c 0 "$bare" "$dir/events.ndjson" | tee "$dir/bare.txt"
-bare_rate=$(sed -E 's/.*= ([0-9]+) lines\/s.*/\1/' "$dir/bare.txt")
 
 measure() { # measure NAME COMMAND...: prints wall seconds and peak RSS
   local name=$1; shift
@@ -26,18 +20,61 @@ measure() { # measure NAME COMMAND...: prints wall seconds and peak RSS
   echo "$name: $secs s, peak RSS $((rss_kb / 1024)) MB"
 }
 
-measure import "$thingtop" import -q -j "$dir/journal.db" "$dir/events.ndjson" 2>"$dir/import.txt"
-cat "$dir/import.txt"
-import_secs=$(cut -d' ' -f1 "$dir/time.txt")
-import_rate=$(awk -v n="$lines" -v s="$import_secs" 'BEGIN { printf "%.0f", n / s }')
-echo "import rate: $import_rate events/s; bare parse: $bare_rate lines/s;" \
-  "ratio $(awk -v a="$import_rate" -v b="$bare_rate" 'BEGIN { printf "%.2f", a / b }') (goal >= 0.8)"
+fleet() { # fleet NAME FILE: import FILE into a fresh journal and report
+  local name=$1 file=$2 j=$dir/$1.db
+  local lines; lines=$(wc -l <"$file")
+  echo "== $name: $lines lines, $(du -m "$file" | cut -f1) MB, $things things"
+  cat "$file" >/dev/null   # warm the page cache: both read from memory
+  taskset -c 0 "$bare" "$file" | tee "$dir/bare.txt"
+  local bare_rate; bare_rate=$(sed -E 's/.*= ([0-9]+) lines\/s.*/\1/' "$dir/bare.txt")
+  measure import "$thingtop" import -q -j "$j" "$file" 2>"$dir/import.txt"
+  cat "$dir/import.txt"
+  local secs; secs=$(cut -d' ' -f1 "$dir/time.txt")
+  local rate; rate=$(awk -v n="$lines" -v s="$secs" 'BEGIN { printf "%.0f", n / s }')
+  echo "import rate: $rate events/s; bare parse: $bare_rate lines/s;" \
+    "ratio $(awk -v a="$rate" -v b="$bare_rate" 'BEGIN { printf "%.2f", a / b }') (goal >= 0.8)"
+  local bytes; bytes=$(stat -c %s "$j")
+  local snap; snap=$("$thingtop" journal info -j "$j" | awk '$1 == "snapshots" { print $3 }' | tr -d '(')
+  echo "journal: $((bytes / 1024 / 1024)) MB, $((bytes / lines)) bytes per event" \
+    "(goal <= 120; input $(($(stat -c %s "$file") / lines)) bytes per line);" \
+    "snapshots $((snap / 1024 / 1024)) MB = $(awk -v s="$snap" -v b="$bytes" 'BEGIN { printf "%.1f", 100 * s / b }') % of the file"
+  measure "journal dump" bash -c '"$0" journal dump -j "$1" >"$2"' "$thingtop" "$j" "$dir/dump.ndjson"
+  if [[ $(wc -l <"$dir/dump.ndjson") -eq $lines ]]; then
+    echo "dump: $lines envelopes"
+  else
+    echo "dump: LINE COUNT DIFFERS"
+  fi
+}
 
-measure export "$thingtop" export -j "$dir/journal.db" -o "$dir/fleet.csv"
+"$thingtop" simulate --things "$things" --events "$events" --seed 7 --quirks all \
+  --ndjson "$dir/events.ndjson" --truth "$dir/truth.csv" >/dev/null
+fleet simulator "$dir/events.ndjson"
+
+measure export "$thingtop" export -j "$dir/simulator.db" -o "$dir/fleet.csv"
 export_rss=$(cut -d' ' -f2 "$dir/time.txt")
 rows=$(($(wc -l <"$dir/fleet.csv") - 1))
 echo "export: $rows things; peak RSS per thing $((export_rss * 1024 / rows)) bytes (goal < 300)"
 
-db_bytes=$(stat -c %s "$dir/journal.db")
-echo "journal: $((db_bytes / 1024 / 1024)) MB, $((db_bytes / lines)) bytes per event" \
-  "(input $(($(stat -c %s "$dir/events.ndjson") / lines)) bytes per line)"
+# Long UTF-8 client ids (about 60 bytes, accents, CJK), 64-hex principals
+# and a thingName attribute, as in a real plant's fleet.
+python3 - "$dir/events.ndjson" >"$dir/utf8.ndjson" <<'PY'
+import hashlib, re, sys
+ids = {}
+out = sys.stdout.buffer
+with open(sys.argv[1], 'rb') as f:
+    for line in f:
+        m = re.search(rb'"clientId":"(thing-\d+)"', line)
+        if m:
+            cid = m.group(1)
+            if cid not in ids:
+                h = hashlib.sha256(cid).hexdigest()
+                ids[cid] = (f"Werk-Süd/Halle-{h[:2]}/Gerät-温度計-{cid.decode()}-Straße-Ω".encode(),
+                            hashlib.sha256(h.encode()).hexdigest().encode())
+            new, principal = ids[cid]
+            line = line.replace(cid, new)
+            line = re.sub(rb'"principalIdentifier":"[^"]*"',
+                          b'"principalIdentifier":"' + principal + b'"', line)
+            line = line.replace(b'"timestamp":', b'"thingName":"' + new + b'","timestamp":', 1)
+        out.write(line)
+PY
+fleet long-utf8 "$dir/utf8.ndjson"

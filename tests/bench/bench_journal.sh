@@ -27,7 +27,11 @@ fi
 echo "input: $(wc -l <"$dir/events.ndjson") lines, $things things"
 rm -f "$dir/journal.db" "$dir/journal.db-wal" "$dir/journal.db-shm"
 measure import "$thingtop" import -q -j "$dir/journal.db" "$dir/events.ndjson"
-"$thingtop" journal info -j "$dir/journal.db"
+"$thingtop" journal info -j "$dir/journal.db" | tee "$dir/info.txt"
+snap=$(awk '$1 == "snapshots" { print $3 }' "$dir/info.txt" | tr -d '(')
+bytes=$(stat -c %s "$dir/journal.db")
+echo "journal: $((bytes / $(wc -l <"$dir/events.ndjson"))) bytes per event; snapshots" \
+  "$(awk -v s="$snap" -v b="$bytes" 'BEGIN { printf "%.1f", 100 * s / b }') % of the file (goal < 15)"
 
 cat "$dir/journal.db" >/dev/null   # warm the page cache: a journal in use is
 measure "open + rebuild (goal < 2 s)" \

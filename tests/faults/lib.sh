@@ -26,7 +26,15 @@ trap fault_cleanup EXIT
 # events_in JOURNAL: lifecycle events journaled, each published payload
 # counted once (a redelivery after a restart is a duplicate of it).
 events_in() {
-	sqlite3 "$1" 'SELECT count(DISTINCT payload) FROM events WHERE type > 0'
+	"$TT" journal dump -j "$1" 2>/dev/null | python3 -c '
+import json, sys
+seen = set()
+for line in sys.stdin:
+    e = json.loads(line)
+    p = e.get("payload")
+    if isinstance(p, dict) and p.get("eventType"):
+        seen.add(json.dumps(p, sort_keys=True))
+print(len(seen))'
 }
 
 # sent_by LOG: the message count a `thingtop simulate` run reported.

@@ -54,8 +54,14 @@ GROWTH=$((AFTER - BEFORE))
 echo "figure: journal grew by $GROWTH bytes for a $BIG-byte payload; recorder peak RSS" \
 	"${PEAK_KB:-?} KiB (${BEFORE_KB:-?} KiB without it)"
 [ "$GROWTH" -lt $((300 * 1024)) ] || fail "journal grew by $GROWTH bytes"
-read -r KEPT REASON < <(sqlite3 -separator ' ' "$J" \
-	"SELECT length(payload), reason FROM events WHERE type = 0 AND substr(payload, 1, 16) = CAST('{\"clientId\":\"big' AS BLOB)")
+# The payload as the journal gives it back (journal dump), and the reason.
+KEPT=$("$TT" journal dump -j "$J" | python3 -c '
+import json, sys
+for line in sys.stdin:
+    p = json.loads(line).get("payload")
+    if isinstance(p, str) and p.startswith("{\"clientId\":\"big"):
+        print(len(p.encode()))')
+REASON=$(sqlite3 "$J" "SELECT reason FROM events WHERE type = 0 AND reason LIKE '%bytes%'")
 [ "$KEPT" = 131072 ] || fail "the reject keeps ${KEPT:-no} bytes, want 131072"
 grep -qF "payload is $BIG bytes" <<<"$REASON" || fail "reject reason '$REASON' lacks the size $BIG"
 [ "$(sqlite3 "$J" 'SELECT count(*) FROM events')" = 5 ] || fail "want 5 rows (4 events, 1 reject)"

@@ -1,0 +1,104 @@
+/* Parsed columns in binary (see journal_codec.h): each packs only what
+ * unpacks to the very same text, so a row always reads back as written. */
+#include "build_config.h"
+
+#include "journal_codec.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+/* AWS's documented reasons (../shared/docs/aws-lifecycle-events.md).
+ * Stored as their index + 1: append only, never reorder. */
+static const char *const reasons[] = {
+	"AUTH_ERROR", "CLIENT_INITIATED_DISCONNECT", "CLIENT_ERROR", "CONNECTION_LOST",
+	"DUPLICATE_CLIENTID", "FORBIDDEN_ACCESS", "MQTT_KEEP_ALIVE_TIMEOUT", "SERVER_ERROR",
+	"SERVER_INITIATED_DISCONNECT", "API_INITIATED_DISCONNECT", "THROTTLED",
+	"WEBSOCKET_TTL_EXPIRATION", "CUSTOMAUTH_TTL_EXPIRATION", "AUTHORIZATION_FAILED",
+	"NONE", "UNKNOWN",
+};
+#define REASON_COUNT (sizeof reasons / sizeof reasons[0])
+
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+size_t journal_pack_session(const char *text, unsigned char out[16])
+{
+	/* 8-4-4-4-12 lowercase hex digits. */
+	if (strlen(text) != 36)
+		return 0;
+	size_t n = 0;
+	for (size_t i = 0; i < 36;) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (text[i] != '-')
+				return 0;
+			i++;
+			continue;
+		}
+		int hi = hex_value(text[i]), lo = hex_value(text[i + 1]);
+		if (hi < 0 || lo < 0)
+			return 0;
+		out[n++] = (unsigned char)(hi << 4 | lo);
+		i += 2;
+	}
+	return 16;
+}
+
+const char *journal_unpack_session(const void *bytes, size_t len, char *buf)
+{
+	const unsigned char *b = bytes;
+	static const char digits[] = "0123456789abcdef";
+	char *p = buf;
+	if (len != 16) {
+		buf[0] = '\0';
+		return buf;
+	}
+	for (size_t i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			*p++ = '-';
+		*p++ = digits[b[i] >> 4];
+		*p++ = digits[b[i] & 15];
+	}
+	*p = '\0';
+	return buf;
+}
+
+size_t journal_pack_ip(const char *text, unsigned char out[16])
+{
+	char back[INET6_ADDRSTRLEN];
+	if (inet_pton(AF_INET, text, out) == 1 && inet_ntop(AF_INET, out, back, sizeof back) &&
+	    strcmp(back, text) == 0)
+		return 4;
+	if (inet_pton(AF_INET6, text, out) == 1 && inet_ntop(AF_INET6, out, back, sizeof back) &&
+	    strcmp(back, text) == 0)
+		return 16;
+	return 0;
+}
+
+const char *journal_unpack_ip(const void *bytes, size_t len, char *buf)
+{
+	buf[0] = '\0';
+	if (len == 4 || len == 16)
+		inet_ntop(len == 4 ? AF_INET : AF_INET6, bytes, buf, INET6_ADDRSTRLEN);
+	return buf;
+}
+
+int journal_reason_code(const char *text)
+{
+	for (size_t i = 0; i < REASON_COUNT; i++) {
+		if (strcmp(text, reasons[i]) == 0)
+			return (int)i + 1;
+	}
+	return 0;
+}
+
+const char *journal_reason_text(int code)
+{
+	return code >= 1 && (size_t)code <= REASON_COUNT ? reasons[code - 1] : "";
+}

@@ -12,7 +12,9 @@
  *          type, thing_id, ts_ms, version, session, reason, ip)
  *     index (thing_id, seq); partial index (ts_ms) for disconnects
  *   snapshots(seq INTEGER PRIMARY KEY, received_ms, created_ms, data BLOB)
- *   meta(key TEXT PRIMARY KEY, value) */
+ *   meta(key TEXT PRIMARY KEY, value)
+ *   alerts(rule, thing_id, started_ms, fired_ms, sent_ms, resolved_ms)
+ *     written and read by journal_alerts.c */
 #ifndef THINGTOP_JOURNAL_H
 #define THINGTOP_JOURNAL_H
 
@@ -22,7 +24,7 @@
 
 #include "event.h"
 
-#define JOURNAL_SCHEMA_VERSION 2
+#define JOURNAL_SCHEMA_VERSION 3
 
 enum journal_mode {
 	JOURNAL_READ_WRITE,       /* creates the file and its folder when missing */

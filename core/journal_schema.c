@@ -28,6 +28,11 @@ static const char *const steps[JOURNAL_SCHEMA_VERSION] = {
 	/* 2: fleet snapshots, keyed by the last seq they reflect. */
 	"CREATE TABLE snapshots(seq INTEGER PRIMARY KEY, received_ms INTEGER NOT NULL,"
 	" created_ms INTEGER NOT NULL, data BLOB NOT NULL);",
+	/* 3: alerts (journal_alerts.c): one row per firing, by rule and thing. */
+	"CREATE TABLE alerts(rule TEXT NOT NULL, thing_id INTEGER NOT NULL,"
+	" started_ms INTEGER NOT NULL, fired_ms INTEGER NOT NULL, sent_ms INTEGER,"
+	" resolved_ms INTEGER, PRIMARY KEY(rule, thing_id, started_ms));"
+	"CREATE INDEX alerts_fired ON alerts(fired_ms);",
 };
 
 void journal_db_cause(sqlite3 *db, const char *path, const char *what, char **cause)

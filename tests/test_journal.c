@@ -524,7 +524,7 @@ static void test_info(void)
 	CHECK(journal_get_info(j, &info, NULL));
 	CHECK_INT(info.events + info.rejects + info.ignored, 0);
 	CHECK_INT(info.last_seq, 0);
-	CHECK_INT(info.schema_version, 2);
+	CHECK_INT(info.schema_version, JOURNAL_SCHEMA_VERSION);
 
 	struct event c = make_event(EVENT_CONNECTED, "a", 1, "s", -1);
 	struct event d = make_event(EVENT_DISCONNECTED, "b", 1, "s", -1);
@@ -551,7 +551,7 @@ static void test_info(void)
 	CHECK_INT(info.first_received_ms, 1000);
 	CHECK_INT(info.last_received_ms, 1500);
 	CHECK(info.file_bytes > 0);
-	CHECK_INT(info.schema_version, 2);
+	CHECK_INT(info.schema_version, JOURNAL_SCHEMA_VERSION);
 	journal_close(j);
 	free(path);
 }
@@ -598,7 +598,7 @@ static void test_migration(void)
 		return;
 	struct journal_info info;
 	CHECK(journal_get_info(j, &info, NULL));
-	CHECK_INT(info.schema_version, 2);
+	CHECK_INT(info.schema_version, JOURNAL_SCHEMA_VERSION);
 	CHECK_INT(info.events, 2);
 	CHECK_INT(info.things, 1);
 	CHECK_INT(journal_next_seq(j), 3);
@@ -626,7 +626,9 @@ static void test_too_new(void)
 	exec_sql(path, "CREATE TABLE x(a); PRAGMA user_version = 7;");
 	char *cause = NULL;
 	CHECK(journal_open(path, JOURNAL_READ_WRITE, &cause) == NULL);
-	CHECK(cause && strstr(cause, "schema 7") && strstr(cause, "up to 2") &&
+	char up_to[32];
+	snprintf(up_to, sizeof up_to, "up to %d", JOURNAL_SCHEMA_VERSION);
+	CHECK(cause && strstr(cause, "schema 7") && strstr(cause, up_to) &&
 	      strstr(cause, "upgrade thingtop") && strstr(cause, path));
 	free(cause);
 	cause = NULL;

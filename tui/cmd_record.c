@@ -17,6 +17,7 @@
 #include "journal.h"
 #include "mqtt_source.h"
 #include "rebuild.h"
+#include "record_hooks.h"
 #include "text.h"
 #include "timefmt.h"
 #include "xalloc.h"
@@ -35,17 +36,21 @@ struct recorder {
 	const char *host;
 	int port;
 	bool quiet;
+	struct record_hooks *hooks;  /* record_hooks: alerts and metrics */
 };
 
 static void on_message(void *ctx, const char *topic, const void *payload, size_t len)
 {
 	struct recorder *rec = ctx;
 	ingest_message(&rec->ingest, topic, payload, len, time_now_ms());
+	record_hooks_event(rec->hooks);  /* record_hooks */
 }
 
 static void on_state(void *ctx, const struct mqtt_status *status)
 {
 	struct recorder *rec = ctx;
+	if (rec->hooks)  /* record_hooks */
+		record_hooks_mqtt(rec->hooks, status->state == MQTT_CONNECTED);
 	if (rec->quiet && status->state != MQTT_BACKING_OFF)
 		return;
 	char reason[400];
@@ -75,8 +80,10 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 	        "usage: thingtop record [-c FILE] [--broker HOST[:PORT]] [-j JOURNAL] [--qos N]\n"
-	        "                       [--quiet] [--stats-interval SECONDS]\n"
-	        "Subscribes to the lifecycle events and journals them until SIGINT or SIGTERM.\n");
+	        "                       [--quiet] [--stats-interval SECONDS] [--metrics-file PATH]\n"
+	        "Subscribes to the lifecycle events and journals them until SIGINT or SIGTERM.\n"
+	        "Runs the config's alert rules; --metrics-file (or metrics.file) writes\n"
+	        "Prometheus metrics for node_exporter's textfile collector.\n");
 }
 
 static void rate_line(struct recorder *rec, uint64_t *last_received, int64_t *last_ms)
@@ -96,7 +103,7 @@ static void rate_line(struct recorder *rec, uint64_t *last_received, int64_t *la
 
 int cmd_record(int argc, char **argv)
 {
-	enum { OPT_BROKER = 256, OPT_QOS, OPT_QUIET, OPT_STATS, OPT_HELP };
+	enum { OPT_BROKER = 256, OPT_QOS, OPT_QUIET, OPT_STATS, OPT_HELP, OPT_METRICS };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "broker", required_argument, NULL, OPT_BROKER },
@@ -105,12 +112,14 @@ int cmd_record(int argc, char **argv)
 		{ "quiet", no_argument, NULL, OPT_QUIET },
 		{ "stats-interval", required_argument, NULL, OPT_STATS },
 		{ "help", no_argument, NULL, OPT_HELP },
+		{ "metrics-file", required_argument, NULL, OPT_METRICS },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *config_path = NULL, *broker = NULL, *journal_path = NULL;
 	int qos = -1;
 	bool quiet = false;
 	int64_t stats_ms = 10000;
+	const char *metrics_file = NULL;  /* record_hooks */
 	int opt;
 
 	optind = 1;
@@ -135,6 +144,7 @@ int cmd_record(int argc, char **argv)
 			}
 			break;
 		case OPT_HELP: usage(stdout); return 0;
+		case OPT_METRICS: metrics_file = optarg; break;  /* record_hooks */
 		default: usage(stderr); return 2;
 		}
 	}
@@ -176,6 +186,11 @@ int cmd_record(int argc, char **argv)
 	rec.host = config.broker.host;
 	rec.port = config.broker.port;
 
+	/* record_hooks: alert rules and the metrics file. */
+	rec.hooks = record_hooks_create(&config, &rec.ingest, journal_path, metrics_file, &cause);
+	if (!rec.hooks)
+		goto fail;
+
 	rec.src = mqtt_source_create(&config, on_message, on_state, &rec, &cause);
 	if (!rec.src)
 		goto fail;
@@ -197,6 +212,9 @@ int cmd_record(int argc, char **argv)
 		if (mqtt_source_wants_write(rec.src))
 			pfd.events |= POLLOUT;
 		int timeout = mqtt_source_next_timeout_ms(rec.src);
+		int hooks_timeout = record_hooks_tick(rec.hooks);  /* record_hooks */
+		if (hooks_timeout >= 0 && (timeout < 0 || hooks_timeout < timeout))
+			timeout = hooks_timeout;
 		if (stats_ms > 0 && !quiet) {
 			int64_t until = last_rate_ms + stats_ms - time_mono_ms();
 			if (until < timeout)
@@ -225,6 +243,7 @@ fail:
 	fprintf(stderr, "thingtop record: %s\n", cause ? cause : "failed");
 out:
 	mqtt_source_destroy(rec.src);
+	record_hooks_destroy(rec.hooks);  /* record_hooks */
 	journal_close(journal);
 	fleet_destroy(fleet);
 	free(default_journal);

@@ -28,15 +28,15 @@ static json_t *iso(int64_t ms)
 static json_t *one_alert(const struct config_alert *rule, const struct fleet *fleet,
                          const struct alert_item *item)
 {
-	const struct fleet_thing *t = item->thing_id <= fleet_count(fleet)
+	const struct fleet_thing *t = item->thing_id >= 1 && item->thing_id <= fleet_count(fleet)
 		? fleet_thing_at(fleet, item->thing_id - 1) : NULL;
 	json_t *labels = json_object();
 	json_object_set_new(labels, "alertname", text(rule->name));
 	json_object_set_new(labels, "client_id", text(t ? t->client_id : "?"));
 	json_t *annotations = json_object();
 	char since[32] = "", summary[400];
-	const char *reason = t ? fleet_reason_name(fleet, t->last_reason) : "";
-	const char *status = t ? thing_status_name(t->status) : "unknown";
+	const char *reason = fleet_reason_name(fleet, item->reason);
+	const char *status = thing_status_name((enum thing_status)item->status);
 	json_object_set_new(labels, "status", json_string(status));
 	if (*reason)
 		json_object_set_new(labels, "reason", text(reason));
@@ -63,11 +63,8 @@ static json_t *summary_alert(const struct config_alert *rule, const struct fleet
                              const struct alert_batch *batch, int64_t now_ms)
 {
 	size_t counts[256] = {0};
-	for (size_t i = 0; i < batch->firing; i++) {
-		uint32_t id = batch->items[i].thing_id;
-		if (id >= 1 && id <= fleet_count(fleet))
-			counts[fleet_thing_at(fleet, id - 1)->last_reason]++;
-	}
+	for (size_t i = 0; i < batch->firing; i++)
+		counts[batch->items[i].reason]++;
 	json_t *labels = json_object();
 	json_object_set_new(labels, "alertname", text(rule->name));
 	json_object_set_new(labels, "client_id", json_string("*"));

@@ -48,7 +48,7 @@ static void logf_(struct alert_service *s, bool error, const char *fmt, ...)
 
 struct restore_ctx {
 	struct alerts *alerts;
-	size_t things;
+	const struct fleet *fleet;
 };
 
 static bool restore_row(void *ctx, const struct journal_alert_row *row)
@@ -56,8 +56,9 @@ static bool restore_row(void *ctx, const struct journal_alert_row *row)
 	struct restore_ctx *r = ctx;
 	int rule = alerts_rule_find(r->alerts, row->rule);
 	/* A rule removed from the config, or a thing pruned: forget it. */
-	if (rule >= 0 && row->thing_id >= 1 && row->thing_id <= r->things)
-		alerts_restore(r->alerts, (size_t)rule, row->thing_id, row->started_ms, row->sent_ms);
+	if (rule >= 0 && row->thing_id >= 1 && row->thing_id <= fleet_count(r->fleet))
+		alerts_restore(r->alerts, (size_t)rule, fleet_thing_at(r->fleet, row->thing_id - 1),
+		               row->started_ms, row->sent_ms);
 	return true;
 }
 
@@ -73,7 +74,7 @@ struct alert_service *alert_service_create(const struct config *config, const st
 	if (config->alert_count == 0)
 		return s;
 	if (journal) {
-		struct restore_ctx r = { .alerts = s->alerts, .things = fleet_count(fleet) };
+		struct restore_ctx r = { .alerts = s->alerts, .fleet = fleet };
 		if (!journal_alerts_scan(journal, true, 0, 0, restore_row, &r, cause))
 			goto fail;
 	}

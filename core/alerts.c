@@ -16,6 +16,7 @@ struct entry {
 	uint32_t thing_id;
 	uint8_t state;              /* enum entry_state */
 	bool queued;                /* firing and due in the next notification */
+	uint8_t status, reason;     /* the thing's when it fired: the labels */
 	int64_t started_ms;         /* when it began to match */
 	int64_t sent_ms;            /* last notification with it, 0 = none */
 };
@@ -254,9 +255,10 @@ void alerts_mark_all(struct alerts *a, const struct fleet *fleet)
 		mark(a, (uint32_t)(i + 1), 0);
 }
 
-void alerts_restore(struct alerts *a, size_t rule, uint32_t thing_id, int64_t started_ms,
-                    int64_t sent_ms)
+void alerts_restore(struct alerts *a, size_t rule, const struct fleet_thing *thing,
+                    int64_t started_ms, int64_t sent_ms)
 {
+	uint32_t thing_id = thing->id;
 	struct rule_state *r = &a->rules[rule];
 	struct entry *e = find(r, thing_id);
 	if (!e)
@@ -266,6 +268,8 @@ void alerts_restore(struct alerts *a, size_t rule, uint32_t thing_id, int64_t st
 	e->state = ENTRY_FIRING;
 	e->started_ms = started_ms;
 	e->sent_ms = sent_ms;
+	e->status = thing->status;
+	e->reason = thing->last_reason;
 	a->next_due = 0;
 }
 
@@ -301,6 +305,7 @@ static void resolve(struct alerts *a, size_t rule, struct entry *e, int64_t now_
 			}
 			r->resolved[r->resolved_count++] = (struct alert_item){
 				.thing_id = e->thing_id, .started_ms = e->started_ms, .ended_ms = now_ms,
+				.status = e->status, .reason = e->reason,
 			};
 			if (r->queued_since_ms == 0)
 				r->queued_since_ms = now_ms;
@@ -379,6 +384,8 @@ static int64_t sweep_rule(struct alerts *a, const struct fleet *fleet, size_t ru
 				continue;
 			}
 			e->state = ENTRY_FIRING;
+			e->status = t->status;
+			e->reason = t->last_reason;
 			r->firing++;
 			add_change(a, ALERT_FIRED, rule, e, now_ms);
 			queue(r, e, now_ms);
@@ -444,6 +451,7 @@ bool alerts_take_batch(struct alerts *a, int64_t now_ms, struct alert_batch *bat
 			add_change(a, ALERT_SENT, i, e, now_ms);
 			batch->items[batch->count++] = (struct alert_item){
 				.thing_id = e->thing_id, .started_ms = e->started_ms,
+				.status = e->status, .reason = e->reason,
 			};
 		}
 		batch->firing = batch->count;

@@ -39,9 +39,10 @@ void alerts_mark(struct alerts *alerts, uint32_t thing_id, int64_t now_ms);
 void alerts_mark_all(struct alerts *alerts, const struct fleet *fleet);
 
 /* A firing alert read back from the journal: firing since started_ms,
- * last sent at sent_ms (0 = never sent: it is queued again). */
-void alerts_restore(struct alerts *alerts, size_t rule, uint32_t thing_id, int64_t started_ms,
-                    int64_t sent_ms);
+ * last sent at sent_ms (0 = never sent: it is queued again); its labels
+ * are taken from the thing as it is now. */
+void alerts_restore(struct alerts *alerts, size_t rule, const struct fleet_thing *thing,
+                    int64_t started_ms, int64_t sent_ms);
 
 /* Matches the marked things, fires the pending ones whose `for` has
  * passed, queues repeats. */
@@ -50,11 +51,15 @@ void alerts_evaluate(struct alerts *alerts, const struct fleet *fleet, int64_t n
  * INT64_MAX. Valid after alerts_evaluate. */
 int64_t alerts_next_due(const struct alerts *alerts);
 
-/* One alert in a notification. ended_ms is 0 while firing. */
+/* One alert in a notification. ended_ms is 0 while firing. Status and
+ * reason are the thing's when it fired: they are labels, and Alertmanager
+ * knows an alert by its labels, so a resolution must carry the same. */
 struct alert_item {
 	uint32_t thing_id;
 	int64_t started_ms;
 	int64_t ended_ms;
+	uint8_t status;             /* enum thing_status */
+	uint8_t reason;             /* reason id (fleet_reason_name) */
 };
 
 struct alert_batch {

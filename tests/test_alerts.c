@@ -316,8 +316,8 @@ static void test_restore(void)
 	CHECK_INT(alerts_rule_find(a, "offline"), 0);
 	CHECK_INT(alerts_rule_find(a, "nope"), -1);
 	/* x was sent an hour ago, y fired but was never sent. */
-	alerts_restore(a, 0, fleet_find(f, "x")->id, T0 + SEC, T0 + HOUR);
-	alerts_restore(a, 0, fleet_find(f, "y")->id, T0 + SEC, 0);
+	alerts_restore(a, 0, fleet_find(f, "x"), T0 + SEC, T0 + HOUR);
+	alerts_restore(a, 0, fleet_find(f, "y"), T0 + SEC, 0);
 	alerts_mark_all(a, f);
 	int64_t now = T0 + 2 * HOUR;
 	alerts_evaluate(a, f, now);

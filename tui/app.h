@@ -179,6 +179,8 @@ bool replay_key(struct app *app, int key);
 /* Header text: "2026-01-01T00:02:03.000Z  10x  PAUSED  12/34 35.3%". */
 void replay_status(const struct app *app, char *buf, size_t size);
 extern const struct key_help replay_help[];
+/* replay_alerts.c: `replay --alerts`, the alert history; exit status. */
+int replay_print_alerts(const struct app_options *opt);
 extern const size_t replay_help_count;
 
 #endif

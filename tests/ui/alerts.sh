@@ -1,7 +1,8 @@
 #!/bin/bash
 # Alerts in the live monitor: a rule fires for a thing that stays down; the
 # header counts it, the grid's flags say "firing", `!` lists it (rule,
-# thing, since, reason) and Enter opens the thing's activity log. A private
+# thing, since, reason) and Enter opens the thing's activity log; a replay
+# of the journal shows it as of the replay's clock. A private
 # mosquitto on a free port; events published as given.
 . "$(dirname "$0")/lib.sh"
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || { echo "mosquitto not installed: skipped"; exit 77; }
@@ -40,4 +41,17 @@ check "Enter opens the thing's activity log" wait_for "disconnected"
 screen | grep -q "sensor-down" || fail "activity log of another thing"
 for _ in $(seq 50); do [ -s "$DIR/sent.json" ] && break; sleep 0.1; done
 check "the command received the alert" grep -q '"client_id":"sensor-down"' "$DIR/sent.json"
+# One more event, so the recording goes on past the firing.
+keys Escape
+echo "connected sensor-late s1 1" | python3 "$PUB" "$PORT"
+wait_for "sensor-late" >/dev/null || fail "the last event did not arrive"
+keys C-c
+wait_for "EXIT=0" >/dev/null || fail "the live monitor did not quit cleanly"
+
+# The replay of that journal shows the alert as it fired, by its clock.
+new_server
+start 120 30 replay "$DIR/live.db" --speed max
+check "the replay's header counts the alert" wait_for "1 firing"
+keys '!'
+check "the replay's alerts screen lists it" row_has '^offline +sensor-down' MQTT_KEEP_ALIVE_TIMEOUT
 finish

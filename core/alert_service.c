@@ -126,14 +126,16 @@ static void send_batches(struct alert_service *s, int64_t now_ms)
 	}
 }
 
-static void collect_results(struct alert_service *s)
+static void collect_results(struct alert_service *s, int64_t now_ms)
 {
 	struct alert_delivery_result r;
 	while (alert_delivery_take_result(s->delivery, &r)) {
 		const char *name = alerts_rule(s->alerts, r.rule)->name;
 		s->stats.runs++;
-		if (r.final)
+		if (r.final && r.ok)
 			alerts_rule_done(s->alerts, r.rule);
+		else if (r.final)
+			alerts_rule_failed(s->alerts, r.rule, now_ms);
 		if (r.ok)
 			continue;
 		s->stats.failures++;
@@ -168,7 +170,7 @@ void alert_service_tick(struct alert_service *s, int64_t now_ms)
 		return;
 	if (s->delivery) {
 		alert_delivery_poll(s->delivery, now_ms);
-		collect_results(s);
+		collect_results(s, now_ms);
 	}
 	int64_t due = alerts_next_due(s->alerts);
 	if (due < s->last_evaluate_ms + EVALUATE_EVERY_MS)

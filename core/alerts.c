@@ -480,6 +480,17 @@ void alerts_rule_done(struct alerts *a, size_t rule)
 	a->next_due = 0;
 }
 
+void alerts_rule_failed(struct alerts *a, size_t rule, int64_t now_ms)
+{
+	struct rule_state *r = &a->rules[rule];
+	for (size_t k = 0; k < r->count; k++) {
+		struct entry *e = &r->entries[k];
+		if (e->state == ENTRY_FIRING && e->sent_ms == r->last_run_ms)
+			queue(r, e, now_ms);
+	}
+	alerts_rule_done(a, rule);
+}
+
 struct alert_change *alerts_take_changes(struct alerts *a, size_t *count)
 {
 	struct alert_change *out = a->changes;

@@ -76,6 +76,9 @@ struct alert_batch {
 bool alerts_take_batch(struct alerts *alerts, int64_t now_ms, struct alert_batch *batch);
 void alerts_batch_free(struct alert_batch *batch);
 void alerts_rule_done(struct alerts *alerts, size_t rule);
+/* The same when the command gave up: the firing alerts of that batch are
+ * queued again (resolutions are not: Alertmanager times alerts out). */
+void alerts_rule_failed(struct alerts *alerts, size_t rule, int64_t now_ms);
 
 /* What happened, for the journal. */
 enum alert_change_kind {

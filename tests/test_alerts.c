@@ -202,6 +202,12 @@ static void test_repeat_and_group_interval(void)
 	CHECK(alerts_take_batch(a, t + 10 * SEC, &b));
 	CHECK_INT(b.firing, 2);
 	alerts_batch_free(&b);
+	/* A command that gave up: its firing alerts go out again. */
+	alerts_rule_failed(a, 0, t + 10 * SEC);
+	alerts_evaluate(a, f, t + 80 * SEC);
+	CHECK(alerts_take_batch(a, t + 80 * SEC, &b));
+	CHECK_INT(b.firing, 2);
+	alerts_batch_free(&b);
 	/* A busy rule (its command still running) gets no second batch. */
 	alerts_evaluate(a, f, t + 5 * HOUR);
 	CHECK(!alerts_take_batch(a, t + 5 * HOUR, &b));

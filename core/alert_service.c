@@ -2,6 +2,7 @@
  * alert_service.h). */
 #include "alert_service.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

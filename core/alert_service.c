@@ -157,9 +157,11 @@ static void journal_changes(struct alert_service *s)
 {
 	size_t n;
 	struct alert_change *changes = alerts_take_changes(s->alerts, &n);
-	char *cause = NULL;
-	if (s->journal && !journal_alerts_write(s->journal, s->alerts, changes, n, &cause)) {
-		logf_(s, true, "alerts: %s", cause);
+	if (s->journal) {
+		journal_alerts_write(s->journal, s->alerts, changes, n);
+		char *cause = journal_alerts_take_error(s->journal);
+		if (cause)
+			logf_(s, true, "alerts: %s", cause);
 		free(cause);
 	}
 	free(changes);

@@ -3,9 +3,9 @@
  * and resolved. A restarted recorder reads the open ones back; `replay
  * --alerts` lists them.
  *
- * Rows are written on a connection of their own (not the event writer's),
- * one small transaction per batch of changes, waiting at most the busy
- * timeout for the event writer's commit. */
+ * Rows are written by a thread of their own on a connection of their own
+ * (not the event writer's), one transaction per burst, so the caller
+ * never waits for the journal's write lock. */
 #ifndef THINGTOP_JOURNAL_ALERTS_H
 #define THINGTOP_JOURNAL_ALERTS_H
 
@@ -18,13 +18,17 @@
 
 struct journal_alerts;
 
-/* A read-write connection to a journal opened read-write. */
+/* A connection and a writer thread for a journal opened read-write. */
 struct journal_alerts *journal_alerts_open(const struct journal *journal, char **cause);
+/* Writes what is still queued, stops the thread. Accepts NULL. */
 void journal_alerts_close(struct journal_alerts *ja);
 
-/* Stores changes (alerts_take_changes) in one transaction. */
-bool journal_alerts_write(struct journal_alerts *ja, const struct alerts *alerts,
-                          const struct alert_change *changes, size_t count, char **cause);
+/* Queues changes (alerts_take_changes) for the thread. The rules' names
+ * are borrowed until journal_alerts_close. */
+void journal_alerts_write(struct journal_alerts *ja, const struct alerts *alerts,
+                          const struct alert_change *changes, size_t count);
+/* The last write's failure (malloc'd), or NULL. */
+char *journal_alerts_take_error(struct journal_alerts *ja);
 
 /* One row; strings valid during the callback only. sent_ms and
  * resolved_ms are 0 when not (yet). */

@@ -32,7 +32,8 @@ static const char *const steps[JOURNAL_SCHEMA_VERSION] = {
 	"CREATE TABLE alerts(rule TEXT NOT NULL, thing_id INTEGER NOT NULL,"
 	" started_ms INTEGER NOT NULL, fired_ms INTEGER NOT NULL, sent_ms INTEGER,"
 	" resolved_ms INTEGER, PRIMARY KEY(rule, thing_id, started_ms));"
-	"CREATE INDEX alerts_fired ON alerts(fired_ms);",
+	"CREATE INDEX alerts_fired ON alerts(fired_ms);"
+	"CREATE INDEX alerts_open ON alerts(fired_ms) WHERE resolved_ms IS NULL;",
 };
 
 void journal_db_cause(sqlite3 *db, const char *path, const char *what, char **cause)

@@ -2,7 +2,7 @@
 # Alerts in the live monitor: a rule fires for a thing that stays down; the
 # header counts it, the grid's flags say "firing", `!` lists it (rule,
 # thing, since, reason) and Enter opens the thing's activity log; a replay
-# of the journal shows it as of the replay's clock. A private
+# of the journal shows it as of the replay's clock, a follower as journaled. A private
 # mosquitto on a free port; events published as given.
 . "$(dirname "$0")/lib.sh"
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || { echo "mosquitto not installed: skipped"; exit 77; }
@@ -47,6 +47,14 @@ echo "connected sensor-late s1 1" | python3 "$PUB" "$PORT"
 wait_for "sensor-late" >/dev/null || fail "the last event did not arrive"
 keys C-c
 wait_for "EXIT=0" >/dev/null || fail "the live monitor did not quit cleanly"
+
+# A follower of that journal shows what its recorder journaled as firing.
+new_server
+start 120 30 --follow -j "$DIR/live.db"
+check "a follower's header counts the journaled alert" wait_for "1 firing"
+check "a follower's grid flags it" row_has sensor-down firing
+keys C-c
+wait_for "EXIT=0" >/dev/null || fail "the follower did not quit cleanly"
 
 # The replay of that journal shows the alert as it fired, by its clock.
 new_server

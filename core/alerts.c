@@ -10,6 +10,11 @@
 #include "view.h"
 #include "xalloc.h"
 
+/* Every thing is matched again within this time even without an event of
+ * its own: filters on ages (since>10m) change as the fleet's clock moves,
+ * and a firing thing must resolve when such a filter stops matching. */
+#define RECHECK_MS 60000
+
 enum entry_state { ENTRY_PENDING, ENTRY_FIRING };
 
 struct entry {
@@ -53,6 +58,8 @@ struct alerts {
 	struct alert_change *changes;
 	size_t change_count, change_cap;
 	int64_t next_due;
+	size_t recheck_next;        /* next thing index of the rolling re-check */
+	int64_t recheck_ms;         /* when it last ran */
 };
 
 /* ---- Index: thing id -> entry ---- */
@@ -407,10 +414,33 @@ static int64_t sweep_rule(struct alerts *a, const struct fleet *fleet, size_t ru
 	return due;
 }
 
+/* Marks the next slice of the fleet, sized so that all of it comes round
+ * every RECHECK_MS. */
+static void recheck_slice(struct alerts *a, const struct fleet *fleet, int64_t now_ms)
+{
+	size_t things = fleet_count(fleet);
+	if (a->recheck_ms == 0 || now_ms < a->recheck_ms)
+		a->recheck_ms = now_ms;
+	int64_t elapsed = now_ms - a->recheck_ms;
+	if (things == 0 || a->rule_count == 0 || elapsed <= 0)
+		return;
+	size_t slice = (size_t)((double)things * (double)elapsed / RECHECK_MS) + 1;
+	if (slice > things)
+		slice = things;
+	for (size_t k = 0; k < slice; k++) {
+		if (a->recheck_next >= things)
+			a->recheck_next = 0;
+		mark(a, (uint32_t)(++a->recheck_next), now_ms);
+	}
+	a->recheck_ms = now_ms;
+}
+
 void alerts_evaluate(struct alerts *a, const struct fleet *fleet, int64_t now_ms)
 {
+	recheck_slice(a, fleet, now_ms);
 	evaluate_marks(a, fleet, now_ms);
-	int64_t due = a->mark_count > 0 ? now_ms + 1000 : INT64_MAX;
+	int64_t due = a->mark_count > 0 || (a->rule_count > 0 && fleet_count(fleet) > 0)
+		? now_ms + 1000 : INT64_MAX;
 	for (size_t i = 0; i < a->rule_count; i++)
 		due = min64(due, sweep_rule(a, fleet, i, now_ms));
 	a->next_due = due;

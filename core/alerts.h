@@ -10,7 +10,10 @@
  *
  * Cost per event: alerts_mark only notes the thing id; alerts_evaluate
  * (once a second or when alerts_next_due says) matches the noted things
- * against the rules and sweeps the pending and firing ones. */
+ * against the rules and sweeps the pending and firing ones. It also notes
+ * a slice of the fleet each time, so that every thing is matched again
+ * within a minute: filters on ages (since>10m) change without an event of
+ * the thing, as the fleet's clock moves. */
 #ifndef THINGTOP_ALERTS_H
 #define THINGTOP_ALERTS_H
 

@@ -31,7 +31,7 @@ static const char *const steps[JOURNAL_SCHEMA_VERSION] = {
 	/* 3: alerts (journal_alerts.c): one row per firing, by rule and thing. */
 	"CREATE TABLE alerts(rule TEXT NOT NULL, thing_id INTEGER NOT NULL,"
 	" started_ms INTEGER NOT NULL, fired_ms INTEGER NOT NULL, sent_ms INTEGER,"
-	" resolved_ms INTEGER, PRIMARY KEY(rule, thing_id, started_ms));"
+	" resolved_ms INTEGER, PRIMARY KEY(rule, thing_id, started_ms)) WITHOUT ROWID;"
 	"CREATE INDEX alerts_fired ON alerts(fired_ms);"
 	"CREATE INDEX alerts_open ON alerts(fired_ms) WHERE resolved_ms IS NULL;",
 };

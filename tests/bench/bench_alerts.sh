@@ -68,6 +68,7 @@ run() { # name config -> rate
 		--quirks flapping,storms,duplicates,skew,version-reset,takeover,keepalive,connect-failed 2>&1 \
 		| sed -n 's/.*: \([0-9]*\) messages.*/\1/p')
 	sleep 1
+	rm -f "$WORK/$1.log"  # the wait below must not read the last round's
 	local t0; t0=$(now)
 	"$TT" record -c "$WORK/$1.conf" --broker 127.0.0.1:$PORT -j "$j" --stats-interval 50ms 2>"$WORK/$1.log" &
 	pid=$!

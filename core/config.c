@@ -73,10 +73,12 @@ static const struct setting settings[] = {
 	{ "ui.mouse", KIND_BOOL, OFF(ui.mouse), 0, 0 },
 	{ "ui.ascii", KIND_BOOL, OFF(ui.ascii), 0, 0 },
 	{ "ui.color", KIND_COLOR, OFF(ui.color), 0, 0 },
+	{ "metrics.file", KIND_STRING, OFF(metrics.file), 0, 0 },
+	{ "metrics.interval", KIND_DURATION, OFF(metrics.interval_ms), 0, 0 },
 };
 #define SETTING_COUNT (sizeof settings / sizeof settings[0])
 
-static const char *const groups[] = { "broker", "tls", "aws", "journal", "reconcile", "ui" };
+static const char *const groups[] = { "broker", "tls", "aws", "journal", "reconcile", "ui", "metrics" };
 #define GROUP_COUNT (sizeof groups / sizeof groups[0])
 
 static const char *const default_topics[] = {
@@ -106,6 +108,7 @@ void config_defaults(struct config *config)
 	config->ui.theme = xstrdup("default");
 	config->ui.refresh_hz = 10;
 	config->ui.color = CONFIG_COLOR_AUTO;
+	config->metrics.interval_ms = 15000;
 }
 
 static void free_topics(struct config *config)
@@ -122,6 +125,7 @@ void config_finish(struct config *config)
 			free(*(char **)((char *)config + settings[i].offset));
 	}
 	free_topics(config);
+	config_free_alerts(config);
 	free(config->source_path);
 	memset(config, 0, sizeof *config);
 }
@@ -429,6 +433,11 @@ static bool read_group(struct reader *r, struct config *config, const config_set
 			if (!read_setting(r, config, def, s))
 				return false;
 			note(r, def);
+			continue;
+		}
+		if (!*prefix && strcmp(full, "alerts") == 0) {
+			if (!config_read_alerts(config, s, r->file, r->cause))
+				return false;
 			continue;
 		}
 		if (!*prefix && is_group(full)) {

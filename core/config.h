@@ -38,6 +38,19 @@ enum config_color {
 	CONFIG_COLOR_NEVER,
 };
 
+/* One alert rule (the `alerts` list; see config_alerts.c). Strings owned. */
+struct config_alert {
+	char *name;
+	char *filter;                 /* the filter language of view.h */
+	char *command;                /* run with /bin/sh -c, JSON on stdin; NULL = none */
+	int64_t for_ms;               /* matching this long fires (default 5m) */
+	int64_t group_wait_ms;        /* new alerts wait this long to go out together (10s) */
+	int64_t group_interval_ms;    /* at most one command run per rule this often (1m) */
+	int64_t repeat_interval_ms;   /* still-firing alerts are re-sent this often (4h) */
+	int64_t timeout_ms;           /* the command is killed after this long (30s) */
+	int max_alerts;               /* more firing in one batch: add a summary (100) */
+};
+
 /* All strings are owned by the config (malloc'd) or NULL when unset. */
 struct config {
 	struct {
@@ -86,6 +99,12 @@ struct config {
 		bool ascii;               /* ASCII-only borders and arrows */
 		enum config_color color;
 	} ui;
+	struct config_alert *alerts;  /* none by default */
+	size_t alert_count;
+	struct {
+		char *file;               /* Prometheus textfile; NULL = none */
+		int64_t interval_ms;      /* how often it is rewritten (15s) */
+	} metrics;
 	char *source_path;            /* the file read, NULL when none */
 };
 
@@ -118,6 +137,13 @@ char *config_default_path(void);
 
 /* A new client id "thingtop-<host>-<6 random hex digits>", newly allocated. */
 char *config_make_client_id(void);
+
+/* config_alerts.c: reads the `alerts` list (replacing any rules read
+ * before) and frees rules. The reader's errors name file:line and the
+ * rule. */
+bool config_read_alerts(struct config *config, const void *list_setting, const char *file,
+                        char **cause);
+void config_free_alerts(struct config *config);
 
 /* Frees everything the config owns and leaves it zeroed. */
 void config_finish(struct config *config);

@@ -83,6 +83,7 @@ void ingest_event(struct ingest *ingest, const char *topic, const char *raw, siz
 	fleet_event_from_event(event, received_ms, seq, &fleet_event);
 	fleet_apply(ingest->fleet, &fleet_event, &result);
 	count(&ingest->stats, event->type, &result);
+	ingest->last = result;
 
 	if (ingest->journal) {
 		struct journal_record record = {

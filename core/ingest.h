@@ -31,6 +31,7 @@ struct ingest {
 	 * has recent snapshots to prune up to. Set by ingest_init. */
 	int64_t snapshot_interval_ms;
 	int64_t last_snapshot_ms;   /* receive time of the last snapshot */
+	struct fleet_result last;   /* what the latest event did (alerts watch it) */
 };
 
 /* Defaults for importers and recorders. A snapshot costs ~70 bytes per

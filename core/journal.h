@@ -19,7 +19,9 @@
  *   shapes(id INTEGER PRIMARY KEY, shape BLOB)  key orders of bodies
  *   snapshots(seq INTEGER PRIMARY KEY, received_ms, created_ms, data BLOB,
  *             raw_len)                   deflated when raw_len is set
- *   meta(key TEXT PRIMARY KEY, value) */
+ *   meta(key TEXT PRIMARY KEY, value)
+ *   alerts(rule, thing_id, started_ms, fired_ms, sent_ms, resolved_ms)
+ *     written and read by journal_alerts.c */
 #ifndef THINGTOP_JOURNAL_H
 #define THINGTOP_JOURNAL_H
 
@@ -29,7 +31,7 @@
 
 #include "event.h"
 
-#define JOURNAL_SCHEMA_VERSION 4
+#define JOURNAL_SCHEMA_VERSION 5
 
 enum journal_mode {
 	JOURNAL_READ_WRITE,       /* creates the file and its folder when missing */

@@ -33,7 +33,7 @@ static const char *const steps[JOURNAL_SCHEMA_VERSION] = {
 	 * unclean stops. `seq` is the last event seq when it happened. */
 	"CREATE TABLE coverage(id INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL,"
 	" seq INTEGER NOT NULL, kind INTEGER NOT NULL, detail TEXT);",
-	/* 3: compact rows (journal_codec.h). A row's payload moves to `body`
+	/* 4: compact rows (journal_codec.h). A row's payload moves to `body`
 	 * in its compact form (payload left empty); rows still without a body
 	 * are schema-2 rows, converted after this step a chunk at a time
 	 * (journal_migrate.c) while meta 'convert_after' names the last seq
@@ -45,6 +45,12 @@ static const char *const steps[JOURNAL_SCHEMA_VERSION] = {
 	"ALTER TABLE snapshots ADD COLUMN raw_len INTEGER;"
 	"CREATE TABLE shapes(id INTEGER PRIMARY KEY, shape BLOB NOT NULL);"
 	"INSERT INTO meta(key, value) VALUES ('convert_after', 0);",
+	/* 5: alerts (journal_alerts.c): one row per firing, by rule and thing. */
+	"CREATE TABLE alerts(rule TEXT NOT NULL, thing_id INTEGER NOT NULL,"
+	" started_ms INTEGER NOT NULL, fired_ms INTEGER NOT NULL, sent_ms INTEGER,"
+	" resolved_ms INTEGER, PRIMARY KEY(rule, thing_id, started_ms)) WITHOUT ROWID;"
+	"CREATE INDEX alerts_fired ON alerts(fired_ms);"
+	"CREATE INDEX alerts_open ON alerts(fired_ms) WHERE resolved_ms IS NULL;",
 };
 
 void journal_db_cause(sqlite3 *db, const char *path, const char *what, char **cause)

@@ -7,6 +7,7 @@ packages=(
   libncurses-dev libmosquitto-dev libssl-dev libjansson-dev libsqlite3-dev libconfig-dev zlib1g-dev
   mosquitto mosquitto-clients
   tmux valgrind clang libclang-rt-14-dev openssl sqlite3 ca-certificates locales python3 bsdutils
+  prometheus  # promtool checks the metrics file (tests skip without it)
 )
 sudo=""
 [[ $(id -u) -eq 0 ]] || sudo="sudo"

@@ -626,7 +626,7 @@ static void test_too_new(void)
 	exec_sql(path, "CREATE TABLE x(a); PRAGMA user_version = 7;");
 	char *cause = NULL;
 	CHECK(journal_open(path, JOURNAL_READ_WRITE, &cause) == NULL);
-	char up_to[16];
+	char up_to[32];
 	snprintf(up_to, sizeof up_to, "up to %d", JOURNAL_SCHEMA_VERSION);
 	CHECK(cause && strstr(cause, "schema 7") && strstr(cause, up_to) &&
 	      strstr(cause, "upgrade thingtop") && strstr(cause, path));

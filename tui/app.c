@@ -39,6 +39,7 @@ static const struct screen_ops *const screens[SCREEN_COUNT] = {
 	[SCREEN_GRID] = &grid_screen,
 	[SCREEN_ACTIVITY] = &activity_screen,
 	[SCREEN_TIMELINE] = &timeline_screen,
+	[SCREEN_ALERTS] = &alerts_screen,
 };
 
 void app_message(struct app *app, bool error, const char *fmt, ...)
@@ -181,6 +182,9 @@ void app_draw_header(struct app *app, const char *title_right)
 	         draw_glyph(GLYPH_CONNECTED), fleet_status_count(app->fleet, STATUS_CONNECTED),
 	         draw_glyph(GLYPH_DISCONNECTED), fleet_status_count(app->fleet, STATUS_DISCONNECTED),
 	         draw_glyph(GLYPH_UNKNOWN), fleet_status_count(app->fleet, STATUS_UNKNOWN));
+	char firing[64];
+	alerts_ui_header(app, firing, sizeof firing);
+	strncat(counts, firing, sizeof counts - strlen(counts) - 1);
 	int cw = draw_width(counts);
 	if (cw > app->cols - 20) {
 		snprintf(counts, sizeof counts, "%s%zu %s%zu %s%zu",
@@ -620,6 +624,7 @@ static void on_message(void *ctx, enum event_type type)
 {
 	struct app *app = ctx;
 	(void)type;
+	alerts_ui_event(app);
 	app->events++;
 	app->data_dirty = true;
 }
@@ -736,6 +741,7 @@ static void run(struct app *app)
 				app->dirty = true;
 			app->next_tick_ms = now + 1000;
 		}
+		int64_t alerts_due = alerts_ui_tick(app, now);
 		if (app->data_dirty && !app->paused && now - app->last_view_ms >= interval) {
 			app_refresh_view(app);
 			if (app->screen == SCREEN_ACTIVITY)
@@ -747,7 +753,7 @@ static void run(struct app *app)
 			draw(app);
 
 		/* Sleep until the next thing that is due. */
-		int64_t due = app->next_tick_ms;
+		int64_t due = app->next_tick_ms < alerts_due ? app->next_tick_ms : alerts_due;
 		if (app->following && app->next_follow_ms < due)
 			due = app->next_follow_ms;
 		if (app->dirty && app->last_draw_ms + DRAW_MIN_MS < due)
@@ -984,7 +990,7 @@ static bool open_model(struct app *app)
 	} else if (!opt->replay) {
 		app->following = true;
 	}
-	return true;
+	return alerts_ui_open(app);
 }
 
 static void close_model(struct app *app)
@@ -1003,6 +1009,7 @@ static void close_model(struct app *app)
 		}
 		live_destroy(app->live_source);
 	}
+	alerts_ui_close(app);
 	activity_destroy(app->activity);
 	timeline_destroy(app->timeline);
 	view_destroy(app->view);

@@ -26,6 +26,7 @@ enum app_screen {
 	SCREEN_GRID,
 	SCREEN_ACTIVITY,
 	SCREEN_TIMELINE,
+	SCREEN_ALERTS,
 	SCREEN_COUNT
 };
 
@@ -33,6 +34,7 @@ struct activity;
 struct timeline;
 struct live;
 struct replay;
+struct alerts_ui;
 
 struct app_options {
 	const char *journal_path;
@@ -93,6 +95,7 @@ struct app {
 
 	struct activity *activity;
 	struct timeline *timeline;
+	struct alerts_ui *alerts_ui;  /* alerts_screen.c */
 
 	/* what changed */
 	bool dirty;                 /* redraw needed */
@@ -133,7 +136,7 @@ struct screen_ops {
 	size_t help_count;
 };
 
-extern const struct screen_ops grid_screen, activity_screen, timeline_screen;
+extern const struct screen_ops grid_screen, activity_screen, timeline_screen, alerts_screen;
 
 /* Status-line message, kept a few seconds. */
 void app_message(struct app *app, bool error, const char *fmt, ...)
@@ -179,6 +182,17 @@ int app_main(int argc, char **argv);
 /* The same with parsed options (cmd_replay). */
 int app_run(const struct app_options *opt);
 
+/* alerts_screen.c: alert rules in the monitor. open prints its error and
+ * returns false; tick returns when it is due next (monotonic ms). */
+bool alerts_ui_open(struct app *app);
+void alerts_ui_close(struct app *app);
+void alerts_ui_event(struct app *app);
+int64_t alerts_ui_tick(struct app *app, int64_t mono_ms);
+bool alerts_ui_thing_firing(const struct app *app, uint32_t thing_id);
+/* "  ● 3 firing" for the header, "" when nothing fires. */
+void alerts_ui_header(const struct app *app, char *buf, size_t size);
+void app_open_alerts(struct app *app);
+
 /* help.c */
 void help_draw(struct app *app, const struct screen_ops *ops);
 
@@ -187,6 +201,8 @@ bool replay_key(struct app *app, int key);
 /* Header text: "2026-01-01T00:02:03.000Z  10x  PAUSED  12/34 35.3%". */
 void replay_status(const struct app *app, char *buf, size_t size);
 extern const struct key_help replay_help[];
+/* replay_alerts.c: `replay --alerts`, the alert history; exit status. */
+int replay_print_alerts(const struct app_options *opt);
 extern const size_t replay_help_count;
 
 #endif

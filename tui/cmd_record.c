@@ -20,6 +20,7 @@
 #include "journal.h"
 #include "live.h"
 #include "rebuild.h"
+#include "record_hooks.h"
 #include "text.h"
 #include "timefmt.h"
 #include "xalloc.h"
@@ -44,6 +45,7 @@ struct recorder {
 	bool listening;             /* every SUBACK is in */
 	char rate_warning[256];     /* the last one printed */
 	unsigned filters;           /* topic filters subscribed */
+	struct record_hooks *hooks;  /* record_hooks: alerts and metrics */
 };
 
 /* Each refused filter once per connection, with the policy it needs. */
@@ -64,10 +66,19 @@ static void report_refused(struct recorder *rec, const struct mqtt_status *st)
 	free(list);
 }
 
+static void on_message(void *ctx, enum event_type type)
+{
+	struct recorder *rec = ctx;
+	(void)type;
+	record_hooks_event(rec->hooks);  /* record_hooks */
+}
+
 static void on_change(void *ctx, const struct live_status *status)
 {
 	struct recorder *rec = ctx;
 	const struct mqtt_status *st = status->broker;
+	if (rec->hooks && st)  /* record_hooks */
+		record_hooks_mqtt(rec->hooks, st->state == MQTT_CONNECTED);
 	if (!st)
 		return;
 	bool was_connected = rec->connected;
@@ -122,7 +133,7 @@ static void usage(FILE *out)
 	fprintf(out,
 	        "usage: thingtop record [-c FILE] [--broker HOST[:PORT]] [-j JOURNAL] [--qos N]\n"
 	        "                       [--id CLIENT_ID] [--clean-session] [--connections N]\n"
-	        "                       [--quiet] [--stats-interval SECONDS]\n"
+	        "                       [--quiet] [--stats-interval SECONDS] [--metrics-file PATH]\n"
 	        "\n"
 	        "Subscribes to the lifecycle events and journals them until SIGINT, SIGTERM,\n"
 	        "SIGHUP or SIGQUIT, then commits everything and exits 0.\n"
@@ -140,6 +151,10 @@ static void usage(FILE *out)
 	        "                       (broker.connections, broker.share_group)\n"
 	        "  -q, --quiet          only errors\n"
 	        "  --stats-interval S   a rate line every S seconds (default 10, 0 = none)\n"
+	        "  --metrics-file PATH  Prometheus metrics for node_exporter's textfile collector\n"
+	        "                       (metrics.file, metrics.interval)\n"
+	        "\n"
+	        "Runs the config's alert rules (alerts = ...) while it records.\n"
 	        "\n"
 	        "Exit status: 0 after a clean stop; 1 when the journal cannot be written\n"
 	        "(full disk, I/O error, lock timeout: the broker keeps queueing for the\n"
@@ -196,6 +211,9 @@ static bool record_loop(struct recorder *rec, bool quiet, int64_t stats_ms, char
 		struct pollfd fds[CONFIG_CONNECTIONS_MAX];
 		size_t nfds = live_pollfds(rec->live, fds, CONFIG_CONNECTIONS_MAX);
 		int timeout = live_next_timeout_ms(rec->live);
+		int hooks_timeout = record_hooks_tick(rec->hooks);  /* record_hooks */
+		if (hooks_timeout >= 0 && (timeout < 0 || hooks_timeout < timeout))
+			timeout = hooks_timeout;
 		if (stats_ms > 0 && !quiet) {
 			int64_t until = last_rate_ms + stats_ms - time_mono_ms();
 			if (until < timeout)
@@ -217,7 +235,7 @@ static bool record_loop(struct recorder *rec, bool quiet, int64_t stats_ms, char
 
 int cmd_record(int argc, char **argv)
 {
-	enum { OPT_BROKER = 256, OPT_QOS, OPT_QUIET, OPT_STATS, OPT_HELP, OPT_ID, OPT_CLEAN, OPT_CONNS };
+	enum { OPT_BROKER = 256, OPT_QOS, OPT_QUIET, OPT_STATS, OPT_HELP, OPT_ID, OPT_CLEAN, OPT_CONNS, OPT_METRICS };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "broker", required_argument, NULL, OPT_BROKER },
@@ -229,12 +247,14 @@ int cmd_record(int argc, char **argv)
 		{ "quiet", no_argument, NULL, OPT_QUIET },
 		{ "stats-interval", required_argument, NULL, OPT_STATS },
 		{ "help", no_argument, NULL, OPT_HELP },
+		{ "metrics-file", required_argument, NULL, OPT_METRICS },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *config_path = NULL, *broker = NULL, *journal_path = NULL, *client_id = NULL;
 	int qos = -1, connections = 0;
 	bool quiet = false, clean_session = false;
 	int64_t stats_ms = 10000;
+	const char *metrics_file = NULL;  /* record_hooks */
 	int opt;
 
 	optind = 1;
@@ -276,6 +296,7 @@ int cmd_record(int argc, char **argv)
 			break;
 		case 'h':
 		case OPT_HELP: usage(stdout); return 0;
+		case OPT_METRICS: metrics_file = optarg; break;  /* record_hooks */
 		default: usage(stderr); return 2;
 		}
 	}
@@ -326,9 +347,14 @@ int cmd_record(int argc, char **argv)
 	rec.port = config.broker.port;
 	rec.filters = (unsigned)config.topic_count;
 
+	/* record_hooks: alert rules and the metrics file. */
+	rec.hooks = record_hooks_create(&config, &rec.ingest, journal_path, metrics_file, &cause);
+	if (!rec.hooks)
+		goto fail;
+
 	catch_stop_signals();
 	const struct live_options options = { .retry = false };
-	const struct live_callbacks callbacks = { .on_change = on_change };
+	const struct live_callbacks callbacks = { .on_message = on_message, .on_change = on_change };
 	rec.live = live_create(&config, &rec.ingest, &options, &callbacks, &rec, &cause);
 	if (!rec.live)
 		goto fail;
@@ -362,6 +388,7 @@ fail:
 	fprintf(stderr, "thingtop record: %s\n", cause ? cause : "failed");
 out:
 	live_destroy(rec.live);
+	record_hooks_destroy(rec.hooks);  /* record_hooks */
 	journal_close(journal);
 	fleet_destroy(fleet);
 	free(default_journal);

@@ -23,6 +23,7 @@ static const char replay_usage[] =
 	"Usage: thingtop replay JOURNAL [--speed N|max] [--from TIME] [--to TIME]\n"
 	"                        [--theme NAME] [--no-color] [--ascii] [--filter EXPR] [--sort SPEC]\n"
 	"       thingtop replay JOURNAL --export FILE [--speed max] [--to TIME] ...\n"
+	"       thingtop replay JOURNAL --alerts [--from TIME] [--to TIME]\n"
 	"\n"
 	"Plays a journal back in the monitor (grid, activity log, timeline): its\n"
 	"events in receive order, at the recorded pace times the speed. The table\n"
@@ -39,6 +40,8 @@ static const char replay_usage[] =
 	"  --export FILE        no terminal: replay to the end (or --to), write the\n"
 	"                       fleet as `thingtop export` does (FILE - = standard\n"
 	"                       output) and print the replay rate on standard error\n"
+	"  --alerts             no terminal: list when alerts fired, were sent and\n"
+	"                       resolved (fired within --from/--to)\n"
 	"  -c, --config FILE    config file (reconciliation settings, theme)\n"
 	"  --theme NAME, --no-color, --ascii, --filter EXPR, --sort SPEC\n"
 	"                       as for the monitor (--filter and --sort also\n"
@@ -50,7 +53,7 @@ static const char replay_usage[] =
 
 enum {
 	OPT_SPEED = 256, OPT_FROM, OPT_TO, OPT_EXPORT, OPT_THEME, OPT_NO_COLOR, OPT_ASCII,
-	OPT_FILTER, OPT_SORT,
+	OPT_FILTER, OPT_SORT, OPT_ALERTS,
 };
 
 static int64_t now_us(void)
@@ -171,8 +174,10 @@ int cmd_replay(int argc, char **argv)
 		{"filter", required_argument, NULL, OPT_FILTER},
 		{"sort", required_argument, NULL, OPT_SORT},
 		{"help", no_argument, NULL, 'h'},
+		{"alerts", no_argument, NULL, OPT_ALERTS},
 		{0},
 	};
+	bool alerts = false;
 	struct app_options opt = { .replay = true, .replay_speed = 1.0 };
 	const char *export_path = NULL;
 	int c;
@@ -195,6 +200,7 @@ int cmd_replay(int argc, char **argv)
 		case OPT_ASCII: opt.ascii = true; break;
 		case OPT_FILTER: opt.filter = optarg; break;
 		case OPT_SORT: opt.sort = optarg; break;
+		case OPT_ALERTS: alerts = true; break;
 		case 'h': fputs(replay_usage, stdout); return 0;
 		default: fputs(replay_usage, stderr); return 2;
 		}
@@ -218,6 +224,8 @@ int cmd_replay(int argc, char **argv)
 		return 1;
 	}
 	fclose(probe);
+	if (alerts)
+		return replay_print_alerts(&opt);
 	if (export_path)
 		return replay_headless(&opt, export_path);
 	return app_run(&opt);

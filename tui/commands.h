@@ -11,6 +11,8 @@ int cmd_demo(int argc, char **argv);
 /* A journal played back in the monitor, or headless to an export. */
 int cmd_replay(int argc, char **argv);
 int cmd_journal(int argc, char **argv);
+/* A Nagios-style check: exit 0/1/2/3. */
+int cmd_check(int argc, char **argv);
 /* The interactive monitor: `thingtop [options]` without a subcommand;
  * argv[0] is "thingtop". */
 int cmd_monitor(int argc, char **argv);

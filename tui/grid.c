@@ -138,6 +138,11 @@ static void draw_row(struct app *app, int y, const struct layout *lay, const str
 			break;
 		default: {
 			size_t n = view_cell_text(app->fleet, thing, col->id, buf, sizeof buf);
+			if (col->id == COL_FLAGS && alerts_ui_thing_firing(app, thing->id)) {
+				char flags[sizeof buf];
+				memcpy(flags, buf, sizeof flags);
+				n = (size_t)snprintf(buf, sizeof buf, "firing%s%s", n ? "|" : "", flags);
+			}
 			if (n >= sizeof buf)
 				n = sizeof buf - 1;
 			int attr = normal;
@@ -327,6 +332,9 @@ static bool grid_key(struct app *app, int key)
 	case 't':
 		app_open_timeline(app);
 		return true;
+	case '!':
+		app_open_alerts(app);
+		return true;
 	case 'a':
 		app->absolute_time = !app->absolute_time;
 		return true;
@@ -367,6 +375,7 @@ static const struct key_help grid_help[] = {
 	{ "S I A R ...", "sort", "sort (again reverses): S status, I client id, A since, R reason, P ip, V version, O sessions, D disconnects, F failures, G flags" },
 	{ "< >", NULL, "sort by the previous / next column" },
 	{ "t", "timeline", "disconnect-reason timeline" },
+	{ "!", "alerts", "firing alerts (rule, thing, since, reason)" },
 	{ "a", NULL, "toggle age / absolute time in SINCE" },
 	{ "Ctrl-S", "export", "export the filtered, sorted view to CSV" },
 	{ "Z", "pause", "pause / resume the view (events keep being recorded)" },

@@ -26,6 +26,7 @@ static const char main_usage[] =
 	"  demo       a private broker, a simulated fleet and the monitor on it\n"
 	"  replay     play a journal back in the monitor (--speed, --from, --to)\n"
 	"  journal    info, check, vacuum or prune a journal\n"
+	"  check      Nagios-style plugin: count matching things, exit 0/1/2/3\n"
 	"\n"
 	"Monitor options:\n"
 	"  -j, --journal FILE   journal (default $XDG_STATE_HOME/thingtop/journal.db)\n"
@@ -53,6 +54,7 @@ static const struct command commands[] = {
 	{"demo", cmd_demo},
 	{"replay", cmd_replay},
 	{"journal", cmd_journal},
+	{"check", cmd_check},
 };
 
 int main(int argc, char **argv)

@@ -18,7 +18,7 @@ check_eq "import exit status" "$?" 0
 "$thingtop" journal info -j "$j" >"$tmp/info.txt"
 check_eq "info exit status" "$?" 0
 field() { awk -v k="$1" '$1 == k { print $2 }' "$tmp/info.txt"; }
-check_eq "info schema" "$(field schema)" 4
+check_eq "info schema" "$(field schema)" "$(sqlite3 "$j" "PRAGMA user_version")"
 check_eq "info things" "$(field things)" 60
 check_eq "info rows = input lines" "$(($(field events) + $(field rejects) + $(field ignored)))" "$lines"
 check_eq "info seq span" "$(grep '^seq' "$tmp/info.txt" | awk '{ print $2, $3, $4 }')" "1 .. $lines"

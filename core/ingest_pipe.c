@@ -37,6 +37,8 @@ struct ingest_pipe {
 	pthread_mutex_t lock;
 	pthread_cond_t work;         /* to the worker: a message was pushed, or stop */
 	pthread_cond_t done;         /* from the worker: a message was parsed */
+	ingest_pipe_applied_fn on_applied;
+	void *applied_ctx;
 };
 
 static void wake(struct ingest_pipe *p)
@@ -136,8 +138,21 @@ static size_t apply(struct ingest_pipe *p, uint64_t upto)
 	for (; p->applied < upto; p->applied++, n++) {
 		struct slot *s = &p->slots[p->applied % p->size];
 		ingest_event(p->ingest, s->topic, s->payload, s->len, &s->event, s->received_ms);
+		if (p->on_applied)
+			p->on_applied(p->applied_ctx, &s->event);
 	}
 	return n;
+}
+
+void ingest_pipe_on_applied(struct ingest_pipe *p, ingest_pipe_applied_fn fn, void *ctx)
+{
+	p->on_applied = fn;
+	p->applied_ctx = ctx;
+}
+
+uint64_t ingest_pipe_pending(const struct ingest_pipe *p)
+{
+	return p->pushed - p->applied;
 }
 
 size_t ingest_pipe_drain(struct ingest_pipe *p, bool all, size_t max)

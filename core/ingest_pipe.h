@@ -36,4 +36,14 @@ void ingest_pipe_push(struct ingest_pipe *pipe, const char *topic, const void *p
  * applied. */
 size_t ingest_pipe_drain(struct ingest_pipe *pipe, bool all, size_t max);
 
+/* Called after each message is applied, with its parsed event (borrowed
+ * for the call; ingest->scratch is not it, the event lives in the pipe).
+ * NULL: none. */
+typedef void (*ingest_pipe_applied_fn)(void *ctx, const struct event *event);
+void ingest_pipe_on_applied(struct ingest_pipe *pipe, ingest_pipe_applied_fn fn, void *ctx);
+
+/* Messages pushed and not applied yet (the receiver's own count): the next
+ * push will get journal seq journal_next_seq() + this. */
+uint64_t ingest_pipe_pending(const struct ingest_pipe *pipe);
+
 #endif

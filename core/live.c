@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ingest_pipe.h"
 #include "intake.h"
 #include "rate_watch.h"
 #include "timefmt.h"
@@ -30,6 +31,7 @@ struct live {
 	int max_rate;                    /* broker.max_rate */
 	char rate_warning[256];
 	struct intake *intake;           /* each round, durable before the next */
+	struct ingest_pipe *pipe;        /* parses off this thread, applies in order */
 	unsigned round_messages;         /* read since the last intake write */
 	struct live_options opt;
 	struct live_callbacks cb;
@@ -46,18 +48,38 @@ static void changed(struct live *live)
 		live->cb.on_change(live->ctx, &live->status);
 }
 
+static void on_applied(void *ctx, const struct event *event)
+{
+	struct live *live = ctx;
+	if (live->cb.on_message)
+		live->cb.on_message(live->ctx, event);
+}
+
 static void on_message(void *ctx, const char *topic, const void *payload, size_t len)
 {
 	struct live_conn *conn = ctx;
 	struct live *live = conn->live;
 	int64_t now = time_now_ms();
 	rate_watch_count(&conn->rate);
-	intake_add(live->intake, journal_next_seq(live->journal), now, topic, payload, len);
 	live->round_messages++;
-	enum event_type type = ingest_message(live->ingest, topic, payload, len, now);
-	if (live->cb.on_message)
-		live->cb.on_message(live->ctx, type);
+	if (len > EVENT_PAYLOAD_MAX) {
+		/* A reject that keeps its first EVENT_PAYLOAD_MAX bytes: applied
+		 * here, in order, so no buffer of the pipe or the intake log
+		 * grows to its size (an intake copy recovered after a crash
+		 * reads as that long). */
+		ingest_pipe_drain(live->pipe, true, 0);
+		intake_add(live->intake, journal_next_seq(live->journal), now, topic, payload,
+		           EVENT_PAYLOAD_MAX);
+		ingest_message(live->ingest, topic, payload, len, now);
+		on_applied(live, &live->ingest->scratch);
+		return;
+	}
+	/* The seq it will get once the messages ahead of it are applied. */
+	uint64_t seq = journal_next_seq(live->journal) + ingest_pipe_pending(live->pipe);
+	intake_add(live->intake, seq, now, topic, payload, len);
+	ingest_pipe_push(live->pipe, topic, payload, len, now);
 }
+
 
 /* Coverage rows follow the connections' transitions: listening starts
  * when the first one is up and ends when the last one goes down (members
@@ -246,6 +268,10 @@ struct live *live_create(const struct config *config, struct ingest *ingest,
 	    !journal_begin_recording(journal, time_now_ms(), recovered, cause))
 		goto fail;
 
+	live->pipe = ingest_pipe_create(ingest, LIVE_PIPE_SLOTS, cause);
+	if (!live->pipe)
+		goto fail;
+	ingest_pipe_on_applied(live->pipe, on_applied, live);
 	if (!start_connections(live, config, cause))
 		goto fail;
 	return live;
@@ -260,6 +286,7 @@ void live_destroy(struct live *live)
 		return;
 	for (int i = 0; i < live->conn_count; i++)
 		mqtt_source_destroy(live->conns[i].src);
+	ingest_pipe_destroy(live->pipe);
 	intake_destroy(live->intake, false);
 	free(live->client_id);
 	free(live);
@@ -268,8 +295,10 @@ void live_destroy(struct live *live)
 size_t live_pollfds(const struct live *live, struct pollfd *fds, size_t max)
 {
 	size_t n = 0;
+	if (max > 0 && live->pipe)
+		fds[n++] = (struct pollfd){ .fd = ingest_pipe_fd(live->pipe), .events = POLLIN };
 	if (!live->status.recording)
-		return 0;
+		return n;
 	for (int i = 0; i < live->conn_count && n < max; i++) {
 		const struct mqtt_source *src = live->conns[i].src;
 		int fd = mqtt_source_fd(src);
@@ -328,6 +357,9 @@ static void watch_rates(struct live *live)
 
 void live_dispatch(struct live *live)
 {
+	/* A bounded slice, so the sockets (and their acknowledgements) and the
+	 * screen get their turn; the pipe's fd stays readable for the rest. */
+	ingest_pipe_drain(live->pipe, false, LIVE_APPLY_BATCH);
 	if (!live->status.recording) {
 		try_recover(live);
 		return;
@@ -357,6 +389,7 @@ bool live_stop(struct live *live, uint64_t *lost, char **cause)
 	struct journal *journal = live->journal;
 	for (int i = 0; i < live->conn_count; i++)
 		mqtt_source_stop(live->conns[i].src);
+	ingest_pipe_drain(live->pipe, true, 0);
 	bool kept = intake_write_round(live->intake, NULL);
 	if (kept)
 		live->round_messages = 0;

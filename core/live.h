@@ -33,6 +33,10 @@
 
 /* Messages read between two intake writes: what a SIGKILL can lose at most. */
 #define LIVE_ROUND_MESSAGES 32
+/* Parsing runs on a thread of its own (ingest_pipe.h): messages that may
+ * wait for it, and applied per turn at most. */
+#define LIVE_PIPE_SLOTS 4096
+#define LIVE_APPLY_BATCH 512
 /* How often a failing journal is tried again (with `retry`). */
 #define LIVE_RETRY_MS 3000
 
@@ -48,8 +52,9 @@ struct live_status {
 };
 
 struct live_callbacks {
-	/* A message went through ingest (its parsed event is in ingest->scratch). */
-	void (*on_message)(void *ctx, enum event_type type);
+	/* A message went through ingest: its parsed event, borrowed for the
+	 * call (ingest->last has what the fleet made of it). */
+	void (*on_message)(void *ctx, const struct event *event);
 	/* The connection or the journal changed state. */
 	void (*on_change)(void *ctx, const struct live_status *status);
 };

@@ -620,10 +620,10 @@ static void read_keys(struct app *app)
 
 /* ---- Live data ---- */
 
-static void on_message(void *ctx, enum event_type type)
+static void on_message(void *ctx, const struct event *event)
 {
 	struct app *app = ctx;
-	(void)type;
+	(void)event;
 	alerts_ui_event(app);
 	app->events++;
 	app->data_dirty = true;
@@ -768,7 +768,7 @@ static void run(struct app *app)
 			if (wait >= 0 && now + wait < due)
 				due = now + wait;
 		}
-		struct pollfd fds[1 + CONFIG_CONNECTIONS_MAX];
+		struct pollfd fds[2 + CONFIG_CONNECTIONS_MAX];
 		int nfds = 0;
 		fds[nfds++] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
 		if (app->live_source != NULL) {

@@ -66,11 +66,10 @@ static void report_refused(struct recorder *rec, const struct mqtt_status *st)
 	free(list);
 }
 
-static void on_message(void *ctx, enum event_type type)
+static void on_message(void *ctx, const struct event *event)
 {
 	struct recorder *rec = ctx;
-	(void)type;
-	record_hooks_event(rec->hooks);  /* record_hooks */
+	record_hooks_event(rec->hooks, event);  /* record_hooks */
 }
 
 static void on_change(void *ctx, const struct live_status *status)
@@ -208,8 +207,8 @@ static bool record_loop(struct recorder *rec, bool quiet, int64_t stats_ms, char
 			set_cause(cause, "the broker refused every subscription (%s)", st->refused);
 			return false;
 		}
-		struct pollfd fds[CONFIG_CONNECTIONS_MAX];
-		size_t nfds = live_pollfds(rec->live, fds, CONFIG_CONNECTIONS_MAX);
+		struct pollfd fds[CONFIG_CONNECTIONS_MAX + 1];
+		size_t nfds = live_pollfds(rec->live, fds, sizeof fds / sizeof fds[0]);
 		int timeout = live_next_timeout_ms(rec->live);
 		int hooks_timeout = record_hooks_tick(rec->hooks);  /* record_hooks */
 		if (hooks_timeout >= 0 && (timeout < 0 || hooks_timeout < timeout))

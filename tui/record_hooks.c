@@ -84,13 +84,13 @@ void record_hooks_destroy(struct record_hooks *h)
 	free(h);
 }
 
-void record_hooks_event(struct record_hooks *h)
+void record_hooks_event(struct record_hooks *h, const struct event *event)
 {
 	const struct ingest *in = h->ingest;
 	if (in->last.thing_id)
 		alert_service_event(h->alerts, in->last.thing_id, fleet_clock(in->fleet));
 	if (h->metrics)
-		metrics_count(h->metrics, &in->scratch, fleet_clock(in->fleet));
+		metrics_count(h->metrics, event, fleet_clock(in->fleet));
 }
 
 void record_hooks_mqtt(struct record_hooks *h, bool connected)

@@ -20,8 +20,8 @@ struct record_hooks *record_hooks_create(const struct config *config, struct ing
 /* Writes the metrics one last time. Accepts NULL. */
 void record_hooks_destroy(struct record_hooks *hooks);
 
-/* After each ingest_message. */
-void record_hooks_event(struct record_hooks *hooks);
+/* After each message is applied, with its parsed event. */
+void record_hooks_event(struct record_hooks *hooks, const struct event *event);
 void record_hooks_mqtt(struct record_hooks *hooks, bool connected);
 /* Each loop turn: alerts, commands, metrics; log lines go to stderr.
  * Returns the poll timeout it needs (ms, -1 = none). */

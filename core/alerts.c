@@ -485,7 +485,9 @@ bool alerts_take_batch(struct alerts *a, int64_t now_ms, struct alert_batch *bat
 			};
 		}
 		batch->firing = batch->count;
-		memcpy(batch->items + batch->count, r->resolved, r->resolved_count * sizeof *r->resolved);
+		if (r->resolved_count)
+			memcpy(batch->items + batch->count, r->resolved,
+			       r->resolved_count * sizeof *r->resolved);
 		batch->count += r->resolved_count;
 		batch->storm = batch->firing > (size_t)r->config->max_alerts;
 		r->queued = 0;

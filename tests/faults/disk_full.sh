@@ -41,10 +41,7 @@ rm -f "$DISK/filler"
 "$TT" record --broker 127.0.0.1:$PORT -j "$J" --stats-interval 1 2>"$WORK/rec2.log" &
 REC=$!; PIDS=$REC
 wait_for "$WORK/rec2.log" "session resumed" 10 || fail "the broker session was not resumed"
-for _ in $(seq 200); do
-	[ "$(events_in "$J")" -ge $((SENT - LOST)) ] && break
-	sleep 0.1
-done
+wait_events "$J" $((SENT - LOST)) 60
 kill -TERM $REC; wait $REC || fail "second record exit status"
 GOT=$(events_in "$J")
 echo "published $SENT, journaled $GOT, reported lost $LOST"
@@ -79,10 +76,7 @@ wait $LOCKER
 REC=$!; PIDS=$REC
 SENT2=$(sent_by "$WORK/sim2.log")
 WANT=$((SENT - LOST + SENT2 - LOST2))
-for _ in $(seq 200); do
-	[ "$(events_in "$J")" -ge $WANT ] && break
-	sleep 0.1
-done
+wait_events "$J" $WANT 60
 kill -TERM $REC; wait $REC || fail "fourth record exit status"
 GOT=$(events_in "$J")
 echo "lock: published $SENT2 more, reported lost $LOST2, journal holds $GOT of $WANT expected"

@@ -37,6 +37,20 @@ for line in sys.stdin:
 print(len(seen))'
 }
 
+# wait_events JOURNAL N [SECONDS]: until the journal holds N distinct
+# events (rows counted first: a dump is the slower look).
+wait_events() {
+	for _ in $(seq $(( ${3:-30} * 10 ))); do
+		[ "$(sqlite3 "$1" 'SELECT count(*) FROM events WHERE type > 0' 2>/dev/null || echo 0)" -ge "$2" ] && break
+		sleep 0.1
+	done
+	for _ in $(seq 10); do
+		[ "$(events_in "$1")" -ge "$2" ] && return 0
+		sleep 1
+	done
+	return 1
+}
+
 # sent_by LOG: the message count a `thingtop simulate` run reported.
 sent_by() { sed -n 's/.*: \([0-9]*\) messages.*/\1/p' "$1"; }
 

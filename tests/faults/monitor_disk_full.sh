@@ -38,10 +38,7 @@ for _ in $(seq 100); do
 	sleep 0.1
 done
 T capture-pane -p -t ui | head -1 | grep -qF "NOT RECORDING" && fail "still not recording 10 s after space came back"
-for _ in $(seq 300); do
-	[ "$(events_in "$J")" -ge "$SENT" ] && break
-	sleep 0.1
-done
+wait_events "$J" "$SENT" 60
 GOT=$(events_in "$J")
 echo "published $SENT, journaled $GOT after the disk had room again"
 [ "$GOT" = "$SENT" ] || fail "lost $((SENT - GOT)) events"

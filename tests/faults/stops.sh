@@ -42,10 +42,7 @@ for sig in ${SIGS:-KILL KILL KILL KILL KILL HUP QUIT TERM}; do
 done
 wait $SIM || fail "simulate"
 SENT=$(sent_by "$WORK/sim.log")
-for _ in $(seq 100); do
-	[ "$(events_in "$J")" -ge "$SENT" ] && break
-	sleep 0.1
-done
+wait_events "$J" "$SENT" 60
 kill -TERM $REC; wait $REC || fail "last record exit status"
 GOT=$(events_in "$J")
 KILLS=$(echo "${SIGS:-KILL KILL KILL KILL KILL}" | grep -o KILL | wc -l)

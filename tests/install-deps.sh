@@ -8,6 +8,7 @@ packages=(
   mosquitto mosquitto-clients
   tmux valgrind clang libclang-rt-14-dev openssl sqlite3 ca-certificates locales python3 bsdutils
   prometheus  # promtool checks the metrics file (tests skip without it)
+  mandoc bash-completion  # man page lint, completion test
 )
 sudo=""
 [[ $(id -u) -eq 0 ]] || sudo="sudo"

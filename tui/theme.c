@@ -240,9 +240,28 @@ out:
 	return ok;
 }
 
+/* The folder of the running binary, or NULL. */
+static char *exe_dir(void)
+{
+	char path[4096];
+	ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
+	if (n <= 0)
+		return NULL;
+	path[n] = '\0';
+	char *slash = strrchr(path, '/');
+	if (slash == NULL)
+		return NULL;
+	*slash = '\0';
+	return xstrdup(path);
+}
+
+/* Where themes are looked for, in order: the user's, the install prefix's
+ * (found from the binary, so a moved install still works; then the
+ * configured one), and beside an uninstalled binary in its build tree
+ * (BUILD/tui/thingtop finds BUILD/themes, copied there by meson). */
 static char *find_theme(const char *name)
 {
-	char *dirs[4] = { NULL };
+	char *dirs[5] = { NULL };
 	int n = 0;
 	const char *xdg = getenv("XDG_CONFIG_HOME");
 	const char *home = getenv("HOME");
@@ -250,8 +269,13 @@ static char *find_theme(const char *name)
 		dirs[n++] = xasprintf("%s/thingtop/themes", xdg);
 	else if (home != NULL && *home != '\0')
 		dirs[n++] = xasprintf("%s/.config/thingtop/themes", home);
+	char *exe = exe_dir();
+	if (exe != NULL)
+		dirs[n++] = xasprintf("%s/../share/thingtop/themes", exe);
 	dirs[n++] = xstrdup(THINGTOP_DATADIR "/themes");
-	dirs[n++] = xstrdup(THINGTOP_SOURCE_DIR "/themes");
+	if (exe != NULL)
+		dirs[n++] = xasprintf("%s/../themes", exe);
+	free(exe);
 	char *found = NULL;
 	for (int i = 0; i < n; i++) {
 		char *path = xasprintf("%s/%s.theme", dirs[i], name);

@@ -1,0 +1,233 @@
+/* The journal's maintenance, on the writer's thread and connection, no
+ * lock held (journal_writer.c calls it between batches).
+ *
+ * One small step at a time between batches: retention (by age and by
+ * size) and thinning of the snapshots.
+ *
+ * The one invariant: rebuild = a snapshot + every row after it. So rows
+ * are only ever deleted as a prefix up to (not including) a snapshot's
+ * seq C; that snapshot then becomes the base, and the rows from C on stay.
+ * A prefix half deleted by an interrupted run is finished first on the
+ * next step, whatever the limits say by then.
+ *
+ * Space: deleted pages go to SQLite's freelist and new rows reuse them, so
+ * the file stops growing at its limit; only `thingtop journal vacuum`
+ * gives them back to the filesystem. */
+#include "build_config.h"
+
+#include "journal_internal.h"
+#include "timefmt.h"
+#include "xalloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Rows per DELETE (half a writer batch): a few milliseconds, so a queued
+ * batch never waits long. */
+#define PRUNE_CHUNK 16384
+/* Snapshots kept: the newest few, the oldest usable one (the base of
+ * --at for the earliest retained times), and between them about one per
+ * SPREAD-th of the journal's seq span but at least one per SNAPSHOT_GAP
+ * rows, so an --at replays at most about SNAPSHOT_GAP rows plus the
+ * snapshot interval; SNAPSHOTS_MAX bounds their number on huge journals. */
+#define SNAPSHOTS_RECENT 2
+#define SNAPSHOTS_SPREAD 6
+#define SNAPSHOT_GAP 1000000u
+#define SNAPSHOTS_MAX 32
+#define SNAPSHOTS_PER_STEP 16
+
+struct snap {
+	uint64_t seq;
+	int64_t received_ms;
+};
+
+struct state {
+	uint64_t first, last;          /* seq span of the events, 0 when empty */
+	int64_t last_received_ms;
+	int64_t used_bytes;            /* pages in use (file minus freelist) */
+	struct snap *snaps;            /* ascending seq */
+	size_t count;
+};
+
+static bool read_int(sqlite3 *db, const char *sql, int64_t *a, int64_t *b)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		*a = sqlite3_column_int64(s, 0);
+		if (b)
+			*b = sqlite3_column_int64(s, 1);
+		rc = SQLITE_DONE;
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE;
+}
+
+static bool read_state(sqlite3 *db, struct state *st)
+{
+	int64_t first = 0, last = 0, pages = 0, free_pages = 0, page_size = 0;
+	*st = (struct state){ 0 };
+	if (!read_int(db, "SELECT ifnull(min(seq), 0) FROM events", &first, NULL) ||
+	    !read_int(db, "SELECT seq, received_ms FROM events ORDER BY seq DESC LIMIT 1", &last,
+	              &st->last_received_ms) ||
+	    !read_int(db, "PRAGMA page_count", &pages, NULL) ||
+	    !read_int(db, "PRAGMA freelist_count", &free_pages, NULL) ||
+	    !read_int(db, "PRAGMA page_size", &page_size, NULL))
+		return false;
+	st->first = (uint64_t)first;
+	st->last = (uint64_t)last;
+	st->used_bytes = (pages - free_pages) * page_size;
+
+	sqlite3_stmt *s = NULL;
+	size_t cap = 0;
+	int rc = sqlite3_prepare_v2(db, "SELECT seq, received_ms FROM snapshots ORDER BY seq", -1,
+	                            &s, NULL);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (st->count == cap) {
+			cap = cap ? cap * 2 : 16;
+			st->snaps = xreallocarray(st->snaps, cap, sizeof *st->snaps);
+		}
+		st->snaps[st->count++] = (struct snap){
+			.seq = (uint64_t)sqlite3_column_int64(s, 0),
+			.received_ms = sqlite3_column_int64(s, 1),
+		};
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE;
+}
+
+/* The first snapshot with seq >= seq, or NULL. */
+static const struct snap *snap_from(const struct state *st, uint64_t seq)
+{
+	for (size_t i = 0; i < st->count; i++) {
+		if (st->snaps[i].seq >= seq)
+			return &st->snaps[i];
+	}
+	return NULL;
+}
+
+/* Rows with seq < the result are to go (0: none). Always a snapshot's
+ * seq, never past the newest snapshot. */
+static uint64_t prune_cut(const struct state *st, const struct journal_retention *policy,
+                          int64_t now_ms)
+{
+	uint64_t cut = 0;
+	if (st->first == 0)
+		return 0;
+	/* Pruned before (first > 1) but not up to a snapshot: finish that. */
+	const struct snap *base = snap_from(st, st->first - 1);
+	if (st->first > 1 && base && base->seq > st->first)
+		cut = base->seq;
+	if (policy->retain_ms > 0) {
+		/* A snapshot's receive time is its fleet clock: no row before it
+		 * was received later, so everything before it is old enough.
+		 * Measured from the newest row, but never from past the wall
+		 * clock: a row dated far ahead must not age the rest out. */
+		int64_t newest = st->last_received_ms < now_ms ? st->last_received_ms : now_ms;
+		int64_t oldest = newest - policy->retain_ms;
+		for (size_t i = 0; i < st->count; i++) {
+			if (st->snaps[i].received_ms <= oldest && st->snaps[i].seq > cut &&
+			    st->snaps[i].seq <= st->last)
+				cut = st->snaps[i].seq;
+		}
+	}
+	if (policy->max_bytes > 0 && st->used_bytes > policy->max_bytes) {
+		/* One snapshot further each time; the next step measures again. */
+		const struct snap *next = snap_from(st, st->first + 1);
+		if (next && next->seq > cut && next->seq <= st->last)
+			cut = next->seq;
+	}
+	return cut > st->first ? cut : 0;
+}
+
+/* A snapshot that no longer earns its place, or NULL. */
+static const struct snap *snap_to_drop(const struct state *st)
+{
+	if (st->count == 0)
+		return NULL;
+	/* Rows after it are gone: it can never be used again. */
+	if (st->first > 1 && st->snaps[0].seq + 1 < st->first)
+		return &st->snaps[0];
+	if (st->first == 0 || st->count <= SNAPSHOTS_RECENT + 1)
+		return NULL;
+	/* The spacing kept: a sixth of the span, at most SNAPSHOT_GAP rows
+	 * (what bounds the replay of an --at), but never so little that more
+	 * than SNAPSHOTS_MAX are kept. */
+	uint64_t span = st->last > st->first ? st->last - st->first : 1;
+	uint64_t gap = span / SNAPSHOTS_SPREAD;
+	if (gap > SNAPSHOT_GAP)
+		gap = SNAPSHOT_GAP;
+	if (gap < span / SNAPSHOTS_MAX)
+		gap = span / SNAPSHOTS_MAX;
+	if (gap == 0)
+		gap = 1;
+	/* From the oldest (always kept) up: keep one at least `gap` above the
+	 * last kept. Deciding from the old end keeps earlier choices stable
+	 * as new snapshots arrive, so no hole grows past gap + their
+	 * interval. The newest few always stay. */
+	uint64_t kept = st->snaps[0].seq;
+	for (size_t i = 1; i + SNAPSHOTS_RECENT < st->count; i++) {
+		if (st->snaps[i].seq - kept < gap)
+			return &st->snaps[i];
+		kept = st->snaps[i].seq;
+	}
+	return NULL;
+}
+
+static bool run_delete(sqlite3 *db, const char *sql, uint64_t value, int *changes)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(s, 1, value > INT64_MAX ? INT64_MAX : (sqlite3_int64)value);
+		rc = sqlite3_step(s);
+	}
+	sqlite3_finalize(s);
+	*changes = sqlite3_changes(db);
+	return rc == SQLITE_DONE;
+}
+
+enum prune_result journal_prune_step(sqlite3 *db, const char *path,
+                                     const struct journal_retention *policy, uint64_t *pruned,
+                                     char **cause)
+{
+	struct state st;
+	enum prune_result result = PRUNE_DONE;
+	int changes = 0;
+	if (!read_state(db, &st)) {
+		journal_db_cause(db, path, "cannot read for pruning", cause);
+		result = PRUNE_FAILED;
+		goto out;
+	}
+	uint64_t cut = prune_cut(&st, policy, time_now_ms());
+	if (cut) {
+		uint64_t below = cut - st.first > PRUNE_CHUNK ? st.first + PRUNE_CHUNK : cut;
+		if (!run_delete(db, "DELETE FROM events WHERE seq < ?1", below, &changes)) {
+			journal_db_cause(db, path, "cannot prune events", cause);
+			result = PRUNE_FAILED;
+			goto out;
+		}
+		*pruned += (uint64_t)changes;
+		result = PRUNE_MORE;
+		goto out;
+	}
+	/* Dropping a snapshot is cheap (its pages go to the freelist): a
+	 * handful per step. */
+	const struct snap *drop;
+	for (int n = 0; n < SNAPSHOTS_PER_STEP && (drop = snap_to_drop(&st)); n++) {
+		if (!run_delete(db, "DELETE FROM snapshots WHERE seq = ?1", drop->seq, &changes)) {
+			journal_db_cause(db, path, "cannot prune snapshots", cause);
+			result = PRUNE_FAILED;
+			goto out;
+		}
+		size_t i = (size_t)(drop - st.snaps);
+		memmove(&st.snaps[i], &st.snaps[i + 1], (st.count - i - 1) * sizeof *st.snaps);
+		st.count--;
+		result = PRUNE_MORE;
+	}
+out:
+	free(st.snaps);
+	return result;
+}
+

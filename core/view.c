@@ -37,7 +37,7 @@ const struct column view_columns[COL_COUNT] = {
 	[COL_DISCONNECTS] = {COL_DISCONNECTS, "disconnects", "DISC", 5, true, true, 'D', -1},
 	[COL_DUPLICATES] = {COL_DUPLICATES, "duplicates", "DUP", 4, true, true, 'U', -1},
 	[COL_FAILURES] = {COL_FAILURES, "connect_failures", "FAIL", 4, true, true, 'F', -1},
-	[COL_FLAGS] = {COL_FLAGS, "flags", "FLAGS", 9, false, false, 'G', -1},
+	[COL_FLAGS] = {COL_FLAGS, "flags", "FLAGS", 9, false, false, 'L', -1},
 	[COL_RECEIVED] = {COL_RECEIVED, "since_received", "RECEIVED", 7, true, true, 'C', -1},
 };
 

@@ -624,6 +624,7 @@ static bool activity_key(struct app *app, int key)
 		a->cursor = 0;
 		return true;
 	case KEY_FN(KEY_END):
+	case 'G':
 		a->cursor = a->count > 0 ? a->count - 1 : 0;
 		a->autoscroll = false;
 		return true;

@@ -558,6 +558,17 @@ static void handle_key(struct app *app, int key)
 	case KEY_FN(KEY_F(1)):
 		app->help = true;
 		break;
+	case KEY_FN(KEY_F(10)):
+		app->quit = true;
+		break;
+	case KEY_CTRL('z'):
+		/* Suspend like the terminal's own Ctrl-Z would (raw mode took
+		 * it from the terminal): the whole job stops, and curses brings
+		 * the screen back when the shell's `fg` continues us. */
+		endwin();
+		kill(0, SIGTSTP);
+		clearok(curscr, TRUE);
+		break;
 	case ':':
 		prompt_open(&app->prompt, PROMPT_COMMAND, NULL);
 		break;

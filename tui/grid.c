@@ -309,6 +309,7 @@ static bool grid_key(struct app *app, int key)
 		app_set_cursor_row(app, 0);
 		return true;
 	case KEY_FN(KEY_END):
+	case 'G':
 		app_set_cursor_row(app, count > 0 ? count - 1 : 0);
 		return true;
 	case '\n':
@@ -317,9 +318,11 @@ static bool grid_key(struct app *app, int key)
 		if (count > 0)
 			app_open_activity(app, view_row(app->view, app->cursor));
 		return true;
+	case KEY_FN(KEY_F(4)):
 	case '/':
 		prompt_open(&app->prompt, PROMPT_FILTER, view_filter_text(app->view));
 		return true;
+	case KEY_FN(KEY_F(3)):
 	case 'f':
 		prompt_open(&app->prompt, PROMPT_FIND, app->find_text);
 		return true;
@@ -372,7 +375,7 @@ static const struct key_help grid_help[] = {
 	{ "Enter", "log", "activity log of the thing under the cursor" },
 	{ "/", "filter", "filter (Enter applies, Esc clears; !term negates; status:connected reason:X since<10m sessions>3 field~regex)" },
 	{ "f n N", "find", "find a client id, then next / previous match" },
-	{ "S I A R ...", "sort", "sort (again reverses): S status, I client id, A since, R reason, P ip, V version, O sessions, D disconnects, F failures, G flags" },
+	{ "S I A R ...", "sort", "sort (again reverses): S status, I client id, A since, R reason, P ip, V version, O sessions, D disconnects, F failures, L flags" },
 	{ "< >", NULL, "sort by the previous / next column" },
 	{ "t", "timeline", "disconnect-reason timeline" },
 	{ "!", "alerts", "firing alerts (rule, thing, since, reason)" },
@@ -382,7 +385,7 @@ static const struct key_help grid_help[] = {
 	{ ":", "cmd", "command: thing ID, export FILE, theme NAME, since 1h, filter EXPR, sort SPEC, find TEXT, q" },
 	{ "?", "help", "this help (F1 too)" },
 	{ "Up Down j k", NULL, "move the cursor" },
-	{ "PgUp PgDn Home End", NULL, "page, first, last row" },
+	{ "PgUp PgDn g G", NULL, "page, first, last row (Home End too)" },
 	{ "Esc", NULL, "clear the filter and the timeline drill-down" },
 };
 

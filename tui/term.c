@@ -76,6 +76,15 @@ bool term_start(bool color, bool mouse)
 	noecho();
 	nonl();
 	keypad(stdscr, TRUE);
+	/* Home and End arrive in many forms when TERM does not match the
+	 * terminal (tmux, PuTTY): take every one, or ESC would be read and the
+	 * rest typed. */
+	static const char *const home[] = { "\033[1~", "\033[H", "\033OH", "\033[7~" };
+	static const char *const end[] = { "\033[4~", "\033[F", "\033OF", "\033[8~" };
+	for (size_t i = 0; i < sizeof home / sizeof home[0]; i++) {
+		define_key(home[i], KEY_HOME);
+		define_key(end[i], KEY_END);
+	}
 	nodelay(stdscr, TRUE);
 	curs_set(0);
 	color_wanted = color && has_colors();

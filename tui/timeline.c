@@ -511,10 +511,12 @@ static bool timeline_key(struct app *app, int key)
 		t->first_bucket += page;
 		return true;
 	case KEY_FN(KEY_HOME):
+	case 'g':
 		if (t->count > 0)
 			t->selected = bucket_of(t, t->events[0].ts);
 		return true;
 	case KEY_FN(KEY_END):
+	case 'G':
 		if (t->count > 0)
 			t->selected = bucket_of(t, t->events[t->count - 1].ts);
 		return true;

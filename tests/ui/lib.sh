@@ -13,7 +13,7 @@ T() { tmux -L "$SOCK" -f /dev/null "$@"; }
 # Ends this tmux server and moves to a new socket: starting a server again
 # on the socket of one just killed can race with its exit.
 new_server() { T kill-server >/dev/null 2>&1; SOCK="thingtop-ui-$$-$RANDOM-$RANDOM"; }
-cleanup() { T kill-server >/dev/null 2>&1; rm -rf "$DIR"; }
+cleanup() { T kill-server >/dev/null 2>&1; rm -rf "$DIR" 2>/dev/null || { sleep 0.5; rm -rf "$DIR"; }; }
 trap cleanup EXIT
 
 fail() { echo "FAIL: $*"; FAILED=1; }

@@ -16,6 +16,8 @@
 #include "xalloc.h"
 
 #define ACTIVITY_LIMIT 5000
+/* An event time this far past its receive time is a clock running ahead. */
+#define CLOCK_AHEAD_MS 2000
 
 struct act_row {
 	uint64_t seq;
@@ -497,8 +499,12 @@ static void draw_list(struct app *app)
 		else
 			snprintf(buf, sizeof buf, "-");
 		draw_text(y, l.x_ver, l.w_ver, buf, attr, true);
-		snprintf(buf, sizeof buf, "%s%s%s", r->duplicate ? "dup" : "",
-		         r->duplicate && r->out_of_order ? "," : "", r->out_of_order ? "late" : "");
+		/* The device's clock ahead of ours: said here, where both times
+		 * stand side by side, and never as a negative age in the grid. */
+		bool ahead = !r->gap && r->timestamp_ms - r->received_ms > CLOCK_AHEAD_MS;
+		snprintf(buf, sizeof buf, "%s%s%s%s%s", r->duplicate ? "dup" : "",
+		         r->duplicate && r->out_of_order ? "," : "", r->out_of_order ? "late" : "",
+		         ahead && (r->duplicate || r->out_of_order) ? "," : "", ahead ? "ahead" : "");
 		draw_text(y, l.x_mark, l.w_mark, buf, sel ? attr : theme_attr(THEME_MARK), false);
 		if (h <= 1) {
 			draw_untrusted(y, l.x_det, l.w_det, r->detail, strlen(r->detail), attr, false);
@@ -660,7 +666,7 @@ static const struct key_help activity_help[] = {
 	{ "Ctrl-S", NULL, "export the grid's view to CSV" },
 	{ "?", "help", "this help (F1 too)" },
 	{ "Up Down PgUp PgDn", NULL, "move; newest events are at the top" },
-	{ "MARK", NULL, "dup: a duplicate delivery; late: older timestamp than an event received before it" },
+	{ "MARK", NULL, "dup: a duplicate delivery; late: older timestamp than an event received before it; ahead: the device's clock is over 2 s ahead of the receive time" },
 };
 
 const struct screen_ops activity_screen = {

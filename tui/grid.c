@@ -132,8 +132,9 @@ static void draw_row(struct app *app, int y, const struct layout *lay, const str
 				snprintf(buf, sizeof buf, "-");
 			else if (app->absolute_time)
 				time_format_iso(thing->since_ms, buf, sizeof buf);
-			else
-				time_format_age(now_ms - thing->since_ms, buf, sizeof buf);
+			else /* never negative: device clocks run ahead of ours */
+				time_format_age(now_ms > thing->since_ms ? now_ms - thing->since_ms : 0, buf,
+				                sizeof buf);
 			draw_text(y, lay->x[i], w, buf, normal, true);
 			break;
 		default: {

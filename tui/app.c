@@ -172,67 +172,93 @@ void app_open_timeline(struct app *app)
 
 /* ---- Frame: header, title, footer, status line ---- */
 
-void app_draw_header(struct app *app, const char *title_right)
+/* The status counts, as wide as `form` allows: 0 long, 1 short, 2 none. */
+static void header_counts(const struct app *app, int form, char *buf, size_t size)
 {
-	int attr = theme_attr(THEME_HEADER);
-	draw_fill(0, 0, app->cols, attr);
+	size_t c = fleet_status_count(app->fleet, STATUS_CONNECTED);
+	size_t d = fleet_status_count(app->fleet, STATUS_DISCONNECTED);
+	size_t u = fleet_status_count(app->fleet, STATUS_UNKNOWN);
+	if (form == 0)
+		snprintf(buf, size, "%s %zu connected  %s %zu disconnected  %s %zu unknown",
+		         draw_glyph(GLYPH_CONNECTED), c, draw_glyph(GLYPH_DISCONNECTED), d,
+		         draw_glyph(GLYPH_UNKNOWN), u);
+	else if (form == 1)
+		snprintf(buf, size, "%s%zu %s%zu %s%zu", draw_glyph(GLYPH_CONNECTED), c,
+		         draw_glyph(GLYPH_DISCONNECTED), d, draw_glyph(GLYPH_UNKNOWN), u);
+	else
+		buf[0] = '\0';
+}
 
-	char counts[160];
-	snprintf(counts, sizeof counts, "%s %zu connected  %s %zu disconnected  %s %zu unknown",
-	         draw_glyph(GLYPH_CONNECTED), fleet_status_count(app->fleet, STATUS_CONNECTED),
-	         draw_glyph(GLYPH_DISCONNECTED), fleet_status_count(app->fleet, STATUS_DISCONNECTED),
-	         draw_glyph(GLYPH_UNKNOWN), fleet_status_count(app->fleet, STATUS_UNKNOWN));
-	char firing[64];
-	alerts_ui_header(app, firing, sizeof firing);
-	strncat(counts, firing, sizeof counts - strlen(counts) - 1);
-	int cw = draw_width(counts);
-	if (cw > app->cols - 20) {
-		snprintf(counts, sizeof counts, "%s%zu %s%zu %s%zu",
-		         draw_glyph(GLYPH_CONNECTED), fleet_status_count(app->fleet, STATUS_CONNECTED),
-		         draw_glyph(GLYPH_DISCONNECTED), fleet_status_count(app->fleet, STATUS_DISCONNECTED),
-		         draw_glyph(GLYPH_UNKNOWN), fleet_status_count(app->fleet, STATUS_UNKNOWN));
-		cw = draw_width(counts);
-	}
-
-	char left[512];
+/* What the header must say first, whatever the width: whether we record
+ * (or replay, or follow), the event rate, PAUSED, firing alerts; then,
+ * where there is room, where from (`where`). */
+static void header_state(const struct app *app, char *state, size_t size, char *where,
+                         size_t where_size)
+{
 	const char *name = app->journal_path != NULL ? strrchr(app->journal_path, '/') : NULL;
 	name = name != NULL ? name + 1 : (app->journal_path != NULL ? app->journal_path : "-");
+	char firing[64];
+	alerts_ui_header(app, firing, sizeof firing);
+	const char *paused = app->paused ? "  PAUSED" : "";
 	if (app->replay != NULL) {
 		char status[160];
 		replay_status(app, status, sizeof status);
-		snprintf(left, sizeof left, "replay %s  %s", status, name);
-		/* The replay's state comes first: the counts go short for it. */
-		if (draw_width(left) + 2 + cw > app->cols) {
-			snprintf(counts, sizeof counts, "%s%zu %s%zu %s%zu",
-			         draw_glyph(GLYPH_CONNECTED), fleet_status_count(app->fleet, STATUS_CONNECTED),
-			         draw_glyph(GLYPH_DISCONNECTED), fleet_status_count(app->fleet, STATUS_DISCONNECTED),
-			         draw_glyph(GLYPH_UNKNOWN), fleet_status_count(app->fleet, STATUS_UNKNOWN));
-			cw = draw_width(counts);
-		}
-		if (draw_width(left) + 2 + cw > app->cols)
-			snprintf(left, sizeof left, "%s", status);
-	} else if (app->live && app->not_recording[0] != '\0') {
+		snprintf(state, size, "replay %s%s", status, firing);
+		snprintf(where, where_size, "%s", name);
+	} else if (app->live && app->refused[0] != '\0') {
+		snprintf(state, size, "%s  %.1f ev/s%s%s", app->refused, app->rate, paused, firing);
+		snprintf(where, where_size, "%s", app->broker_state);
+	} else if (app->live) {
+		snprintf(state, size, "%s  %.1f ev/s%s%s", app->conn_state, app->rate, paused, firing);
+		snprintf(where, where_size, "thingtop  %s", app->broker_state);
+	} else {
+		snprintf(state, size, "%s  %.1f ev/s%s%s", app->following ? "following" : "journal",
+		         app->rate, paused, firing);
+		snprintf(where, where_size, "thingtop  %s", name);
+	}
+}
+
+void app_draw_header(struct app *app, const char *title_right)
+{
+	int attr = theme_attr(THEME_HEADER);
+	if (app->live && app->not_recording[0] != '\0') {
 		/* Unmissable: the one thing the header says until it is over. */
 		attr = theme_attr(THEME_ERROR) | A_REVERSE | A_BOLD;
 		draw_fill(0, 0, app->cols, attr);
-		snprintf(left, sizeof left, "%s", app->not_recording);
-		counts[0] = '\0';
-		cw = 0;
-	} else if (app->live && app->refused[0] != '\0') {
-		attr = theme_attr(THEME_ERROR) | A_BOLD;
-		snprintf(left, sizeof left, "thingtop  %s  %.1f ev/s", app->refused, app->rate);
-	} else if (app->live)
-		snprintf(left, sizeof left, "thingtop  broker %s  %.1f ev/s%s", app->broker_state, app->rate,
-		         app->paused ? "  PAUSED" : "");
-	else
-		snprintf(left, sizeof left, "thingtop  journal %s%s  %.1f ev/s%s", name,
-		         app->following ? " (following)" : "", app->rate, app->paused ? "  PAUSED" : "");
-	/* The journal name is a file name: untrusted. */
-	char safe[600];
-	text_escape(left, strlen(left), safe, sizeof safe, app->ascii);
-	int lw = app->cols - cw - 1;
-	draw_text(0, 0, lw, safe, attr, false);
-	draw_text(0, app->cols - cw, cw, counts, attr, false);
+		draw_untrusted(0, 0, app->cols, app->not_recording, strlen(app->not_recording), attr, false);
+	} else {
+		if (app->live && app->refused[0] != '\0')
+			attr = theme_attr(THEME_ERROR) | A_BOLD;
+		draw_fill(0, 0, app->cols, attr);
+		char state[512], where[300], counts[160];
+		header_state(app, state, sizeof state, where, sizeof where);
+		/* The journal's name and the broker are untrusted text. */
+		char safe_state[700], safe_where[400];
+		text_escape(state, strlen(state), safe_state, sizeof safe_state, app->ascii);
+		text_escape(where, strlen(where), safe_where, sizeof safe_where, app->ascii);
+		int sw = draw_width(safe_state), ww = draw_width(safe_where);
+		/* Where from goes first, then the counts shrink; never the state. */
+		static const struct { bool where; int form; } fits[] = {
+			{ true, 0 }, { false, 0 }, { false, 1 }, { false, 2 },
+		};
+		bool with_where = false;
+		int cw = 0;
+		for (size_t i = 0; i < sizeof fits / sizeof fits[0]; i++) {
+			with_where = fits[i].where && ww > 0;
+			header_counts(app, fits[i].form, counts, sizeof counts);
+			cw = draw_width(counts);
+			int need = sw + (with_where ? 2 + ww : 0) + (cw > 0 ? 2 + cw : 0);
+			if (need <= app->cols)
+				break;
+		}
+		int x = draw_text_clip(0, 0, app->cols, safe_state, attr);
+		if (with_where && ww > 0) {
+			x += draw_text_clip(0, x, app->cols - x, "  ", attr);
+			draw_text_clip(0, x, app->cols - x, safe_where, attr);
+		}
+		if (cw > 0 && cw < app->cols - sw)
+			draw_text(0, app->cols - cw, cw, counts, attr, false);
+	}
 
 	/* Title line: screen, filter, drill-down, and what the screen adds. */
 	int tattr = theme_attr(THEME_TITLE);
@@ -662,12 +688,14 @@ static void on_change(void *ctx, const struct live_status *live)
 	text_escape(app->config.broker.host != NULL ? app->config.broker.host : "?",
 	            app->config.broker.host != NULL ? strlen(app->config.broker.host) : 1,
 	            host, sizeof host, false);
-	snprintf(app->broker_state, sizeof app->broker_state, "%s:%d %s%s%.40s", host,
-	         app->config.broker.port, mqtt_state_name(status->state),
-	         status->reason != NULL && *status->reason != '\0' ? ": " : "",
-	         status->reason != NULL ? status->reason : "");
+	snprintf(app->broker_state, sizeof app->broker_state, "%s:%d", host, app->config.broker.port);
+	snprintf(app->conn_state, sizeof app->conn_state, "%s", mqtt_state_name(status->state));
+	/* The whole reason, where it has room: the status line. */
 	if (status->state == MQTT_BACKING_OFF || status->state == MQTT_STOPPED)
-		app_message(app, true, "broker: %s", app->broker_state);
+		app_message(app, true, "broker %s: %s%s%s", app->broker_state,
+		            mqtt_state_name(status->state),
+		            status->reason != NULL && *status->reason != '\0' ? ": " : "",
+		            status->reason != NULL ? status->reason : "");
 }
 
 static void follow(struct app *app)
@@ -995,9 +1023,10 @@ static bool open_model(struct app *app)
 		app->live = true;
 		if (live_tls_warning(app->live_source) != NULL)
 			app_message(app, true, "%s", live_tls_warning(app->live_source));
-		snprintf(app->broker_state, sizeof app->broker_state, "%s:%d connecting",
+		snprintf(app->broker_state, sizeof app->broker_state, "%s:%d",
 		         app->config.broker.host != NULL ? app->config.broker.host : "?",
 		         app->config.broker.port);
+		snprintf(app->conn_state, sizeof app->conn_state, "connecting");
 	} else if (!opt->replay) {
 		app->following = true;
 	}

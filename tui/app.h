@@ -67,7 +67,8 @@ struct app {
 	bool live;                  /* connected to a broker (not journal-only) */
 	bool following;             /* polling a journal another process writes */
 	struct replay *replay;      /* replaying a journal; owns the fleet then */
-	char broker_state[96];
+	char broker_state[96];      /* host:port */
+	char conn_state[64];        /* connected, backing off, ... */
 	/* Sticky while it lasts: the journal cannot be written ("" = fine),
 	 * and the broker refused subscriptions or a connection is near its
 	 * rate limit. */

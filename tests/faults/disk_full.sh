@@ -85,7 +85,7 @@ echo "lock: published $SENT2 more, reported lost $LOST2, journal holds $GOT of $
 # import on a full disk: it stops at the first failed commit, exits 1, and
 # its summary counts exactly what the journal kept.
 SMALL=$WORK/small
-mount_tmpfs "$SMALL" 12m
+mount_tmpfs "$SMALL" 4m
 "$TT" simulate --things 2000 --events 100000 --quirks none --seed 13 --ndjson "$WORK/big.ndjson" \
 	--truth "$WORK/big.csv" 2>/dev/null || fail "simulate to a file"
 "$TT" import -q -j "$SMALL/import.db" "$WORK/big.ndjson" 2>"$WORK/import.log"; RC=$?

@@ -85,7 +85,7 @@ expect() {
 	done
 }
 for v in v1 v2; do
-	expect $v 5 "empty journal shown, following" "(following)" " 0 connected" " 0 disconnected" "0/0"
+	expect $v 5 "empty journal shown, following" "following " " 0 connected" " 0 disconnected" "0/0"
 done
 
 now=$(date +%s%3N)

@@ -4,6 +4,7 @@
 #include "build_config.h"
 
 #include <curses.h>
+#include <term.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <langinfo.h>
@@ -1110,6 +1111,16 @@ int app_run(const struct app_options *opt)
 		close_model(app);
 		free(app);
 		return 1;
+	}
+	/* Fewer than 256 colours and no theme asked for: the one made for 8
+	 * and 16 colours, readable on dark and light backgrounds. */
+	bool theme_chosen = app->opt.theme != NULL ||
+	                    (theme_name != NULL && strcmp(theme_name, "default") != 0);
+	int colors = tigetnum("colors");  /* COLORS is set only by start_color */
+	if (!theme_chosen && term_color_wanted() && has_colors() && colors >= 0 && colors < 256) {
+		struct theme basic;
+		if (theme_load(&basic, "16color", NULL))
+			app->theme = basic;
 	}
 	theme_apply(&app->theme, term_color_wanted());
 	getmaxyx(stdscr, app->rows, app->cols);

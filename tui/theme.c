@@ -416,6 +416,12 @@ void theme_apply(const struct theme *theme, bool color)
 		}
 		bool bold = false;
 		short fg = fit_color(s->fg, &bold);
+		/* A 256-colour text colour that lands on black or grey would be
+		 * unreadable on a dark background: the terminal's own instead. */
+		if (s->fg >= 16 && COLORS < 256 && (fg == 0 || fg == 8)) {
+			fg = -1;
+			bold = false;
+		}
 		bool bg_bold = false;
 		short bg = fit_color(s->bg, &bg_bold);
 		if (!defaults) {

@@ -17,8 +17,8 @@
 #include "event.h"
 
 /* The longest line read in export files; a scan page written on one line
- * can be several MB of typed JSON. */
-#define DYNAMODB_LINE_MAX ((size_t)64 << 20)
+ * is a few MB of typed JSON (a page holds at most 1 MB of data). */
+#define DYNAMODB_LINE_MAX ((size_t)8 << 20)
 /* Deeper typed values are refused (jansson's own limit is 2048). */
 #define DYNAMODB_DEPTH_MAX 64
 

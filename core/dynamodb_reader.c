@@ -130,7 +130,7 @@ static enum doc next_line_document(struct dynamodb_reader *r)
 	if (truncated) {
 		line_reader_skip_rest(&r->lines);
 		reject(r, REJECT_OVERSIZE, line, len < EVENT_PAYLOAD_MAX ? len : EVENT_PAYLOAD_MAX,
-		       "over the 64 MiB line limit");
+		       "over the 8 MiB line limit");
 		return DOC_BAD;
 	}
 	json_error_t error;

@@ -2,7 +2,7 @@
 """Turns simulator NDJSON (envelopes with topic and payload) into what the
 seed article's DynamoDB table would hold, in shuffled "partition" order:
 
-  dynamodb_export.py IN.ndjson OUTDIR [--seed N] [--page N]
+  dynamodb_export.py IN.ndjson OUTDIR [--seed N] [--page N] [--export-only]
 
 writes OUTDIR/scan.json (scan pages, pretty-printed, with NextToken),
 OUTDIR/scan-lines.json (one page a line), OUTDIR/export.json (one
@@ -64,6 +64,9 @@ def items_of(path):
 def main():
     args = sys.argv[1:]
     seed, page = 1, 100
+    export_only = "--export-only" in args
+    if export_only:
+        args.remove("--export-only")
     if "--seed" in args:
         i = args.index("--seed"); seed = int(args[i + 1]); del args[i:i + 2]
     if "--page" in args:
@@ -79,12 +82,13 @@ def main():
         if start + page < len(items):
             p["NextToken"] = "token-%d" % (n + 1)
         pages.append(p)
-    with open(os.path.join(out, "scan.json"), "w") as f:
-        for p in pages:
-            f.write(json.dumps(p, indent=4, ensure_ascii=False) + "\n")
-    with open(os.path.join(out, "scan-lines.json"), "w") as f:
-        for p in pages:
-            f.write(json.dumps(p, ensure_ascii=False) + "\n")
+    if not export_only:
+        with open(os.path.join(out, "scan.json"), "w") as f:
+            for p in pages:
+                f.write(json.dumps(p, indent=4, ensure_ascii=False) + "\n")
+        with open(os.path.join(out, "scan-lines.json"), "w") as f:
+            for p in pages:
+                f.write(json.dumps(p, ensure_ascii=False) + "\n")
     lines = "".join(json.dumps({"Item": it}, ensure_ascii=False) + "\n" for it in items)
     with open(os.path.join(out, "export.json"), "w") as f:
         f.write(lines)

@@ -69,7 +69,6 @@ struct config {
 		char *region;             /* --region */
 		char *cli_args[CONFIG_CLI_ARGS_MAX]; /* more arguments, e.g. "--endpoint-url", URL */
 		size_t cli_arg_count;
-		int64_t sync_interval_ms; /* re-sync period for record; 0 = off (default) */
 	} aws;
 	char *topics[CONFIG_TOPICS_MAX];
 	size_t topic_count;           /* default: $aws/events/presence/# and $aws/events/subscriptions/# */

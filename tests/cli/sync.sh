@@ -74,6 +74,14 @@ for run in "300 40000 20000 21" "1200 80000 30000 22" "100 20000 15000 23"; do
     check_eq "seed $4 $db: spares never connected" \
       "$(grep -c '^unknown,spare-[0-9]*,,NEVER_CONNECTED,' "$d/$db.csv")" 7
   done
+  # Registry columns on the big fleet: the spares are sensors in site lyon
+  # or porto or berlin (tests/baseline_from_truth.py), sorted by attribute.
+  n=$("$thingtop" export -j "$d/files.db" --filter 'client_id~^spare- groups~plant-' \
+      --sort attr.site,client_id --columns client_id,attr.site | tail -n +2 | wc -l)
+  check_eq "seed $4: spares found by their groups" "$n" 7
+  first=$("$thingtop" export -j "$d/files.db" --filter 'client_id~^spare-' --sort attr.site \
+      --columns attr.site | sed -n 2p)
+  check_eq "seed $4: sorted by attr.site" "$first" berlin
   # The same fleet rebuilt from the rows alone (no snapshot) is the same.
   "$thingtop" journal check -j "$d/files.db" >"$d/check.out" 2>&1
   check "seed $4: journal check (replay equals snapshot)" grep -q "journal ok" "$d/check.out"
@@ -131,6 +139,20 @@ check "connectivity data: disconnected with its reason" grep -q '^disconnected,p
 check "registry only: unknown, no reason" grep -q '^unknown,x,,,' "$d/m.csv"
 check_eq "raw JSON kept" "$(sqlite3 "$d/m.db" "select payload from events e join things t on t.id = e.thing_id where t.client_id = 'x'")" \
   '{"thingName":"x","thingTypeName":"robot","attributes":{"site":"lyon"}}'
+# Registry columns in the filter, the sort and the export.
+check_eq "export --columns with a registry filter" \
+  "$("$thingtop" export -j "$d/m.db" --filter 'attr.site:lyon thing_type:robot' --columns client_id,thing_type,groups,attr.site)" \
+  "$(printf 'client_id,thing_type,groups,attr.site\nx,robot,,lyon')"
+check_eq "default columns unchanged" "$(head -1 "$d/m.csv")" \
+  "status,client_id,since,last_reason,ip,version,session_id,sessions,disconnects,duplicates,connect_failures,flags,since_received"
+"$thingtop" export -j "$d/m.db" --columns client_id,attr.site,nope >/dev/null 2>"$d/colerr"
+check_eq "bad column: usage error" "$?" 2
+check "bad column named" grep -q "entry 3: unknown column \"nope\"" "$d/colerr"
+# Without snapshots the registry comes back from the rows' raw JSON.
+sqlite3 "$d/m.db" "delete from snapshots"
+check_eq "registry rebuilt from the rows" \
+  "$("$thingtop" export -j "$d/m.db" --filter attr.site:lyon --columns client_id,thing_type)" \
+  "$(printf 'client_id,thing_type\nx,robot')"
 check_eq "baseline rows have their own type" "$(sqlite3 "$d/m.db" "select count(*) from events where type = 7")" 2
 printf '{"things": [{"thingName": "q", "connectivity": {"connected": true}}' >"$d/cut.json"
 "$thingtop" sync -j "$d/c.db" "$d/cut.json" 2>"$d/cerr"

@@ -290,10 +290,9 @@ static bool is_space(char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-bool dynamodb_detect(const char *head, size_t len)
+/* The first key of the first object: Items, Item, ... (false when none). */
+static bool first_key(const char *head, size_t len, const char *const *keys, size_t count)
 {
-	static const char *const keys[] = {"Items", "Item", "Count", "ScannedCount", "NextToken",
-	                                   "LastEvaluatedKey", "ConsumedCapacity"};
 	size_t i = 0;
 	if (len >= 3 && memcmp(head, "\xef\xbb\xbf", 3) == 0)
 		i = 3;
@@ -305,10 +304,23 @@ bool dynamodb_detect(const char *head, size_t len)
 		i++;
 	if (i >= len || head[i++] != '"')
 		return false;
-	for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+	for (size_t k = 0; k < count; k++) {
 		size_t n = strlen(keys[k]);
 		if (len - i > n && memcmp(head + i, keys[k], n) == 0 && head[i + n] == '"')
 			return true;
 	}
 	return false;
+}
+
+bool dynamodb_is_export(const char *head, size_t len)
+{
+	static const char *const keys[] = {"Item"};
+	return first_key(head, len, keys, 1);
+}
+
+bool dynamodb_detect(const char *head, size_t len)
+{
+	static const char *const keys[] = {"Items", "Item", "Count", "ScannedCount", "NextToken",
+	                                   "LastEvaluatedKey", "ConsumedCapacity"};
+	return first_key(head, len, keys, sizeof keys / sizeof keys[0]);
 }

@@ -44,6 +44,17 @@ void dynamodb_message_finish(struct dynamodb_message *msg);
  * LastEvaluatedKey)? */
 bool dynamodb_detect(const char *head, size_t len);
 
+/* Does the text start like an export file ({"Item": ...} a line)? Those
+ * are decoded a line at a time on worker threads (ndjson_reader). */
+bool dynamodb_is_export(const char *head, size_t len);
+
+struct ndjson_message;
+/* One export line into an event and message, for
+ * ndjson_reader_create_decoder: thread-safe; a bad line (or an item the
+ * rule did not write) is a reject whose detail says what is wrong. */
+void dynamodb_decode_export_line(const char *line, size_t len, struct event *event,
+                                 struct ndjson_message *msg);
+
 /* One item read back, ready for ingest_event. */
 struct dynamodb_record {
 	unsigned long line_no;      /* line where the item's document starts (1-based) */

@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "lines.h"
+#include "ndjson.h"
+#include "timefmt.h"
 #include "xalloc.h"
 
 /* Pretty-printed scan output is held whole: past this, ask for one page a line. */
@@ -249,4 +251,49 @@ void dynamodb_reader_destroy(struct dynamodb_reader *r)
 	free(r->error);
 	line_reader_finish(&r->lines);
 	free(r);
+}
+
+static void line_reject(struct event *e, enum event_reject why, const char *what)
+{
+	memset(e, 0, sizeof *e);
+	e->type = EVENT_REJECT;
+	e->reject = why;
+	e->client_initiated = -1;
+	snprintf(e->detail, sizeof e->detail, "%s", what);
+}
+
+void dynamodb_decode_export_line(const char *line, size_t len, struct event *event,
+                                 struct ndjson_message *msg)
+{
+	memset(msg, 0, sizeof *msg);
+	msg->raw = line;
+	msg->raw_len = len;
+	json_error_t error;
+	json_t *doc = json_loadb(line, len, JSON_REJECT_DUPLICATES, &error);
+	const json_t *item = json_object_get(doc, "Item");
+	if (!doc || !json_is_object(item)) {
+		char what[EVENT_DETAIL_MAX];
+		if (!doc)
+			snprintf(what, sizeof what, "bad JSON at column %d: %s", error.column, error.text);
+		line_reject(event, doc ? REJECT_MISSING_FIELD : REJECT_BAD_JSON,
+		            doc ? "not an export line {\"Item\": {...}}" : what);
+		json_decref(doc);
+		return;
+	}
+	struct dynamodb_message converted;
+	char *cause = NULL;
+	if (!dynamodb_item_convert(item, &converted, &cause)) {
+		line_reject(event, json_object_get(item, "event") ? REJECT_MISTYPED_FIELD
+		                                                  : REJECT_MISSING_FIELD, cause);
+		free(cause);
+		json_decref(doc);
+		return;
+	}
+	json_decref(doc);
+	msg->topic = converted.topic;
+	msg->raw_owned = converted.payload;
+	msg->raw = converted.payload;
+	msg->raw_len = converted.payload_len;
+	event_parse(msg->topic, msg->raw, msg->raw_len, event);
+	event_check_time(event, time_now_ms());
 }

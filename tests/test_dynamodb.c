@@ -8,6 +8,7 @@
 
 #include "check.h"
 #include "dynamodb.h"
+#include "ndjson.h"
 #include "temp_dir.h"
 
 static char *convert_text(const char *typed_json, char **cause)
@@ -243,6 +244,37 @@ static void test_reader_cut(void)
 	fclose(f);
 }
 
+static void test_export_line(void)
+{
+	CHECK(dynamodb_is_export("{\"Item\": {", 10));
+	CHECK(!dynamodb_is_export("{\"Items\": [", 11));
+	struct event e;
+	struct ndjson_message msg;
+	const char *line = "{\"Item\":" ITEM("a", "disconnected", "1767225600000") "}";
+	dynamodb_decode_export_line(line, strlen(line), &e, &msg);
+	CHECK_INT(e.type, EVENT_DISCONNECTED);
+	CHECK_STR(msg.topic, "$aws/events/presence/disconnected/a");
+	CHECK(msg.raw && strncmp(msg.raw, "{\"clientId\":\"a\",", 16) == 0);
+	ndjson_message_finish(&msg);
+	dynamodb_decode_export_line("{\"Item\": 3}", 11, &e, &msg);
+	CHECK_INT(e.reject, REJECT_MISSING_FIELD);
+	CHECK(msg.raw_len == 11);
+	ndjson_message_finish(&msg);
+	dynamodb_decode_export_line("{\"Item\": {\"event\": {\"M\": {\"n\": {\"N\": \"x\"}}}}}", 45, &e,
+	                            &msg);
+	CHECK_INT(e.reject, REJECT_MISTYPED_FIELD);
+	CHECK_STR(e.detail, "event.n: a number (N) is not a JSON number");
+	ndjson_message_finish(&msg);
+	dynamodb_decode_export_line("{\"Item\"", 7, &e, &msg);
+	CHECK_INT(e.reject, REJECT_BAD_JSON);
+	ndjson_message_finish(&msg);
+	/* A timestamp from another decade: a reject, as for NDJSON. */
+	line = "{\"Item\":" ITEM("a", "connected", "99") "}";
+	dynamodb_decode_export_line(line, strlen(line), &e, &msg);
+	CHECK_INT(e.reject, REJECT_IMPLAUSIBLE_TIMESTAMP);
+	ndjson_message_finish(&msg);
+}
+
 int main(void)
 {
 	RUN(test_values);
@@ -252,5 +284,6 @@ int main(void)
 	RUN(test_reader_pages);
 	RUN(test_reader_lines);
 	RUN(test_reader_cut);
+	RUN(test_export_line);
 	return check_summary();
 }

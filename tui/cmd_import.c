@@ -103,9 +103,10 @@ static void report_reject(struct import_run *run, const char *name, unsigned lon
 		        event_reject_name(event->reject), safe_detail);
 }
 
-/* DynamoDB items (dynamodb.h): no receive times, so each item's is its
- * timestamp, kept from going backwards; the reconciler does not depend on
- * the partition order they come in. */
+/* DynamoDB scan pages (dynamodb.h): no receive times, so each item's is
+ * its timestamp, kept from going backwards; the reconciler does not depend
+ * on the partition order they come in. Export files (one item a line) go
+ * through import_stream, decoded on worker threads. */
 static bool import_dynamodb(struct import_run *run, FILE *in, const char *name)
 {
 	struct dynamodb_reader *reader = dynamodb_reader_create(in);
@@ -136,9 +137,11 @@ static bool import_dynamodb(struct import_run *run, FILE *in, const char *name)
 
 /* Decoding runs on worker threads (ndjson_reader); reconciling and
  * journaling stay here, in file order. */
-static bool import_stream(struct import_run *run, FILE *in, const char *name)
+static bool import_stream(struct import_run *run, FILE *in, const char *name, ndjson_decode_fn decode)
 {
-	struct ndjson_reader *reader = ndjson_reader_create(in, NDJSON_LINE_MAX, IMPORT_WORKERS);
+	struct ndjson_reader *reader =
+		decode ? ndjson_reader_create_decoder(in, DYNAMODB_LINE_MAX, IMPORT_WORKERS, decode)
+		       : ndjson_reader_create(in, NDJSON_LINE_MAX, IMPORT_WORKERS);
 	const struct ndjson_line *line;
 	unsigned long last_line = 0;
 
@@ -223,7 +226,14 @@ int cmd_import(int argc, char **argv)
 		const char *shown = strcmp(name, "-") == 0 ? "<stdin>" : name;
 		bool dynamodb = strcmp(format, "dynamodb") == 0 ||
 		                (strcmp(format, "auto") == 0 && dynamodb_detect(in.head, in.head_len));
-		if (!(dynamodb ? import_dynamodb(&run, in.file, shown) : import_stream(&run, in.file, shown)))
+		bool ok;
+		if (dynamodb && dynamodb_is_export(in.head, in.head_len))
+			ok = import_stream(&run, in.file, shown, dynamodb_decode_export_line);
+		else if (dynamodb)
+			ok = import_dynamodb(&run, in.file, shown);
+		else
+			ok = import_stream(&run, in.file, shown, NULL);
+		if (!ok)
 			status = 1;
 		input_close(&in);
 		if (run.journal_failed)

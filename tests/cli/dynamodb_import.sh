@@ -60,9 +60,18 @@ ITEMS
 "$thingtop" import -j "$d/j.db" "$d/items.json" 2>"$d/err"
 check_eq "bad items: exit status 0 (rejects are journaled)" "$?" 0
 check "summary counts" grep -q "imported 5 lines: 2 accepted, 0 duplicates, 3 rejected" "$d/err"
-check "missing event map named with its line" grep -q 'items.json: rejected (missing_field): line 2: item 2: .*"event"' "$d/err"
-check "bad number named with its path" grep -q 'rejected (mistyped_field): line 3: item 3: event.timestamp: a number (N) is not a JSON number' "$d/err"
-check "bad JSON line named" grep -q 'rejected (bad_json): line 4: bad JSON' "$d/err"
+check "missing event map named with its line" grep -q 'items.json:2: rejected (missing_field): .*"event"' "$d/err"
+check "bad number named with its path" grep -q 'items.json:3: rejected (mistyped_field): event.timestamp: a number (N) is not a JSON number' "$d/err"
+check "bad JSON line named" grep -q 'items.json:4: rejected (bad_json): bad JSON at column' "$d/err"
+# The same items as one scan page: named by page line and item number.
+python3 - "$d/items.json" >"$d/page.json" <<'PY'
+import json, sys
+items = [json.loads(l)["Item"] if "not json" not in l else None for l in open(sys.argv[1])]
+print(json.dumps({"Items": [i for i in items if i is not None], "Count": 4}, indent=2))
+PY
+"$thingtop" import -j "$d/p.db" "$d/page.json" 2>"$d/perr"
+check "scan page: summary" grep -q "imported 4 lines: 2 accepted, 0 duplicates, 2 rejected" "$d/perr"
+check "scan page: item named" grep -q 'page.json: rejected (missing_field): line 1: item 2: .*"event"' "$d/perr"
 payload=$(sqlite3 "$d/j.db" "select payload from events where type = 1")
 check_eq "payload: plain JSON, exact digits" "$payload" \
   '{"clientId":"press-7","timestamp":1767225547954,"eventType":"connected","sessionIdentifier":"s-1","versionNumber":3,"ratio":0.10,"tags":["a\"b",null,false]}'

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "dynamodb.h"
+#include "ndjson.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -33,5 +34,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	dynamodb_reader_destroy(reader);
 	fclose(in);
+
+	/* The whole input as one export line, as the worker threads decode it. */
+	static struct event event;
+	struct ndjson_message msg;
+	dynamodb_decode_export_line((const char *)data, size, &event, &msg);
+	if ((unsigned)event.type >= EVENT_TYPE_COUNT ||
+	    (event.type == EVENT_REJECT && event.reject == REJECT_NONE))
+		__builtin_trap();
+	ndjson_message_finish(&msg);
 	return 0;
 }

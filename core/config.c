@@ -25,6 +25,7 @@ enum setting_kind {
 	KIND_COLOR,     /* "auto", "always", "never" */
 	KIND_TOPICS,    /* a list or array of strings */
 	KIND_MODE,      /* file permissions as an octal string, "0640" */
+	KIND_ARGS,      /* a list or array of command-line arguments (aws.cli_args) */
 };
 
 struct setting {
@@ -59,6 +60,9 @@ static const struct setting settings[] = {
 	{ "tls.version", KIND_STRING, OFF(tls.version), 0, 0 },
 	{ "tls.insecure", KIND_BOOL, OFF(tls.insecure), 0, 0 },
 	{ "aws.endpoint", KIND_STRING, OFF(aws_endpoint), 0, 0 },
+	{ "aws.profile", KIND_STRING, OFF(aws.profile), 0, 0 },
+	{ "aws.region", KIND_STRING, OFF(aws.region), 0, 0 },
+	{ "aws.cli_args", KIND_ARGS, OFF(aws.cli_args), 0, 0 },
 	{ "topics", KIND_TOPICS, OFF(topics), 0, 0 },
 	{ "journal.path", KIND_STRING, OFF(journal.path), 0, 0 },
 	{ "journal.retain", KIND_DURATION, OFF(journal.retain_ms), 0, 0 },
@@ -118,6 +122,13 @@ static void free_topics(struct config *config)
 	config->topic_count = 0;
 }
 
+static void free_cli_args(struct config *config)
+{
+	for (size_t i = 0; i < config->aws.cli_arg_count; i++)
+		free(config->aws.cli_args[i]);
+	config->aws.cli_arg_count = 0;
+}
+
 void config_finish(struct config *config)
 {
 	for (size_t i = 0; i < SETTING_COUNT; i++) {
@@ -126,6 +137,7 @@ void config_finish(struct config *config)
 	}
 	free_topics(config);
 	config_free_alerts(config);
+	free_cli_args(config);
 	free(config->source_path);
 	memset(config, 0, sizeof *config);
 }
@@ -369,6 +381,24 @@ static bool read_setting(struct reader *r, struct config *config, const struct s
 		free_topics(config);
 		for (int i = 0; i < count; i++)
 			config->topics[config->topic_count++] =
+				xstrdup(config_setting_get_string(config_setting_get_elem(s, (unsigned)i)));
+		return true;
+	}
+	case KIND_ARGS: {
+		if (type != CONFIG_TYPE_ARRAY && type != CONFIG_TYPE_LIST)
+			return fail(r, s, name, "expected a list of strings like [\"--endpoint-url\", "
+			            "\"http://localhost:4566\"], got %s", type_name(type));
+		int count = config_setting_length(s);
+		if (count > CONFIG_CLI_ARGS_MAX)
+			return fail(r, s, name, "expected at most %d arguments, got %d", CONFIG_CLI_ARGS_MAX, count);
+		for (int i = 0; i < count; i++) {
+			const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+			if (config_setting_type(e) != CONFIG_TYPE_STRING)
+				return fail(r, e, name, "element %d is not a string", i + 1);
+		}
+		free_cli_args(config);
+		for (int i = 0; i < count; i++)
+			config->aws.cli_args[config->aws.cli_arg_count++] =
 				xstrdup(config_setting_get_string(config_setting_get_elem(s, (unsigned)i)));
 		return true;
 	}

@@ -19,6 +19,7 @@
 
 #define CONFIG_CONNECTIONS_MAX 64
 #define CONFIG_TOPICS_MAX 16
+#define CONFIG_CLI_ARGS_MAX 32
 /* Limits on a config (or theme) file, checked before libconfig reads it:
  * its size, and the settings in it and its includes together (libconfig
  * takes quadratic time in the settings of one group). */
@@ -83,6 +84,12 @@ struct config {
 		bool insecure;            /* skip the host name check (never the chain) */
 	} tls;
 	char *aws_endpoint;           /* "xxx-ats.iot.region.amazonaws.com": fills host, 443, ALPN, CA */
+	struct {                      /* the AWS CLI `thingtop sync` runs */
+		char *profile;            /* --profile; NULL: the CLI's own choice (AWS_PROFILE, default) */
+		char *region;             /* --region */
+		char *cli_args[CONFIG_CLI_ARGS_MAX]; /* more arguments, e.g. "--endpoint-url", URL */
+		size_t cli_arg_count;
+	} aws;
 	char *topics[CONFIG_TOPICS_MAX];
 	size_t topic_count;           /* default: $aws/events/presence/# and $aws/events/subscriptions/# */
 	struct {

@@ -23,6 +23,7 @@ static const char *const type_names[EVENT_TYPE_COUNT] = {
 	[EVENT_SUBSCRIBED] = "subscribed",
 	[EVENT_UNSUBSCRIBED] = "unsubscribed",
 	[EVENT_IGNORED] = "ignored",
+	[EVENT_BASELINE] = "baseline",
 };
 
 static const char *const reject_names[REJECT_COUNT] = {

@@ -33,6 +33,11 @@ enum event_type {
 	EVENT_SUBSCRIBED = 4,
 	EVENT_UNSUBSCRIBED = 5,
 	EVENT_IGNORED = 6,      /* another $aws/events family: counted, not used */
+	/* A thing as `thingtop sync` found it in AWS's fleet index (registry
+	 * and connectivity): payload = the thing's JSON object, timestamp =
+	 * connectivity.timestamp or 0, reason = "NONE" when connected, else
+	 * its disconnectReason ("UNKNOWN" when none). Never parsed from MQTT. */
+	EVENT_BASELINE = 7,
 	EVENT_TYPE_COUNT
 };
 

@@ -1,4 +1,5 @@
-/* The view as CSV: every column of view_columns, the rows in view order. */
+/* The view as CSV: the default columns (or those asked for), the rows in
+ * view order. */
 #include "export.h"
 
 #include <errno.h>
@@ -10,21 +11,27 @@
 #include "csv.h"
 #include "xalloc.h"
 
-void export_view_csv(const struct view *view, const struct fleet *fleet, FILE *out)
+void export_view_csv_columns(const struct view *view, const struct fleet *fleet,
+                             const struct column_ref *columns, int count, FILE *out)
 {
 	struct csv_writer csv;
-	char buf[512];
+	char buf[1024];  /* attribute values run to 800 bytes */
+	int n = columns ? count : COL_DEFAULT_COUNT;
 
 	/* csv.c writes with the _unlocked stdio calls: hold the lock once. */
 	flockfile(out);
 	csv_init(&csv, out);
-	for (int c = 0; c < COL_COUNT; c++)
-		csv_cell_str(&csv, view_columns[c].name);
+	for (int c = 0; c < n; c++) {
+		if (columns)
+			view_column_ref_name(&columns[c], buf, sizeof buf);
+		csv_cell_str(&csv, columns ? buf : view_columns[c].name);
+	}
 	csv_end_row(&csv);
 	for (size_t r = 0; r < view_count(view); r++) {
 		const struct fleet_thing *thing = fleet_thing_at(fleet, view_row(view, r));
-		for (int c = 0; c < COL_COUNT; c++) {
-			size_t len = view_cell_text(fleet, thing, (enum column_id)c, buf, sizeof buf);
+		for (int c = 0; c < n; c++) {
+			size_t len = columns ? view_cell_text_ref(fleet, thing, &columns[c], buf, sizeof buf)
+			                     : view_cell_text(fleet, thing, (enum column_id)c, buf, sizeof buf);
 			csv_cell(&csv, buf, len);
 		}
 		csv_end_row(&csv);
@@ -32,9 +39,15 @@ void export_view_csv(const struct view *view, const struct fleet *fleet, FILE *o
 	funlockfile(out);
 }
 
+void export_view_csv(const struct view *view, const struct fleet *fleet, FILE *out)
+{
+	export_view_csv_columns(view, fleet, NULL, 0, out);
+}
+
 /* A device, a pipe or a link (/dev/null, /dev/stdout, a FIFO) is written in place:
  * renaming a file over it would replace the device. */
-static bool write_in_place(const struct view *view, const struct fleet *fleet, const char *path,
+static bool write_in_place(const struct view *view, const struct fleet *fleet,
+                           const struct column_ref *columns, int count, const char *path,
                            char **cause)
 {
 	FILE *out = fopen(path, "w");
@@ -42,7 +55,7 @@ static bool write_in_place(const struct view *view, const struct fleet *fleet, c
 		set_cause(cause, "%s: %s", path, strerror(errno));
 		return false;
 	}
-	export_view_csv(view, fleet, out);
+	export_view_csv_columns(view, fleet, columns, count, out);
 	bool ok = fflush(out) == 0 && !ferror(out);
 	if (fclose(out) != 0)
 		ok = false;
@@ -54,9 +67,16 @@ static bool write_in_place(const struct view *view, const struct fleet *fleet, c
 bool export_view_csv_file(const struct view *view, const struct fleet *fleet, const char *path,
                           char **cause)
 {
+	return export_view_csv_file_columns(view, fleet, NULL, 0, path, cause);
+}
+
+bool export_view_csv_file_columns(const struct view *view, const struct fleet *fleet,
+                                  const struct column_ref *columns, int count, const char *path,
+                                  char **cause)
+{
 	struct stat st;
 	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
-		return write_in_place(view, fleet, path, cause);
+		return write_in_place(view, fleet, columns, count, path, cause);
 
 	char *tmp = xasprintf("%s.tmp", path);
 	FILE *out = fopen(tmp, "w");
@@ -66,7 +86,7 @@ bool export_view_csv_file(const struct view *view, const struct fleet *fleet, co
 		set_cause(cause, "%s: %s", tmp, strerror(errno));
 		goto out;
 	}
-	export_view_csv(view, fleet, out);
+	export_view_csv_columns(view, fleet, columns, count, out);
 	if (fflush(out) != 0 || ferror(out) || fsync(fileno(out)) != 0) {
 		set_cause(cause, "%s: %s", tmp, strerror(errno ? errno : EIO));
 		fclose(out);

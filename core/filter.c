@@ -26,6 +26,7 @@ struct term {
 	enum term_kind kind;
 	bool negate;
 	enum column_id column;
+	struct column_ref *ref; /* registry attribute terms (attr.NAME) only */
 	char *value;            /* lower-cased for TERM_WORD */
 	int status;             /* TERM_EQUAL on status */
 	unsigned flags_mask;    /* TERM_EQUAL on flags; 0 = no flag set */
@@ -241,6 +242,7 @@ static void term_finish(struct term *term)
 	if (term->kind == TERM_REGEX)
 		regfree(&term->regex);
 	free(term->value);
+	free(term->ref);
 }
 
 /* Parses the term at expr[*pos]; on success appends it to the filter. */
@@ -263,16 +265,22 @@ static bool parse_term(struct filter *filter, const char *expr, size_t *pos, cha
 	while ((expr[name_end] >= 'a' && expr[name_end] <= 'z') ||
 	       (expr[name_end] >= 'A' && expr[name_end] <= 'Z') || expr[name_end] == '_')
 		name_end++;
+	/* attr.NAME: an attribute name takes digits and _.@/#- too. */
+	if (name_end - name_at == 4 && strncasecmp(expr + name_at, "attr", 4) == 0 &&
+	    expr[name_end] == '.')
+		while (expr[name_end] && !is_space(expr[name_end]) && !strchr(":~<>\"", expr[name_end]))
+			name_end++;
 	if (name_end > name_at && strchr(":~<>", expr[name_end]) && expr[name_end]) {
-		char name[48];
+		char name[VIEW_ATTR_MAX + 8];
 		size_t len = name_end - name_at;
 		const struct column *c = NULL;
 		size_t col = char_column(expr, name_at);
+		struct column_ref ref;
 
 		if (len < sizeof name) {
 			memcpy(name, expr + name_at, len);
 			name[len] = '\0';
-			c = view_column_by_name(name);
+			c = view_column_parse(name, &ref);
 		}
 		if (!c) {
 			const char *near = len < sizeof name ? view_column_suggest(name) : NULL;
@@ -282,11 +290,15 @@ static bool parse_term(struct filter *filter, const char *expr, size_t *pos, cha
 			else
 				set_cause(cause, "column %zu: unknown field \"%s\" (fields: status, client_id, since, "
 				          "last_reason, ip, version, session_id, sessions, disconnects, duplicates, "
-				          "connect_failures, flags, since_received)", col,
+				          "connect_failures, flags, since_received, thing_type, groups, attr.NAME)", col,
 				          shown(expr + name_at, len, buf, sizeof buf));
 			return false;
 		}
 		term.column = c->id;
+		if (c->id == COL_ATTR) {
+			term.ref = xmalloc(sizeof *term.ref);
+			*term.ref = ref;
+		}
 		i = name_end;
 		switch (expr[i]) {
 		case ':':
@@ -307,15 +319,18 @@ static bool parse_term(struct filter *filter, const char *expr, size_t *pos, cha
 			}
 			if (!c->numeric) {
 				set_cause(cause, "column %zu: %s is not numeric: use %s:value or %s~regex", col,
-				          c->name, c->name, c->name);
+				          name, name, name);
+				free(term.ref);
 				return false;
 			}
 			break;
 		}
 		value_at = i;
 		term.value = read_value(expr, &i, cause);
-		if (!term.value)
+		if (!term.value) {
+			free(term.ref);
 			return false;
+		}
 		col = char_column(expr, value_at);
 		if (term.kind == TERM_COMPARE && !parse_compare_value(&term, c, col, cause))
 			goto fail;
@@ -352,6 +367,7 @@ static bool parse_term(struct filter *filter, const char *expr, size_t *pos, cha
 	return true;
 fail:
 	free(term.value);
+	free(term.ref);
 	return false;
 }
 
@@ -460,10 +476,19 @@ static bool numeric_value(const struct fleet *fleet, const struct fleet_thing *t
 	}
 }
 
+static void cell_text(const struct term *term, const struct fleet *fleet,
+                      const struct fleet_thing *thing, char *buf, size_t size)
+{
+	if (term->ref)
+		view_cell_text_ref(fleet, thing, term->ref, buf, size);
+	else
+		view_cell_text(fleet, thing, term->column, buf, size);
+}
+
 static bool term_match(const struct term *term, const struct fleet *fleet,
                        const struct fleet_thing *thing)
 {
-	char buf[256];
+	char buf[1024];  /* attribute values run to 800 bytes */
 	int64_t v;
 
 	switch (term->kind) {
@@ -482,13 +507,13 @@ static bool term_match(const struct term *term, const struct fleet *fleet,
 		case COL_CLIENT_ID:
 			return strcmp(thing->client_id, term->value) == 0;
 		default:
-			view_cell_text(fleet, thing, term->column, buf, sizeof buf);
+			cell_text(term, fleet, thing, buf, sizeof buf);
 			return strcmp(buf, term->value) == 0;
 		}
 	case TERM_REGEX:
 		if (term->column == COL_CLIENT_ID)
 			return regexec(&term->regex, thing->client_id, 0, NULL, 0) == 0;
-		view_cell_text(fleet, thing, term->column, buf, sizeof buf);
+		cell_text(term, fleet, thing, buf, sizeof buf);
 		return regexec(&term->regex, buf, 0, NULL, 0) == 0;
 	case TERM_COMPARE:
 		if (!numeric_value(fleet, thing, term->column, &v))

@@ -123,7 +123,7 @@ void fleet_reason_append(struct fleet *fleet, const char *name, size_t len)
 		*slot = id;
 }
 
-static uint8_t reason_intern(struct fleet *fleet, const char *name)
+uint8_t fleet_reason_intern(struct fleet *fleet, const char *name)
 {
 	if (!name || !*name)
 		return 0;
@@ -355,6 +355,7 @@ void fleet_destroy(struct fleet *fleet)
 	free(fleet->arena);
 	for (size_t i = 0; i < fleet->reason_count; i++)
 		free(fleet->reasons[i]);
+	fleet_extras_free(fleet);
 	free(fleet);
 }
 
@@ -458,7 +459,7 @@ const char *fleet_thing_ip(const struct fleet_thing *thing, char *buf, size_t si
 
 /* Applying events. */
 
-static void set_status(struct fleet *fleet, struct fleet_thing *thing, uint8_t status)
+void fleet_set_status(struct fleet *fleet, struct fleet_thing *thing, uint8_t status)
 {
 	fleet->status_count[thing->status]--;
 	fleet->status_count[status]++;
@@ -672,7 +673,7 @@ static void thing_refresh(struct fleet *fleet, struct fleet_thing *thing,
 		thing->since_received_ms = event->received_ms;
 	}
 	if (status != thing->status) {
-		set_status(fleet, thing, status);
+		fleet_set_status(fleet, thing, status);
 		result->status_changed = true;
 	}
 	for (int i = 0; i < FLEET_SESSIONS_KEPT; i++) {
@@ -734,7 +735,7 @@ static void apply_session(struct fleet *fleet, struct fleet_thing *thing,
 		if (connect)
 			s->ts_ms = event->timestamp_ms;
 		else
-			s->reason = reason_intern(fleet, event->reason);
+			s->reason = fleet_reason_intern(fleet, event->reason);
 		int now = resort(fleet, thing, at);
 		if (now > 0)
 			result->stale = true;
@@ -760,7 +761,7 @@ static void apply_session(struct fleet *fleet, struct fleet_thing *thing,
 	} else {
 		in.flags |= seen;
 		if (!connect)
-			in.reason = reason_intern(fleet, event->reason);
+			in.reason = fleet_reason_intern(fleet, event->reason);
 		thing->sessions++;
 		flap_push(thing, event->received_ms);
 		at = insert_session(fleet, thing, &in);
@@ -786,6 +787,34 @@ static void apply_session(struct fleet *fleet, struct fleet_thing *thing,
 		result->stale = false;
 }
 
+/* A connect or disconnect. A thing with a baseline has the baseline laid
+ * over its status: the events' own state goes back in first, so the
+ * session rules never see the baseline (RECONCILIATION.md, "Baselines"). */
+static void apply_lifecycle(struct fleet *fleet, struct fleet_thing *thing,
+                            const struct fleet_event *event, struct fleet_result *result)
+{
+	struct fleet_extra *x = fleet->extra_count ? fleet_extra_find(fleet, thing->id - 1) : NULL;
+	if (!x || !(x->base_flags & EXTRA_BASELINE)) {
+		apply_session(fleet, thing, event, result);
+		return;
+	}
+	uint8_t before = thing->status;
+	fleet_baseline_before(fleet, thing, x);
+	apply_session(fleet, thing, event, result);
+	fleet_baseline_after(fleet, thing, x, event->timestamp_ms);
+	result->status_changed = thing->status != before;
+	if (result->status_changed)
+		result->stale = false;
+}
+
+static void apply_baseline(struct fleet *fleet, struct fleet_thing *thing,
+                           const struct fleet_event *event, struct fleet_result *result)
+{
+	uint8_t before = thing->status;
+	fleet_baseline_apply(fleet, thing, event);
+	result->status_changed = thing->status != before;
+}
+
 void fleet_apply(struct fleet *fleet, const struct fleet_event *event, struct fleet_result *result)
 {
 	struct fleet_result dummy;
@@ -805,6 +834,7 @@ void fleet_apply(struct fleet *fleet, const struct fleet_event *event, struct fl
 	case EVENT_CONNECT_FAILED:
 	case EVENT_SUBSCRIBED:
 	case EVENT_UNSUBSCRIBED:
+	case EVENT_BASELINE:
 		break;
 	case EVENT_REJECT:
 	case EVENT_IGNORED:
@@ -827,7 +857,9 @@ void fleet_apply(struct fleet *fleet, const struct fleet_event *event, struct fl
 		thing->last_received_ms = event->received_ms;
 
 	if (event->type == EVENT_CONNECTED || event->type == EVENT_DISCONNECTED)
-		apply_session(fleet, thing, event, result);
+		apply_lifecycle(fleet, thing, event, result);
+	else if (event->type == EVENT_BASELINE)
+		apply_baseline(fleet, thing, event, result);
 	else if (event->type == EVENT_CONNECT_FAILED)
 		thing->connect_failures++;
 }

@@ -2,7 +2,8 @@
  * and why did it last go away. Implements ../shared/docs/reconciliation.md:
  * sessions decide, the latest session wins, old sessions never turn a newer
  * one off, duplicates change nothing, and fallbacks on arrival order are
- * flagged "uncertain".
+ * flagged "uncertain". The rules, baselines from `thingtop sync` included,
+ * are written down in core/RECONCILIATION.md.
  *
  * The table keeps per thing only what decides the status and what the grid
  * shows (the two most recent sessions); history lives in the journal. */
@@ -105,6 +106,11 @@ struct fleet_event {
 	const char *reason;
 	const char *ip;
 	uint64_t seq;               /* journal sequence number: arrival order */
+	/* EVENT_BASELINE only: the thing's JSON object (registry fields), or
+	 * NULL when the caller did not read it (the status needs only the
+	 * timestamp and reason). */
+	const char *payload;
+	size_t payload_len;
 };
 
 void fleet_event_from_event(const struct event *event, int64_t received_ms, uint64_t seq,
@@ -131,6 +137,26 @@ const struct fleet_thing *fleet_thing_at(const struct fleet *fleet, size_t index
 const struct fleet_thing *fleet_find(const struct fleet *fleet, const char *client_id);
 /* Things per status, kept up to date on every apply. */
 size_t fleet_status_count(const struct fleet *fleet, enum thing_status status);
+
+/* A baseline (EVENT_BASELINE, from `thingtop sync`) that says a
+ * registered thing never connected leaves it unknown with this reason. */
+#define FLEET_REASON_NEVER_CONNECTED "NEVER_CONNECTED"
+
+/* Registry fields of a thing, kept only for things a baseline named them
+ * for (a side table: the thing records stay small). Strings are owned by
+ * the fleet, valid until the next apply to that thing. */
+struct fleet_registry {
+	const char *thing_type;     /* "" when none */
+	const char *groups;         /* group names joined with ',' ("" when none) */
+	size_t attr_count;
+	const char *const *attr_names;
+	const char *const *attr_values;
+};
+/* False when the thing has no registry fields. */
+bool fleet_thing_registry(const struct fleet *fleet, const struct fleet_thing *thing,
+                          struct fleet_registry *out);
+/* The value of attribute `name`, or NULL. */
+const char *fleet_registry_attr(const struct fleet_registry *registry, const char *name);
 
 /* Reason names are interned to small ids (1 .. 255); 0 is "". Known AWS
  * reasons have fixed ids; unknown ones are added as they come (shown as

@@ -30,6 +30,30 @@ struct fleet_slot {
 };
 #define FLEET_NAME_VIA_THING UINT32_MAX
 
+/* What a baseline (`thingtop sync`) told about a thing, kept in a side
+ * table only for things that had one (fleet_baseline.c). */
+enum extra_flags {
+	EXTRA_BASELINE = 1 << 0,         /* base_* hold a baseline */
+	EXTRA_BASE_CONNECTED = 1 << 1,
+};
+
+struct fleet_extra {
+	uint32_t index;                  /* the thing's index */
+	uint8_t base_flags;              /* enum extra_flags */
+	uint8_t base_reason;             /* reason id (NEVER_CONNECTED without a timestamp) */
+	uint8_t ev_status;               /* the thing as its events alone left it: */
+	uint8_t ev_flags;                /* the baseline is laid over these */
+	uint8_t ev_last_reason;
+	int64_t base_ts_ms;              /* connectivity.timestamp, 0 when none */
+	int64_t base_received_ms;
+	int64_t ev_since_ms, ev_since_received_ms;
+	int64_t events_ts_ms;            /* newest connect/disconnect timestamp, 0 = none */
+	char *thing_type;                /* registry fields; NULL when none */
+	char *groups;
+	size_t attr_count;
+	char **attr_names, **attr_values;
+};
+
 struct fleet {
 	struct fleet_config config;
 	uint64_t identity;        /* fleet_identity */
@@ -53,6 +77,11 @@ struct fleet {
 	size_t status_count[STATUS_COUNT];
 	int64_t clock;
 	uint64_t last_seq;
+
+	struct fleet_extra *extras;      /* side table, in no particular order */
+	size_t extra_count, extra_cap;
+	uint32_t *extra_slots;           /* thing index -> extras position + 1; 0 = empty */
+	size_t extra_slots_size;         /* power of two, 0 until the first extra */
 };
 
 extern const char *const fleet_known_reasons[FLEET_KNOWN_REASONS];
@@ -87,6 +116,28 @@ static inline struct fleet_thing *fleet_thing_mut(const struct fleet *fleet, siz
 {
 	return &fleet->chunks[index / FLEET_CHUNK_THINGS][index % FLEET_CHUNK_THINGS];
 }
+
+/* The status bookkeeping shared with fleet_baseline.c. */
+void fleet_set_status(struct fleet *fleet, struct fleet_thing *thing, uint8_t status);
+uint8_t fleet_reason_intern(struct fleet *fleet, const char *name);
+
+/* The side table (fleet_baseline.c). find: NULL when the thing has none;
+ * get: creates it. Pointers are valid until the next get. */
+struct fleet_extra *fleet_extra_find(const struct fleet *fleet, size_t index);
+struct fleet_extra *fleet_extra_get(struct fleet *fleet, size_t index);
+void fleet_extras_free(struct fleet *fleet);
+/* Takes ownership of the strings (malloc'd, NULL for none). */
+void fleet_extra_set_registry(struct fleet_extra *x, char *thing_type, char *groups,
+                              size_t attr_count, char **names, char **values);
+
+/* A baseline event for a thing; and around a connect/disconnect of a
+ * thing with a baseline: before puts the events' own state back, after
+ * keeps it and lays the baseline over it again. */
+void fleet_baseline_apply(struct fleet *fleet, struct fleet_thing *thing,
+                          const struct fleet_event *event);
+void fleet_baseline_before(struct fleet *fleet, struct fleet_thing *thing, struct fleet_extra *x);
+void fleet_baseline_after(struct fleet *fleet, struct fleet_thing *thing, struct fleet_extra *x,
+                          int64_t event_ts_ms);
 
 /* Gives `name` the next reason id, whether or not it is already known
  * (lookups find the first id of a name). */

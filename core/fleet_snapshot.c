@@ -15,8 +15,15 @@
  *     u32 x FLEET_FLAP_MAX flap ring, u8 flap_next,
  *     per kept session: u64 key, i64 ts_ms, i64 version, u32 arrival,
  *     u8 flags, u8 reason,
+ *   (format 2) u32 extra count, then per thing with a baseline or registry
+ *     fields (fleet_baseline.c): u32 thing index, u8 base_flags,
+ *     base_reason, ev_status, ev_flags, ev_last_reason, i64 base_ts_ms,
+ *     base_received_ms, ev_since_ms, ev_since_received_ms, events_ts_ms,
+ *     u16 length + thing type, u16 length + groups, u16 attribute count,
+ *     per attribute u16 length + name, u16 length + value,
  *   u64 checksum of everything before it (see checksum()).
- * Status counts are not stored: they are recomputed on load. */
+ * Status counts are not stored: they are recomputed on load. Format 1
+ * (no extras) still loads. */
 #include "build_config.h"
 
 #include "fleet.h"
@@ -32,6 +39,8 @@
 #define SNAPSHOT_FORMAT 2
 /* The least a format-2 thing record takes. */
 #define THING_MIN_2 24
+#define SNAPSHOT_FORMAT_NO_EXTRAS 1
+#define EXTRA_FIXED (4 + 5 + 5 * 8 + 3 * 2)
 #define HEADER_SIZE (8 + 4 + 4 + 8 + 8 + 8)
 #define SESSION_SIZE (8 + 8 + 8 + 4 + 1 + 1)
 /* Everything in a thing record but its variable-length strings. */
@@ -211,6 +220,35 @@ static void put_thing2(struct writer *w, const struct fleet_thing *t, int64_t cl
 	}
 }
 
+static void put_str16(struct writer *w, const char *s)
+{
+	size_t len = s ? strnlen(s, UINT16_MAX) : 0;
+	put_u16(w, (uint16_t)len);
+	put_bytes(w, s, len);
+}
+
+static void put_extra(struct writer *w, const struct fleet_extra *x)
+{
+	put_u32(w, x->index);
+	put_u8(w, x->base_flags);
+	put_u8(w, x->base_reason);
+	put_u8(w, x->ev_status);
+	put_u8(w, x->ev_flags);
+	put_u8(w, x->ev_last_reason);
+	put_i64(w, x->base_ts_ms);
+	put_i64(w, x->base_received_ms);
+	put_i64(w, x->ev_since_ms);
+	put_i64(w, x->ev_since_received_ms);
+	put_i64(w, x->events_ts_ms);
+	put_str16(w, x->thing_type);
+	put_str16(w, x->groups);
+	put_u16(w, (uint16_t)x->attr_count);
+	for (size_t i = 0; i < x->attr_count; i++) {
+		put_str16(w, x->attr_names[i]);
+		put_str16(w, x->attr_values[i]);
+	}
+}
+
 void *fleet_save(const struct fleet *fleet, size_t *len)
 {
 	struct writer w = { .size = 4096 + fleet->count * 96 };
@@ -232,6 +270,9 @@ void *fleet_save(const struct fleet *fleet, size_t *len)
 	put_u32(&w, (uint32_t)fleet->count);
 	for (size_t i = 0; i < fleet->count; i++)
 		put_thing2(&w, fleet_thing_at(fleet, i), fleet->clock);
+	put_u32(&w, (uint32_t)fleet->extra_count);
+	for (size_t i = 0; i < fleet->extra_count; i++)
+		put_extra(&w, &fleet->extras[i]);
 
 	uint64_t total = w.len + 8;
 	for (int b = 0; b < 8; b++)
@@ -509,6 +550,75 @@ static const char *get_thing(struct reader *r, struct fleet *fleet, size_t index
 	return check_thing(r, fleet, t);
 }
 
+/* A string of a u16 length: NULL when empty. */
+static bool get_str16(struct reader *r, char **out)
+{
+	size_t len = get_u16(r);
+	const uint8_t *b = get_bytes(r, len);
+	*out = NULL;
+	if (!b || memchr(b, '\0', len))
+		return false;
+	if (len)
+		*out = xstrndup((const char *)b, len);
+	return true;
+}
+
+static const char *get_registry(struct reader *r, struct fleet_extra *x)
+{
+	char *type, *groups;
+	if (!get_str16(r, &type))
+		return "bad thing type";
+	if (!get_str16(r, &groups)) {
+		free(type);
+		return "bad groups";
+	}
+	size_t count = get_u16(r);
+	char **names = count ? xcalloc(count, sizeof *names) : NULL;
+	char **values = count ? xcalloc(count, sizeof *values) : NULL;
+	fleet_extra_set_registry(x, type, groups, count, names, values);
+	for (size_t i = 0; i < count; i++)
+		if (!get_str16(r, &names[i]) || !get_str16(r, &values[i]) || !names[i])
+			return "bad attribute";
+	for (size_t i = 0; i < count; i++)
+		if (!values[i])
+			values[i] = xstrdup("");
+	return NULL;
+}
+
+/* Reads one side-table entry; returns an error or NULL. */
+static const char *get_extra(struct reader *r, struct fleet *fleet)
+{
+	uint32_t index = get_u32(r);
+	if (r->short_read)
+		return "truncated";
+	if (index >= fleet->count)
+		return "extra of no thing";
+	if (fleet_extra_find(fleet, index))
+		return "duplicate extra";
+	struct fleet_extra *x = fleet_extra_get(fleet, index);
+	x->base_flags = get_u8(r);
+	x->base_reason = get_u8(r);
+	x->ev_status = get_u8(r);
+	x->ev_flags = get_u8(r);
+	x->ev_last_reason = get_u8(r);
+	x->base_ts_ms = get_i64(r);
+	x->base_received_ms = get_i64(r);
+	x->ev_since_ms = get_i64(r);
+	x->ev_since_received_ms = get_i64(r);
+	x->events_ts_ms = get_i64(r);
+	const char *error = get_registry(r, x);
+	if (r->short_read)
+		return "truncated";
+	if (error)
+		return error;
+	if (x->base_flags & ~(EXTRA_BASELINE | EXTRA_BASE_CONNECTED) || x->ev_status >= STATUS_COUNT ||
+	    x->ev_flags & ~THING_UNCERTAIN)
+		return "bad baseline";
+	if (x->base_reason >= fleet->reason_count || x->ev_last_reason >= fleet->reason_count)
+		return "bad baseline reason";
+	return NULL;
+}
+
 /* The checksum of the whole snapshot against the one stored at its end,
  * read in window-sized pieces into buf. */
 static bool checksum_matches(size_t len, fleet_snapshot_read_fn read, void *ctx, uint8_t *buf,
@@ -588,7 +698,7 @@ struct fleet *fleet_load_stream(size_t len, fleet_snapshot_read_fn read, void *c
 		goto fail_early;
 	}
 	uint32_t format = get_u32(&r);
-	if (format != 1 && format != SNAPSHOT_FORMAT) {
+	if (format != SNAPSHOT_FORMAT && format != SNAPSHOT_FORMAT_NO_EXTRAS) {
 		set_cause(cause, "fleet snapshot format %u not supported (want %d)", format,
 		          SNAPSHOT_FORMAT);
 		goto fail_early;
@@ -654,6 +764,19 @@ struct fleet *fleet_load_stream(size_t len, fleet_snapshot_read_fn read, void *c
 		fleet->status_count[fleet_thing_at(fleet, index)->status]++;
 	}
 	fleet->status_count[STATUS_UNKNOWN] -= count;
+	if (format != SNAPSHOT_FORMAT_NO_EXTRAS) {
+		size_t extras = get_u32(&r);
+		if (r.short_read || extras > count ||
+		    extras > (r.content_end - reader_offset(&r)) / EXTRA_FIXED) {
+			error = "bad extra count";
+			goto fail;
+		}
+		for (size_t i = 0; i < extras; i++) {
+			error = get_extra(&r, fleet);
+			if (error)
+				goto fail;
+		}
+	}
 	if (reader_offset(&r) != r.content_end) {
 		error = "trailing bytes after the things";
 		goto fail;

@@ -67,7 +67,9 @@ void ingest_event(struct ingest *ingest, const char *topic, const char *raw, siz
 	struct fleet_event fleet_event;
 	struct fleet_result result = {0};
 
-	if (event->type != EVENT_REJECT && event->type != EVENT_IGNORED &&
+	/* A baseline without a connectivity timestamp (never connected) has 0. */
+	bool timeless = event->type == EVENT_BASELINE && event->timestamp_ms == 0;
+	if (event->type != EVENT_REJECT && event->type != EVENT_IGNORED && !timeless &&
 	    !event_time_plausible(event->timestamp_ms, received_ms)) {
 		/* A wrong clock must not reach the fleet or retention: a reject
 		 * (a copy: the caller's event is borrowed). */
@@ -81,6 +83,10 @@ void ingest_event(struct ingest *ingest, const char *topic, const char *raw, siz
 	if (raw_len > EVENT_PAYLOAD_MAX)
 		raw_len = EVENT_PAYLOAD_MAX;
 	fleet_event_from_event(event, received_ms, seq, &fleet_event);
+	if (event->type == EVENT_BASELINE) {
+		fleet_event.payload = raw;
+		fleet_event.payload_len = raw_len;
+	}
 	fleet_apply(ingest->fleet, &fleet_event, &result);
 	count(&ingest->stats, event->type, &result);
 	ingest->last = result;

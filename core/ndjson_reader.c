@@ -26,6 +26,7 @@ struct slot {
 
 struct ndjson_reader {
 	struct line_reader lines;
+	ndjson_decode_fn decode;
 	pthread_mutex_t lock;
 	pthread_cond_t changed;
 	pthread_t reader_thread;
@@ -105,11 +106,16 @@ static void *read_lines(void *arg)
 	return NULL;
 }
 
-static void decode_line(struct ndjson_line *line, size_t max_len)
+static void decode_ndjson(const char *text, size_t len, struct event *event, struct ndjson_message *msg)
+{
+	ndjson_decode_line(text, len, event, msg);
+	ndjson_check_times(event, msg, time_now_ms());
+}
+
+static void decode_line(struct ndjson_line *line, size_t max_len, ndjson_decode_fn decode)
 {
 	if (!line->truncated) {
-		ndjson_decode_line(line->text, line->len, &line->event, &line->msg);
-		ndjson_check_times(&line->event, &line->msg, time_now_ms());
+		decode(line->text, line->len, &line->event, &line->msg);
 		return;
 	}
 	memset(&line->msg, 0, sizeof(line->msg));
@@ -142,7 +148,7 @@ static void *decode_chunks(void *arg)
 
 		for (size_t i = 0; i < s->count; i++) {
 			s->line[i].text = s->text + s->offset[i];
-			decode_line(&s->line[i], r->lines.max_len);
+			decode_line(&s->line[i], r->lines.max_len, r->decode);
 		}
 
 		pthread_mutex_lock(&r->lock);
@@ -155,7 +161,14 @@ static void *decode_chunks(void *arg)
 
 struct ndjson_reader *ndjson_reader_create(FILE *in, size_t max_len, int workers)
 {
+	return ndjson_reader_create_decoder(in, max_len, workers, decode_ndjson);
+}
+
+struct ndjson_reader *ndjson_reader_create_decoder(FILE *in, size_t max_len, int workers,
+                                                   ndjson_decode_fn decode)
+{
 	struct ndjson_reader *r = xcalloc(1, sizeof(*r));
+	r->decode = decode;
 	line_reader_init(&r->lines, in, max_len);
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_cond_init(&r->changed, NULL);

@@ -27,6 +27,14 @@ struct ndjson_reader;
 /* Reads `in` (borrowed) with `workers` decoding threads (at least 1);
  * lines longer than max_len bytes are truncated and rejected. */
 struct ndjson_reader *ndjson_reader_create(FILE *in, size_t max_len, int workers);
+
+/* The same with another line format: `decode` (run on worker threads, so
+ * thread-safe) fills the event and message of one line, as
+ * ndjson_decode_line and ndjson_check_times do for NDJSON. */
+typedef void (*ndjson_decode_fn)(const char *line, size_t len, struct event *event,
+                                 struct ndjson_message *msg);
+struct ndjson_reader *ndjson_reader_create_decoder(FILE *in, size_t max_len, int workers,
+                                                   ndjson_decode_fn decode);
 /* The next line in file order, valid until the next call; NULL at the end
  * of input or after a read error (ndjson_reader_failed tells). */
 const struct ndjson_line *ndjson_reader_next(struct ndjson_reader *reader);

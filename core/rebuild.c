@@ -60,6 +60,9 @@ void rebuild_event_from_row(const struct journal_row *row, const char *client_id
 		.reason = lifecycle ? row->reason : "",
 		.ip = row->ip,
 		.seq = row->seq,
+		/* Registry fields, when the scan read the raw rows. */
+		.payload = row->type == EVENT_BASELINE ? row->payload : NULL,
+		.payload_len = row->type == EVENT_BASELINE ? row->payload_len : 0,
 	};
 }
 
@@ -92,7 +95,12 @@ static long replay(struct journal *journal, struct fleet *fleet, uint64_t after_
 	 * so reading the things now finds them all. */
 	if (!journal_things_after(journal, (uint32_t)fleet_count(fleet), thing_names_add, &r.names, cause))
 		goto out;
-	if (!journal_scan(journal, after_seq, upto_seq, false, apply_row, &r, cause))
+	/* A journal `thingtop sync` wrote to has baseline rows whose registry
+	 * fields live in their payload: only then are the raw rows read. */
+	char *baselines = journal_get_meta(journal, REBUILD_META_BASELINE);
+	bool with_raw = baselines != NULL;
+	free(baselines);
+	if (!journal_scan(journal, after_seq, upto_seq, with_raw, apply_row, &r, cause))
 		goto out;
 	if (r.missing_seq) {
 		set_cause(cause, "journal %s: event %llu names thing %u, which its things table lacks",

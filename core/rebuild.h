@@ -8,6 +8,10 @@
 #include "fleet.h"
 #include "journal.h"
 
+/* Set in the journal's meta table by whoever journals EVENT_BASELINE rows
+ * (`thingtop sync`): rebuilds then read raw rows for the registry fields. */
+#define REBUILD_META_BASELINE "baseline_rows"
+
 /* The fleet as of `upto_seq` (0 = everything committed). NULL with *cause
  * when the journal cannot be read. */
 struct fleet *rebuild_fleet(struct journal *journal, const struct fleet_config *config,

@@ -23,7 +23,8 @@
 
 /* Sort keys (Shift+letter): S status, I client id, A since (age),
  * R reason, P ip, V version, E session, O sessions, D disconnects,
- * U duplicates, F failures, G flags, C received. N is taken by "previous
+ * U duplicates, F failures, G flags, C received, T thing type, W groups
+ * (attr.NAME has none: it needs a name). N is taken by "previous
  * match" and Z by pause. */
 const struct column view_columns[COL_COUNT] = {
 	[COL_STATUS] = {COL_STATUS, "status", "STATUS", 12, false, false, 'S', +1},
@@ -39,6 +40,9 @@ const struct column view_columns[COL_COUNT] = {
 	[COL_FAILURES] = {COL_FAILURES, "connect_failures", "FAIL", 4, true, true, 'F', -1},
 	[COL_FLAGS] = {COL_FLAGS, "flags", "FLAGS", 9, false, false, 'L', -1},
 	[COL_RECEIVED] = {COL_RECEIVED, "since_received", "RECEIVED", 7, true, true, 'C', -1},
+	[COL_THING_TYPE] = {COL_THING_TYPE, "thing_type", "TYPE", 12, false, false, 'T', +1},
+	[COL_GROUPS] = {COL_GROUPS, "groups", "GROUPS", 16, false, false, 'W', +1},
+	[COL_ATTR] = {COL_ATTR, "attr", "ATTR", 12, false, false, 0, +1},
 };
 
 /* Shorter names people will type; the canonical name is what is shown. */
@@ -50,6 +54,78 @@ static const struct {
 	{"age", COL_SINCE}, {"session", COL_SESSION_ID},
 };
 #define ALIAS_COUNT (sizeof column_aliases / sizeof column_aliases[0])
+
+static bool attr_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       strchr("_.@/#-", c) != NULL;
+}
+
+const struct column *view_column_parse(const char *name, struct column_ref *out)
+{
+	memset(out, 0, sizeof *out);
+	if (strncasecmp(name, "attr.", 5) == 0) {
+		size_t len = strlen(name + 5);
+		if (len == 0 || len > VIEW_ATTR_MAX)
+			return NULL;
+		for (size_t i = 0; i < len; i++)
+			if (!attr_char(name[5 + i]))
+				return NULL;
+		out->id = COL_ATTR;
+		memcpy(out->attr, name + 5, len + 1);
+		return &view_columns[COL_ATTR];
+	}
+	const struct column *c = view_column_by_name(name);
+	if (!c || c->id == COL_ATTR)
+		return NULL;
+	out->id = c->id;
+	return c;
+}
+
+void view_column_ref_name(const struct column_ref *ref, char *buf, size_t size)
+{
+	if (ref->id == COL_ATTR)
+		snprintf(buf, size, "attr.%s", ref->attr);
+	else
+		snprintf(buf, size, "%s", view_columns[ref->id].name);
+}
+
+int view_column_list(const char *list, struct column_ref *refs, int max, char **cause)
+{
+	int count = 0;
+	size_t i = 0;
+	while (list[i]) {
+		size_t len = strcspn(list + i, ",");
+		char name[VIEW_ATTR_MAX + 8], shown[80];
+		if (len == 0 || len >= sizeof name) {
+			set_cause(cause, "column list, entry %d: %s", count + 1,
+			          len ? "too long" : "empty");
+			return -1;
+		}
+		memcpy(name, list + i, len);
+		name[len] = '\0';
+		if (count == max) {
+			set_cause(cause, "column list: at most %d columns", max);
+			return -1;
+		}
+		if (!view_column_parse(name, &refs[count])) {
+			const char *near = view_column_suggest(name);
+			text_escape(name, len, shown, sizeof shown, false);
+			set_cause(cause, "column list, entry %d: unknown column \"%s\"%s%s%s", count + 1, shown,
+			          near ? " (did you mean \"" : "", near ? near : "", near ? "\"?)" : "");
+			return -1;
+		}
+		count++;
+		i += len;
+		if (list[i] == ',')
+			i++;
+	}
+	if (count == 0) {
+		set_cause(cause, "column list: no columns");
+		return -1;
+	}
+	return count;
+}
 
 const struct column *view_column_by_name(const char *name)
 {
@@ -168,10 +244,39 @@ size_t view_cell_text(const struct fleet *fleet, const struct fleet_thing *thing
 		if (thing->since_received_ms)
 			time_format_iso(thing->since_received_ms, tmp, sizeof tmp);
 		break;
+	case COL_THING_TYPE:
+	case COL_GROUPS: {
+		struct fleet_registry reg;
+		fleet_thing_registry(fleet, thing, &reg);
+		return put_text(buf, size, column == COL_THING_TYPE ? reg.thing_type : reg.groups);
+	}
+	case COL_ATTR:
 	case COL_COUNT:
 		break;
 	}
 	return put_text(buf, size, tmp);
+}
+
+/* The registry text a column shows ("" when none); attr for COL_ATTR. */
+static const char *registry_text(const struct fleet *fleet, const struct fleet_thing *thing,
+                                 enum column_id column, const char *attr)
+{
+	struct fleet_registry reg;
+	fleet_thing_registry(fleet, thing, &reg);
+	if (column == COL_THING_TYPE)
+		return reg.thing_type;
+	if (column == COL_GROUPS)
+		return reg.groups;
+	const char *value = attr ? fleet_registry_attr(&reg, attr) : NULL;
+	return value ? value : "";
+}
+
+size_t view_cell_text_ref(const struct fleet *fleet, const struct fleet_thing *thing,
+                          const struct column_ref *ref, char *buf, size_t size)
+{
+	if (ref->id == COL_ATTR)
+		return put_text(buf, size, registry_text(fleet, thing, COL_ATTR, ref->attr));
+	return view_cell_text(fleet, thing, ref->id, buf, size);
 }
 
 /* ---- Sort spec ---- */
@@ -195,10 +300,11 @@ bool sort_parse(const char *spec, struct sort_spec *out, char **cause)
 		return true;
 	}
 	for (;;) {
-		char name[32], shown[80];
+		char name[VIEW_ATTR_MAX + 8], shown[80];
 		size_t at, len = 0;
 		int direction = +1;
 		const struct column *c;
+		struct column_ref ref;
 
 		while (spec[i] == ' ')
 			i++;
@@ -222,7 +328,7 @@ bool sort_parse(const char *spec, struct sort_spec *out, char **cause)
 			return false;
 		}
 		name[len] = '\0';
-		c = view_column_by_name(name);
+		c = view_column_parse(name, &ref);
 		if (!c) {
 			const char *near = view_column_suggest(name);
 			text_escape(name, len, shown, sizeof shown, false);
@@ -234,8 +340,8 @@ bool sort_parse(const char *spec, struct sort_spec *out, char **cause)
 			return false;
 		}
 		for (int k = 0; k < s.count; k++) {
-			if (s.keys[k].column == c->id) {
-				set_cause(cause, "column %zu: %s is already a sort key", at + 1, c->name);
+			if (s.keys[k].column == c->id && strcmp(s.keys[k].attr, ref.attr) == 0) {
+				set_cause(cause, "column %zu: %s is already a sort key", at + 1, name);
 				return false;
 			}
 		}
@@ -245,6 +351,7 @@ bool sort_parse(const char *spec, struct sort_spec *out, char **cause)
 		}
 		s.keys[s.count].column = c->id;
 		s.keys[s.count].direction = direction;
+		memcpy(s.keys[s.count].attr, ref.attr, sizeof ref.attr);
 		s.count++;
 		while (spec[i] == ' ')
 			i++;
@@ -268,8 +375,13 @@ void sort_format(const struct sort_spec *spec, char *buf, size_t size)
 		return;
 	buf[0] = '\0';
 	for (int k = 0; k < spec->count && len < size; k++) {
+		char name[VIEW_ATTR_MAX + 8];
+		struct column_ref ref = {.id = spec->keys[k].column};
+		memcpy(ref.attr, spec->keys[k].attr, sizeof ref.attr);
+		ref.attr[VIEW_ATTR_MAX] = '\0';
+		view_column_ref_name(&ref, name, sizeof name);
 		int n = snprintf(buf + len, size - len, "%s%s%s", k ? "," : "",
-		                 spec->keys[k].direction < 0 ? "-" : "", view_columns[spec->keys[k].column].name);
+		                 spec->keys[k].direction < 0 ? "-" : "", name);
 		if (n < 0)
 			break;
 		len += (size_t)n;
@@ -288,6 +400,7 @@ enum {
 /* The keys one string sort walks through, level by level. */
 struct sort_ctx {
 	const struct fleet *fleet;
+	const char *attr;        /* COL_ATTR keys: the attribute */
 	int count;
 	int kind[KEYS_MAX];
 	int direction[KEYS_MAX];
@@ -299,9 +412,15 @@ struct __attribute__((packed)) pair {
 	uint32_t index;  /* fleet_thing_at index */
 };
 
+static bool kind_is_registry(int kind)
+{
+	return kind == COL_THING_TYPE || kind == COL_GROUPS || kind == COL_ATTR;
+}
+
 static bool kind_is_text(int kind)
 {
-	return kind == COL_CLIENT_ID || kind == KEY_CLIENT_RAW || kind == COL_SESSION_ID;
+	return kind == COL_CLIENT_ID || kind == KEY_CLIENT_RAW || kind == COL_SESSION_ID ||
+	       kind_is_registry(kind);
 }
 
 static uint64_t flip(int64_t v)
@@ -333,8 +452,10 @@ static size_t ip_bytes(const struct fleet_thing *thing, unsigned char *out)
 	}
 }
 
-static const char *text_of(const struct fleet_thing *thing, int kind)
+static const char *text_of(const struct sort_ctx *ctx, const struct fleet_thing *thing, int kind)
 {
+	if (kind_is_registry(kind))
+		return registry_text(ctx->fleet, thing, (enum column_id)kind, ctx->attr);
 	return kind == COL_SESSION_ID ? thing->session_id : thing->client_id;
 }
 
@@ -346,7 +467,7 @@ static uint64_t level_key(const struct sort_ctx *ctx, const struct fleet_thing *
 	uint64_t v = 0;
 
 	if (kind_is_text(kind)) {
-		const unsigned char *s = (const unsigned char *)text_of(t, kind) + off;
+		const unsigned char *s = (const unsigned char *)text_of(ctx, t, kind) + off;
 		int i = 0;
 		if (kind == KEY_CLIENT_RAW) {
 			for (; i < 8 && s[i]; i++)
@@ -374,7 +495,7 @@ static bool level_more(const struct sort_ctx *ctx, const struct fleet_thing *t, 
 	int kind = ctx->kind[k];
 
 	if (kind_is_text(kind))
-		return strnlen(text_of(t, kind) + off, 8) == 8;
+		return strnlen(text_of(ctx, t, kind) + off, 8) == 8;
 	if (kind == COL_IP) {
 		unsigned char b[32];
 		return ip_bytes(t, b) > off + 8;
@@ -668,11 +789,13 @@ static void update_client_order(struct view *view, const struct fleet *fleet)
 
 /* Stable sort of the rows by one column. */
 static void sort_by_column(struct view *view, const struct fleet *fleet, size_t m,
-                           enum column_id column, int direction, const uint8_t *reason_rank)
+                           enum column_id column, const char *attr, int direction,
+                           const uint8_t *reason_rank)
 {
 	size_t n = fleet_count(fleet);
-	bool text = column == COL_SESSION_ID || column == COL_IP;
-	struct sort_ctx ctx = {.fleet = fleet, .count = 1, .kind = {(int)column}, .direction = {direction}};
+	bool text = column == COL_SESSION_ID || column == COL_IP || kind_is_registry(column);
+	struct sort_ctx ctx = {.fleet = fleet, .attr = attr, .count = 1, .kind = {(int)column},
+	                       .direction = {direction}};
 
 	/* The first level's keys in thing order read the fleet sequentially;
 	 * the rows then pick theirs from a compact array. */
@@ -759,7 +882,7 @@ void view_refresh(struct view *view, const struct fleet *fleet)
 	}
 	reason_ranks(fleet, reason_rank);
 	for (int k = last - 1; k >= 0; k--)
-		sort_by_column(view, fleet, m, view->sort.keys[k].column,
+		sort_by_column(view, fleet, m, view->sort.keys[k].column, view->sort.keys[k].attr,
 		               view->sort.keys[k].direction < 0 ? -1 : +1, reason_rank);
 
 	memset(view->row_of, 0xff, n * sizeof *view->row_of);

@@ -9,6 +9,8 @@
  *                   reason and flags, exact otherwise)
  *   field~regex     POSIX extended regex search on the column's text (case-insensitive)
  *   field>N field<N field>=N field<=N   numeric columns (sessions>3, since>10m for age)
+ *   registry fields from `thingtop sync`: thing_type:press, groups~line-1,
+ *   attr.site:berlin (attribute names of letters, digits and _.@/#-)
  *   !term           negation
  *   "quoted words"  a value with spaces; \" and \\ escape inside quotes
  * Sort spec: col[,-col]... by column name; '-' descending, '+' or none ascending.
@@ -36,7 +38,21 @@ enum column_id {
 	COL_FAILURES,      /* connect failures */
 	COL_FLAGS,         /* "settling", "flapping", "uncertain", joined by '|' */
 	COL_RECEIVED,      /* since_received_ms, ISO 8601 */
+	/* Registry fields (from `thingtop sync`), "" for things without them;
+	 * not among the default columns of the grid and the export. */
+	COL_THING_TYPE,
+	COL_GROUPS,        /* group names joined by ',' */
+	COL_ATTR,          /* attr.NAME: the name comes with a column_ref */
 	COL_COUNT
+};
+/* The columns the grid and `export` show unless asked for others. */
+#define COL_DEFAULT_COUNT (COL_RECEIVED + 1)
+#define VIEW_ATTR_MAX 128
+
+/* A column as named in a filter, sort spec or column list. */
+struct column_ref {
+	enum column_id id;
+	char attr[VIEW_ATTR_MAX + 1];   /* COL_ATTR: the attribute's name */
 };
 
 struct column {
@@ -56,9 +72,21 @@ const struct column *view_column_by_name(const char *name);
  * none is close; for "did you mean" messages. */
 const char *view_column_suggest(const char *name);
 
-/* A cell's text as the filter and the CSV see it (raw, unescaped). */
+/* "status", "reason" (an alias) or "attr.site" into *out; NULL when no
+ * such column. */
+const struct column *view_column_parse(const char *name, struct column_ref *out);
+/* The canonical name: "last_reason", "attr.site". */
+void view_column_ref_name(const struct column_ref *ref, char *buf, size_t size);
+
+/* A cell's text as the filter and the CSV see it (raw, unescaped).
+ * COL_ATTR needs view_cell_text_ref. */
 size_t view_cell_text(const struct fleet *fleet, const struct fleet_thing *thing,
                       enum column_id column, char *buf, size_t size);
+size_t view_cell_text_ref(const struct fleet *fleet, const struct fleet_thing *thing,
+                          const struct column_ref *ref, char *buf, size_t size);
+/* A list "status,client_id,attr.site" into refs (at most max); returns the
+ * count, or -1 with *cause naming the bad entry. */
+int view_column_list(const char *list, struct column_ref *refs, int max, char **cause);
 
 /* ---- Filter ---- */
 struct filter;
@@ -79,6 +107,7 @@ struct sort_spec {
 	struct {
 		enum column_id column;
 		int direction;  /* +1 or -1 */
+		char attr[VIEW_ATTR_MAX + 1]; /* COL_ATTR: the attribute */
 	} keys[SORT_KEYS_MAX];
 };
 /* "" gives the default order (status, then client_id). */

@@ -143,6 +143,41 @@ static void expect_error(const char *name, const char *text, const char *want)
 	config_finish(&c);
 }
 
+/* The AWS CLI settings of `thingtop sync`. */
+static void test_aws_cli(void)
+{
+	struct config c;
+	char *cause = NULL;
+	config_defaults(&c);
+	CHECK(c.aws.profile == NULL && c.aws.region == NULL);
+	CHECK_INT(c.aws.cli_arg_count, 0);
+	const char *path = write_file("aws.conf",
+		"aws: {\n"
+		"  profile = \"ops\";\n"
+		"  region = \"eu-west-1\";\n"
+		"  cli_args = [ \"--endpoint-url\", \"http://localhost:4566\" ];\n"
+		"};\n");
+	CHECK(config_read_path(&c, path, &cause));
+	CHECK_STR(c.aws.profile, "ops");
+	CHECK_STR(c.aws.region, "eu-west-1");
+	CHECK_INT(c.aws.cli_arg_count, 2);
+	CHECK_STR(c.aws.cli_args[1], "http://localhost:4566");
+	free(cause);
+	cause = NULL;
+	path = write_file("aws-bad.conf", "aws: { cli_args = \"--endpoint-url x\"; };\n");
+	CHECK(!config_read_path(&c, path, &cause));
+	CHECK(cause && strstr(cause, "aws-bad.conf:1: aws.cli_args: expected a list of strings"));
+	/* The earlier value is kept. */
+	CHECK_INT(c.aws.cli_arg_count, 2);
+	free(cause);
+	cause = NULL;
+	path = write_file("aws-bad2.conf", "aws: { cli_args = ( \"a\", 3 ); };\n");
+	CHECK(!config_read_path(&c, path, &cause));
+	CHECK(cause && strstr(cause, "element 2 is not a string"));
+	free(cause);
+	config_finish(&c);
+}
+
 static void test_errors(void)
 {
 	expect_error("e1.conf", "broker: {\n  host = \"h\";\n  hots = \"x\";\n};\n",
@@ -386,6 +421,7 @@ int main(void)
 	RUN(test_defaults);
 	RUN(test_full_file);
 	RUN(test_tls_port_and_aws);
+	RUN(test_aws_cli);
 	RUN(test_errors);
 	RUN(test_file_checks);
 	RUN(test_file_limits);

@@ -117,10 +117,12 @@ static void test_fleet_as_expected(void)
 
 static void test_columns(void)
 {
-	/* Names are CSV headers and filter fields; letters must be unique. */
+	/* Names are CSV headers and filter fields; letters must be unique
+	 * (attr.NAME has none: it needs a name). */
 	for (int i = 0; i < COL_COUNT; i++) {
 		CHECK_INT(view_columns[i].id, i);
 		CHECK(view_column_by_name(view_columns[i].name) == &view_columns[i]);
+		CHECK((view_columns[i].sort_key == 0) == (i == COL_ATTR));
 		for (int j = i + 1; j < COL_COUNT; j++) {
 			CHECK(view_columns[i].sort_key != view_columns[j].sort_key);
 			CHECK(strcmp(view_columns[i].name, view_columns[j].name) != 0);

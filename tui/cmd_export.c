@@ -15,12 +15,15 @@
 #include "xalloc.h"
 
 static const char export_usage[] =
-	"Usage: thingtop export [-j JOURNAL] [--filter EXPR] [--sort SPEC] [--at TIME] [-o FILE]\n"
+	"Usage: thingtop export [-j JOURNAL] [--filter EXPR] [--sort SPEC] [--at TIME]\n"
+	"                       [--columns LIST] [-o FILE]\n"
 	"\n"
 	"Writes the reconciled fleet, one row per thing, as CSV (RFC 4180, UTF-8,\n"
 	"one header row; cells a spreadsheet would run as formulas are neutralised).\n"
 	"Columns: status, client_id, since, last_reason, ip, version, session_id,\n"
-	"sessions, disconnects, duplicates, connect_failures, flags, since_received.\n"
+	"sessions, disconnects, duplicates, connect_failures, flags, since_received;\n"
+	"with --columns also the registry fields `thingtop sync` journaled:\n"
+	"thing_type, groups, attr.NAME (one attribute).\n"
 	"\n"
 	"Options:\n"
 	"  -j, --journal FILE   journal to read (default %s)\n"
@@ -31,6 +34,8 @@ static const char export_usage[] =
 	"  -s, --sort SPEC      order, e.g. 'status,-since' (default status,client_id)\n"
 	"  -a, --at TIME        the fleet as it stood at that receive time: ISO 8601\n"
 	"                       ('2026-01-01T03:10Z'), epoch ms, or relative ('-2h')\n"
+	"  -C, --columns LIST   these columns, comma-separated, e.g.\n"
+	"                         'client_id,status,thing_type,attr.site'\n"
 	"  -o, --output FILE    write to FILE (atomically) instead of standard output;\n"
 	"                       on a terminal, control characters are shown escaped\n"
 	"  -h, --help           this text\n"
@@ -43,14 +48,15 @@ static const char export_usage[] =
 /* A terminal gets the CSV with control characters made visible: a client
  * id must not be able to drive the terminal. Files and pipes get the
  * exact bytes. */
-static void write_escaped_csv(const struct view *view, const struct fleet *fleet, FILE *out)
+static void write_escaped_csv(const struct view *view, const struct fleet *fleet,
+                              const struct column_ref *columns, int count, FILE *out)
 {
 	char *csv = NULL;
 	size_t len = 0;
 	FILE *mem = open_memstream(&csv, &len);
 	if (!mem)
 		return;
-	export_view_csv(view, fleet, mem);
+	export_view_csv_columns(view, fleet, columns, count, mem);
 	fclose(mem);
 
 	size_t escaped_size = 4 * EVENT_PAYLOAD_MAX;
@@ -76,15 +82,18 @@ int cmd_export(int argc, char **argv)
 		{"sort", required_argument, NULL, 's'},
 		{"at", required_argument, NULL, 'a'},
 		{"output", required_argument, NULL, 'o'},
+		{"columns", required_argument, NULL, 'C'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
 	struct cli_common common;
-	const char *filter = "", *sort = "", *at = NULL, *output = NULL;
+	const char *filter = "", *sort = "", *at = NULL, *output = NULL, *column_list = NULL;
+	struct column_ref *columns = NULL;
+	int column_count = 0;
 	int opt;
 
 	cli_common_init(&common);
-	while ((opt = getopt_long(argc, argv, "j:c:f:s:a:o:h", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "j:c:f:s:a:o:C:h", options, NULL)) != -1) {
 		switch (opt) {
 		case 'j': common.journal_path = optarg; break;
 		case 'c': common.config_path = optarg; break;
@@ -92,6 +101,7 @@ int cmd_export(int argc, char **argv)
 		case 's': sort = optarg; break;
 		case 'a': at = optarg; break;
 		case 'o': output = optarg; break;
+		case 'C': column_list = optarg; break;
 		case 'h': cli_print_usage(stdout, export_usage); return 0;
 		default: cli_print_usage(stderr, export_usage); return 2;
 		}
@@ -110,9 +120,22 @@ int cmd_export(int argc, char **argv)
 		view_destroy(view);
 		return 2;
 	}
+	if (column_list) {
+		enum { COLUMNS_MAX = 64 };
+		columns = xcalloc(COLUMNS_MAX, sizeof *columns);
+		column_count = view_column_list(column_list, columns, COLUMNS_MAX, &cause);
+		if (column_count < 0) {
+			fprintf(stderr, "thingtop export: --columns: %s\n", cause);
+			free(cause);
+			free(columns);
+			view_destroy(view);
+			return 2;
+		}
+	}
 	int64_t at_ms = 0;
 	if (at && !time_parse_point(at, time_now_ms(), &at_ms)) {
 		fprintf(stderr, "thingtop export: --at '%s' is not a time (try 2026-01-01T03:10Z or -2h)\n", at);
+		free(columns);
 		view_destroy(view);
 		return 2;
 	}
@@ -121,6 +144,7 @@ int cmd_export(int argc, char **argv)
 	bool opened = at ? cli_session_open_at(&session, &common, JOURNAL_READ_ONLY, at_ms)
 	                 : cli_session_open(&session, &common, JOURNAL_READ_ONLY);
 	if (!opened) {
+		free(columns);
 		view_destroy(view);
 		return 1;
 	}
@@ -128,20 +152,22 @@ int cmd_export(int argc, char **argv)
 	int status = 0;
 	view_refresh(view, session.fleet);
 	if (output) {
-		if (!export_view_csv_file(view, session.fleet, output, &cause)) {
+		if (!export_view_csv_file_columns(view, session.fleet, columns, column_count, output,
+		                                  &cause)) {
 			fprintf(stderr, "thingtop export: %s\n", cause);
 			free(cause);
 			status = 1;
 		}
 	} else if (isatty(STDOUT_FILENO)) {
-		write_escaped_csv(view, session.fleet, stdout);
+		write_escaped_csv(view, session.fleet, columns, column_count, stdout);
 	} else {
-		export_view_csv(view, session.fleet, stdout);
+		export_view_csv_columns(view, session.fleet, columns, column_count, stdout);
 		if (fflush(stdout) != 0 || ferror(stdout)) {
 			perror("thingtop export: standard output");
 			status = 1;
 		}
 	}
+	free(columns);
 	view_destroy(view);
 	cli_session_close(&session);
 	return status;

@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "commands.h"
+#include "dynamodb.h"
+#include "input.h"
 #include "ingest.h"
 #include "journal.h"
 #include "ndjson.h"
@@ -27,9 +29,17 @@
 #define IMPORT_WORKERS 2
 
 static const char import_usage[] =
-	"Usage: thingtop import [-j JOURNAL] [-c CONFIG] [-q] FILE...\n"
+	"Usage: thingtop import [-j JOURNAL] [-c CONFIG] [-q] [--format F] FILE...\n"
 	"\n"
-	"Appends NDJSON lifecycle messages to the journal and reconciles them.\n"
+	"Appends lifecycle messages to the journal and reconciles them. Files may be\n"
+	"gzip-compressed. Formats (--format, else told from each file's start):\n"
+	"  ndjson    one message a line (below)\n"
+	"  dynamodb  the seed article's DynamoDB table: `aws dynamodb scan --output json`\n"
+	"            pages, or DynamoDB-JSON export files (one {\"Item\": ...} a line);\n"
+	"            each item's \"event\" map is the payload, its topic is rebuilt from\n"
+	"            eventType and clientId, its receive time is its timestamp\n"
+	"\n"
+	"NDJSON:\n"
 	"FILE '-' reads standard input. Each line is either a bare lifecycle payload\n"
 	"or an envelope {\"topic\": ..., \"payload\": <object or JSON string>,\n"
 	"\"receivedAt\": <ms since epoch>}. Lines are applied in file order.\n"
@@ -45,6 +55,7 @@ static const char import_usage[] =
 	"  -j, --journal FILE   journal to append to (default %s)\n"
 	"  -c, --config FILE    config file for the reconciliation settings\n"
 	"  -q, --quiet          no per-line messages, only the summary\n"
+	"  -f, --format F       auto (default), ndjson or dynamodb\n"
 	"  -h, --help           this text\n"
 	"\n"
 	"Exit status: 0 when every line was read and committed (rejects included),\n"
@@ -61,11 +72,11 @@ struct import_run {
 /* The receive time of a line: its envelope's receivedAt, else its event
  * timestamp, never earlier than the previous line's. */
 static int64_t receive_time(struct import_run *run, const struct event *event,
-                            const struct ndjson_message *msg)
+                            bool has_received, int64_t received_ms)
 {
 	int64_t t = run->clock_ms;
-	if (msg->has_received)
-		t = msg->received_ms;
+	if (has_received)
+		t = received_ms;
 	else if (event->type != EVENT_REJECT && event->type != EVENT_IGNORED && event->timestamp_ms > t)
 		t = event->timestamp_ms;
 	else if (t == 0)
@@ -75,28 +86,68 @@ static int64_t receive_time(struct import_run *run, const struct event *event,
 	return t;
 }
 
+/* line_no 0: the detail names the place itself. */
 static void report_reject(struct import_run *run, const char *name, unsigned long line_no,
                           const struct event *event)
 {
 	if (run->quiet || ++run->rejects_shown > REJECTS_SHOWN)
 		return;
-	char safe_name[256];
+	char safe_name[256], safe_detail[EVENT_DETAIL_MAX * 4];
 	text_escape(name, strlen(name), safe_name, sizeof(safe_name), false);
-	fprintf(stderr, "thingtop: %s:%lu: rejected (%s): %s\n", safe_name, line_no,
-	        event_reject_name(event->reject), event->detail);
+	text_escape(event->detail, strlen(event->detail), safe_detail, sizeof(safe_detail), false);
+	if (line_no)
+		fprintf(stderr, "thingtop: %s:%lu: rejected (%s): %s\n", safe_name, line_no,
+		        event_reject_name(event->reject), safe_detail);
+	else
+		fprintf(stderr, "thingtop: %s: rejected (%s): %s\n", safe_name,
+		        event_reject_name(event->reject), safe_detail);
+}
+
+/* DynamoDB scan pages (dynamodb.h): no receive times, so each item's is
+ * its timestamp, kept from going backwards; the reconciler does not depend
+ * on the partition order they come in. Export files (one item a line) go
+ * through import_stream, decoded on worker threads. */
+static bool import_dynamodb(struct import_run *run, FILE *in, const char *name)
+{
+	struct dynamodb_reader *reader = dynamodb_reader_create(in);
+	struct dynamodb_record *rec;
+
+	while ((rec = dynamodb_reader_next(reader))) {
+		event_check_time(&rec->event, time_now_ms());
+		int64_t received = receive_time(run, &rec->event, false, 0);
+		if (rec->event.type == EVENT_REJECT)
+			report_reject(run, name, 0, &rec->event);
+		ingest_event(&run->ingest, rec->topic, rec->raw, rec->raw_len, &rec->event, received);
+		if (run->ingest.stats.received % HEALTH_EVERY == 0 &&
+		    journal_failed(run->ingest.journal, NULL)) {
+			run->journal_failed = true;
+			break;
+		}
+	}
+	const char *error = dynamodb_reader_error(reader);
+	if (error && !run->journal_failed) {
+		char safe_name[256];
+		text_escape(name, strlen(name), safe_name, sizeof(safe_name), false);
+		fprintf(stderr, "thingtop: %s: %s (the items before were imported)\n", safe_name, error);
+	}
+	bool ok = !error;
+	dynamodb_reader_destroy(reader);
+	return ok;
 }
 
 /* Decoding runs on worker threads (ndjson_reader); reconciling and
  * journaling stay here, in file order. */
-static bool import_stream(struct import_run *run, FILE *in, const char *name)
+static bool import_stream(struct import_run *run, FILE *in, const char *name, ndjson_decode_fn decode)
 {
-	struct ndjson_reader *reader = ndjson_reader_create(in, NDJSON_LINE_MAX, IMPORT_WORKERS);
+	struct ndjson_reader *reader =
+		decode ? ndjson_reader_create_decoder(in, DYNAMODB_LINE_MAX, IMPORT_WORKERS, decode)
+		       : ndjson_reader_create(in, NDJSON_LINE_MAX, IMPORT_WORKERS);
 	const struct ndjson_line *line;
 	unsigned long last_line = 0;
 
 	while ((line = ndjson_reader_next(reader))) {
 		const struct event *event = &line->event;
-		int64_t received = receive_time(run, event, &line->msg);
+		int64_t received = receive_time(run, event, line->msg.has_received, line->msg.received_ms);
 		if (event->type == EVENT_REJECT)
 			report_reject(run, name, line->line_no, event);
 		ingest_event(&run->ingest, line->msg.topic, line->msg.raw, line->msg.raw_len, event,
@@ -122,22 +173,31 @@ int cmd_import(int argc, char **argv)
 		{"journal", required_argument, NULL, 'j'},
 		{"config", required_argument, NULL, 'c'},
 		{"quiet", no_argument, NULL, 'q'},
+		{"format", required_argument, NULL, 'f'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
 	struct cli_common common;
 	struct import_run run = {0};
+	const char *format = "auto";
 	int opt;
 
 	cli_common_init(&common);
-	while ((opt = getopt_long(argc, argv, "j:c:qh", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "j:c:qf:h", options, NULL)) != -1) {
 		switch (opt) {
 		case 'j': common.journal_path = optarg; break;
 		case 'c': common.config_path = optarg; break;
 		case 'q': run.quiet = true; break;
+		case 'f': format = optarg; break;
 		case 'h': cli_print_usage(stdout, import_usage); return 0;
 		default: cli_print_usage(stderr, import_usage); return 2;
 		}
+	}
+	if (strcmp(format, "auto") != 0 && strcmp(format, "ndjson") != 0 &&
+	    strcmp(format, "dynamodb") != 0) {
+		fprintf(stderr, "thingtop import: unknown format '%s' (auto, ndjson or dynamodb)\n",
+		        format);
+		return 2;
 	}
 	if (optind >= argc) {
 		fprintf(stderr, "thingtop import: no input file (use - for standard input)\n");
@@ -155,16 +215,27 @@ int cmd_import(int argc, char **argv)
 	int64_t started = time_mono_ms();
 	for (int i = optind; i < argc; i++) {
 		const char *name = argv[i];
-		FILE *in = strcmp(name, "-") == 0 ? stdin : fopen(name, "rb");
-		if (!in) {
-			fprintf(stderr, "thingtop import: cannot open %s: %s\n", name, strerror(errno));
+		struct input in;
+		char *open_cause = NULL;
+		if (!input_open(&in, name, &open_cause)) {
+			fprintf(stderr, "thingtop import: %s\n", open_cause);
+			free(open_cause);
 			status = 1;
 			continue;
 		}
-		if (!import_stream(&run, in, strcmp(name, "-") == 0 ? "<stdin>" : name))
+		const char *shown = strcmp(name, "-") == 0 ? "<stdin>" : name;
+		bool dynamodb = strcmp(format, "dynamodb") == 0 ||
+		                (strcmp(format, "auto") == 0 && dynamodb_detect(in.head, in.head_len));
+		bool ok;
+		if (dynamodb && dynamodb_is_export(in.head, in.head_len))
+			ok = import_stream(&run, in.file, shown, dynamodb_decode_export_line);
+		else if (dynamodb)
+			ok = import_dynamodb(&run, in.file, shown);
+		else
+			ok = import_stream(&run, in.file, shown, NULL);
+		if (!ok)
 			status = 1;
-		if (in != stdin)
-			fclose(in);
+		input_close(&in);
 		if (run.journal_failed)
 			break;
 	}

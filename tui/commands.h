@@ -4,6 +4,8 @@
 #define THINGTOP_COMMANDS_H
 
 int cmd_import(int argc, char **argv);
+/* AWS's fleet index as baseline observations (aws iot search-index). */
+int cmd_sync(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_record(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);

@@ -376,7 +376,7 @@ static const struct key_help grid_help[] = {
 	{ "Enter", "log", "activity log of the thing under the cursor" },
 	{ "/", "filter", "filter (Enter applies, Esc clears; !term negates; status:connected reason:X since<10m sessions>3 field~regex)" },
 	{ "f n N", "find", "find a client id, then next / previous match" },
-	{ "S I A R ...", "sort", "sort (again reverses): S status, I client id, A since, R reason, P ip, V version, O sessions, D disconnects, F failures, L flags" },
+	{ "S I A R ...", "sort", "sort (again reverses): S status, I client id, A since, R reason, P ip, V version, O sessions, D disconnects, F failures, L flags, T thing type, W groups" },
 	{ "< >", NULL, "sort by the previous / next column" },
 	{ "t", "timeline", "disconnect-reason timeline" },
 	{ "!", "alerts", "firing alerts (rule, thing, since, reason)" },

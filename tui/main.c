@@ -20,7 +20,8 @@ static const char main_usage[] =
 	"Commands:\n"
 	"  (none)     the monitor: fleet grid, activity log, disconnect timeline\n"
 	"  record     subscribe to a broker and journal events, headless\n"
-	"  import     append NDJSON lifecycle messages to a journal\n"
+	"  import     append NDJSON lifecycle messages (or a DynamoDB table) to a journal\n"
+	"  sync       journal AWS's fleet index (registry, connectivity) as a baseline\n"
 	"  export     write the reconciled fleet (filtered, sorted) as CSV\n"
 	"  simulate   publish (or write as NDJSON) a simulated fleet's events\n"
 	"  demo       a private broker, a simulated fleet and the monitor on it\n"
@@ -48,6 +49,7 @@ struct command {
 
 static const struct command commands[] = {
 	{"import", cmd_import},
+	{"sync", cmd_sync},
 	{"export", cmd_export},
 	{"record", cmd_record},
 	{"simulate", cmd_simulate},

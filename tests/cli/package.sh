@@ -86,7 +86,7 @@ cols=$(sed -n 's/^\t\[COL_[A-Z_]*\] = {COL_[A-Z_]*, "\([a-z_]*\)".*/\1/p' "$SRC/
 [ -n "$cols" ] || fail "no columns found in core/view.c"
 for c in $cols; do
 	grep -q "$c" <(sed -n '/^\.Sh COLUMNS/,/^\.Sh KEYS/p' "$SRC/tui/thingtop.1") || fail "thingtop.1 does not define column '$c'"
-	complete_words thingtop export --sort "$c" | grep -qx "$c" || fail "the completion does not offer column '$c'"
+	complete_words thingtop export --sort "$c" | grep -qE "^$c\.?$" || fail "the completion does not offer column '$c'"
 done
 settings=$(sed -n 's/^\t{ "\([a-z_.]*\)", KIND_.*/\1/p' "$SRC/core/config.c")
 [ -n "$settings" ] || fail "no settings found in core/config.c"

@@ -1,7 +1,7 @@
 # bash completion for thingtop: subcommands, options, theme and column names.
 # Installed as DATADIR/bash-completion/completions/thingtop.
 
-_thingtop_columns="status client_id since since_received last_reason ip version session_id sessions disconnects duplicates connect_failures flags"
+_thingtop_columns="status client_id since since_received last_reason ip version session_id sessions disconnects duplicates connect_failures flags thing_type groups attr."
 _thingtop_themes="dark light 16color high-contrast mono"
 
 _thingtop()
@@ -33,6 +33,8 @@ _thingtop()
 		COMPREPLY=($(compgen -W "$words" -- "$cur")); return ;;
 	--quirks)
 		COMPREPLY=($(compgen -W "all none flapping storms reorder duplicates skew version-reset takeover keepalive connect-failed subscriptions malformed" -- "$cur")); return ;;
+	--format)
+		COMPREPLY=($(compgen -W "auto ndjson dynamodb" -- "$cur")); return ;;
 	--speed)
 		COMPREPLY=($(compgen -W "1 2 10 100 max" -- "$cur")); return ;;
 	esac
@@ -43,11 +45,12 @@ _thingtop()
 		if [[ $cur == -* ]]; then
 			opts="-j --journal -c --config --broker --id --clean-session --no-connect --follow --theme --no-color --ascii --filter --sort -h --help --version"
 		else
-			opts="record import export replay journal check simulate demo help"
+			opts="record import export replay journal check sync simulate demo help"
 		fi ;;
 	record) opts="-c --config --broker -j --journal --qos --id --clean-session --connections -q --quiet --stats-interval --metrics-file -h --help" ;;
-	import) opts="-j --journal -c --config -q --quiet -h --help" ;;
-	export) opts="-j --journal -c --config -f --filter -s --sort -a --at -o --output -h --help" ;;
+	import) opts="-j --journal -c --config -q --quiet -f --format -h --help" ;;
+	export) opts="-j --journal -c --config -f --filter -s --sort -C --columns -a --at -o --output -h --help" ;;
+	sync) opts="-j --journal -c --config -q --quiet --profile --region --query -h --help" ;;
 	replay) opts="--speed --from --to --export -c --config --theme --no-color --ascii --filter --sort --alerts -h --help" ;;
 	journal)
 		if [ "$i" -eq $((COMP_CWORD - 1)) ] && [[ $cur != -* ]]; then

@@ -94,7 +94,7 @@ int cmd_simulate(int argc, char **argv)
 	int opt;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case OPT_BROKER: broker = optarg; break;
 		case OPT_QOS:
@@ -147,6 +147,7 @@ int cmd_simulate(int argc, char **argv)
 		case OPT_NDJSON: ndjson_path = optarg; break;
 		case OPT_TRUTH: truth_path = optarg; break;
 		case OPT_REALTIME: realtime = true; break;
+		case 'h':
 		case OPT_HELP: usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}

@@ -79,6 +79,8 @@ complete_words thingtop --theme high | grep -qx high-contrast || fail "theme nam
 cmds=$(sed -n 's/^\t{"\([a-z]*\)", cmd_[a-z_]*},$/\1/p' "$SRC/tui/main.c")
 [ -n "$cmds" ] || fail "no subcommands found in tui/main.c"
 for c in $cmds; do
+	"$TT" "$c" -h >"$tmp/help.txt" 2>&1 || fail "thingtop $c -h exits $?"
+	grep -qi "usage" "$tmp/help.txt" || fail "thingtop $c -h prints no usage"
 	grep -q "^\.It Nm Cm $c" "$SRC/tui/thingtop.1" || fail "thingtop.1 does not describe '$c'"
 	complete_words thingtop "$c" | grep -qx "$c" || fail "the completion does not offer '$c'"
 done

@@ -92,4 +92,10 @@ check "check names the snapshot" grep -q "does not load" "$tmp/check.txt"
 
 "$thingtop" journal check -j "$tmp/missing.db" 2>/dev/null
 check_eq "check of a missing journal exit status" "$?" 1
+
+# The journal named by the config ($THINGTOP_CONFIG), like every command.
+printf 'journal: { path = "%s"; };\n' "$j" >"$tmp/cfg.conf"
+THINGTOP_CONFIG=$tmp/cfg.conf "$thingtop" journal info >"$tmp/cfg-info.txt" 2>&1
+check_eq "journal info with THINGTOP_CONFIG exit status" "$?" 0
+check "journal info reads the configured journal" grep -qF "$j" "$tmp/cfg-info.txt"
 finish

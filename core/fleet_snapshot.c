@@ -113,7 +113,8 @@ static void put_bytes(struct writer *w, const void *data, size_t len)
 			w->size *= 2;
 		w->buf = xrealloc(w->buf, w->size);
 	}
-	memcpy(w->buf + w->len, data, len);
+	if (len)
+		memcpy(w->buf + w->len, data, len);
 	w->len += len;
 }
 

@@ -40,6 +40,14 @@ static json_t *one_alert(const struct config_alert *rule, const struct fleet *fl
 	json_object_set_new(labels, "status", json_string(status));
 	if (*reason)
 		json_object_set_new(labels, "reason", text(reason));
+	/* Thing type and groups where `thingtop sync` journaled them. */
+	struct fleet_registry registry;
+	if (t && fleet_thing_registry(fleet, t, &registry)) {
+		if (*registry.thing_type)
+			json_object_set_new(labels, "thing_type", text(registry.thing_type));
+		if (*registry.groups)
+			json_object_set_new(labels, "groups", text(registry.groups));
+	}
 	if (t)
 		time_format_iso(t->since_ms, since, sizeof since);
 	if (item->ended_ms)

@@ -282,6 +282,53 @@ static void test_storm_and_json(void)
 	fleet_destroy(f);
 }
 
+/* Thing type and groups, where sync journaled them, are labels. */
+static void test_registry_labels(void)
+{
+	struct fleet *f = new_fleet();
+	struct config_alert rules[] = { rule("offline", "status:disconnected") };
+	rules[0].for_ms = 0;
+	struct alerts *a = alerts_create(rules, 1, SETTLE, NULL);
+	static const char registry[] =
+		"{\"thingName\":\"press-7\",\"thingTypeName\":\"press\","
+		"\"thingGroupNames\":[\"plant-3\",\"line-1\"]}";
+	struct fleet_event base = {
+		.type = EVENT_BASELINE, .client_id = "press-7", .timestamp_ms = 0,
+		.received_ms = T0 - HOUR, .reason = "", .seq = ++seq,
+		.payload = registry, .payload_len = strlen(registry),
+	};
+	fleet_apply(f, &base, NULL);
+	put(f, EVENT_CONNECTED, "press-7", "s", 1, T0, NULL);
+	put(f, EVENT_DISCONNECTED, "press-7", "s", 1, T0 + SEC, "CONNECTION_LOST");
+	put(f, EVENT_CONNECTED, "other", "s", 1, T0, NULL);
+	put(f, EVENT_DISCONNECTED, "other", "s", 1, T0 + SEC, "CONNECTION_LOST");
+	alerts_mark_all(a, f);
+	alerts_evaluate(a, f, T0 + 20 * SEC);
+	alerts_evaluate(a, f, T0 + 61 * SEC);
+	struct alert_batch b;
+	CHECK(alerts_take_batch(a, T0 + 71 * SEC, &b));
+	char *text = alert_batch_json(&b, &rules[0], f, T0 + 71 * SEC);
+	json_t *doc = json_loads(text, 0, NULL);
+	CHECK_INT(json_array_size(doc), 2);
+	for (size_t i = 0; i < json_array_size(doc); i++) {
+		json_t *labels = json_object_get(json_array_get(doc, i), "labels");
+		const char *cid = json_string_value(json_object_get(labels, "client_id"));
+		json_t *type = json_object_get(labels, "thing_type");
+		json_t *groups = json_object_get(labels, "groups");
+		if (cid && strcmp(cid, "press-7") == 0) {
+			CHECK_STR(json_string_value(type), "press");
+			CHECK_STR(json_string_value(groups), "plant-3,line-1");
+		} else {
+			CHECK(type == NULL && groups == NULL);
+		}
+	}
+	json_decref(doc);
+	free(text);
+	alerts_batch_free(&b);
+	alerts_destroy(a);
+	fleet_destroy(f);
+}
+
 static void test_uncertain_waits(void)
 {
 	struct fleet *f = new_fleet();
@@ -417,6 +464,7 @@ int main(void)
 	RUN(test_resolved_before_sent);
 	RUN(test_repeat_and_group_interval);
 	RUN(test_storm_and_json);
+	RUN(test_registry_labels);
 	RUN(test_uncertain_waits);
 	RUN(test_restore);
 	RUN(test_many_things);

@@ -285,6 +285,17 @@ void app_draw_footer(struct app *app, const struct key_help *help, size_t count)
 	int fattr = theme_attr(THEME_FOOTER);
 	int kattr = theme_attr(THEME_FOOTER_KEY);
 	draw_fill(y, 0, app->cols, fattr);
+	/* "? help" always shows, at the right end; the other hints fill
+	 * what is left from the left. */
+	static const char help_hint[] = "help";
+	int help_w = draw_width("?") + 1 + draw_width(help_hint);
+	int room = app->cols - help_w - 1;
+	if (room > 0) {
+		int hx = app->cols - help_w;
+		hx += draw_text_clip(y, hx, app->cols - hx, "?", kattr);
+		hx += draw_text_clip(y, hx, app->cols - hx, " ", fattr);
+		draw_text_clip(y, hx, app->cols - hx, help_hint, fattr);
+	}
 	int x = 0;
 	size_t extra = app->replay != NULL ? replay_help_count : 0;
 	for (size_t i = 0; i < extra + count; i++) {
@@ -299,8 +310,10 @@ void app_draw_footer(struct app *app, const struct key_help *help, size_t count)
 			k = sizeof first - 1;
 		memcpy(first, key, k);
 		first[k] = '\0';
+		if (strcmp(first, "?") == 0)
+			continue; /* drawn at the right end */
 		int need = draw_width(first) + draw_width(h->hint) + 2;
-		if (x + need > app->cols)
+		if (x + need > room)
 			break;
 		x += draw_text_clip(y, x, app->cols - x, first, kattr);
 		x += draw_text_clip(y, x, app->cols - x, " ", fattr);

@@ -573,6 +573,67 @@ bool config_load(struct config *config, const char *explicit_path, char **cause)
 	return ok;
 }
 
+static void replace(char **field, const char *value)
+{
+	free(*field);
+	*field = xstrdup(value);
+}
+
+bool config_apply_flags(struct config *config, const struct config_flags *f, char **cause)
+{
+	if (f->aws_endpoint) {
+		replace(&config->aws_endpoint, f->aws_endpoint);
+		replace(&config->broker.host, f->aws_endpoint);
+		config->broker.port = 443;
+		if (!f->alpn)
+			replace(&config->tls.alpn, AWS_ALPN);
+		if (!f->cafile && !f->capath)
+			replace(&config->tls.ca_file, AWS_ROOT_CA);
+		config->tls.enabled = true;
+	}
+	if (f->broker && !config_apply_broker_arg(config, f->broker, cause))
+		return false;
+	/* HOST:PORT or [V6]:PORT (a bare IPv6 address has several colons). */
+	const char *close = f->broker ? strrchr(f->broker, ']') : NULL;
+	const char *colon = f->broker ? strchr(f->broker, ':') : NULL;
+	bool port_given = close ? close[1] == ':' : colon && colon == strrchr(f->broker, ':');
+	const char *const tls_values[] = { f->cafile, f->capath, f->cert, f->key, f->alpn };
+	char **const tls_fields[] = { &config->tls.ca_file, &config->tls.ca_path,
+	                              &config->tls.cert_file, &config->tls.key_file, &config->tls.alpn };
+	bool tls = false;
+	for (size_t i = 0; i < sizeof tls_values / sizeof tls_values[0]; i++) {
+		if (tls_values[i]) {
+			replace(tls_fields[i], tls_values[i]);
+			tls = true;
+		}
+	}
+	if (tls) {
+		config->tls.enabled = true;
+		/* A plain-MQTT port with TLS asked for on the command line. */
+		if (!port_given && !f->aws_endpoint && config->broker.port == 1883)
+			config->broker.port = 8883;
+	}
+	if (f->protocol) {
+		const char *v = f->protocol;
+		if (!strcmp(v, "5") || !strcmp(v, "mqttv5"))
+			config->broker.protocol = CONFIG_MQTT_5;
+		else if (!strcmp(v, "311") || !strcmp(v, "mqttv311") || !strcmp(v, "3.1.1"))
+			config->broker.protocol = CONFIG_MQTT_311;
+		else {
+			set_cause(cause, "-V %s: expected 311 (or mqttv311, 3.1.1) or 5 (mqttv5)", v);
+			return false;
+		}
+	}
+	if (f->qos >= 0) {
+		if (f->qos > 2) {
+			set_cause(cause, "--qos %d: expected 0, 1 or 2", f->qos);
+			return false;
+		}
+		config->broker.qos = f->qos;
+	}
+	return true;
+}
+
 bool config_apply_broker_arg(struct config *config, const char *arg, char **cause)
 {
 	char *host;

@@ -135,6 +135,19 @@ bool config_read_path(struct config *config, const char *path, char **cause);
  * \"x\": Permission denied") otherwise. For config_read_string. */
 char *config_file_read(const char *path, char **cause);
 
+/* The connection flags `record` and the monitor share with mosquitto_sub;
+ * NULL = not given. */
+struct config_flags {
+	const char *broker;           /* --broker HOST[:PORT] */
+	const char *aws_endpoint;     /* --aws-endpoint HOST: port 443, ALPN, Amazon root CA */
+	const char *cafile, *capath, *cert, *key, *alpn;
+	const char *protocol;         /* -V: 311, mqttv311, 3.1.1, 5, mqttv5 */
+	int qos;                      /* -1 = not given */
+};
+/* Applies the flags over the config (they win over the file), with
+ * aws.endpoint's defaults for what they leave unset. False with *cause. */
+bool config_apply_flags(struct config *config, const struct config_flags *flags, char **cause);
+
 /* --broker HOST[:PORT] (also [v6addr]:PORT). Overrides host and port. */
 bool config_apply_broker_arg(struct config *config, const char *host_port, char **cause);
 

@@ -379,11 +379,6 @@ const struct live_status *live_status(const struct live *live)
 	return &live->status;
 }
 
-const char *live_tls_warning(const struct live *live)
-{
-	return mqtt_source_tls_warning(live->conns[0].src);
-}
-
 bool live_stop(struct live *live, uint64_t *lost, char **cause)
 {
 	struct journal *journal = live->journal;

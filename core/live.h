@@ -87,8 +87,6 @@ int live_next_timeout_ms(const struct live *live);
 void live_dispatch(struct live *live);
 
 const struct live_status *live_status(const struct live *live);
-/* The TLS set-up warning of the source (mqtt_source_tls_warning), or NULL. */
-const char *live_tls_warning(const struct live *live);
 
 /* Stops cleanly: disconnects (the broker keeps our session), commits
  * everything with a final snapshot (retrying a failed journal once) and

@@ -404,6 +404,55 @@ static void test_broker_arg(void)
 	config_finish(&c);
 }
 
+/* The connection flags win over the file; --aws-endpoint fills in what
+ * they leave unset. */
+static void test_flags(void)
+{
+	struct config c;
+	config_defaults(&c);
+	struct config_flags aws = { .aws_endpoint = "abc-ats.iot.eu-west-1.amazonaws.com", .qos = -1 };
+	CHECK(config_apply_flags(&c, &aws, NULL));
+	CHECK_STR(c.broker.host, "abc-ats.iot.eu-west-1.amazonaws.com");
+	CHECK_INT(c.broker.port, 443);
+	CHECK_STR(c.tls.alpn, "x-amzn-mqtt-ca");
+	CHECK_STR(c.tls.ca_file, "/etc/ssl/certs/Amazon_Root_CA_1.pem");
+	CHECK(c.tls.enabled);
+	config_finish(&c);
+
+	config_defaults(&c);
+	struct config_flags own = { .aws_endpoint = "abc-ats.iot.eu-west-1.amazonaws.com",
+	                            .cafile = "/tmp/my-ca.pem", .alpn = "mqtt", .qos = -1 };
+	CHECK(config_apply_flags(&c, &own, NULL));
+	CHECK_STR(c.tls.ca_file, "/tmp/my-ca.pem");
+	CHECK_STR(c.tls.alpn, "mqtt");
+	config_finish(&c);
+
+	config_defaults(&c);
+	struct config_flags tls = { .broker = "broker.example", .cert = "/tmp/c.pem", .key = "/tmp/k.pem",
+	                            .protocol = "mqttv5", .qos = 0 };
+	CHECK(config_apply_flags(&c, &tls, NULL));
+	CHECK_INT(c.broker.port, 8883);      /* TLS asked for, no port given */
+	CHECK(c.tls.enabled);
+	CHECK_STR(c.tls.cert_file, "/tmp/c.pem");
+	CHECK_INT(c.broker.protocol, CONFIG_MQTT_5);
+	CHECK_INT(c.broker.qos, 0);
+	config_finish(&c);
+
+	config_defaults(&c);
+	struct config_flags port = { .broker = "broker.example:1883", .cafile = "/tmp/ca.pem", .qos = -1 };
+	CHECK(config_apply_flags(&c, &port, NULL));
+	CHECK_INT(c.broker.port, 1883);      /* a port given stays */
+	config_finish(&c);
+
+	config_defaults(&c);
+	char *cause = NULL;
+	struct config_flags bad = { .protocol = "4", .qos = -1 };
+	CHECK(!config_apply_flags(&c, &bad, &cause));
+	CHECK(cause && strstr(cause, "-V 4"));
+	free(cause);
+	config_finish(&c);
+}
+
 static void test_client_id(void)
 {
 	char *a = config_make_client_id();
@@ -429,6 +478,7 @@ int main(void)
 	RUN(test_lookup);
 	RUN(test_broker_arg);
 	RUN(test_client_id);
+	RUN(test_flags);
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	if (system(cmd) != 0)

@@ -41,6 +41,9 @@ struct app_options {
 	const char *config_path;
 	const char *broker;
 	const char *client_id;      /* --id */
+	/* mosquitto_sub's connection flags: --cafile, --capath, --cert, --key,
+	 * --alpn, -V, --aws-endpoint (config_apply_flags) */
+	const char *cafile, *capath, *cert, *key, *alpn, *protocol, *aws_endpoint;
 	bool clean_session;
 	const char *theme;
 	const char *filter;

@@ -130,7 +130,9 @@ static void on_change(void *ctx, const struct live_status *status)
 static void usage(FILE *out)
 {
 	fprintf(out,
-	        "usage: thingtop record [-c FILE] [--broker HOST[:PORT]] [-j JOURNAL] [--qos N]\n"
+	        "usage: thingtop record [-c FILE] [--broker HOST[:PORT] | --aws-endpoint HOST]\n"
+	        "                       [-j JOURNAL] [--qos N] [-V 311|5] [--cafile F] [--capath D]\n"
+	        "                       [--cert F] [--key F] [--alpn P]\n"
 	        "                       [--id CLIENT_ID] [--clean-session] [--connections N]\n"
 	        "                       [--quiet] [--stats-interval SECONDS] [--metrics-file PATH]\n"
 	        "\n"
@@ -142,6 +144,11 @@ static void usage(FILE *out)
 	        "  -j, --journal FILE   the journal (default: journal.path, else\n"
 	        "                       $XDG_STATE_HOME/thingtop/journal.db)\n"
 	        "  --qos N              subscription QoS, 0..2 (default 1)\n"
+	        "  -V, --protocol V     311 (default) or 5\n"
+	        "  --aws-endpoint HOST  AWS IoT Core: HOST, port 443, ALPN x-amzn-mqtt-ca, the\n"
+	        "                       Amazon root CA (aws.endpoint)\n"
+	        "  --cafile F, --capath D, --cert F, --key F, --alpn P\n"
+	        "                       TLS as for mosquitto_sub (tls.ca_file, ... in the config)\n"
 	        "  --id CLIENT_ID       MQTT client id (default: the journal's own, made once,\n"
 	        "                       so a restart resumes the broker session)\n"
 	        "  --clean-session      start a new broker session (what it queued is dropped)\n"
@@ -234,7 +241,8 @@ static bool record_loop(struct recorder *rec, bool quiet, int64_t stats_ms, char
 
 int cmd_record(int argc, char **argv)
 {
-	enum { OPT_BROKER = 256, OPT_QOS, OPT_QUIET, OPT_STATS, OPT_HELP, OPT_ID, OPT_CLEAN, OPT_CONNS, OPT_METRICS };
+	enum { OPT_BROKER = 256, OPT_QOS, OPT_QUIET, OPT_STATS, OPT_HELP, OPT_ID, OPT_CLEAN, OPT_CONNS,
+	       OPT_METRICS, OPT_CAFILE, OPT_CAPATH, OPT_CERT, OPT_KEY, OPT_ALPN, OPT_AWS };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "broker", required_argument, NULL, OPT_BROKER },
@@ -243,31 +251,46 @@ int cmd_record(int argc, char **argv)
 		{ "id", required_argument, NULL, OPT_ID },
 		{ "clean-session", no_argument, NULL, OPT_CLEAN },
 		{ "connections", required_argument, NULL, OPT_CONNS },
+		{ "cafile", required_argument, NULL, OPT_CAFILE },
+		{ "capath", required_argument, NULL, OPT_CAPATH },
+		{ "cert", required_argument, NULL, OPT_CERT },
+		{ "key", required_argument, NULL, OPT_KEY },
+		{ "alpn", required_argument, NULL, OPT_ALPN },
+		{ "protocol", required_argument, NULL, 'V' },
+		{ "aws-endpoint", required_argument, NULL, OPT_AWS },
 		{ "quiet", no_argument, NULL, OPT_QUIET },
 		{ "stats-interval", required_argument, NULL, OPT_STATS },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "metrics-file", required_argument, NULL, OPT_METRICS },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *config_path = NULL, *broker = NULL, *journal_path = NULL, *client_id = NULL;
-	int qos = -1, connections = 0;
+	const char *config_path = NULL, *journal_path = NULL, *client_id = NULL;
+	struct config_flags flags = { .qos = -1 };
+	int connections = 0;
 	bool quiet = false, clean_session = false;
 	int64_t stats_ms = 10000;
 	const char *metrics_file = NULL;  /* record_hooks */
 	int opt;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "c:j:qh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:j:qhV:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': config_path = optarg; break;
-		case OPT_BROKER: broker = optarg; break;
+		case OPT_BROKER: flags.broker = optarg; break;
+		case OPT_CAFILE: flags.cafile = optarg; break;
+		case OPT_CAPATH: flags.capath = optarg; break;
+		case OPT_CERT: flags.cert = optarg; break;
+		case OPT_KEY: flags.key = optarg; break;
+		case OPT_ALPN: flags.alpn = optarg; break;
+		case 'V': flags.protocol = optarg; break;
+		case OPT_AWS: flags.aws_endpoint = optarg; break;
 		case 'j': journal_path = optarg; break;
 		case OPT_QOS:
 			if (strcmp(optarg, "0") && strcmp(optarg, "1") && strcmp(optarg, "2")) {
 				fprintf(stderr, "thingtop record: --qos must be 0, 1 or 2\n");
 				return 2;
 			}
-			qos = atoi(optarg);
+			flags.qos = atoi(optarg);
 			break;
 		case OPT_ID:
 			if (!*optarg || strlen(optarg) > 128) {
@@ -315,10 +338,8 @@ int cmd_record(int argc, char **argv)
 
 	if (!config_load(&config, config_path, &cause))
 		goto fail;
-	if (broker && !config_apply_broker_arg(&config, broker, &cause))
+	if (!config_apply_flags(&config, &flags, &cause))
 		goto fail;
-	if (qos >= 0)
-		config.broker.qos = qos;
 	if (client_id) {
 		free(config.broker.client_id);
 		config.broker.client_id = xstrdup(client_id);

@@ -45,6 +45,16 @@ grep -q "connected to 127.0.0.1:$P1" server.log || { cat server.log; fail "serve
 run_record client "$P2" "tls: { ca_file = \"$WORK/ca.pem\"; cert_file = \"$WORK/client.pem\"; key_file = \"$WORK/client.key\"; };"
 grep -q "connected to 127.0.0.1:$P2" client.log || { cat client.log; fail "client-certificate TLS did not connect"; }
 
+# The same with mosquitto_sub's flags instead of a config file, and no
+# warning for a client certificate that connects.
+timeout -s INT 4 "$TT" record --cafile "$WORK/ca.pem" --cert "$WORK/client.pem" --key "$WORK/client.key" \
+	--broker 127.0.0.1:$P2 -j flags.db --stats-interval 0 2>flags.log &
+pid=$!
+wait_for flags.log "connected to\|retrying in" 4 >/dev/null
+kill -INT $pid 2>/dev/null; wait $pid
+grep -q "connected to 127.0.0.1:$P2" flags.log || { cat flags.log; fail "--cafile/--cert/--key did not connect"; }
+grep -qi "warning" client.log flags.log && { cat client.log flags.log; fail "a warning for a working client certificate"; }
+
 run_record nocert "$P2" "tls: { ca_file = \"$WORK/ca.pem\"; };"
 grep -q "connected to" nocert.log && fail "connected without the required client certificate"
 grep -q "retrying in" nocert.log || { cat nocert.log; fail "no error without a client certificate"; }

@@ -19,7 +19,7 @@ _thingtop()
 	done
 
 	case $prev in
-	-j|--journal|-o|--output|--ndjson|--truth|--metrics-file|--export)
+	-j|--journal|-o|--output|--ndjson|--truth|--metrics-file|--export|--cafile|--cert|--key)
 		COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	-c|--config)
 		COMPREPLY=($(compgen -f -- "$cur")); return ;;
@@ -43,11 +43,11 @@ _thingtop()
 	case $cmd in
 	"")
 		if [[ $cur == -* ]]; then
-			opts="-j --journal -c --config --broker --id --clean-session --no-connect --follow --theme --no-color --ascii --filter --sort -h --help --version"
+			opts="-j --journal -c --config --broker --aws-endpoint --cafile --capath --cert --key --alpn -V --protocol --id --clean-session --no-connect --follow --theme --no-color --ascii --filter --sort -h --help --version"
 		else
 			opts="record import export replay journal check sync simulate demo help"
 		fi ;;
-	record) opts="-c --config --broker -j --journal --qos --id --clean-session --connections -q --quiet --stats-interval --metrics-file -h --help" ;;
+	record) opts="-c --config --broker --aws-endpoint -j --journal --qos -V --protocol --cafile --capath --cert --key --alpn --id --clean-session --connections -q --quiet --stats-interval --metrics-file -h --help" ;;
 	import) opts="-j --journal -c --config -q --quiet -f --format -h --help" ;;
 	export) opts="-j --journal -c --config -f --filter -s --sort -C --columns -a --at -o --output -h --help" ;;
 	sync) opts="-j --journal -c --config -q --quiet --profile --region --query -h --help" ;;

@@ -51,6 +51,7 @@ printf '{"clientId":"a","timestamp":1767225600000,"eventType":"connected","sessi
 if command -v tmux >/dev/null; then
 	# The installed binary, moved away from the build, loads an installed theme.
 	SOCK="thingtop-pkg-$$"
+	trap 'tmux -L "$SOCK" kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
 	tmux -L "$SOCK" -f /dev/null new-session -d -s ui -x 100 -y 24 \
 		"env HOME=$tmp LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=tmux-256color $ROOT/bin/thingtop --no-connect -j $tmp/j.db --theme high-contrast; sleep 20"
 	sleep 1.5

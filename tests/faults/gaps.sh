@@ -51,6 +51,7 @@ grep -q "warning: --at falls where the recorder was not listening" "$WORK/at.err
 if command -v tmux >/dev/null; then
 	SOCK="thingtop-gaps-$$"
 	T() { tmux -L "$SOCK" -f /dev/null "$@"; }
+	trap 'T kill-server 2>/dev/null; fault_cleanup' EXIT
 	T new-session -d -s ui -x 160 -y 30 "env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=tmux-256color $TT --no-connect -j $J; sleep 30"
 	sleep 1
 	T send-keys -t ui Enter; sleep 0.8

@@ -55,6 +55,7 @@ grep -q 'LOST.*subscription refused: $aws/events/presence/#' "$WORK/info.txt" ||
 # The monitor keeps the refusal in its header.
 if command -v tmux >/dev/null; then
 	SOCK="thingtop-refused-$$"
+	trap 'tmux -L "$SOCK" kill-server 2>/dev/null; fault_cleanup' EXIT
 	tmux -L "$SOCK" -f /dev/null new-session -d -s ui -x 120 -y 30 \
 		"env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=tmux-256color $TT --broker 127.0.0.1:$PORT -j $WORK/mon.db; sleep 30"
 	seen=

@@ -504,17 +504,10 @@ static const char *get_thing2(struct reader *r, struct fleet *fleet)
  * or NULL. */
 static const char *get_thing(struct reader *r, struct fleet *fleet, size_t index)
 {
-	size_t id_len = get_u32(r);
-	const char *id = (const char *)get_bytes(r, id_len);
-
-	if (!id)
-		return "truncated";
-	if (id_len == 0 || memchr(id, '\0', id_len))
-		return "bad client id";
-	uint64_t hash = fleet_hash_bytes(id, id_len);
-	if (fleet_lookup(fleet, id, id_len, hash))
-		return "duplicate client id";
-	struct fleet_thing *t = fleet_thing_new(fleet, id, id_len, hash);
+	struct fleet_thing *t;
+	const char *error = get_client(r, fleet, get_u32(r), &t);
+	if (error)
+		return error;
 
 	if (get_u32(r) != index + 1)
 		return "thing ids out of order";

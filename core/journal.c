@@ -158,9 +158,9 @@ bool journal_flush(struct journal *j, char **cause)
 	return j->writer ? journal_writer_flush(j->writer, cause) : true;
 }
 
-int journal_sync(struct journal *j, int timeout_ms, char **cause)
+int journal_sync(struct journal *j, bool wait, char **cause)
 {
-	return j->writer ? journal_writer_sync(j->writer, timeout_ms, cause) : 1;
+	return j->writer ? journal_writer_sync(j->writer, wait, cause) : 1;
 }
 
 void journal_retry(struct journal *j)

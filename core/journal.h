@@ -90,11 +90,11 @@ uint64_t journal_append(struct journal *journal, const struct journal_record *re
  * taking work itself: `record` exits, the monitor stops reading from the
  * broker until the journal writes again. */
 
-/* Asks for everything appended so far to be committed now, and waits up to
- * timeout_ms (< 0: as long as it takes, 0: not at all). 1 when all of it is
- * committed (in the WAL: safe from the death of the process), 0 when not
- * yet, -1 while the journal is failing, with *cause. */
-int journal_sync(struct journal *journal, int timeout_ms, char **cause);
+/* Asks for everything appended so far to be committed now and, with
+ * `wait`, waits for it. 1 when all of it is committed (in the WAL: safe
+ * from the death of the process), 0 when not yet, -1 while the journal is
+ * failing, with *cause. */
+int journal_sync(struct journal *journal, bool wait, char **cause);
 /* Waits until everything appended so far is committed; false with *cause
  * while the journal is failing. */
 bool journal_flush(struct journal *journal, char **cause);

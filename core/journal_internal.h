@@ -171,7 +171,7 @@ uint64_t journal_writer_append(struct journal_writer *writer, const struct journ
 bool journal_writer_snapshot(struct journal_writer *writer, uint64_t seq, int64_t received_ms,
                              const void *data, size_t len, char **cause);
 bool journal_writer_flush(struct journal_writer *writer, char **cause);
-int journal_writer_sync(struct journal_writer *writer, int timeout_ms, char **cause);
+int journal_writer_sync(struct journal_writer *writer, bool wait, char **cause);
 void journal_writer_retry(struct journal_writer *writer);
 bool journal_writer_failed(struct journal_writer *writer, char **cause);
 uint64_t journal_writer_committed_seq(struct journal_writer *writer);

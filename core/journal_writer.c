@@ -735,18 +735,8 @@ bool journal_writer_snapshot(struct journal_writer *w, uint64_t seq, int64_t rec
 	return true;
 }
 
-int journal_writer_sync(struct journal_writer *w, int timeout_ms, char **cause)
+int journal_writer_sync(struct journal_writer *w, bool wait, char **cause)
 {
-	struct timespec until;
-	clock_gettime(CLOCK_REALTIME, &until);
-	if (timeout_ms > 0) {
-		until.tv_sec += timeout_ms / 1000;
-		until.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-		if (until.tv_nsec >= 1000000000) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000;
-		}
-	}
 	pthread_mutex_lock(&w->lock);
 	uint64_t target = w->filling->gen - (w->filling->count == 0);
 	if (w->filling->count > 0) {
@@ -754,12 +744,8 @@ int journal_writer_sync(struct journal_writer *w, int timeout_ms, char **cause)
 		pthread_cond_signal(&w->work);
 	}
 	int rc = 0;
-	while (w->committed_gen < target && !w->error && timeout_ms != 0) {
-		if (timeout_ms < 0)
-			pthread_cond_wait(&w->done, &w->lock);
-		else if (pthread_cond_timedwait(&w->done, &w->lock, &until) == ETIMEDOUT)
-			break;
-	}
+	while (wait && w->committed_gen < target && !w->error)
+		pthread_cond_wait(&w->done, &w->lock);
 	if (w->error) {
 		set_cause(cause, "%s", w->error);
 		rc = -1;
@@ -803,7 +789,7 @@ void journal_writer_note_coverage(struct journal_writer *w, int kind, int64_t at
 
 bool journal_writer_flush(struct journal_writer *w, char **cause)
 {
-	return journal_writer_sync(w, -1, cause) == 1;
+	return journal_writer_sync(w, true, cause) == 1;
 }
 
 void journal_writer_retry(struct journal_writer *w)

@@ -166,7 +166,7 @@ static void try_recover(struct live *live)
 	}
 	char *cause = NULL;
 	/* Back only once what was held in memory is committed. */
-	if (keep_round(live, &cause) && journal_sync(live->journal, 0, &cause) == 1) {
+	if (keep_round(live, &cause) && journal_sync(live->journal, false, &cause) == 1) {
 		live->status.recording = true;
 		live->journal_error[0] = '\0';
 		for (int i = 0; i < live->conn_count; i++)

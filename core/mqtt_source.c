@@ -42,7 +42,6 @@ struct mqtt_source {
 	size_t topic_count;
 	char refused[CONFIG_TOPICS_MAX * 160];
 	unsigned round_limit;        /* messages per dispatch, 0 = by time only */
-	bool suspended;              /* mqtt_source_suspend: no reading, no reconnecting */
 
 	mqtt_message_fn on_message;
 	mqtt_state_fn on_state;

@@ -813,7 +813,7 @@ static void test_writer_recovers(void)
 	struct event b = make_event(EVENT_CONNECTED, "b", 2, "s2", -1);
 	CHECK_INT(append(j, 2, &b, 2, true), 2);
 	char *cause = NULL;
-	CHECK_INT(journal_sync(j, -1, &cause), -1);
+	CHECK_INT(journal_sync(j, true, &cause), -1);
 	CHECK(cause && strstr(cause, path) && strstr(cause, "locked"));
 	free(cause);
 	cause = NULL;

@@ -180,8 +180,10 @@ struct aws_cli_run *aws_cli_run_start(const struct aws_cli_options *o, const cha
 			fclose(err);
 		return NULL;
 	}
-	/* The child's end blocks as usual; only ours must not. */
+	/* The child's end blocks as usual; only ours must not. The file is
+	 * for this child alone (dup2 makes its copy inheritable). */
 	fcntl(pipefd[1], F_SETFL, 0);
+	fcntl(fileno(err), F_SETFD, FD_CLOEXEC);
 	posix_spawn_file_actions_t actions;
 	posix_spawn_file_actions_init(&actions);
 	posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);

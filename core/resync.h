@@ -12,7 +12,9 @@
  * - One run at a time: a run still going when the next is due is left
  *   to finish, and that turn is skipped.
  * - The first run starts at once (the starting state), then every
- *   interval from the start of the previous one. */
+ *   interval from the start of the previous one. Its things are not in
+ *   the intake log (live.h): a kill -9 loses those not yet committed, and
+ *   the next start syncs again at once. */
 #ifndef THINGTOP_RESYNC_H
 #define THINGTOP_RESYNC_H
 

@@ -23,6 +23,8 @@ echo "$$ $*" >>"$FAKE_AWS_LOG"
 case $(cat "$FAKE_AWS_MODE") in
 fail) echo "An error occurred (AccessDeniedException) when calling the SearchIndex operation" >&2; exit 254 ;;
 slow) echo $$ >"$FAKE_AWS_MODE.pid"; sleep 30 ;;
+garbage) echo "<html>throttled</html>"; exit 0 ;;
+loop) echo '{"things": [{"thingName": "looping"}], "nextToken": "token-2"}'; exit 0 ;;
 esac
 page=1 args=("$@")
 for ((i = 0; i < ${#args[@]}; i++)); do
@@ -135,6 +137,20 @@ kill -TERM $REC; wait $REC || fail "record exit status without aws"
 read -r B E < <(rows "$J")
 [ "$E" = "$SENT" ] && [ "$B" = 0 ] || fail "without aws: $E of $SENT events, $B baselines"
 echo "ok: a missing aws is reported, recording goes on: $E of $SENT events"
+
+# ---- pages that are no search-index output, and a nextToken loop ----
+J=$WORK/bad.db
+record_with garbage "$WORK/bad.log" "$J"
+wait_for "$WORK/bad.log" "re-sync from AWS failed: search-index page 1: line 1 column 1: bad JSON" 5 ||
+	fail "a page that is no JSON is not reported"
+echo loop >"$FAKE_AWS_MODE"
+wait_for "$WORK/bad.log" "re-sync from AWS failed: the AWS CLI returned the same nextToken twice" 5 ||
+	fail "a nextToken loop is not reported"
+kill -TERM $REC; wait $REC || fail "record exit status with bad pages"
+read -r B E < <(rows "$J")
+# Each loop run journals its two pages' things before it stops.
+[ "$B" -ge 2 ] || fail "the pages read before the loop was seen are not journaled ($B)"
+echo "ok: a page that is no JSON and a nextToken loop are reported"
 
 # ---- a slow aws: not started twice, killed and reaped at the stop ----
 : >"$FAKE_AWS_LOG"

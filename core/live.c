@@ -255,6 +255,7 @@ struct live *live_create(const struct config *config, struct ingest *ingest,
 	live->status.recording = true;
 	live->status.journal_error = live->journal_error;
 	live->status.rate_warning = live->rate_warning;
+	live->status.sync_error = live->sync_error;
 
 	/* One client id per journal: a restart resumes the broker session. */
 	if (config->broker.client_id && *config->broker.client_id) {
@@ -279,7 +280,6 @@ struct live *live_create(const struct config *config, struct ingest *ingest,
 	if (!start_connections(live, config, cause))
 		goto fail;
 	live->resync = resync_create(config);
-	live->status.sync_error = live->sync_error;
 	/* Rebuilds must read the baseline rows' payloads (registry fields). */
 	if (live->resync)
 		journal_set_meta(journal, REBUILD_META_BASELINE, "1");

@@ -63,6 +63,7 @@ static const struct setting settings[] = {
 	{ "aws.profile", KIND_STRING, OFF(aws.profile), 0, 0 },
 	{ "aws.region", KIND_STRING, OFF(aws.region), 0, 0 },
 	{ "aws.cli_args", KIND_ARGS, OFF(aws.cli_args), 0, 0 },
+	{ "aws.sync_interval", KIND_DURATION, OFF(aws.sync_interval_ms), 0, 0 },
 	{ "topics", KIND_TOPICS, OFF(topics), 0, 0 },
 	{ "journal.path", KIND_STRING, OFF(journal.path), 0, 0 },
 	{ "journal.retain", KIND_DURATION, OFF(journal.retain_ms), 0, 0 },

@@ -84,11 +84,12 @@ struct config {
 		bool insecure;            /* skip the host name check (never the chain) */
 	} tls;
 	char *aws_endpoint;           /* "xxx-ats.iot.region.amazonaws.com": fills host, 443, ALPN, CA */
-	struct {                      /* the AWS CLI `thingtop sync` runs */
+	struct {                      /* the AWS CLI `thingtop sync` (and the re-sync) runs */
 		char *profile;            /* --profile; NULL: the CLI's own choice (AWS_PROFILE, default) */
 		char *region;             /* --region */
 		char *cli_args[CONFIG_CLI_ARGS_MAX]; /* more arguments, e.g. "--endpoint-url", URL */
 		size_t cli_arg_count;
+		int64_t sync_interval_ms; /* record and the monitor re-sync this often; 0 (default): never */
 	} aws;
 	char *topics[CONFIG_TOPICS_MAX];
 	size_t topic_count;           /* default: $aws/events/presence/# and $aws/events/subscriptions/# */

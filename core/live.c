@@ -9,6 +9,8 @@
 #include "ingest_pipe.h"
 #include "intake.h"
 #include "rate_watch.h"
+#include "rebuild.h"
+#include "resync.h"
 #include "timefmt.h"
 #include "xalloc.h"
 
@@ -40,6 +42,8 @@ struct live {
 	struct live_status status;
 	char journal_error[512];
 	int64_t next_retry_ms;
+	struct resync *resync;           /* NULL unless aws.sync_interval */
+	char sync_error[768];
 };
 
 static void changed(struct live *live)
@@ -251,6 +255,7 @@ struct live *live_create(const struct config *config, struct ingest *ingest,
 	live->status.recording = true;
 	live->status.journal_error = live->journal_error;
 	live->status.rate_warning = live->rate_warning;
+	live->status.sync_error = live->sync_error;
 
 	/* One client id per journal: a restart resumes the broker session. */
 	if (config->broker.client_id && *config->broker.client_id) {
@@ -274,6 +279,10 @@ struct live *live_create(const struct config *config, struct ingest *ingest,
 	ingest_pipe_on_applied(live->pipe, on_applied, live);
 	if (!start_connections(live, config, cause))
 		goto fail;
+	live->resync = resync_create(config);
+	/* Rebuilds must read the baseline rows' payloads (registry fields). */
+	if (live->resync)
+		journal_set_meta(journal, REBUILD_META_BASELINE, "1");
 	return live;
 fail:
 	live_destroy(live);
@@ -284,6 +293,7 @@ void live_destroy(struct live *live)
 {
 	if (!live)
 		return;
+	resync_destroy(live->resync);
 	for (int i = 0; i < live->conn_count; i++)
 		mqtt_source_destroy(live->conns[i].src);
 	ingest_pipe_destroy(live->pipe);
@@ -308,6 +318,10 @@ size_t live_pollfds(const struct live *live, struct pollfd *fds, size_t max)
 				.events = POLLIN | (mqtt_source_wants_write(src) ? POLLOUT : 0),
 			};
 	}
+	/* Last: with every connection taking a slot it may not fit, and the
+	 * re-sync's timeout looks at its pipe anyway. */
+	if (live->resync)
+		n += resync_pollfds(live->resync, fds + n, max - n);
 	return n;
 }
 
@@ -320,6 +334,11 @@ int live_next_timeout_ms(const struct live *live)
 	int wait = 60000;
 	for (int i = 0; i < live->conn_count; i++) {
 		int w = mqtt_source_next_timeout_ms(live->conns[i].src);
+		if (w < wait)
+			wait = w;
+	}
+	if (live->resync) {
+		int w = resync_next_timeout_ms(live->resync);
 		if (w < wait)
 			wait = w;
 	}
@@ -355,6 +374,34 @@ static void watch_rates(struct live *live)
 	}
 }
 
+/* A re-synced thing: journaled and reconciled like `thingtop sync`'s. */
+static void feed_baseline(void *ctx, const struct baseline_item *item)
+{
+	struct live *live = ctx;
+	ingest_event(live->ingest, NULL, item->raw, item->raw_len, &item->event, time_now_ms());
+	on_applied(live, &item->event);
+}
+
+/* The re-sync's turn: its things go in after every message received
+ * before them (the pipe applied first), a batch at a time; none while the
+ * journal is failing (a run due then waits for the next interval). */
+static void run_resync(struct live *live)
+{
+	if (live->status.recording && resync_pending(live->resync)) {
+		ingest_pipe_drain(live->pipe, true, 0);
+		resync_take(live->resync, LIVE_RESYNC_BATCH, feed_baseline, live);
+	}
+	if (resync_dispatch(live->resync, live->status.recording)) {
+		snprintf(live->sync_error, sizeof live->sync_error, "%s", resync_error(live->resync));
+		live->status.syncs = resync_done(live->resync, &live->status.sync_things);
+		/* No connection changed: none to report again. */
+		const struct mqtt_status *broker = live->status.broker;
+		live->status.broker = NULL;
+		changed(live);
+		live->status.broker = broker;
+	}
+}
+
 void live_dispatch(struct live *live)
 {
 	/* A bounded slice, so the sockets (and their acknowledgements) and the
@@ -362,6 +409,8 @@ void live_dispatch(struct live *live)
 	ingest_pipe_drain(live->pipe, false, LIVE_APPLY_BATCH);
 	if (!live->status.recording) {
 		try_recover(live);
+		if (live->resync)
+			run_resync(live);
 		return;
 	}
 	for (int i = 0; i < live->conn_count && live->status.recording; i++) {
@@ -371,6 +420,8 @@ void live_dispatch(struct live *live)
 			enter_failure(live, cause);
 		free(cause);
 	}
+	if (live->resync && live->status.recording)
+		run_resync(live);
 	watch_rates(live);
 }
 
@@ -382,6 +433,9 @@ const struct live_status *live_status(const struct live *live)
 bool live_stop(struct live *live, uint64_t *lost, char **cause)
 {
 	struct journal *journal = live->journal;
+	/* A re-sync still running is killed (and reaped): what it journaled stays. */
+	resync_destroy(live->resync);
+	live->resync = NULL;
 	for (int i = 0; i < live->conn_count; i++)
 		mqtt_source_stop(live->conns[i].src);
 	ingest_pipe_drain(live->pipe, true, 0);

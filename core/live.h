@@ -18,7 +18,11 @@
  *   connection whose rate stays near broker.max_rate is reported.
  * - Coverage: connects (with the session-present flag), disconnects,
  *   refused subscriptions, starts and stops go into the journal, so gaps
- *   in what was heard are known (journal_gaps). */
+ *   in what was heard are known (journal_gaps).
+ * - With aws.sync_interval, the fleet index is read again every interval
+ *   (resync.h) and its things are journaled as baselines, as `thingtop
+ *   sync` does, in order with the messages received before them; a failed
+ *   re-sync is reported in the status and never stops the recording. */
 #ifndef THINGTOP_LIVE_H
 #define THINGTOP_LIVE_H
 
@@ -39,9 +43,12 @@
 #define LIVE_APPLY_BATCH 512
 /* How often a failing journal is tried again (with `retry`). */
 #define LIVE_RETRY_MS 3000
+/* Re-sync things journaled per turn, so the sockets get theirs. */
+#define LIVE_RESYNC_BATCH 512
 
 struct live_status {
-	const struct mqtt_status *broker;   /* the state of the connection that changed last */
+	const struct mqtt_status *broker;   /* the state of the connection that changed last;
+	                                       NULL when only the re-sync changed */
 	int connection;                     /* which one that is, 1-based */
 	int connections, connected;         /* how many there are, and are up */
 	const char *rate_warning;           /* "" or: a connection near the broker's rate limit */
@@ -49,6 +56,9 @@ struct live_status {
 	bool recording;                     /* false while the journal is failing */
 	const char *journal_error;          /* why not, "" while recording */
 	int64_t failing_since_ms;           /* time_mono_ms() of the failure */
+	const char *sync_error;             /* "" or why the last re-sync failed (aws.sync_interval) */
+	uint64_t syncs;                     /* re-syncs completed */
+	uint64_t sync_things;               /* things the last one journaled */
 };
 
 struct live_callbacks {

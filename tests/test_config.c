@@ -175,6 +175,16 @@ static void test_aws_cli(void)
 	CHECK(!config_read_path(&c, path, &cause));
 	CHECK(cause && strstr(cause, "element 2 is not a string"));
 	free(cause);
+	cause = NULL;
+	/* The re-sync of record and the monitor: off unless set. */
+	CHECK_INT(c.aws.sync_interval_ms, 0);
+	path = write_file("aws-sync.conf", "aws: { sync_interval = \"15m\"; };\n");
+	CHECK(config_read_path(&c, path, &cause));
+	CHECK(c.aws.sync_interval_ms == 15 * 60 * 1000);
+	path = write_file("aws-sync-bad.conf", "aws: { sync_interval = \"often\"; };\n");
+	CHECK(!config_read_path(&c, path, &cause));
+	CHECK(cause && strstr(cause, "aws.sync_interval: \"often\" is not a duration"));
+	free(cause);
 	config_finish(&c);
 }
 

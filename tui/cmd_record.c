@@ -44,6 +44,8 @@ struct recorder {
 	bool suspended;
 	bool listening;             /* every SUBACK is in */
 	char rate_warning[256];     /* the last one printed */
+	char sync_error[768];       /* the last re-sync failure printed */
+	uint64_t syncs;             /* re-syncs reported */
 	unsigned filters;           /* topic filters subscribed */
 	struct record_hooks *hooks;  /* record_hooks: alerts and metrics */
 };
@@ -72,10 +74,23 @@ static void on_message(void *ctx, const struct event *event)
 	record_hooks_event(rec->hooks, event);  /* record_hooks */
 }
 
+/* The re-sync (aws.sync_interval): each run's outcome, once. */
+static void report_sync(struct recorder *rec, const struct live_status *status)
+{
+	if (strcmp(status->sync_error, rec->sync_error) != 0 && *status->sync_error)
+		fprintf(stderr, "thingtop record: %s\n", status->sync_error);
+	snprintf(rec->sync_error, sizeof rec->sync_error, "%s", status->sync_error);
+	if (status->syncs != rec->syncs && !rec->quiet)
+		fprintf(stderr, "thingtop record: re-synced %llu things from AWS\n",
+		        (unsigned long long)status->sync_things);
+	rec->syncs = status->syncs;
+}
+
 static void on_change(void *ctx, const struct live_status *status)
 {
 	struct recorder *rec = ctx;
 	const struct mqtt_status *st = status->broker;
+	report_sync(rec, status);
 	if (rec->hooks && st)  /* record_hooks */
 		record_hooks_mqtt(rec->hooks, st->state == MQTT_CONNECTED);
 	if (!st)

@@ -317,29 +317,6 @@ static int do_vacuum(struct journal *j)
 	return 0;
 }
 
-/* "2G", "500M", "64k", "123": bytes (binary multiples). */
-static bool parse_size(const char *s, int64_t *bytes)
-{
-	char *end;
-	double v = strtod(s, &end);
-	if (end == s || v < 0)
-		return false;
-	double mult = 1;
-	switch (*end) {
-	case 'k': case 'K': mult = 1024.0; end++; break;
-	case 'm': case 'M': mult = 1024.0 * 1024; end++; break;
-	case 'g': case 'G': mult = 1024.0 * 1024 * 1024; end++; break;
-	case 't': case 'T': mult = 1024.0 * 1024 * 1024 * 1024; end++; break;
-	default: break;
-	}
-	if (*end == 'B' || *end == 'b')
-		end++;
-	if (*end != '\0' || v * mult > 9e18)
-		return false;
-	*bytes = (int64_t)(v * mult);
-	return true;
-}
-
 static int do_prune(struct journal *j, int64_t retain_ms, int64_t max_bytes)
 {
 	char *cause = NULL;
@@ -469,7 +446,7 @@ int cmd_journal(int argc, char **argv)
 			}
 			break;
 		case 'm':
-			if (!parse_size(optarg, &max_bytes) || max_bytes <= 0) {
+			if (!text_parse_size(optarg, &max_bytes) || max_bytes <= 0) {
 				fprintf(stderr, "thingtop journal: --max-size '%s' is not a size (try 2G)\n",
 				        optarg);
 				return 2;

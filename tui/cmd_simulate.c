@@ -23,17 +23,40 @@ static void on_signal(int sig)
 	stop_requested = 1;
 }
 
-static void usage(FILE *out)
-{
-	fprintf(out,
-	        "usage: thingtop simulate [--broker HOST[:PORT]] [--qos N] [--rate N/s]\n"
-	        "                         [--things N] [--events N | --duration S] [--seed N]\n"
-	        "                         [--quirks all|none|LIST] [--ndjson FILE] [--truth FILE]\n"
-	        "                         [--realtime]\n"
-	        "Quirks: flapping,storms,reorder,duplicates,skew,version-reset,takeover,\n"
-	        "        keepalive,connect-failed,subscriptions,malformed (NDJSON only).\n"
-	        "Without --events or --duration it runs until interrupted.\n");
-}
+const char cmd_simulate_usage[] =
+	"Usage: thingtop simulate [--broker HOST[:PORT]] [--qos N] [--rate N/s]\n"
+	"                         [--things N] [--events N | --duration S] [--seed N]\n"
+	"                         [--quirks all|none|LIST] [--ndjson FILE] [--truth FILE]\n"
+	"                         [--realtime]\n"
+	"\n"
+	"Generates a fleet's lifecycle events (connected, disconnected, subscribed,\n"
+	"...) as AWS IoT Core publishes them, quirks included, and publishes them to\n"
+	"a broker and/or writes them as NDJSON that `thingtop import` reads; the\n"
+	"ground truth (each thing's real last state) can be written beside them.\n"
+	"Without --events or --duration it runs until interrupted.\n"
+	"\n"
+	"Options:\n"
+	"  --broker HOST[:PORT] publish to this broker ($aws/events/... topics)\n"
+	"  --qos N              publish QoS, 0 or 1 (default 1)\n"
+	"  --rate N[/s]         messages per second (default: as fast as it goes; with\n"
+	"                       --realtime, the fleet's pace at 10/s)\n"
+	"  --things N           fleet size, 1 to 50000000 (default 300)\n"
+	"  --events N           stop after N messages\n"
+	"  --duration S         stop after S ('30s', '5m'): simulated time for files,\n"
+	"                       wall-clock time with --broker or --realtime\n"
+	"  --seed N             random seed (default 1): the same seed, the same events\n"
+	"  --quirks all|none|LIST\n"
+	"                       what real fleets do (default all): flapping, storms,\n"
+	"                       reorder, duplicates, skew, version-reset, takeover,\n"
+	"                       keepalive, connect-failed, subscriptions, malformed\n"
+	"                       (NDJSON only; never sent to a broker)\n"
+	"  --ndjson FILE        write the messages as NDJSON envelopes (- = stdout)\n"
+	"  --truth FILE         write the ground truth as CSV at the end (- = stdout)\n"
+	"  --realtime           timestamps from now, paced like a live fleet\n"
+	"  -h, --help           this text\n"
+	"\n"
+	"Exit status: 0 when every message was written or published, 1 when a file\n"
+	"or the broker failed, 2 for a usage error.\n";
 
 static bool parse_u64(const char *text, uint64_t *out)
 {
@@ -64,10 +87,10 @@ static FILE *open_out(const char *path, char **cause)
 	return f;
 }
 
-int cmd_simulate(int argc, char **argv)
+int cmd_simulate(const struct cmd_entry *cmd, int argc, char **argv)
 {
 	enum { OPT_BROKER = 256, OPT_QOS, OPT_RATE, OPT_THINGS, OPT_EVENTS, OPT_DURATION, OPT_SEED,
-	       OPT_QUIRKS, OPT_NDJSON, OPT_TRUTH, OPT_REALTIME, OPT_HELP };
+	       OPT_QUIRKS, OPT_NDJSON, OPT_TRUTH, OPT_REALTIME };
 	static const struct option longopts[] = {
 		{ "broker", required_argument, NULL, OPT_BROKER },
 		{ "qos", required_argument, NULL, OPT_QOS },
@@ -80,7 +103,7 @@ int cmd_simulate(int argc, char **argv)
 		{ "ndjson", required_argument, NULL, OPT_NDJSON },
 		{ "truth", required_argument, NULL, OPT_TRUTH },
 		{ "realtime", no_argument, NULL, OPT_REALTIME },
-		{ "help", no_argument, NULL, OPT_HELP },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct simulate_options so;
@@ -91,11 +114,11 @@ int cmd_simulate(int argc, char **argv)
 	double rate = 0;
 	bool realtime = false, quirks_given = false;
 	char *cause = NULL;
-	int opt;
+	int opt, usage_status = 0;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((opt = cmd_getopt(cmd, argc, argv, "h", longopts, &usage_status)) != -1) {
 		switch (opt) {
+		case CMD_EXIT: return usage_status;
 		case OPT_BROKER: broker = optarg; break;
 		case OPT_QOS:
 			if (!parse_u64(optarg, &qos) || qos > 1) {
@@ -147,20 +170,12 @@ int cmd_simulate(int argc, char **argv)
 		case OPT_NDJSON: ndjson_path = optarg; break;
 		case OPT_TRUTH: truth_path = optarg; break;
 		case OPT_REALTIME: realtime = true; break;
-		case 'h':
-		case OPT_HELP: usage(stdout); return 0;
-		default: usage(stderr); return 2;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "thingtop simulate: unexpected argument %s\n", argv[optind]);
-		return 2;
-	}
-	if (!broker && !ndjson_path && !truth_path) {
-		fprintf(stderr, "thingtop simulate: nothing to do: give --broker, --ndjson or --truth\n");
-		usage(stderr);
-		return 2;
-	}
+	if (optind < argc)
+		return cmd_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+	if (!broker && !ndjson_path && !truth_path)
+		return cmd_usage_error(cmd, "nothing to do: give --broker, --ndjson or --truth");
 	if ((ndjson_path || truth_path) && !events && !duration_ms) {
 		fprintf(stderr, "thingtop simulate: --ndjson and --truth need --events or --duration\n");
 		return 2;

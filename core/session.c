@@ -77,8 +77,8 @@ bool session_open_journal(struct session *session, const struct session_options 
 	/* A reader never creates a journal: a missing file is far more often
 	 * a wrong -j or journal.path than a recorder not started yet. */
 	if (options->journal != SESSION_JOURNAL_WRITE && access(session->journal_path, F_OK) != 0) {
-		set_cause(cause, "no journal at %s (record or import one first, or give the right"
-		          " -j FILE)", session->journal_path);
+		set_cause(cause, "no journal at %s (make one with thingtop record or thingtop import,"
+		          " or give the right -j FILE)", session->journal_path);
 		return false;
 	}
 	session->journal = journal_open_mode(session->journal_path,

@@ -239,7 +239,18 @@ static bool record_loop(struct recorder *rec, bool quiet, int64_t stats_ms, char
 	return true;
 }
 
-int cmd_record(const struct cmd_entry *cmd, int argc, char **argv)
+struct record_args {
+	struct session_options open;
+	struct config_flags flags;
+	const char *client_id;
+	int connections;
+	bool quiet, clean_session;
+	int64_t stats_ms;
+	const char *metrics_file;  /* record_hooks */
+};
+
+/* -1 to go on, else the exit status. */
+static int parse_args(const struct cmd_entry *cmd, int argc, char **argv, struct record_args *a)
 {
 	enum { OPT_BROKER = 256, OPT_QOS, OPT_QUIET, OPT_STATS, OPT_ID, OPT_CLEAN, OPT_CONNS,
 	       OPT_METRICS, OPT_CAFILE, OPT_CAPATH, OPT_CERT, OPT_KEY, OPT_ALPN, OPT_AWS };
@@ -264,58 +275,64 @@ int cmd_record(const struct cmd_entry *cmd, int argc, char **argv)
 		{ "metrics-file", required_argument, NULL, OPT_METRICS },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct session_options open;
-	const char *client_id = NULL;
-	struct config_flags flags = { .qos = -1 };
-	int connections = 0;
-	bool quiet = false, clean_session = false;
-	int64_t stats_ms = 10000;
-	const char *metrics_file = NULL;  /* record_hooks */
 	int opt, usage_status = 0;
-
-	cli_options_init(&open, cmd);
+	a->flags.qos = -1;
+	a->stats_ms = 10000;
+	cli_options_init(&a->open, cmd);
 	while ((opt = cmd_getopt(cmd, argc, argv, "c:j:qhV:", longopts, &usage_status)) != -1) {
 		switch (opt) {
 		case CMD_EXIT: return usage_status;
-		case 'c': open.config_path = optarg; break;
-		case OPT_BROKER: flags.broker = optarg; break;
-		case OPT_CAFILE: flags.cafile = optarg; break;
-		case OPT_CAPATH: flags.capath = optarg; break;
-		case OPT_CERT: flags.cert = optarg; break;
-		case OPT_KEY: flags.key = optarg; break;
-		case OPT_ALPN: flags.alpn = optarg; break;
-		case 'V': flags.protocol = optarg; break;
-		case OPT_AWS: flags.aws_endpoint = optarg; break;
-		case 'j': open.journal_path = optarg; break;
+		case 'c': a->open.config_path = optarg; break;
+		case OPT_BROKER: a->flags.broker = optarg; break;
+		case OPT_CAFILE: a->flags.cafile = optarg; break;
+		case OPT_CAPATH: a->flags.capath = optarg; break;
+		case OPT_CERT: a->flags.cert = optarg; break;
+		case OPT_KEY: a->flags.key = optarg; break;
+		case OPT_ALPN: a->flags.alpn = optarg; break;
+		case 'V': a->flags.protocol = optarg; break;
+		case OPT_AWS: a->flags.aws_endpoint = optarg; break;
+		case 'j': a->open.journal_path = optarg; break;
 		case OPT_QOS:
 			if (strcmp(optarg, "0") && strcmp(optarg, "1") && strcmp(optarg, "2"))
 				return cmd_usage_error(cmd, "--qos must be 0, 1 or 2");
-			flags.qos = atoi(optarg);
+			a->flags.qos = atoi(optarg);
 			break;
 		case OPT_ID:
 			if (!*optarg || strlen(optarg) > 128)
 				return cmd_usage_error(cmd, "--id must be 1 to 128 bytes");
-			client_id = optarg;
+			a->client_id = optarg;
 			break;
-		case OPT_CLEAN: clean_session = true; break;
+		case OPT_CLEAN: a->clean_session = true; break;
 		case OPT_CONNS:
-			connections = atoi(optarg);
-			if (connections < 1 || connections > CONFIG_CONNECTIONS_MAX)
+			a->connections = atoi(optarg);
+			if (a->connections < 1 || a->connections > CONFIG_CONNECTIONS_MAX)
 				return cmd_usage_error(cmd, "--connections must be 1 to %d",
 				                       CONFIG_CONNECTIONS_MAX);
 			break;
 		case 'q':
-		case OPT_QUIET: quiet = true; break;
+		case OPT_QUIET: a->quiet = true; break;
 		case OPT_STATS:
-			if (!time_parse_duration(optarg, &stats_ms) || stats_ms < 0)
+			if (!time_parse_duration(optarg, &a->stats_ms) || a->stats_ms < 0)
 				return cmd_usage_error(cmd, "--stats-interval %s: expected seconds (0 = none)",
 				                       optarg);
 			break;
-		case OPT_METRICS: metrics_file = optarg; break;  /* record_hooks */
+		case OPT_METRICS: a->metrics_file = optarg; break;  /* record_hooks */
 		}
 	}
 	if (optind < argc)
 		return cmd_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+	return -1;
+}
+
+int cmd_record(const struct cmd_entry *cmd, int argc, char **argv)
+{
+	struct record_args args = { 0 };
+	int parsed = parse_args(cmd, argc, argv, &args);
+	if (parsed >= 0)
+		return parsed;
+	const struct session_options open = args.open;
+	bool quiet = args.quiet;
+	int64_t stats_ms = args.stats_ms;
 
 	int status = 1;
 	char *cause = NULL;
@@ -325,16 +342,16 @@ int cmd_record(const struct cmd_entry *cmd, int argc, char **argv)
 	if (!cli_session_load_config(cmd, &open, &session))
 		return 1;
 	struct config *config = &session.config;
-	if (!config_apply_flags(config, &flags, &cause))
+	if (!config_apply_flags(config, &args.flags, &cause))
 		goto fail;
-	if (client_id) {
+	if (args.client_id) {
 		free(config->broker.client_id);
-		config->broker.client_id = xstrdup(client_id);
+		config->broker.client_id = xstrdup(args.client_id);
 	}
-	if (clean_session)
+	if (args.clean_session)
 		config->broker.clean_session = true;
-	if (connections)
-		config->broker.connections = connections;
+	if (args.connections)
+		config->broker.connections = args.connections;
 	const char *journal_path = session.journal_path;
 
 	/* A bad certificate fails before anything is created on disk. */
@@ -349,7 +366,7 @@ int cmd_record(const struct cmd_entry *cmd, int argc, char **argv)
 	rec.filters = (unsigned)config->topic_count;
 
 	/* record_hooks: alert rules and the metrics file. */
-	rec.hooks = record_hooks_create(config, &rec.ingest, journal_path, metrics_file, &cause);
+	rec.hooks = record_hooks_create(config, &rec.ingest, journal_path, args.metrics_file, &cause);
 	if (!rec.hooks)
 		goto fail;
 

@@ -87,7 +87,17 @@ static FILE *open_out(const char *path, char **cause)
 	return f;
 }
 
-int cmd_simulate(const struct cmd_entry *cmd, int argc, char **argv)
+struct sim_args {
+	struct simulate_options so;
+	const char *broker, *ndjson_path, *truth_path;
+	uint64_t events, qos;
+	int64_t duration_ms;
+	double rate;
+	bool realtime;
+};
+
+/* -1 to go on, else the exit status. */
+static int parse_args(const struct cmd_entry *cmd, int argc, char **argv, struct sim_args *a)
 {
 	enum { OPT_BROKER = 256, OPT_QOS, OPT_RATE, OPT_THINGS, OPT_EVENTS, OPT_DURATION, OPT_SEED,
 	       OPT_QUIRKS, OPT_NDJSON, OPT_TRUTH, OPT_REALTIME };
@@ -106,94 +116,98 @@ int cmd_simulate(const struct cmd_entry *cmd, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct simulate_options so;
-	simulate_defaults(&so);
-	const char *broker = NULL, *ndjson_path = NULL, *truth_path = NULL;
-	uint64_t events = 0, things = so.things, seed = so.seed, qos = 1;
-	int64_t duration_ms = 0;
-	double rate = 0;
-	bool realtime = false, quirks_given = false;
+	struct simulate_options *so = &a->so;
+	simulate_defaults(so);
+	uint64_t things = so->things, seed = so->seed;
+	bool quirks_given = false;
 	char *cause = NULL;
 	int opt, usage_status = 0;
+	a->qos = 1;
 
 	while ((opt = cmd_getopt(cmd, argc, argv, "h", longopts, &usage_status)) != -1) {
 		switch (opt) {
 		case CMD_EXIT: return usage_status;
-		case OPT_BROKER: broker = optarg; break;
+		case OPT_BROKER: a->broker = optarg; break;
 		case OPT_QOS:
-			if (!parse_u64(optarg, &qos) || qos > 1) {
-				fprintf(stderr, "thingtop simulate: --qos must be 0 or 1\n");
-				return 2;
-			}
+			if (!parse_u64(optarg, &a->qos) || a->qos > 1)
+				return cmd_usage_error(cmd, "--qos must be 0 or 1");
 			break;
 		case OPT_RATE: {
 			char *end;
-			rate = strtod(optarg, &end);
-			if (end == optarg || (*end && strcmp(end, "/s") != 0) || rate <= 0) {
-				fprintf(stderr, "thingtop simulate: --rate %s: expected messages per second like 500 or 500/s\n", optarg);
-				return 2;
-			}
+			a->rate = strtod(optarg, &end);
+			if (end == optarg || (*end && strcmp(end, "/s") != 0) || a->rate <= 0)
+				return cmd_usage_error(cmd, "--rate %s: expected messages per second like 500"
+				                       " or 500/s", optarg);
 			break;
 		}
 		case OPT_THINGS:
-			if (!parse_u64(optarg, &things) || things < 1 || things > 50000000) {
-				fprintf(stderr, "thingtop simulate: --things must be 1 to 50000000\n");
-				return 2;
-			}
+			if (!parse_u64(optarg, &things) || things < 1 || things > 50000000)
+				return cmd_usage_error(cmd, "--things must be 1 to 50000000");
 			break;
 		case OPT_EVENTS:
-			if (!parse_u64(optarg, &events) || events < 1) {
-				fprintf(stderr, "thingtop simulate: --events must be a positive number\n");
-				return 2;
-			}
+			if (!parse_u64(optarg, &a->events) || a->events < 1)
+				return cmd_usage_error(cmd, "--events must be a positive number");
 			break;
 		case OPT_DURATION:
-			if (!time_parse_duration(optarg, &duration_ms) || duration_ms <= 0) {
-				fprintf(stderr, "thingtop simulate: --duration %s: expected a duration like 30s or 5m\n", optarg);
-				return 2;
-			}
+			if (!time_parse_duration(optarg, &a->duration_ms) || a->duration_ms <= 0)
+				return cmd_usage_error(cmd, "--duration %s: expected a duration like 30s or 5m",
+				                       optarg);
 			break;
 		case OPT_SEED:
-			if (!parse_u64(optarg, &seed)) {
-				fprintf(stderr, "thingtop simulate: --seed must be a number\n");
-				return 2;
-			}
+			if (!parse_u64(optarg, &seed))
+				return cmd_usage_error(cmd, "--seed must be a number");
 			break;
 		case OPT_QUIRKS:
-			if (!simulate_parse_quirks(optarg, &so.quirks, &cause)) {
-				fprintf(stderr, "thingtop simulate: --quirks: %s\n", cause);
+			if (!simulate_parse_quirks(optarg, &so->quirks, &cause)) {
+				int status = cmd_usage_error(cmd, "--quirks: %s", cause);
 				free(cause);
-				return 2;
+				return status;
 			}
 			quirks_given = true;
 			break;
-		case OPT_NDJSON: ndjson_path = optarg; break;
-		case OPT_TRUTH: truth_path = optarg; break;
-		case OPT_REALTIME: realtime = true; break;
+		case OPT_NDJSON: a->ndjson_path = optarg; break;
+		case OPT_TRUTH: a->truth_path = optarg; break;
+		case OPT_REALTIME: a->realtime = true; break;
 		}
 	}
 	if (optind < argc)
 		return cmd_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-	if (!broker && !ndjson_path && !truth_path)
+	if (!a->broker && !a->ndjson_path && !a->truth_path)
 		return cmd_usage_error(cmd, "nothing to do: give --broker, --ndjson or --truth");
-	if ((ndjson_path || truth_path) && !events && !duration_ms) {
-		fprintf(stderr, "thingtop simulate: --ndjson and --truth need --events or --duration\n");
-		return 2;
-	}
+	if ((a->ndjson_path || a->truth_path) && !a->events && !a->duration_ms)
+		return cmd_usage_error(cmd, "--ndjson and --truth need --events or --duration");
 
 	/* A broker refuses control characters in topics and cannot carry
 	 * unparseable JSON tests as well as a file can. */
-	if (broker) {
-		so.ids_topic_safe = true;
-		if (!quirks_given || (so.quirks & SIM_MALFORMED))
-			so.quirks &= ~(unsigned)SIM_MALFORMED;
+	if (a->broker) {
+		so->ids_topic_safe = true;
+		if (!quirks_given || (so->quirks & SIM_MALFORMED))
+			so->quirks &= ~(unsigned)SIM_MALFORMED;
 	}
-	so.things = (size_t)things;
-	so.seed = seed;
-	if (realtime) {
-		so.start_ms = time_now_ms();
-		so.mean_interval_ms = (int64_t)((double)things * 1000.0 / (rate > 0 ? rate : 10.0));
+	so->things = (size_t)things;
+	so->seed = seed;
+	if (a->realtime) {
+		so->start_ms = time_now_ms();
+		so->mean_interval_ms = (int64_t)((double)things * 1000.0 /
+		                                 (a->rate > 0 ? a->rate : 10.0));
 	}
+	return -1;
+}
+
+int cmd_simulate(const struct cmd_entry *cmd, int argc, char **argv)
+{
+	struct sim_args args = { 0 };
+	int parsed = parse_args(cmd, argc, argv, &args);
+	if (parsed >= 0)
+		return parsed;
+	struct simulate_options so = args.so;
+	const char *broker = args.broker, *ndjson_path = args.ndjson_path,
+	           *truth_path = args.truth_path;
+	uint64_t events = args.events, qos = args.qos;
+	int64_t duration_ms = args.duration_ms;
+	double rate = args.rate;
+	bool realtime = args.realtime;
+	char *cause = NULL;
 
 	int status = 1;
 	struct config config;

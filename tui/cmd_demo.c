@@ -128,7 +128,9 @@ const char cmd_demo_usage[] =
 	"Needs mosquitto (apt install mosquitto). Exit status: the monitor's; 1 when\n"
 	"the broker cannot start; 2 for a usage error.\n";
 
-int cmd_demo(const struct cmd_entry *cmd, int argc, char **argv)
+/* -1 to go on, else the exit status. */
+static int parse_args(const struct cmd_entry *cmd, int argc, char **argv, const char **things,
+                      const char **rate)
 {
 	enum { OPT_THINGS = 256, OPT_RATE };
 	static const struct option options[] = {
@@ -137,7 +139,6 @@ int cmd_demo(const struct cmd_entry *cmd, int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
-	const char *things = "300", *rate = "20";
 	int opt, usage_status = 0;
 	while ((opt = cmd_getopt(cmd, argc, argv, "h", options, &usage_status)) != -1) {
 		switch (opt) {
@@ -145,17 +146,26 @@ int cmd_demo(const struct cmd_entry *cmd, int argc, char **argv)
 		case OPT_THINGS:
 			if (atoi(optarg) <= 0)
 				return cmd_usage_error(cmd, "--things %s: expected a positive number", optarg);
-			things = optarg;
+			*things = optarg;
 			break;
 		case OPT_RATE:
 			if (atof(optarg) <= 0)
 				return cmd_usage_error(cmd, "--rate %s: expected a positive number", optarg);
-			rate = optarg;
+			*rate = optarg;
 			break;
 		}
 	}
 	if (optind < argc)
 		return cmd_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+	return -1;
+}
+
+int cmd_demo(const struct cmd_entry *cmd, int argc, char **argv)
+{
+	const char *things = "300", *rate = "20";
+	int parsed = parse_args(cmd, argc, argv, &things, &rate);
+	if (parsed >= 0)
+		return parsed;
 
 	char dir[] = "/tmp/thingtop-demo-XXXXXX";
 	if (!mkdtemp(dir)) {

@@ -68,7 +68,7 @@ const struct cmd_entry cmd_table[] = {
 	},
 	{
 		.name = "journal",
-		.summary = "info, check, vacuum, prune or dump a journal",
+		.summary = "info, check, vacuum, prune, dump a journal; forget its broker session",
 		.usage = cmd_journal_usage,
 		/* vacuum, prune and forget-session open it read-write */
 		.config = true, .journal = SESSION_JOURNAL_READ, .fleet = SESSION_FLEET_NONE,

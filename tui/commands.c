@@ -17,6 +17,7 @@ const struct cmd_entry cmd_table[] = {
 		.summary = "the monitor: fleet grid, activity log, disconnect timeline",
 		.usage = cmd_monitor_usage,
 		.config = true, .journal = SESSION_JOURNAL_WRITE, .fleet = SESSION_FLEET_REBUILT,
+		.journal_note = "read-only with --no-connect or --follow",
 		.usage_status = 2, .run = cmd_monitor,
 	},
 	{
@@ -64,14 +65,15 @@ const struct cmd_entry cmd_table[] = {
 		.summary = "play a journal back in the monitor (--speed, --from, --to)",
 		.usage = cmd_replay_usage,
 		.config = true, .journal = SESSION_JOURNAL_READ, .fleet = SESSION_FLEET_REPLAY,
+		.journal_note = "replay names it: thingtop replay JOURNAL",
 		.usage_status = 2, .run = cmd_replay,
 	},
 	{
 		.name = "journal",
 		.summary = "info, check, vacuum, prune, dump a journal; forget its broker session",
 		.usage = cmd_journal_usage,
-		/* vacuum, prune and forget-session open it read-write */
 		.config = true, .journal = SESSION_JOURNAL_READ, .fleet = SESSION_FLEET_NONE,
+		.journal_note = "read-write for vacuum, prune and forget-session",
 		.usage_status = 2, .run = cmd_journal,
 	},
 	{
@@ -121,9 +123,39 @@ static void print_text(FILE *out, const char *text, size_t len)
 	free(path);
 }
 
+/* What the entry says it opens, as a closing paragraph of its usage. */
+static void print_opens(const struct cmd_entry *cmd, FILE *out)
+{
+	static const char *const journal[] = {
+		[SESSION_JOURNAL_READ] = "read-only; it must exist",
+		[SESSION_JOURNAL_WRITE] = "read-write; made when missing",
+		[SESSION_JOURNAL_UPKEEP] = "read-write; it must exist",
+	};
+	static const char *const fleet[] = {
+		[SESSION_FLEET_REBUILT] = "rebuilt from the journal",
+		[SESSION_FLEET_AT] = "the journal's as of a time",
+		[SESSION_FLEET_REPLAY] = "replayed from the journal",
+	};
+	if (!cmd->config && cmd->journal == SESSION_JOURNAL_NONE)
+		return;
+	fputs("\nOpens:\n", out);
+	if (cmd->config)
+		fputs("  config   -c FILE, else $THINGTOP_CONFIG, else\n"
+		      "           $XDG_CONFIG_HOME/thingtop/thingtop.conf\n", out);
+	if (cmd->journal != SESSION_JOURNAL_NONE) {
+		fprintf(out, "  journal  -j FILE, else the config's journal.path, else the default;\n"
+		        "           %s\n", journal[cmd->journal]);
+		if (cmd->journal_note)
+			fprintf(out, "           (%s)\n", cmd->journal_note);
+	}
+	if (cmd->fleet != SESSION_FLEET_NONE)
+		fprintf(out, "  fleet    %s%s\n", fleet[cmd->fleet], cmd->at ? ", or as of --at TIME" : "");
+}
+
 void cmd_print_usage(const struct cmd_entry *cmd, FILE *out)
 {
 	print_text(out, cmd->usage, strlen(cmd->usage));
+	print_opens(cmd, out);
 }
 
 void cmd_print_names(FILE *out)

@@ -21,6 +21,7 @@ struct cmd_entry {
 	const char *usage;
 	bool config;                /* reads the config (-c, $THINGTOP_CONFIG, XDG) */
 	enum session_journal journal;  /* what it opens by default (-j, journal.path, default) */
+	const char *journal_note;   /* when it opens the journal otherwise, or NULL */
 	enum session_fleet fleet;
 	bool at;                    /* takes --at TIME */
 	int usage_status;           /* exit status of a usage error: 2 (check: 3, Nagios) */
@@ -33,6 +34,8 @@ extern const size_t cmd_table_count;
 /* The entry named `name` (NULL: the monitor), or NULL. */
 const struct cmd_entry *cmd_find(const char *name);
 
+/* The full usage ends with what the command opens, generated from the
+ * entry: config and journal resolution, journal mode, fleet. */
 /* "thingtop export", or "thingtop" for the monitor. */
 const char *cmd_title(const struct cmd_entry *cmd, char *buf, size_t size);
 void cmd_print_usage(const struct cmd_entry *cmd, FILE *out);

@@ -52,6 +52,15 @@ for c in $cmds ""; do
   check "$name: the error is not the full usage" not_contains "$tmp/e.err" "-h, --help"
 done
 
+# What a command opens, said the same way for each (from the table).
+for c in export check journal import record replay ""; do
+  "$thingtop" $c -h | grep -qF 'config   -c FILE, else $THINGTOP_CONFIG, else' ||
+    fail "thingtop $c -h does not say how it finds its config"
+  "$thingtop" $c -h | grep -qF "journal  -j FILE, else the config's journal.path, else the default" ||
+    fail "thingtop $c -h does not say how it finds its journal"
+done
+check "thingtop simulate opens no journal" not_contains <("$thingtop" simulate -h) "Opens:"
+
 # A bogus command: exit 2, every command of the table listed.
 "$thingtop" frobnicate >/dev/null 2>"$tmp/bogus.err"
 check_eq "a bogus command exit status" "$?" 2

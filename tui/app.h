@@ -207,7 +207,7 @@ bool replay_key(struct app *app, int key);
 void replay_status(const struct app *app, char *buf, size_t size);
 extern const struct key_help replay_help[];
 /* replay_alerts.c: `replay --alerts`, the alert history; exit status. */
-int replay_print_alerts(const struct app_options *opt);
+int replay_print_alerts(struct journal *journal, const struct app_options *opt);
 extern const size_t replay_help_count;
 
 #endif

@@ -209,7 +209,6 @@ int cmd_replay(const struct cmd_entry *cmd, int argc, char **argv)
 	if (opt.journal_path == NULL)
 		return cmd_usage_error(cmd, "which journal? (thingtop replay JOURNAL)");
 	if (alerts) {
-		/* The same check (and message) as every reader's. */
 		struct session_options open;
 		struct session session;
 		cli_options_init(&open, cmd);
@@ -218,8 +217,9 @@ int cmd_replay(const struct cmd_entry *cmd, int argc, char **argv)
 		open.fleet = SESSION_FLEET_NONE;
 		if (!cli_session_open(cmd, &open, &session))
 			return 1;
+		status = replay_print_alerts(session.journal, &opt);
 		session_close(&session);
-		return replay_print_alerts(&opt);
+		return status;
 	}
 	if (export_path)
 		return replay_headless(cmd, &opt, export_path);

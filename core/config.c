@@ -231,30 +231,6 @@ static bool get_int(const config_setting_t *s, long long *out)
 	return false;
 }
 
-static bool parse_size(const char *text, int64_t *out)
-{
-	char *end;
-	errno = 0;
-	long long n = strtoll(text, &end, 10);
-	if (errno || end == text || n < 0)
-		return false;
-	long long mult = 1;
-	switch (*end) {
-	case '\0': break;
-	case 'k': case 'K': mult = 1LL << 10; end++; break;
-	case 'm': case 'M': mult = 1LL << 20; end++; break;
-	case 'g': case 'G': mult = 1LL << 30; end++; break;
-	case 't': case 'T': mult = 1LL << 40; end++; break;
-	default: return false;
-	}
-	if (*end == 'B' || *end == 'b')
-		end++;
-	if (*end || n > INT64_MAX / mult)
-		return false;
-	*out = n * mult;
-	return true;
-}
-
 /* "0640": the owner must keep read and write (the recorder writes it);
  * nobody else may write or execute it. */
 static bool read_mode(struct reader *r, const config_setting_t *s, const char *name,
@@ -327,8 +303,8 @@ static bool read_setting(struct reader *r, struct config *config, const struct s
 			bytes = n;
 		} else if (type == CONFIG_TYPE_STRING) {
 			const char *text = config_setting_get_string(s);
-			if (!parse_size(text, &bytes))
-				return fail(r, s, name, "\"%s\" is not a size (like \"500M\", \"2G\")", text);
+			if (!text_parse_size(text, &bytes))
+				return fail(r, s, name, "\"%s\" is not a size (like \"500M\", \"1.5G\")", text);
 		} else {
 			return fail(r, s, name, "expected a size like \"2G\", got %s", type_name(type));
 		}

@@ -253,3 +253,40 @@ size_t text_edit_distance(const char *a, const char *b)
 	}
 	return row[lb];
 }
+
+bool text_parse_size(const char *text, int64_t *bytes)
+{
+	/* Digits and one optional fraction only: strtod would also take
+	 * "inf", hex floats and leading blanks. */
+	const char *p = text;
+	double v = 0, scale = 1;
+	bool digits = false, fraction = false;
+	for (; isdigit((unsigned char)*p) || (*p == '.' && !fraction); p++) {
+		if (*p == '.') {
+			fraction = true;
+			continue;
+		}
+		digits = true;
+		if (fraction)
+			v += (*p - '0') * (scale /= 10);
+		else
+			v = v * 10 + (*p - '0');
+	}
+	if (!digits)
+		return false;
+	double mult = 1;
+	switch (*p) {
+	case 'k': case 'K': mult = 1024.0; p++; break;
+	case 'm': case 'M': mult = 1024.0 * 1024; p++; break;
+	case 'g': case 'G': mult = 1024.0 * 1024 * 1024; p++; break;
+	case 't': case 'T': mult = 1024.0 * 1024 * 1024 * 1024; p++; break;
+	default: break;
+	}
+	if (*p == 'B' || *p == 'b')
+		p++;
+	/* 9.2e18 stays below INT64_MAX after rounding to double. */
+	if (*p != '\0' || v * mult > 9.2e18)
+		return false;
+	*bytes = (int64_t)(v * mult);
+	return true;
+}

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Copies `len` bytes of `in` to `out` (size `out_size`, always
  * NUL-terminated), making every control character visible as `\e`, `\n`,
@@ -32,5 +33,10 @@ size_t text_display_width(const char *s, size_t len);
 /* Levenshtein distance between two short names, ignoring ASCII case, for
  * "did you mean" suggestions; SIZE_MAX when either is over 64 bytes. */
 size_t text_edit_distance(const char *a, const char *b);
+
+/* A size in bytes: "123", "64k", "500M", "1.5G", "2TB" (binary multiples
+ * k M G T, any case, an optional B). False for anything else, negative
+ * or above INT64_MAX. */
+bool text_parse_size(const char *text, int64_t *bytes);
 
 #endif

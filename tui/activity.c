@@ -254,7 +254,7 @@ static bool add_gap(void *ctx, const struct journal_gap *gap)
 
 bool activity_load(struct activity *a, struct app *app, uint32_t thing_index)
 {
-	const struct fleet_thing *thing = fleet_thing_at(app->fleet, thing_index);
+	const struct fleet_thing *thing = fleet_thing_at(app->session.fleet, thing_index);
 	uint64_t keep_seq = a->thing_index == thing_index && a->cursor < a->count ? a->rows[a->cursor].seq : 0;
 	bool same = a->thing_index == thing_index && a->client_id != NULL;
 	free_rows(a);
@@ -271,13 +271,13 @@ bool activity_load(struct activity *a, struct app *app, uint32_t thing_index)
 	a->upto_seq = app_upto_seq(app);
 
 	char *cause = NULL;
-	if (!journal_thing_events(app->journal, thing->id, ACTIVITY_LIMIT, collect, a, &cause)) {
+	if (!journal_thing_events(app->session.journal, thing->id, ACTIVITY_LIMIT, collect, a, &cause)) {
 		app_message(app, true, "activity: %s", cause != NULL ? cause : "cannot read the journal");
 		free(cause);
 		return false;
 	}
 	mark_rows(a);
-	if (!journal_gaps(app->journal, add_gap, a, &cause)) {
+	if (!journal_gaps(app->session.journal, add_gap, a, &cause)) {
 		app_message(app, true, "activity: %s", cause != NULL ? cause : "cannot read the gaps");
 		free(cause);
 	}
@@ -298,13 +298,13 @@ void activity_update(struct activity *a, struct app *app)
 {
 	if (a->client_id == NULL)
 		return;
-	if (a->thing_index >= fleet_count(app->fleet)) {
+	if (a->thing_index >= fleet_count(app->session.fleet)) {
 		/* A replay went back to before this thing's first event. */
 		app->screen = SCREEN_GRID;
 		app->dirty = true;
 		return;
 	}
-	const struct fleet_thing *thing = fleet_thing_at(app->fleet, a->thing_index);
+	const struct fleet_thing *thing = fleet_thing_at(app->session.fleet, a->thing_index);
 	int64_t now = time_mono_ms();
 	if (thing->last_received_ms != a->loaded_received_ms) {
 		a->recheck_ms = now + 600;

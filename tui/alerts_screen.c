@@ -89,18 +89,18 @@ static void list_firing(struct app *app)
 		for (size_t i = 0; i < n; i++)
 			add_row(ui, alerts_rule(a, list[i].rule)->name, list[i].thing_id, list[i].started_ms);
 		free(list);
-	} else if (app->journal) {
+	} else if (app->session.journal) {
 		char *cause = NULL;
-		struct scan_ctx s = { .ui = ui, .clock = app->replay ? app_now_ms(app) : 0 };
+		struct scan_ctx s = { .ui = ui, .clock = app->session.replay ? app_now_ms(app) : 0 };
 		/* A replay lists what had fired by its clock; a follower what is open. */
-		if (!journal_alerts_scan(app->journal, s.clock == 0, 0, s.clock ? s.clock + 1 : 0,
+		if (!journal_alerts_scan(app->session.journal, s.clock == 0, 0, s.clock ? s.clock + 1 : 0,
 		                         scan_row, &s, &cause)) {
 			app_message(app, true, "alerts: %s", cause ? cause : "cannot read the journal");
 			free(cause);
 		}
 		ui->listed_clock = s.clock;
 	}
-	mark_firing(ui, fleet_count(app->fleet));
+	mark_firing(ui, fleet_count(app->session.fleet));
 	if (ui->count != before)
 		app->dirty = true;
 }
@@ -109,9 +109,9 @@ bool alerts_ui_open(struct app *app)
 {
 	struct alerts_ui *ui = xcalloc(1, sizeof *ui);
 	app->alerts_ui = ui;
-	if (app->live && app->config.alert_count > 0) {
+	if (app->live && app->session.config.alert_count > 0) {
 		char *cause = NULL;
-		ui->service = alert_service_create(&app->config, app->fleet, app->journal, true, &cause);
+		ui->service = alert_service_create(&app->session.config, app->session.fleet, app->session.journal, true, &cause);
 		if (!ui->service) {
 			fprintf(stderr, "thingtop: alerts: %s\n", cause ? cause : "cannot start");
 			free(cause);
@@ -138,7 +138,7 @@ void alerts_ui_event(struct app *app)
 {
 	struct alerts_ui *ui = app->alerts_ui;
 	if (ui && ui->service && app->ingest.last.thing_id)
-		alert_service_event(ui->service, app->ingest.last.thing_id, fleet_clock(app->fleet));
+		alert_service_event(ui->service, app->ingest.last.thing_id, fleet_clock(app->session.fleet));
 }
 
 int64_t alerts_ui_tick(struct app *app, int64_t mono_ms)
@@ -195,8 +195,8 @@ static void draw_row(struct app *app, int y, const struct alert_row *r, bool sel
 {
 	int attr = theme_attr(selected ? THEME_CURSOR : THEME_NORMAL);
 	draw_fill(y, 0, app->cols, attr);
-	const struct fleet_thing *t = r->thing_id >= 1 && r->thing_id <= fleet_count(app->fleet)
-		? fleet_thing_at(app->fleet, r->thing_id - 1) : NULL;
+	const struct fleet_thing *t = r->thing_id >= 1 && r->thing_id <= fleet_count(app->session.fleet)
+		? fleet_thing_at(app->session.fleet, r->thing_id - 1) : NULL;
 	int rule_w = 20, since_w = 10, reason_w = 28;
 	int thing_w = app->cols - rule_w - since_w - reason_w - 4;
 	draw_untrusted(y, 0, rule_w, r->rule, strlen(r->rule), attr, false);
@@ -208,14 +208,14 @@ static void draw_row(struct app *app, int y, const struct alert_row *r, bool sel
 	else
 		time_format_age(now - r->started_ms, since, sizeof since);
 	draw_text(y, rule_w + thing_w + 2, since_w, since, attr, true);
-	const char *reason = t ? fleet_reason_name(app->fleet, t->last_reason) : "";
+	const char *reason = t ? fleet_reason_name(app->session.fleet, t->last_reason) : "";
 	draw_untrusted(y, app->cols - reason_w, reason_w, reason, strlen(reason), attr, false);
 }
 
 static void alerts_draw(struct app *app)
 {
 	struct alerts_ui *ui = app->alerts_ui;
-	if (app->replay && app_now_ms(app) != ui->listed_clock)
+	if (app->session.replay && app_now_ms(app) != ui->listed_clock)
 		list_firing(app);
 	char right[48];
 	snprintf(right, sizeof right, "%zu firing", ui->count);
@@ -246,7 +246,7 @@ static void alerts_draw(struct app *app)
 		draw_fill(first + i, 0, app->cols, theme_attr(THEME_NORMAL));
 		if (ui->count == 0 && i == rows / 2)
 			draw_text(first + i, 0, app->cols,
-			          app->config.alert_count == 0 && !app->following && !app->replay
+			          app->session.config.alert_count == 0 && !app->following && !app->session.replay
 			          ? "no alert rules (see the alerts list in thingtop.conf)" : "nothing fires",
 			          theme_attr(THEME_DIM), false);
 	}
@@ -283,7 +283,7 @@ static bool alerts_key(struct app *app, int key)
 	case '\r':
 	case KEY_FN(KEY_ENTER):
 		if (ui->cursor < ui->count && ui->rows[ui->cursor].thing_id >= 1 &&
-		    ui->rows[ui->cursor].thing_id <= fleet_count(app->fleet))
+		    ui->rows[ui->cursor].thing_id <= fleet_count(app->session.fleet))
 			app_open_activity(app, ui->rows[ui->cursor].thing_id - 1);
 		return true;
 	case 'a':

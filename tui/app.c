@@ -56,17 +56,17 @@ void app_message(struct app *app, bool error, const char *fmt, ...)
 
 int64_t app_now_ms(const struct app *app)
 {
-	return app->replay != NULL ? replay_clock(app->replay) : time_now_ms();
+	return app->session.replay != NULL ? replay_clock(app->session.replay) : time_now_ms();
 }
 
 uint64_t app_upto_seq(const struct app *app)
 {
-	return app->replay != NULL ? replay_position(app->replay) : UINT64_MAX;
+	return app->session.replay != NULL ? replay_position(app->session.replay) : UINT64_MAX;
 }
 
 void app_set_cursor_row(struct app *app, size_t row)
 {
-	size_t count = view_count(app->view);
+	size_t count = view_count(app->session.view);
 	if (count == 0) {
 		app->cursor = 0;
 		app->has_cursor_thing = false;
@@ -75,26 +75,26 @@ void app_set_cursor_row(struct app *app, size_t row)
 	if (row >= count)
 		row = count - 1;
 	app->cursor = row;
-	app->cursor_thing = view_row(app->view, row);
+	app->cursor_thing = view_row(app->session.view, row);
 	app->has_cursor_thing = true;
 }
 
 void app_refresh_view(struct app *app)
 {
-	view_refresh(app->view, app->fleet);
+	view_refresh(app->session.view, app->session.fleet);
 	app->last_view_ms = time_mono_ms();
 	app->data_dirty = false;
 	app->dirty = true;
 	size_t row = (size_t)-1;
 	if (app->has_cursor_thing)
-		row = view_find(app->view, app->cursor_thing);
+		row = view_find(app->session.view, app->cursor_thing);
 	app_set_cursor_row(app, row != (size_t)-1 ? row : app->cursor);
 }
 
 bool app_set_filter(struct app *app, const char *expr)
 {
 	char *cause = NULL;
-	if (!view_set_filter(app->view, expr, &cause)) {
+	if (!view_set_filter(app->session.view, expr, &cause)) {
 		app_message(app, true, "filter: %s", cause != NULL ? cause : "invalid");
 		free(cause);
 		return false;
@@ -136,10 +136,10 @@ void app_export(struct app *app, const char *path)
 		path = made;
 	}
 	char *cause = NULL;
-	if (export_view_csv_file(app->view, app->fleet, path, &cause)) {
+	if (export_view_csv_file(app->session.view, app->session.fleet, path, &cause)) {
 		char safe[1024];
 		text_escape(path, strlen(path), safe, sizeof safe, app->ascii);
-		app_message(app, false, "exported %zu rows to %s", view_count(app->view), safe);
+		app_message(app, false, "exported %zu rows to %s", view_count(app->session.view), safe);
 	} else {
 		app_message(app, true, "export: %s", cause != NULL ? cause : "failed");
 		free(cause);
@@ -149,7 +149,7 @@ void app_export(struct app *app, const char *path)
 
 void app_open_activity(struct app *app, uint32_t thing_index)
 {
-	if (app->journal == NULL) {
+	if (app->session.journal == NULL) {
 		app_message(app, true, "no journal: the activity log needs one");
 		return;
 	}
@@ -161,7 +161,7 @@ void app_open_activity(struct app *app, uint32_t thing_index)
 
 void app_open_timeline(struct app *app)
 {
-	if (app->journal == NULL) {
+	if (app->session.journal == NULL) {
 		app_message(app, true, "no journal: the timeline needs one");
 		return;
 	}
@@ -176,9 +176,9 @@ void app_open_timeline(struct app *app)
 /* The status counts, as wide as `form` allows: 0 long, 1 short, 2 none. */
 static void header_counts(const struct app *app, int form, char *buf, size_t size)
 {
-	size_t c = fleet_status_count(app->fleet, STATUS_CONNECTED);
-	size_t d = fleet_status_count(app->fleet, STATUS_DISCONNECTED);
-	size_t u = fleet_status_count(app->fleet, STATUS_UNKNOWN);
+	size_t c = fleet_status_count(app->session.fleet, STATUS_CONNECTED);
+	size_t d = fleet_status_count(app->session.fleet, STATUS_DISCONNECTED);
+	size_t u = fleet_status_count(app->session.fleet, STATUS_UNKNOWN);
 	if (form == 0)
 		snprintf(buf, size, "%s %zu connected  %s %zu disconnected  %s %zu unknown",
 		         draw_glyph(GLYPH_CONNECTED), c, draw_glyph(GLYPH_DISCONNECTED), d,
@@ -196,12 +196,12 @@ static void header_counts(const struct app *app, int form, char *buf, size_t siz
 static void header_state(const struct app *app, char *state, size_t size, char *where,
                          size_t where_size)
 {
-	const char *name = app->journal_path != NULL ? strrchr(app->journal_path, '/') : NULL;
-	name = name != NULL ? name + 1 : (app->journal_path != NULL ? app->journal_path : "-");
+	const char *name = app->session.journal_path != NULL ? strrchr(app->session.journal_path, '/') : NULL;
+	name = name != NULL ? name + 1 : (app->session.journal_path != NULL ? app->session.journal_path : "-");
 	char firing[64];
 	alerts_ui_header(app, firing, sizeof firing);
 	const char *paused = app->paused ? "  PAUSED" : "";
-	if (app->replay != NULL) {
+	if (app->session.replay != NULL) {
 		char status[160];
 		replay_status(app, status, sizeof status);
 		snprintf(state, size, "replay %s%s", status, firing);
@@ -265,7 +265,7 @@ void app_draw_header(struct app *app, const char *title_right)
 	int tattr = theme_attr(THEME_TITLE);
 	draw_fill(1, 0, app->cols, tattr);
 	char title[PROMPT_MAX + 256];
-	const char *filter = view_filter_text(app->view);
+	const char *filter = view_filter_text(app->session.view);
 	int n = snprintf(title, sizeof title, "%s", screens[app->screen]->title);
 	if (app->screen == SCREEN_GRID || app->screen == SCREEN_TIMELINE) {
 		if (filter != NULL && *filter != '\0')
@@ -297,7 +297,7 @@ void app_draw_footer(struct app *app, const struct key_help *help, size_t count)
 		draw_text_clip(y, hx, app->cols - hx, help_hint, fattr);
 	}
 	int x = 0;
-	size_t extra = app->replay != NULL ? replay_help_count : 0;
+	size_t extra = app->session.replay != NULL ? replay_help_count : 0;
 	for (size_t i = 0; i < extra + count; i++) {
 		const struct key_help *h = i < extra ? &replay_help[i] : &help[i - extra];
 		if (h->hint == NULL)
@@ -438,7 +438,7 @@ static void command_since(struct app *app, const char *arg)
 		app_message(app, true, "since: \"%s\" is not a duration like 10m, 1h, 2d", arg);
 		return;
 	}
-	char *copy = xstrdup(view_filter_text(app->view));
+	char *copy = xstrdup(view_filter_text(app->session.view));
 	char out[PROMPT_MAX + 64] = "";
 	size_t n = 0;
 	char *save = NULL;
@@ -458,15 +458,15 @@ static void command_since(struct app *app, const char *arg)
 
 static void command_thing(struct app *app, const char *id)
 {
-	const struct fleet_thing *thing = fleet_find(app->fleet, id);
+	const struct fleet_thing *thing = fleet_find(app->session.fleet, id);
 	if (thing == NULL) {
 		app_message(app, true, "no thing \"%s\"", id);
 		return;
 	}
 	uint32_t index = thing->id - 1;
-	if (view_find(app->view, index) == (size_t)-1)
+	if (view_find(app->session.view, index) == (size_t)-1)
 		app_set_filter(app, "");
-	size_t row = view_find(app->view, index);
+	size_t row = view_find(app->session.view, index);
 	if (row != (size_t)-1)
 		app_set_cursor_row(app, row);
 	app->screen = SCREEN_GRID;
@@ -506,7 +506,7 @@ void app_command(struct app *app, const char *line)
 			app->screen = SCREEN_GRID;
 	} else if (strcmp(cmd, "sort") == 0) {
 		char *cause = NULL;
-		if (view_set_sort(app->view, arg, &cause)) {
+		if (view_set_sort(app->session.view, arg, &cause)) {
 			app_refresh_view(app);
 		} else {
 			app_message(app, true, "sort: %s", cause != NULL ? cause : "invalid");
@@ -638,7 +638,7 @@ static void preview_filter(struct app *app)
 	if (app->prompt.kind != PROMPT_FILTER)
 		return;
 	char *cause = NULL;
-	if (view_set_filter(app->view, app->prompt.text, &cause)) {
+	if (view_set_filter(app->session.view, app->prompt.text, &cause)) {
 		app->drill[0] = '\0';
 		app_refresh_view(app);
 		app->message[0] = '\0';
@@ -704,10 +704,10 @@ static void on_change(void *ctx, const struct live_status *live)
 	else if (status->state == MQTT_CONNECTED)
 		app->refused[0] = '\0';
 	char host[64];
-	text_escape(app->config.broker.host != NULL ? app->config.broker.host : "?",
-	            app->config.broker.host != NULL ? strlen(app->config.broker.host) : 1,
+	text_escape(app->session.config.broker.host != NULL ? app->session.config.broker.host : "?",
+	            app->session.config.broker.host != NULL ? strlen(app->session.config.broker.host) : 1,
 	            host, sizeof host, false);
-	snprintf(app->broker_state, sizeof app->broker_state, "%s:%d", host, app->config.broker.port);
+	snprintf(app->broker_state, sizeof app->broker_state, "%s:%d", host, app->session.config.broker.port);
 	snprintf(app->conn_state, sizeof app->conn_state, "%s", mqtt_state_name(status->state));
 	/* The whole reason, where it has room: the status line. */
 	if (status->state == MQTT_BACKING_OFF || status->state == MQTT_STOPPED)
@@ -720,7 +720,7 @@ static void on_change(void *ctx, const struct live_status *live)
 static void follow(struct app *app)
 {
 	char *cause = NULL;
-	long n = rebuild_catch_up(app->journal, app->fleet, &cause);
+	long n = rebuild_catch_up(app->session.journal, app->session.fleet, &cause);
 	if (n < 0) {
 		app_message(app, true, "journal: %s", cause != NULL ? cause : "read failed");
 		free(cause);
@@ -747,10 +747,10 @@ static void update_rate(struct app *app, int64_t now)
 static void replay_turn(struct app *app, int64_t now)
 {
 	char *cause = NULL;
-	int64_t clock = replay_clock(app->replay);
-	long n = replay_advance(app->replay, now, REPLAY_SLICE_MS, &cause);
+	int64_t clock = replay_clock(app->session.replay);
+	long n = replay_advance(app->session.replay, now, REPLAY_SLICE_MS, &cause);
 	if (n < 0) {
-		replay_set_paused(app->replay, true);
+		replay_set_paused(app->session.replay, true);
 		app_message(app, true, "replay: %s", cause != NULL ? cause : "cannot read the journal");
 		free(cause);
 		return;
@@ -759,13 +759,13 @@ static void replay_turn(struct app *app, int64_t now)
 		app->events += (uint64_t)n;
 		app->data_dirty = true;
 	}
-	if (replay_clock(app->replay) != clock)
+	if (replay_clock(app->session.replay) != clock)
 		app->dirty = true;
 }
 
 static int refresh_interval_ms(const struct app *app)
 {
-	int hz = app->config.ui.refresh_hz;
+	int hz = app->session.config.ui.refresh_hz;
 	if (hz < 1)
 		hz = 10;
 	int ms = 1000 / hz;
@@ -788,7 +788,7 @@ static void run(struct app *app)
 			follow(app);
 			app->next_follow_ms = now + FOLLOW_MS;
 		}
-		if (app->replay != NULL)
+		if (app->session.replay != NULL)
 			replay_turn(app, now);
 		if (now >= app->next_tick_ms) {
 			/* Ages and the rate change with the clock. */
@@ -818,11 +818,11 @@ static void run(struct app *app)
 			due = app->last_draw_ms + DRAW_MIN_MS;
 		if (app->data_dirty && !app->paused && app->last_view_ms + interval < due)
 			due = app->last_view_ms + interval;
-		if (app->replay != NULL) {
-			int64_t wait = replay_next_due_ms(app->replay);
+		if (app->session.replay != NULL) {
+			int64_t wait = replay_next_due_ms(app->session.replay);
 			/* The clock in the header moves while playing. */
 			if (wait < 0 || wait > interval)
-				wait = replay_paused(app->replay) || replay_done(app->replay) ? -1 : interval;
+				wait = replay_paused(app->session.replay) || replay_done(app->session.replay) ? -1 : interval;
 			if (wait >= 0 && now + wait < due)
 				due = now + wait;
 		}
@@ -850,325 +850,12 @@ static void run(struct app *app)
 	}
 }
 
-/* ---- Setup ---- */
+/* ---- What cmd_monitor.c starts ---- */
 
-static const char usage[] =
-	"usage: thingtop [-j JOURNAL] [--no-connect] [--follow] [--broker HOST[:PORT]] [-c CONFIG]\n"
-	"                [--theme NAME] [--no-color] [--ascii] [--filter EXPR] [--sort SPEC]\n"
-	"       thingtop COMMAND ...   (import, export, record, simulate, demo; see thingtop --help)\n"
-	"\n"
-	"  -j, --journal FILE   the event journal (default: %s)\n"
-	"  --no-connect         show the journal only (follows it while another process writes)\n"
-	"  --follow             the same: follow a journal that `thingtop record` writes\n"
-	"  --broker HOST[:PORT] the MQTT broker (overrides the config)\n"
-	"  --aws-endpoint HOST  AWS IoT Core: HOST, port 443, ALPN, the Amazon root CA\n"
-	"  --cafile F, --capath D, --cert F, --key F, --alpn P, -V 311|5\n"
-	"                       TLS and protocol as for mosquitto_sub\n"
-	"  --id CLIENT_ID       MQTT client id (default: the journal's own, so a restart\n"
-	"                       resumes the broker session)\n"
-	"  --clean-session      start a new broker session (what it queued is dropped)\n"
-	"  -c, --config FILE    the config file\n"
-	"  --theme NAME         dark, light, 16color, high-contrast, mono, or a .theme file\n"
-	"  --no-color           no colours (also NO_COLOR=1)\n"
-	"  --ascii              ASCII only: no UTF-8 glyphs or borders\n"
-	"  --filter EXPR        start with this filter (see ? in the grid)\n"
-	"  --sort SPEC          start with this sort, e.g. -since or status,client_id\n";
+const struct live_callbacks app_live_callbacks = { .on_message = on_message, .on_change = on_change };
 
-static void print_usage(FILE *out)
+void app_loop(struct app *app)
 {
-	char *path = journal_default_path();
-	fprintf(out, usage, path != NULL ? path : "~/.local/state/thingtop/journal.db");
-	free(path);
-}
-
-static int parse_args(struct app_options *opt, int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char **target = NULL;
-		if (strcmp(a, "-j") == 0 || strcmp(a, "--journal") == 0)
-			target = &opt->journal_path;
-		else if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0)
-			target = &opt->config_path;
-		else if (strcmp(a, "--broker") == 0)
-			target = &opt->broker;
-		else if (strcmp(a, "--id") == 0)
-			target = &opt->client_id;
-		else if (strcmp(a, "--cafile") == 0)
-			target = &opt->cafile;
-		else if (strcmp(a, "--capath") == 0)
-			target = &opt->capath;
-		else if (strcmp(a, "--cert") == 0)
-			target = &opt->cert;
-		else if (strcmp(a, "--key") == 0)
-			target = &opt->key;
-		else if (strcmp(a, "--alpn") == 0)
-			target = &opt->alpn;
-		else if (strcmp(a, "-V") == 0 || strcmp(a, "--protocol") == 0)
-			target = &opt->protocol;
-		else if (strcmp(a, "--aws-endpoint") == 0)
-			target = &opt->aws_endpoint;
-		else if (strcmp(a, "--clean-session") == 0)
-			opt->clean_session = true;
-		else if (strcmp(a, "--theme") == 0)
-			target = &opt->theme;
-		else if (strcmp(a, "--filter") == 0)
-			target = &opt->filter;
-		else if (strcmp(a, "--sort") == 0)
-			target = &opt->sort;
-		else if (strcmp(a, "--no-connect") == 0)
-			opt->no_connect = true;
-		else if (strcmp(a, "--follow") == 0)
-			opt->follow = true;
-		else if (strcmp(a, "--no-color") == 0 || strcmp(a, "--no-colour") == 0)
-			opt->no_color = true;
-		else if (strcmp(a, "--ascii") == 0)
-			opt->ascii = true;
-		else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			print_usage(stdout);
-			return 0;
-		} else {
-			/* --opt=value */
-			const char *eq = strchr(a, '=');
-			static const char *const with_value[] = { "--journal", "--config", "--broker", "--theme",
-			                                          "--filter", "--sort" };
-			if (eq != NULL) {
-				for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++) {
-					size_t n = strlen(with_value[k]);
-					if ((size_t)(eq - a) == n && strncmp(a, with_value[k], n) == 0) {
-						const char **t[] = { &opt->journal_path, &opt->config_path, &opt->broker,
-						                     &opt->theme, &opt->filter, &opt->sort };
-						*t[k] = eq + 1;
-						goto next;
-					}
-				}
-			}
-			fprintf(stderr, "thingtop: unknown option \"%s\"\n", a);
-			print_usage(stderr);
-			return 2;
-		}
-		if (target != NULL) {
-			if (i + 1 >= argc) {
-				fprintf(stderr, "thingtop: %s needs a value\n", a);
-				return 2;
-			}
-			*target = argv[++i];
-		}
-next:;
-	}
-	return -1;
-}
-
-static bool open_model(struct app *app)
-{
-	char *cause = NULL;
-	const struct app_options *opt = &app->opt;
-	bool connect = !opt->no_connect && !opt->follow && !opt->replay;
-
-	if (!config_load(&app->config, opt->config_path, &cause)) {
-		fprintf(stderr, "thingtop: %s\n", cause);
-		free(cause);
-		return false;
-	}
-	const struct config_flags flags = {
-		.broker = opt->broker, .aws_endpoint = opt->aws_endpoint, .cafile = opt->cafile,
-		.capath = opt->capath, .cert = opt->cert, .key = opt->key, .alpn = opt->alpn,
-		.protocol = opt->protocol, .qos = -1,
-	};
-	if (!config_apply_flags(&app->config, &flags, &cause)) {
-		fprintf(stderr, "thingtop: %s\n", cause);
-		free(cause);
-		return false;
-	}
-	if (opt->client_id != NULL) {
-		free(app->config.broker.client_id);
-		app->config.broker.client_id = xstrdup(opt->client_id);
-	}
-	if (opt->clean_session)
-		app->config.broker.clean_session = true;
-	if (opt->journal_path != NULL)
-		app->journal_path = xstrdup(opt->journal_path);
-	else if (app->config.journal.path != NULL)
-		app->journal_path = xstrdup(app->config.journal.path);
-	else
-		app->journal_path = journal_default_path();
-
-	/* A viewer never creates a journal. A missing file is far more often a
-	 * wrong -j than a recorder not started yet, so say so and exit instead
-	 * of waiting for it. */
-	struct stat st;
-	if (!connect && stat(app->journal_path, &st) != 0 && errno == ENOENT) {
-		fprintf(stderr, "thingtop: no journal at %s (a viewer only reads a journal: start "
-		        "`thingtop record -j FILE` first, or give the right -j)\n", app->journal_path);
-		return false;
-	}
-	app->journal = journal_open_mode(app->journal_path, connect ? JOURNAL_READ_WRITE : JOURNAL_READ_ONLY,
-	                                 app->config.journal.mode, &cause);
-	if (app->journal == NULL) {
-		fprintf(stderr, "thingtop: %s\n", cause != NULL ? cause : "cannot open the journal");
-		free(cause);
-		return false;
-	}
-	if (opt->replay) {
-		struct replay_range range;
-		if (!replay_range_parse(&range, app->journal, opt->replay_from, opt->replay_to, &cause)) {
-			fprintf(stderr, "thingtop replay: %s\n", cause);
-			free(cause);
-			return false;
-		}
-		app->replay = replay_create(app->journal, &app->config.reconcile, &range, &cause);
-		if (app->replay == NULL) {
-			fprintf(stderr, "thingtop replay: %s\n", cause != NULL ? cause : "cannot read the journal");
-			free(cause);
-			return false;
-		}
-		replay_set_speed(app->replay, opt->replay_speed);
-		app->fleet = replay_fleet(app->replay);
-	} else {
-		app->fleet = rebuild_fleet(app->journal, &app->config.reconcile, 0, &cause);
-	}
-	if (app->fleet == NULL) {
-		fprintf(stderr, "thingtop: %s\n", cause != NULL ? cause : "cannot read the journal");
-		free(cause);
-		return false;
-	}
-	app->view = view_create();
-	if (opt->filter != NULL && !view_set_filter(app->view, opt->filter, &cause)) {
-		fprintf(stderr, "thingtop: --filter: %s\n", cause);
-		free(cause);
-		return false;
-	}
-	if (opt->sort != NULL && !view_set_sort(app->view, opt->sort, &cause)) {
-		fprintf(stderr, "thingtop: --sort: %s\n", cause);
-		free(cause);
-		return false;
-	}
-	view_refresh(app->view, app->fleet);
-	app_set_cursor_row(app, 0);
-
-	if (connect) {
-		/* The live monitor journals like `thingtop record`: the same
-		 * periodic snapshots and retention. */
-		journal_set_retention(app->journal, app->config.journal.retain_ms,
-		                      app->config.journal.max_size);
-		ingest_init(&app->ingest, app->journal, app->fleet);
-		app->ingest.snapshot_every = INGEST_SNAPSHOT_EVERY;
-		const struct live_options options = { .retry = true };
-		const struct live_callbacks callbacks = { .on_message = on_message, .on_change = on_change };
-		app->live_source = live_create(&app->config, &app->ingest, &options, &callbacks, app, &cause);
-		if (app->live_source == NULL) {
-			fprintf(stderr, "thingtop: %s\n", cause != NULL ? cause : "cannot set up MQTT");
-			free(cause);
-			return false;
-		}
-		app->live = true;
-		/* No warning merely because the client certificate is not
-		 * signed by the server's CA (normal on AWS IoT): the chain
-		 * check only explains a refusal (mqtt_source.c). */
-		snprintf(app->broker_state, sizeof app->broker_state, "%s:%d",
-		         app->config.broker.host != NULL ? app->config.broker.host : "?",
-		         app->config.broker.port);
-		snprintf(app->conn_state, sizeof app->conn_state, "connecting");
-	} else if (!opt->replay) {
-		app->following = true;
-	}
-	return alerts_ui_open(app);
-}
-
-static void close_model(struct app *app)
-{
-	if (app->live_source != NULL) {
-		char *cause = NULL;
-		uint64_t lost = 0;
-		app->lost_data = !live_status(app->live_source)->recording;
-		if (!live_stop(app->live_source, &lost, &cause)) {
-			fprintf(stderr, "thingtop: %s\n", cause != NULL ? cause : "cannot commit the journal");
-			if (lost > 0)
-				fprintf(stderr, "thingtop: %" PRIu64 " message(s) received and acknowledged to the"
-				        " broker could not be journaled: they are lost\n", lost);
-			app->lost_data = true;
-			free(cause);
-		}
-		live_destroy(app->live_source);
-	}
-	alerts_ui_close(app);
-	activity_destroy(app->activity);
-	timeline_destroy(app->timeline);
-	view_destroy(app->view);
-	if (app->replay != NULL)
-		replay_destroy(app->replay);        /* owns the fleet */
-	else
-		fleet_destroy(app->fleet);
-	journal_close(app->journal);
-	free(app->journal_path);
-	free(app->find_text);
-	config_finish(&app->config);
-}
-
-static bool locale_is_utf8(void)
-{
-	const char *cs = nl_langinfo(CODESET);
-	return cs != NULL && (strcasecmp(cs, "UTF-8") == 0 || strcasecmp(cs, "utf8") == 0);
-}
-
-int app_main(int argc, char **argv)
-{
-	struct app_options opt = { 0 };
-	int rc = parse_args(&opt, argc, argv);
-	if (rc >= 0)
-		return rc;
-	return app_run(&opt);
-}
-
-int app_run(const struct app_options *opt)
-{
-	struct app *app = xcalloc(1, sizeof *app);
-	app->opt = *opt;
-	setlocale(LC_ALL, "");
-	if (!open_model(app)) {
-		close_model(app);
-		free(app);
-		return 1;
-	}
-	app->ascii = app->opt.ascii || app->config.ui.ascii || !locale_is_utf8();
-	draw_set_ascii(app->ascii);
-	app->activity = activity_create();
-	app->timeline = timeline_create();
-
-	/* The theme is read before the screen starts; its error shows in the status line. */
-	char *theme_error = NULL;
-	const char *theme_name = app->opt.theme != NULL ? app->opt.theme : app->config.ui.theme;
-	if (!theme_load(&app->theme, theme_name, &theme_error))
-		theme_builtin(&app->theme);
-
-	bool color = !app->opt.no_color && app->config.ui.color != CONFIG_COLOR_NEVER;
-	if (app->config.ui.color != CONFIG_COLOR_ALWAYS && getenv("NO_COLOR") != NULL &&
-	    *getenv("NO_COLOR") != '\0')
-		color = false;
-	if (!term_start(color, app->config.ui.mouse)) {
-		fprintf(stderr, "thingtop: cannot start the terminal (TERM=%s)\n",
-		        getenv("TERM") != NULL ? getenv("TERM") : "");
-		free(theme_error);
-		close_model(app);
-		free(app);
-		return 1;
-	}
-	/* Fewer than 256 colours and no theme asked for: the one made for 8
-	 * and 16 colours, readable on dark and light backgrounds. */
-	bool theme_chosen = app->opt.theme != NULL ||
-	                    (theme_name != NULL && strcmp(theme_name, "default") != 0);
-	int colors = tigetnum("colors");  /* COLORS is set only by start_color */
-	if (!theme_chosen && term_color_wanted() && has_colors() && colors >= 0 && colors < 256) {
-		struct theme basic;
-		if (theme_load(&basic, "16color", NULL))
-			app->theme = basic;
-	}
-	theme_apply(&app->theme, term_color_wanted());
-	getmaxyx(stdscr, app->rows, app->cols);
-	if (theme_error != NULL) {
-		app_message(app, true, "theme: %s (using the default)", theme_error);
-		free(theme_error);
-	}
 	const char *timing = getenv("THINGTOP_UI_TIMING");
 	if (timing != NULL && *timing != '\0')
 		timing_file = fopen(timing, "a");
@@ -1176,15 +863,8 @@ int app_run(const struct app_options *opt)
 	if (frames != NULL && *frames != '\0')
 		frames_file = fopen(frames, "a");
 	run(app);
-	term_stop();
 	if (timing_file != NULL)
 		fclose(timing_file);
 	if (frames_file != NULL)
 		fclose(frames_file);
-	close_model(app);
-	/* Quitting while the journal fails: what was in hand is reported
-	 * above, and the status tells a script or service it happened. */
-	int status = app->lost_data ? 1 : 0;
-	free(app);
-	return status;
 }

@@ -12,6 +12,7 @@
 #include "fleet.h"
 #include "ingest.h"
 #include "journal.h"
+#include "session.h"
 #include "view.h"
 #include "prompt.h"
 #include "theme.h"
@@ -33,6 +34,7 @@ enum app_screen {
 struct activity;
 struct timeline;
 struct live;
+struct live_callbacks;
 struct replay;
 struct alerts_ui;
 
@@ -60,16 +62,13 @@ struct app_options {
 
 struct app {
 	struct app_options opt;
-	struct config config;
-	char *journal_path;
-	struct journal *journal;
-	struct fleet *fleet;
-	struct view *view;
+	/* config, journal_path, journal, fleet, view and the replay (which
+	 * owns the fleet then), opened by cmd_monitor.c */
+	struct session session;
 	struct live *live_source;   /* recording from a broker (live) */
 	struct ingest ingest;
 	bool live;                  /* connected to a broker (not journal-only) */
 	bool following;             /* polling a journal another process writes */
-	struct replay *replay;      /* replaying a journal; owns the fleet then */
 	char broker_state[96];      /* host:port */
 	char conn_state[64];        /* connected, backing off, ... */
 	/* Sticky while it lasts: the journal cannot be written ("" = fine),
@@ -181,10 +180,12 @@ int64_t app_now_ms(const struct app *app);
  * UINT64_MAX (no bound). */
 uint64_t app_upto_seq(const struct app *app);
 
-/* The whole monitor: options, model, terminal, loop (cmd_monitor). */
-int app_main(int argc, char **argv);
-/* The same with parsed options (cmd_replay). */
+/* cmd_monitor.c: the whole monitor with parsed options (also cmd_replay):
+ * session, terminal, loop; the exit status. */
 int app_run(const struct app_options *opt);
+/* app.c: the loop until quit, and the live source's callbacks into it. */
+void app_loop(struct app *app);
+extern const struct live_callbacks app_live_callbacks;
 
 /* alerts_screen.c: alert rules in the monitor. open prints its error and
  * returns false; tick returns when it is due next (monotonic ms). */
@@ -206,7 +207,7 @@ bool replay_key(struct app *app, int key);
 void replay_status(const struct app *app, char *buf, size_t size);
 extern const struct key_help replay_help[];
 /* replay_alerts.c: `replay --alerts`, the alert history; exit status. */
-int replay_print_alerts(const struct app_options *opt);
+int replay_print_alerts(struct journal *journal, const struct app_options *opt);
 extern const size_t replay_help_count;
 
 #endif

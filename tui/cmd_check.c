@@ -15,7 +15,7 @@ enum { CHECK_OK, CHECK_WARNING, CHECK_CRITICAL, CHECK_UNKNOWN };
 
 static const char *const verdicts[] = { "OK", "WARNING", "CRITICAL", "UNKNOWN" };
 
-static const char check_usage[] =
+const char cmd_check_usage[] =
 	"Usage: thingtop check [-j JOURNAL] [-c CONFIG] --filter EXPR --warning N --critical M\n"
 	"\n"
 	"Counts the things matching EXPR (the filter language of export and the\n"
@@ -49,7 +49,7 @@ static int unknown(const char *what)
 	return CHECK_UNKNOWN;
 }
 
-int cmd_check(int argc, char **argv)
+int cmd_check(const struct cmd_entry *cmd, int argc, char **argv)
 {
 	static const struct option options[] = {
 		{"journal", required_argument, NULL, 'j'},
@@ -60,17 +60,17 @@ int cmd_check(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
-	struct cli_common common;
+	struct session_options open;
 	const char *filter_text = "";
 	long warning = -1, critical = -1;
-	int opt;
+	int opt, status = CHECK_OK;
 
-	cli_common_init(&common);
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "j:c:f:w:C:h", options, NULL)) != -1) {
+	cli_options_init(&open, cmd);
+	while ((opt = cmd_getopt(cmd, argc, argv, "j:c:f:w:C:h", options, &status)) != -1) {
 		switch (opt) {
-		case 'j': common.journal_path = optarg; break;
-		case 'c': common.config_path = optarg; break;
+		case CMD_EXIT: return status;
+		case 'j': open.journal_path = optarg; break;
+		case 'c': open.config_path = optarg; break;
 		case 'f': filter_text = optarg; break;
 		case 'w':
 			if (!parse_count(optarg, &warning))
@@ -80,8 +80,6 @@ int cmd_check(int argc, char **argv)
 			if (!parse_count(optarg, &critical))
 				return unknown("--critical expects a count of things");
 			break;
-		case 'h': cli_print_usage(stdout, check_usage); return CHECK_OK;
-		default: cli_print_usage(stderr, check_usage); return CHECK_UNKNOWN;
 		}
 	}
 	if (optind < argc)
@@ -99,8 +97,8 @@ int cmd_check(int argc, char **argv)
 		text_escape(line, strlen(line), shown, sizeof shown, false);
 		return unknown(shown);
 	}
-	struct cli_session session;
-	if (!cli_session_open(&session, &common, JOURNAL_READ_ONLY)) {
+	struct session session;
+	if (!cli_session_open(cmd, &open, &session)) {
 		filter_destroy(filter);
 		return unknown("cannot read the journal (see standard error)");
 	}
@@ -118,6 +116,6 @@ int cmd_check(int argc, char **argv)
 	       count, count == 1 ? "" : "s", count == 1 ? "es" : "", *shown ? " '" : "", shown,
 	       *shown ? "'" : "", count, warning, critical);
 	filter_destroy(filter);
-	cli_session_close(&session);
+	session_close(&session);
 	return verdict;
 }

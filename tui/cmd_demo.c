@@ -4,6 +4,7 @@
  * even a killed demo leaves no broker behind. */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <ftw.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -111,25 +112,60 @@ static void print_log(const char *path)
 	fclose(f);
 }
 
-int cmd_demo(int argc, char **argv)
+const char cmd_demo_usage[] =
+	"Usage: thingtop demo [--things N] [--rate N]\n"
+	"\n"
+	"Starts a private mosquitto on a free loopback port, a simulated fleet\n"
+	"publishing to it (`thingtop simulate --realtime`, every quirk but clock\n"
+	"skew) and the monitor on it, with a journal in a temporary folder.\n"
+	"Everything stops and is removed when you quit the monitor.\n"
+	"\n"
+	"Options:\n"
+	"  --things N           fleet size (default 300)\n"
+	"  --rate N             messages per second (default 20)\n"
+	"  -h, --help           this text\n"
+	"\n"
+	"Needs mosquitto (apt install mosquitto). Exit status: the monitor's; 1 when\n"
+	"the broker cannot start; 2 for a usage error.\n";
+
+/* -1 to go on, else the exit status. */
+static int parse_args(const struct cmd_entry *cmd, int argc, char **argv, const char **things,
+                      const char **rate)
 {
-	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		printf("usage: thingtop demo [--things N] [--rate N]\n"
-		       "Starts a private mosquitto, a simulated fleet publishing to it, and the\n"
-		       "monitor on it. Everything stops and is removed when you quit.\n");
-		return 0;
-	}
-	const char *things = "300", *rate = "20";
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--things") == 0 && i + 1 < argc && atoi(argv[i + 1]) > 0)
-			things = argv[++i];
-		else if (strcmp(argv[i], "--rate") == 0 && i + 1 < argc && atof(argv[i + 1]) > 0)
-			rate = argv[++i];
-		else {
-			fprintf(stderr, "thingtop demo: unexpected argument %s (see thingtop demo --help)\n", argv[i]);
-			return 2;
+	enum { OPT_THINGS = 256, OPT_RATE };
+	static const struct option options[] = {
+		{"things", required_argument, NULL, OPT_THINGS},
+		{"rate", required_argument, NULL, OPT_RATE},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	int opt, usage_status = 0;
+	while ((opt = cmd_getopt(cmd, argc, argv, "h", options, &usage_status)) != -1) {
+		switch (opt) {
+		case CMD_EXIT: return usage_status;
+		case OPT_THINGS:
+			if (atoi(optarg) <= 0)
+				return cmd_usage_error(cmd, "--things %s: expected a positive number", optarg);
+			*things = optarg;
+			break;
+		case OPT_RATE:
+			if (atof(optarg) <= 0)
+				return cmd_usage_error(cmd, "--rate %s: expected a positive number", optarg);
+			*rate = optarg;
+			break;
 		}
 	}
+	if (optind < argc)
+		return cmd_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+	return -1;
+}
+
+int cmd_demo(const struct cmd_entry *cmd, int argc, char **argv)
+{
+	const char *things = "300", *rate = "20";
+	int parsed = parse_args(cmd, argc, argv, &things, &rate);
+	if (parsed >= 0)
+		return parsed;
 
 	char dir[] = "/tmp/thingtop-demo-XXXXXX";
 	if (!mkdtemp(dir)) {
@@ -189,7 +225,8 @@ int cmd_demo(int argc, char **argv)
 	sim = spawn(sim_argv, sim_log);
 
 	char *monitor_argv[] = { "thingtop", "--broker", broker_arg, "-j", journal, NULL };
-	status = cmd_monitor(5, monitor_argv);
+	const struct cmd_entry *monitor = cmd_find(NULL);
+	status = monitor->run(monitor, 5, monitor_argv);
 
 	if (waitpid(sim, NULL, WNOHANG) == sim) {
 		fprintf(stderr, "thingtop demo: the simulator stopped early:\n");

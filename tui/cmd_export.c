@@ -14,7 +14,7 @@
 #include "view.h"
 #include "xalloc.h"
 
-static const char export_usage[] =
+const char cmd_export_usage[] =
 	"Usage: thingtop export [-j JOURNAL] [--filter EXPR] [--sort SPEC] [--at TIME]\n"
 	"                       [--columns LIST] [-o FILE]\n"
 	"\n"
@@ -73,7 +73,7 @@ static void write_escaped_csv(const struct view *view, const struct fleet *fleet
 	free(csv);
 }
 
-int cmd_export(int argc, char **argv)
+int cmd_export(const struct cmd_entry *cmd, int argc, char **argv)
 {
 	static const struct option options[] = {
 		{"journal", required_argument, NULL, 'j'},
@@ -86,38 +86,43 @@ int cmd_export(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
-	struct cli_common common;
+	struct session_options open;
 	const char *filter = "", *sort = "", *at = NULL, *output = NULL, *column_list = NULL;
 	struct column_ref *columns = NULL;
 	int column_count = 0;
-	int opt;
+	int opt, status = 0;
 
-	cli_common_init(&common);
-	while ((opt = getopt_long(argc, argv, "j:c:f:s:a:o:C:h", options, NULL)) != -1) {
+	cli_options_init(&open, cmd);
+	while ((opt = cmd_getopt(cmd, argc, argv, "j:c:f:s:a:o:C:h", options, &status)) != -1) {
 		switch (opt) {
-		case 'j': common.journal_path = optarg; break;
-		case 'c': common.config_path = optarg; break;
+		case CMD_EXIT: return status;
+		case 'j': open.journal_path = optarg; break;
+		case 'c': open.config_path = optarg; break;
 		case 'f': filter = optarg; break;
 		case 's': sort = optarg; break;
 		case 'a': at = optarg; break;
 		case 'o': output = optarg; break;
 		case 'C': column_list = optarg; break;
-		case 'h': cli_print_usage(stdout, export_usage); return 0;
-		default: cli_print_usage(stderr, export_usage); return 2;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "thingtop export: unexpected argument '%s'\n", argv[optind]);
-		return 2;
-	}
+	if (optind < argc)
+		return cmd_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
 
-	/* Check the filter and sort before the (slower) journal work. */
+	int64_t at_ms = 0;
+	if (at && !time_parse_point(at, time_now_ms(), &at_ms))
+		return cmd_usage_error(cmd, "--at '%s' is not a time (try 2026-01-01T03:10Z or -2h)", at);
+	if (at) {
+		open.fleet = SESSION_FLEET_AT;
+		open.at_ms = at_ms;
+	}
+	/* Check the filter, sort and columns before the (slower) journal work. */
+	struct session session;
+	if (!cli_session_load_config(cmd, &open, &session))
+		return 1;
 	char *cause = NULL;
-	struct view *view = view_create();
-	if (!view_set_filter(view, filter, &cause) || !view_set_sort(view, sort, &cause)) {
-		fprintf(stderr, "thingtop export: %s\n", cause);
-		free(cause);
-		view_destroy(view);
+	if (!view_set_filter(session.view, filter, &cause) || !view_set_sort(session.view, sort, &cause)) {
+		cli_print_cause(cmd, cause);
+		session_close(&session);
 		return 2;
 	}
 	if (column_list) {
@@ -128,47 +133,32 @@ int cmd_export(int argc, char **argv)
 			fprintf(stderr, "thingtop export: --columns: %s\n", cause);
 			free(cause);
 			free(columns);
-			view_destroy(view);
+			session_close(&session);
 			return 2;
 		}
 	}
-	int64_t at_ms = 0;
-	if (at && !time_parse_point(at, time_now_ms(), &at_ms)) {
-		fprintf(stderr, "thingtop export: --at '%s' is not a time (try 2026-01-01T03:10Z or -2h)\n", at);
+	if (!cli_session_open_journal(cmd, &open, &session)) {
 		free(columns);
-		view_destroy(view);
-		return 2;
-	}
-
-	struct cli_session session;
-	bool opened = at ? cli_session_open_at(&session, &common, JOURNAL_READ_ONLY, at_ms)
-	                 : cli_session_open(&session, &common, JOURNAL_READ_ONLY);
-	if (!opened) {
-		free(columns);
-		view_destroy(view);
 		return 1;
 	}
 
-	int status = 0;
-	view_refresh(view, session.fleet);
+	view_refresh(session.view, session.fleet);
 	if (output) {
-		if (!export_view_csv_file_columns(view, session.fleet, columns, column_count, output,
-		                                  &cause)) {
-			fprintf(stderr, "thingtop export: %s\n", cause);
-			free(cause);
+		if (!export_view_csv_file_columns(session.view, session.fleet, columns, column_count,
+		                                  output, &cause)) {
+			cli_print_cause(cmd, cause);
 			status = 1;
 		}
 	} else if (isatty(STDOUT_FILENO)) {
-		write_escaped_csv(view, session.fleet, columns, column_count, stdout);
+		write_escaped_csv(session.view, session.fleet, columns, column_count, stdout);
 	} else {
-		export_view_csv_columns(view, session.fleet, columns, column_count, stdout);
+		export_view_csv_columns(session.view, session.fleet, columns, column_count, stdout);
 		if (fflush(stdout) != 0 || ferror(stdout)) {
 			perror("thingtop export: standard output");
 			status = 1;
 		}
 	}
 	free(columns);
-	view_destroy(view);
-	cli_session_close(&session);
+	session_close(&session);
 	return status;
 }

@@ -28,7 +28,7 @@
 /* Two decoders keep up with one journal writer on a 2-core machine. */
 #define IMPORT_WORKERS 2
 
-static const char import_usage[] =
+const char cmd_import_usage[] =
 	"Usage: thingtop import [-j JOURNAL] [-c CONFIG] [-q] [--format F] FILE...\n"
 	"\n"
 	"Appends lifecycle messages to the journal and reconciles them. Files may be\n"
@@ -167,7 +167,7 @@ static bool import_stream(struct import_run *run, FILE *in, const char *name, nd
 	return ok;
 }
 
-int cmd_import(int argc, char **argv)
+int cmd_import(const struct cmd_entry *cmd, int argc, char **argv)
 {
 	static const struct option options[] = {
 		{"journal", required_argument, NULL, 'j'},
@@ -177,35 +177,30 @@ int cmd_import(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
-	struct cli_common common;
+	struct session_options open;
 	struct import_run run = {0};
 	const char *format = "auto";
-	int opt;
+	int opt, usage_status = 0;
 
-	cli_common_init(&common);
-	while ((opt = getopt_long(argc, argv, "j:c:qf:h", options, NULL)) != -1) {
+	cli_options_init(&open, cmd);
+	while ((opt = cmd_getopt(cmd, argc, argv, "j:c:qf:h", options, &usage_status)) != -1) {
 		switch (opt) {
-		case 'j': common.journal_path = optarg; break;
-		case 'c': common.config_path = optarg; break;
+		case CMD_EXIT: return usage_status;
+		case 'j': open.journal_path = optarg; break;
+		case 'c': open.config_path = optarg; break;
 		case 'q': run.quiet = true; break;
 		case 'f': format = optarg; break;
-		case 'h': cli_print_usage(stdout, import_usage); return 0;
-		default: cli_print_usage(stderr, import_usage); return 2;
 		}
 	}
 	if (strcmp(format, "auto") != 0 && strcmp(format, "ndjson") != 0 &&
 	    strcmp(format, "dynamodb") != 0) {
-		fprintf(stderr, "thingtop import: unknown format '%s' (auto, ndjson or dynamodb)\n",
-		        format);
-		return 2;
+		return cmd_usage_error(cmd, "unknown format '%s' (auto, ndjson or dynamodb)", format);
 	}
-	if (optind >= argc) {
-		fprintf(stderr, "thingtop import: no input file (use - for standard input)\n");
-		return 2;
-	}
+	if (optind >= argc)
+		return cmd_usage_error(cmd, "no input file (use - for standard input)");
 
-	struct cli_session session;
-	if (!cli_session_open(&session, &common, JOURNAL_READ_WRITE))
+	struct session session;
+	if (!cli_session_open(cmd, &open, &session))
 		return 1;
 	ingest_init(&run.ingest, session.journal, session.fleet);
 	run.ingest.snapshot_every = INGEST_SNAPSHOT_EVERY;
@@ -250,7 +245,7 @@ int cmd_import(int argc, char **argv)
 		        " committed; the rest were not imported\n", (unsigned long long)kept,
 		        (unsigned long long)run.ingest.stats.received);
 		free(cause);
-		cli_session_close(&session);
+		session_close(&session);
 		return 1;
 	}
 	double seconds = (double)(time_mono_ms() - started) / 1000.0;
@@ -265,6 +260,6 @@ int cmd_import(int argc, char **argv)
 	        (unsigned long long)st->duplicates, (unsigned long long)st->rejected,
 	        (unsigned long long)st->ignored, seconds,
 	        seconds > 0 ? (double)st->received / seconds : 0.0, journal_path(session.journal));
-	cli_session_close(&session);
+	session_close(&session);
 	return status;
 }

@@ -21,7 +21,7 @@
 #include "view.h"
 #include "xalloc.h"
 
-static const char journal_usage[] =
+const char cmd_journal_usage[] =
 	"Usage: thingtop journal info|check|vacuum [-j JOURNAL] [-c CONFIG]\n"
 	"       thingtop journal prune [-j JOURNAL] [--retain DURATION] [--max-size SIZE]\n"
 	"       thingtop journal forget-session [-j JOURNAL] [--broker HOST[:PORT]]\n"
@@ -317,29 +317,6 @@ static int do_vacuum(struct journal *j)
 	return 0;
 }
 
-/* "2G", "500M", "64k", "123": bytes (binary multiples). */
-static bool parse_size(const char *s, int64_t *bytes)
-{
-	char *end;
-	double v = strtod(s, &end);
-	if (end == s || v < 0)
-		return false;
-	double mult = 1;
-	switch (*end) {
-	case 'k': case 'K': mult = 1024.0; end++; break;
-	case 'm': case 'M': mult = 1024.0 * 1024; end++; break;
-	case 'g': case 'G': mult = 1024.0 * 1024 * 1024; end++; break;
-	case 't': case 'T': mult = 1024.0 * 1024 * 1024 * 1024; end++; break;
-	default: break;
-	}
-	if (*end == 'B' || *end == 'b')
-		end++;
-	if (*end != '\0' || v * mult > 9e18)
-		return false;
-	*bytes = (int64_t)(v * mult);
-	return true;
-}
-
 static int do_prune(struct journal *j, int64_t retain_ms, int64_t max_bytes)
 {
 	char *cause = NULL;
@@ -434,7 +411,7 @@ static int do_forget_session(struct journal *j, const struct config *config)
 	return 0;
 }
 
-int cmd_journal(int argc, char **argv)
+int cmd_journal(const struct cmd_entry *cmd, int argc, char **argv)
 {
 	enum { OPT_BROKER = 256 };
 	static const struct option options[] = {
@@ -449,96 +426,69 @@ int cmd_journal(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
-	const char *path_arg = NULL, *config_path = NULL, *broker = NULL;
+	struct session_options open;
+	const char *broker = NULL;
 	int64_t retain_ms = 0, max_bytes = 0;
 	struct dump_args dump = { 0 };
-	int opt;
-	while ((opt = getopt_long(argc, argv, "j:c:r:m:F:T:f:h", options, NULL)) != -1) {
+	int opt, status = 0;
+	cli_options_init(&open, cmd);
+	while ((opt = cmd_getopt(cmd, argc, argv, "j:c:r:m:F:T:f:h", options, &status)) != -1) {
 		switch (opt) {
-		case 'j': path_arg = optarg; break;
-		case 'c': config_path = optarg; break;
+		case CMD_EXIT: return status;
+		case 'j': open.journal_path = optarg; break;
+		case 'c': open.config_path = optarg; break;
 		case OPT_BROKER: broker = optarg; break;
 		case 'F': dump.from = optarg; break;
 		case 'T': dump.to = optarg; break;
 		case 'f': dump.filter = optarg; break;
 		case 'r':
-			if (!time_parse_duration(optarg, &retain_ms) || retain_ms <= 0) {
-				fprintf(stderr, "thingtop journal: --retain '%s' is not a duration (try 30d)\n",
-				        optarg);
-				return 2;
-			}
+			if (!time_parse_duration(optarg, &retain_ms) || retain_ms <= 0)
+				return cmd_usage_error(cmd, "--retain '%s' is not a duration (try 30d)", optarg);
 			break;
 		case 'm':
-			if (!parse_size(optarg, &max_bytes) || max_bytes <= 0) {
-				fprintf(stderr, "thingtop journal: --max-size '%s' is not a size (try 2G)\n",
-				        optarg);
-				return 2;
-			}
+			if (!text_parse_size(optarg, &max_bytes) || max_bytes <= 0)
+				return cmd_usage_error(cmd, "--max-size '%s' is not a size (try 2G)", optarg);
 			break;
-		case 'h': cli_print_usage(stdout, journal_usage); return 0;
-		default: cli_print_usage(stderr, journal_usage); return 2;
 		}
 	}
-	if (optind + 1 != argc) {
-		fprintf(stderr, "thingtop journal: say info, check, vacuum, prune, dump or forget-session\n");
-		cli_print_usage(stderr, journal_usage);
-		return 2;
-	}
+	if (optind + 1 != argc)
+		return cmd_usage_error(cmd, "say info, check, vacuum, prune, dump or forget-session");
 	const char *what = argv[optind];
 	bool forget = strcmp(what, "forget-session") == 0;
 	bool writes = strcmp(what, "vacuum") == 0 || strcmp(what, "prune") == 0 || forget;
 	if (!writes && strcmp(what, "info") != 0 && strcmp(what, "check") != 0 &&
-	    strcmp(what, "dump") != 0) {
-		fprintf(stderr, "thingtop journal: unknown action '%s' (say info, check, vacuum, prune,"
-		        " dump or forget-session)\n", what);
-		return 2;
-	}
-	if (strcmp(what, "prune") == 0 && retain_ms == 0 && max_bytes == 0) {
-		fprintf(stderr, "thingtop journal: prune needs --retain or --max-size\n");
-		return 2;
-	}
+	    strcmp(what, "dump") != 0)
+		return cmd_usage_error(cmd, "unknown action '%s' (say info, check, vacuum, prune, dump"
+		                       " or forget-session)", what);
+	if (strcmp(what, "prune") == 0 && retain_ms == 0 && max_bytes == 0)
+		return cmd_usage_error(cmd, "prune needs --retain or --max-size");
 
-	struct config config;
+	if (writes)
+		open.journal = SESSION_JOURNAL_UPKEEP;
+	struct session session;
+	if (!cli_session_load_config(cmd, &open, &session))
+		return 1;
 	char *cause = NULL;
-	char safe[1024];
-	if (!config_load(&config, config_path, &cause) ||
-	    (broker && !config_apply_broker_arg(&config, broker, &cause))) {
-		text_escape(cause, strlen(cause), safe, sizeof safe, false);
-		fprintf(stderr, "thingtop journal: %s\n", safe);
-		free(cause);
-		config_finish(&config);
+	if (broker && !config_apply_broker_arg(&session.config, broker, &cause)) {
+		cli_print_cause(cmd, cause);
+		session_close(&session);
 		return 1;
 	}
-	char *path = path_arg ? xstrdup(path_arg) : config.journal.path ? xstrdup(config.journal.path)
-	                                                                : journal_default_path();
-	int status = 1;
-	if (access(path, F_OK) != 0) {
-		fprintf(stderr, "thingtop journal: no journal at %s\n", safe_path(path, safe, sizeof safe));
-		goto out;
-	}
-	struct journal *j = journal_open_mode(path, writes ? JOURNAL_READ_WRITE : JOURNAL_READ_ONLY,
-	                                      config.journal.mode, &cause);
-	if (!j) {
-		text_escape(cause, strlen(cause), safe, sizeof safe, false);
-		fprintf(stderr, "thingtop journal: %s\n", safe);
-		goto out;
-	}
+	if (!cli_session_open_journal(cmd, &open, &session))
+		return 1;
+	struct journal *j = session.journal;
 	if (strcmp(what, "info") == 0)
 		status = do_info(j);
 	else if (strcmp(what, "check") == 0)
-		status = do_check(j, &config.reconcile);
+		status = do_check(j, &session.config.reconcile);
 	else if (strcmp(what, "vacuum") == 0)
 		status = do_vacuum(j);
 	else if (forget)
-		status = do_forget_session(j, &config);
+		status = do_forget_session(j, &session.config);
 	else if (strcmp(what, "dump") == 0)
-		status = do_dump(j, &config.reconcile, &dump);
+		status = do_dump(j, &session.config.reconcile, &dump);
 	else
 		status = do_prune(j, retain_ms, max_bytes);
-	journal_close(j);
-out:
-	free(cause);
-	free(path);
-	config_finish(&config);
+	session_close(&session);
 	return status;
 }

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "commands.h"
 #include "core/config.h"
 #include "ingest.h"
@@ -142,46 +143,45 @@ static void on_change(void *ctx, const struct live_status *status)
 	}
 }
 
-static void usage(FILE *out)
-{
-	fprintf(out,
-	        "usage: thingtop record [-c FILE] [--broker HOST[:PORT] | --aws-endpoint HOST]\n"
-	        "                       [-j JOURNAL] [--qos N] [-V 311|5] [--cafile F] [--capath D]\n"
-	        "                       [--cert F] [--key F] [--alpn P]\n"
-	        "                       [--id CLIENT_ID] [--clean-session] [--connections N]\n"
-	        "                       [--quiet] [--stats-interval SECONDS] [--metrics-file PATH]\n"
-	        "\n"
-	        "Subscribes to the lifecycle events and journals them until SIGINT, SIGTERM,\n"
-	        "SIGHUP or SIGQUIT, then commits everything and exits 0.\n"
-	        "\n"
-	        "  -c, --config FILE    config file\n"
-	        "  --broker HOST[:PORT] the broker (default: broker.host, localhost:1883)\n"
-	        "  -j, --journal FILE   the journal (default: journal.path, else\n"
-	        "                       $XDG_STATE_HOME/thingtop/journal.db)\n"
-	        "  --qos N              subscription QoS, 0..2 (default 1)\n"
-	        "  -V, --protocol V     311 (default) or 5\n"
-	        "  --aws-endpoint HOST  AWS IoT Core: HOST, port 443, ALPN x-amzn-mqtt-ca, the\n"
-	        "                       Amazon root CA (aws.endpoint)\n"
-	        "  --cafile F, --capath D, --cert F, --key F, --alpn P\n"
-	        "                       TLS as for mosquitto_sub (tls.ca_file, ... in the config)\n"
-	        "  --id CLIENT_ID       MQTT client id (default: the journal's own, made once,\n"
-	        "                       so a restart resumes the broker session)\n"
-	        "  --clean-session      start a new broker session (what it queued is dropped)\n"
-	        "  --connections N      N connections sharing the subscriptions ($share/GROUP/...,\n"
-	        "                       ids CLIENT_ID-1..N): AWS delivers ~100 messages/s to one\n"
-	        "                       (broker.connections, broker.share_group)\n"
-	        "  -q, --quiet          only errors\n"
-	        "  --stats-interval S   a rate line every S seconds (default 10, 0 = none)\n"
-	        "  --metrics-file PATH  Prometheus metrics for node_exporter's textfile collector\n"
-	        "                       (metrics.file, metrics.interval)\n"
-	        "\n"
-	        "Runs the config's alert rules (alerts = ...) while it records.\n"
-	        "\n"
-	        "Exit status: 0 after a clean stop; 1 when the journal cannot be written\n"
-	        "(full disk, I/O error, lock timeout: the broker keeps queueing for the\n"
-	        "session, so a restart loses nothing), when the broker refuses every\n"
-	        "subscription, or on a setup error; 2 on a usage error.\n");
-}
+const char cmd_record_usage[] =
+	"Usage: thingtop record [-c FILE] [--broker HOST[:PORT] | --aws-endpoint HOST]\n"
+	"                       [-j JOURNAL] [--qos N] [-V 311|5] [--cafile F] [--capath D]\n"
+	"                       [--cert F] [--key F] [--alpn P]\n"
+	"                       [--id CLIENT_ID] [--clean-session] [--connections N]\n"
+	"                       [--quiet] [--stats-interval SECONDS] [--metrics-file PATH]\n"
+	"\n"
+	"Subscribes to the lifecycle events and journals them until SIGINT, SIGTERM,\n"
+	"SIGHUP or SIGQUIT, then commits everything and exits 0.\n"
+	"\n"
+	"Options:\n"
+	"  -c, --config FILE    config file (default $THINGTOP_CONFIG, then\n"
+	"                       $XDG_CONFIG_HOME/thingtop/thingtop.conf)\n"
+	"  --broker HOST[:PORT] the broker (default: broker.host, localhost:1883)\n"
+	"  -j, --journal FILE   the journal (default: journal.path, else %s)\n"
+	"  --qos N              subscription QoS, 0..2 (default 1)\n"
+	"  -V, --protocol V     311 (default) or 5\n"
+	"  --aws-endpoint HOST  AWS IoT Core: HOST, port 443, ALPN x-amzn-mqtt-ca, the\n"
+	"                       Amazon root CA (aws.endpoint)\n"
+	"  --cafile F, --capath D, --cert F, --key F, --alpn P\n"
+	"                       TLS as for mosquitto_sub (tls.ca_file, ... in the config)\n"
+	"  --id CLIENT_ID       MQTT client id (default: the journal's own, made once,\n"
+	"                       so a restart resumes the broker session)\n"
+	"  --clean-session      start a new broker session (what it queued is dropped)\n"
+	"  --connections N      N connections sharing the subscriptions ($share/GROUP/...,\n"
+	"                       ids CLIENT_ID-1..N): AWS delivers ~100 messages/s to one\n"
+	"                       (broker.connections, broker.share_group)\n"
+	"  -q, --quiet          only errors\n"
+	"  --stats-interval S   a rate line every S seconds (default 10, 0 = none)\n"
+	"  --metrics-file PATH  Prometheus metrics for node_exporter's textfile collector\n"
+	"                       (metrics.file, metrics.interval)\n"
+	"  -h, --help           this text\n"
+	"\n"
+	"Runs the config's alert rules (alerts = ...) while it records.\n"
+	"\n"
+	"Exit status: 0 after a clean stop; 1 when the journal cannot be written\n"
+	"(full disk, I/O error, lock timeout: the broker keeps queueing for the\n"
+	"session, so a restart loses nothing), when the broker refuses every\n"
+	"subscription, or on a setup error; 2 on a usage error.\n";
 
 static void rate_line(struct recorder *rec, uint64_t *last_received, int64_t *last_ms)
 {
@@ -254,9 +254,20 @@ static bool record_loop(struct recorder *rec, bool quiet, int64_t stats_ms, char
 	return true;
 }
 
-int cmd_record(int argc, char **argv)
+struct record_args {
+	struct session_options open;
+	struct config_flags flags;
+	const char *client_id;
+	int connections;
+	bool quiet, clean_session;
+	int64_t stats_ms;
+	const char *metrics_file;  /* record_hooks */
+};
+
+/* -1 to go on, else the exit status. */
+static int parse_args(const struct cmd_entry *cmd, int argc, char **argv, struct record_args *a)
 {
-	enum { OPT_BROKER = 256, OPT_QOS, OPT_QUIET, OPT_STATS, OPT_HELP, OPT_ID, OPT_CLEAN, OPT_CONNS,
+	enum { OPT_BROKER = 256, OPT_QOS, OPT_QUIET, OPT_STATS, OPT_ID, OPT_CLEAN, OPT_CONNS,
 	       OPT_METRICS, OPT_CAFILE, OPT_CAPATH, OPT_CERT, OPT_KEY, OPT_ALPN, OPT_AWS };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -275,122 +286,109 @@ int cmd_record(int argc, char **argv)
 		{ "aws-endpoint", required_argument, NULL, OPT_AWS },
 		{ "quiet", no_argument, NULL, OPT_QUIET },
 		{ "stats-interval", required_argument, NULL, OPT_STATS },
-		{ "help", no_argument, NULL, OPT_HELP },
+		{ "help", no_argument, NULL, 'h' },
 		{ "metrics-file", required_argument, NULL, OPT_METRICS },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *config_path = NULL, *journal_path = NULL, *client_id = NULL;
-	struct config_flags flags = { .qos = -1 };
-	int connections = 0;
-	bool quiet = false, clean_session = false;
-	int64_t stats_ms = 10000;
-	const char *metrics_file = NULL;  /* record_hooks */
-	int opt;
-
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "c:j:qhV:", longopts, NULL)) != -1) {
+	int opt, usage_status = 0;
+	a->flags.qos = -1;
+	a->stats_ms = 10000;
+	cli_options_init(&a->open, cmd);
+	while ((opt = cmd_getopt(cmd, argc, argv, "c:j:qhV:", longopts, &usage_status)) != -1) {
 		switch (opt) {
-		case 'c': config_path = optarg; break;
-		case OPT_BROKER: flags.broker = optarg; break;
-		case OPT_CAFILE: flags.cafile = optarg; break;
-		case OPT_CAPATH: flags.capath = optarg; break;
-		case OPT_CERT: flags.cert = optarg; break;
-		case OPT_KEY: flags.key = optarg; break;
-		case OPT_ALPN: flags.alpn = optarg; break;
-		case 'V': flags.protocol = optarg; break;
-		case OPT_AWS: flags.aws_endpoint = optarg; break;
-		case 'j': journal_path = optarg; break;
+		case CMD_EXIT: return usage_status;
+		case 'c': a->open.config_path = optarg; break;
+		case OPT_BROKER: a->flags.broker = optarg; break;
+		case OPT_CAFILE: a->flags.cafile = optarg; break;
+		case OPT_CAPATH: a->flags.capath = optarg; break;
+		case OPT_CERT: a->flags.cert = optarg; break;
+		case OPT_KEY: a->flags.key = optarg; break;
+		case OPT_ALPN: a->flags.alpn = optarg; break;
+		case 'V': a->flags.protocol = optarg; break;
+		case OPT_AWS: a->flags.aws_endpoint = optarg; break;
+		case 'j': a->open.journal_path = optarg; break;
 		case OPT_QOS:
-			if (strcmp(optarg, "0") && strcmp(optarg, "1") && strcmp(optarg, "2")) {
-				fprintf(stderr, "thingtop record: --qos must be 0, 1 or 2\n");
-				return 2;
-			}
-			flags.qos = atoi(optarg);
+			if (strcmp(optarg, "0") && strcmp(optarg, "1") && strcmp(optarg, "2"))
+				return cmd_usage_error(cmd, "--qos must be 0, 1 or 2");
+			a->flags.qos = atoi(optarg);
 			break;
 		case OPT_ID:
-			if (!*optarg || strlen(optarg) > 128) {
-				fprintf(stderr, "thingtop record: --id must be 1 to 128 bytes\n");
-				return 2;
-			}
-			client_id = optarg;
+			if (!*optarg || strlen(optarg) > 128)
+				return cmd_usage_error(cmd, "--id must be 1 to 128 bytes");
+			a->client_id = optarg;
 			break;
-		case OPT_CLEAN: clean_session = true; break;
+		case OPT_CLEAN: a->clean_session = true; break;
 		case OPT_CONNS:
-			connections = atoi(optarg);
-			if (connections < 1 || connections > CONFIG_CONNECTIONS_MAX) {
-				fprintf(stderr, "thingtop record: --connections must be 1 to %d\n",
-				        CONFIG_CONNECTIONS_MAX);
-				return 2;
-			}
+			a->connections = atoi(optarg);
+			if (a->connections < 1 || a->connections > CONFIG_CONNECTIONS_MAX)
+				return cmd_usage_error(cmd, "--connections must be 1 to %d",
+				                       CONFIG_CONNECTIONS_MAX);
 			break;
 		case 'q':
-		case OPT_QUIET: quiet = true; break;
+		case OPT_QUIET: a->quiet = true; break;
 		case OPT_STATS:
-			if (!time_parse_duration(optarg, &stats_ms) || stats_ms < 0) {
-				fprintf(stderr, "thingtop record: --stats-interval %s: expected seconds (0 = none)\n", optarg);
-				return 2;
-			}
+			if (!time_parse_duration(optarg, &a->stats_ms) || a->stats_ms < 0)
+				return cmd_usage_error(cmd, "--stats-interval %s: expected seconds (0 = none)",
+				                       optarg);
 			break;
-		case 'h':
-		case OPT_HELP: usage(stdout); return 0;
-		case OPT_METRICS: metrics_file = optarg; break;  /* record_hooks */
-		default: usage(stderr); return 2;
+		case OPT_METRICS: a->metrics_file = optarg; break;  /* record_hooks */
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "thingtop record: unexpected argument %s\n", argv[optind]);
-		usage(stderr);
-		return 2;
-	}
+	if (optind < argc)
+		return cmd_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+	return -1;
+}
+
+int cmd_record(const struct cmd_entry *cmd, int argc, char **argv)
+{
+	struct record_args args = { 0 };
+	int parsed = parse_args(cmd, argc, argv, &args);
+	if (parsed >= 0)
+		return parsed;
+	const struct session_options open = args.open;
+	bool quiet = args.quiet;
+	int64_t stats_ms = args.stats_ms;
 
 	int status = 1;
 	char *cause = NULL;
-	char *default_journal = NULL;
-	struct config config;
-	struct journal *journal = NULL;
-	struct fleet *fleet = NULL;
+	struct session session;
 	struct recorder rec = { .quiet = quiet };
 
-	if (!config_load(&config, config_path, &cause))
+	if (!cli_session_load_config(cmd, &open, &session))
+		return 1;
+	struct config *config = &session.config;
+	if (!config_apply_flags(config, &args.flags, &cause))
 		goto fail;
-	if (!config_apply_flags(&config, &flags, &cause))
-		goto fail;
-	if (client_id) {
-		free(config.broker.client_id);
-		config.broker.client_id = xstrdup(client_id);
+	if (args.client_id) {
+		free(config->broker.client_id);
+		config->broker.client_id = xstrdup(args.client_id);
 	}
-	if (clean_session)
-		config.broker.clean_session = true;
-	if (connections)
-		config.broker.connections = connections;
-	if (!journal_path)
-		journal_path = config.journal.path ? config.journal.path : (default_journal = journal_default_path());
+	if (args.clean_session)
+		config->broker.clean_session = true;
+	if (args.connections)
+		config->broker.connections = args.connections;
+	const char *journal_path = session.journal_path;
 
 	/* A bad certificate fails before anything is created on disk. */
-	if (!mqtt_source_check_tls(&config, &cause))
+	if (!mqtt_source_check_tls(config, &cause))
 		goto fail;
-	journal = journal_open_mode(journal_path, JOURNAL_READ_WRITE, config.journal.mode, &cause);
-	if (!journal)
-		goto fail;
-	fleet = rebuild_fleet(journal, &config.reconcile, 0, &cause);
-	if (!fleet)
-		goto fail;
-	journal_set_retention(journal, config.journal.retain_ms, config.journal.max_size);
-	ingest_init(&rec.ingest, journal, fleet);
+	if (!cli_session_open_journal(cmd, &open, &session))
+		return 1;
+	ingest_init(&rec.ingest, session.journal, session.fleet);
 	rec.ingest.snapshot_every = INGEST_SNAPSHOT_EVERY;
-	rec.host = config.broker.host;
-	rec.port = config.broker.port;
-	rec.filters = (unsigned)config.topic_count;
+	rec.host = config->broker.host;
+	rec.port = config->broker.port;
+	rec.filters = (unsigned)config->topic_count;
 
 	/* record_hooks: alert rules and the metrics file. */
-	rec.hooks = record_hooks_create(&config, &rec.ingest, journal_path, metrics_file, &cause);
+	rec.hooks = record_hooks_create(config, &rec.ingest, journal_path, args.metrics_file, &cause);
 	if (!rec.hooks)
 		goto fail;
 
 	catch_stop_signals();
 	const struct live_options options = { .retry = false };
 	const struct live_callbacks callbacks = { .on_message = on_message, .on_change = on_change };
-	rec.live = live_create(&config, &rec.ingest, &options, &callbacks, &rec, &cause);
+	rec.live = live_create(config, &rec.ingest, &options, &callbacks, &rec, &cause);
 	if (!rec.live)
 		goto fail;
 
@@ -424,10 +422,7 @@ fail:
 out:
 	live_destroy(rec.live);
 	record_hooks_destroy(rec.hooks);  /* record_hooks */
-	journal_close(journal);
-	fleet_destroy(fleet);
-	free(default_journal);
 	free(cause);
-	config_finish(&config);
+	session_close(&session);
 	return status;
 }

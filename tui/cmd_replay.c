@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "app.h"
+#include "cli.h"
 #include "commands.h"
 #include "core/config.h"
 #include "export.h"
@@ -19,8 +20,8 @@
 #include "view.h"
 #include "xalloc.h"
 
-static const char replay_usage[] =
-	"Usage: thingtop replay JOURNAL [--speed N|max] [--from TIME] [--to TIME]\n"
+const char cmd_replay_usage[] =
+	"Usage: thingtop replay JOURNAL [-c CONFIG] [--speed N|max] [--from TIME] [--to TIME]\n"
 	"                        [--theme NAME] [--no-color] [--ascii] [--filter EXPR] [--sort SPEC]\n"
 	"       thingtop replay JOURNAL --export FILE [--speed max] [--to TIME] ...\n"
 	"       thingtop replay JOURNAL --alerts [--from TIME] [--to TIME]\n"
@@ -63,41 +64,65 @@ static int64_t now_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+/* Writes the replayed fleet as `export` does: FILE - is standard output;
+ * /dev/null or a pipe is written to, never renamed over. */
+static bool write_export(const struct cmd_entry *cmd, struct session *session, const char *path)
+{
+	struct stat st;
+	char *cause = NULL;
+	if (strcmp(path, "-") == 0) {
+		export_view_csv(session->view, session->fleet, stdout);
+		if (fflush(stdout) != 0 || ferror(stdout)) {
+			perror("thingtop replay: standard output");
+			return false;
+		}
+	} else if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		FILE *out = fopen(path, "w");
+		if (!out) {
+			perror("thingtop replay: --export");
+			return false;
+		}
+		export_view_csv(session->view, session->fleet, out);
+		if (fclose(out) != 0) {
+			perror("thingtop replay: --export");
+			return false;
+		}
+	} else if (!export_view_csv_file(session->view, session->fleet, path, &cause)) {
+		cli_print_cause(cmd, cause);
+		return false;
+	}
+	return true;
+}
+
 /* The replay without a terminal: to the end, then the export. */
-static int replay_headless(const struct app_options *opt, const char *export_path)
+static int replay_headless(const struct cmd_entry *cmd, const struct app_options *opt,
+                           const char *export_path)
 {
 	char *cause = NULL;
-	struct config config;
-	struct journal *journal = NULL;
-	struct replay *replay = NULL;
-	struct view *view = view_create();
-	int status = 1;
+	struct session session;
+	struct session_options open;
+	cli_options_init(&open, cmd);
+	open.config_path = opt->config_path;
+	open.journal_path = opt->journal_path;
+	open.replay_from = opt->replay_from;
+	open.replay_to = opt->replay_to;
 
-	if (!config_load(&config, opt->config_path, &cause)) {
-		fprintf(stderr, "thingtop replay: %s\n", cause);
-		free(cause);
-		view_destroy(view);
+	if (!cli_session_load_config(cmd, &open, &session))
 		return 1;
-	}
-	if ((opt->filter && !view_set_filter(view, opt->filter, &cause)) ||
-	    (opt->sort && !view_set_sort(view, opt->sort, &cause))) {
-		fprintf(stderr, "thingtop replay: %s\n", cause);
-		status = 2;
-		goto out;
-	}
-	journal = journal_open(opt->journal_path, JOURNAL_READ_ONLY, &cause);
-	if (!journal)
-		goto fail;
-	struct replay_range range;
-	if (!replay_range_parse(&range, journal, opt->replay_from, opt->replay_to, &cause)) {
-		status = 2;
-		fprintf(stderr, "thingtop replay: %s\n", cause);
-		goto out;
+	if ((opt->filter && !view_set_filter(session.view, opt->filter, &cause)) ||
+	    (opt->sort && !view_set_sort(session.view, opt->sort, &cause))) {
+		cli_print_cause(cmd, cause);
+		session_close(&session);
+		return 2;
 	}
 	int64_t t0 = now_us();
-	replay = replay_create(journal, &config.reconcile, &range, &cause);
-	if (!replay)
-		goto fail;
+	if (!session_open_journal(&session, &open, &cause)) {
+		int status = session.bad_range ? 2 : 1;
+		cli_print_cause(cmd, cause);
+		session_close(&session);
+		return status;
+	}
+	struct replay *replay = session.replay;
 	replay_set_speed(replay, opt->replay_speed);
 	int64_t t1 = now_us();
 	if (opt->replay_speed == REPLAY_SPEED_MAX && replay_run(replay, &cause) < 0)
@@ -120,45 +145,20 @@ static int replay_headless(const struct app_options *opt, const char *export_pat
 	        (unsigned long long)n, secs, secs > 0 ? (double)n / secs : 0.0,
 	        (double)(t1 - t0) / 1e6);
 
-	struct fleet *fleet = replay_fleet(replay);
-	view_refresh(view, fleet);
-	struct stat st;
-	if (strcmp(export_path, "-") == 0) {
-		export_view_csv(view, fleet, stdout);
-		if (fflush(stdout) != 0 || ferror(stdout)) {
-			perror("thingtop replay: standard output");
-			goto out;
-		}
-	} else if (stat(export_path, &st) == 0 && !S_ISREG(st.st_mode)) {
-		/* /dev/null, a pipe: written to, never renamed over. */
-		FILE *out = fopen(export_path, "w");
-		if (!out) {
-			perror("thingtop replay: --export");
-			goto out;
-		}
-		export_view_csv(view, fleet, out);
-		if (fclose(out) != 0) {
-			perror("thingtop replay: --export");
-			goto out;
-		}
-	} else if (!export_view_csv_file(view, fleet, export_path, &cause)) {
-		goto fail;
-	}
-	status = 0;
-	goto out;
+	/* A jump back would have replaced it: read it now. */
+	session.fleet = replay_fleet(replay);
+	view_refresh(session.view, session.fleet);
+	int status = write_export(cmd, &session, export_path) ? 0 : 1;
+	session_close(&session);
+	return status;
 
 fail:
-	fprintf(stderr, "thingtop replay: %s\n", cause != NULL ? cause : "failed");
-out:
-	free(cause);
-	replay_destroy(replay);
-	journal_close(journal);
-	view_destroy(view);
-	config_finish(&config);
-	return status;
+	cli_print_cause(cmd, cause);
+	session_close(&session);
+	return 1;
 }
 
-int cmd_replay(int argc, char **argv)
+int cmd_replay(const struct cmd_entry *cmd, int argc, char **argv)
 {
 	static const struct option options[] = {
 		{"journal", required_argument, NULL, 'j'},
@@ -180,17 +180,16 @@ int cmd_replay(int argc, char **argv)
 	bool alerts = false;
 	struct app_options opt = { .replay = true, .replay_speed = 1.0 };
 	const char *export_path = NULL;
-	int c;
-	while ((c = getopt_long(argc, argv, "j:c:h", options, NULL)) != -1) {
+	int c, status = 0;
+	while ((c = cmd_getopt(cmd, argc, argv, "j:c:h", options, &status)) != -1) {
 		switch (c) {
+		case CMD_EXIT: return status;
 		case 'j': opt.journal_path = optarg; break;
 		case 'c': opt.config_path = optarg; break;
 		case OPT_SPEED:
-			if (!replay_parse_speed(optarg, &opt.replay_speed)) {
-				fprintf(stderr, "thingtop replay: --speed \"%s\" is not a speed (try 10, 0.5 or max)\n",
-				        optarg);
-				return 2;
-			}
+			if (!replay_parse_speed(optarg, &opt.replay_speed))
+				return cmd_usage_error(cmd, "--speed \"%s\" is not a speed (try 10, 0.5 or max)",
+				                       optarg);
 			break;
 		case OPT_FROM: opt.replay_from = optarg; break;
 		case OPT_TO: opt.replay_to = optarg; break;
@@ -201,32 +200,28 @@ int cmd_replay(int argc, char **argv)
 		case OPT_FILTER: opt.filter = optarg; break;
 		case OPT_SORT: opt.sort = optarg; break;
 		case OPT_ALERTS: alerts = true; break;
-		case 'h': fputs(replay_usage, stdout); return 0;
-		default: fputs(replay_usage, stderr); return 2;
 		}
 	}
 	if (optind < argc && opt.journal_path == NULL)
 		opt.journal_path = argv[optind++];
-	if (optind < argc) {
-		fprintf(stderr, "thingtop replay: unexpected argument \"%s\"\n", argv[optind]);
-		return 2;
+	if (optind < argc)
+		return cmd_usage_error(cmd, "unexpected argument \"%s\"", argv[optind]);
+	if (opt.journal_path == NULL)
+		return cmd_usage_error(cmd, "which journal? (thingtop replay JOURNAL)");
+	if (alerts) {
+		struct session_options open;
+		struct session session;
+		cli_options_init(&open, cmd);
+		open.config_path = opt.config_path;
+		open.journal_path = opt.journal_path;
+		open.fleet = SESSION_FLEET_NONE;
+		if (!cli_session_open(cmd, &open, &session))
+			return 1;
+		status = replay_print_alerts(session.journal, &opt);
+		session_close(&session);
+		return status;
 	}
-	if (opt.journal_path == NULL) {
-		fputs("thingtop replay: which journal? (thingtop replay JOURNAL)\n", stderr);
-		return 2;
-	}
-	/* A replay never writes: a missing file is an error, not a new journal. */
-	FILE *probe = fopen(opt.journal_path, "rb");
-	if (!probe) {
-		char safe[1024];
-		text_escape(opt.journal_path, strlen(opt.journal_path), safe, sizeof safe, false);
-		fprintf(stderr, "thingtop replay: no journal at %s\n", safe);
-		return 1;
-	}
-	fclose(probe);
-	if (alerts)
-		return replay_print_alerts(&opt);
 	if (export_path)
-		return replay_headless(&opt, export_path);
+		return replay_headless(cmd, &opt, export_path);
 	return app_run(&opt);
 }

@@ -23,17 +23,40 @@ static void on_signal(int sig)
 	stop_requested = 1;
 }
 
-static void usage(FILE *out)
-{
-	fprintf(out,
-	        "usage: thingtop simulate [--broker HOST[:PORT]] [--qos N] [--rate N/s]\n"
-	        "                         [--things N] [--events N | --duration S] [--seed N]\n"
-	        "                         [--quirks all|none|LIST] [--ndjson FILE] [--truth FILE]\n"
-	        "                         [--realtime]\n"
-	        "Quirks: flapping,storms,reorder,duplicates,skew,version-reset,takeover,\n"
-	        "        keepalive,connect-failed,subscriptions,malformed (NDJSON only).\n"
-	        "Without --events or --duration it runs until interrupted.\n");
-}
+const char cmd_simulate_usage[] =
+	"Usage: thingtop simulate [--broker HOST[:PORT]] [--qos N] [--rate N/s]\n"
+	"                         [--things N] [--events N | --duration S] [--seed N]\n"
+	"                         [--quirks all|none|LIST] [--ndjson FILE] [--truth FILE]\n"
+	"                         [--realtime]\n"
+	"\n"
+	"Generates a fleet's lifecycle events (connected, disconnected, subscribed,\n"
+	"...) as AWS IoT Core publishes them, quirks included, and publishes them to\n"
+	"a broker and/or writes them as NDJSON that `thingtop import` reads; the\n"
+	"ground truth (each thing's real last state) can be written beside them.\n"
+	"Without --events or --duration it runs until interrupted.\n"
+	"\n"
+	"Options:\n"
+	"  --broker HOST[:PORT] publish to this broker ($aws/events/... topics)\n"
+	"  --qos N              publish QoS, 0 or 1 (default 1)\n"
+	"  --rate N[/s]         messages per second (default: as fast as it goes; with\n"
+	"                       --realtime, the fleet's pace at 10/s)\n"
+	"  --things N           fleet size, 1 to 50000000 (default 300)\n"
+	"  --events N           stop after N messages\n"
+	"  --duration S         stop after S ('30s', '5m'): simulated time for files,\n"
+	"                       wall-clock time with --broker or --realtime\n"
+	"  --seed N             random seed (default 1): the same seed, the same events\n"
+	"  --quirks all|none|LIST\n"
+	"                       what real fleets do (default all): flapping, storms,\n"
+	"                       reorder, duplicates, skew, version-reset, takeover,\n"
+	"                       keepalive, connect-failed, subscriptions, malformed\n"
+	"                       (NDJSON only; never sent to a broker)\n"
+	"  --ndjson FILE        write the messages as NDJSON envelopes (- = stdout)\n"
+	"  --truth FILE         write the ground truth as CSV at the end (- = stdout)\n"
+	"  --realtime           timestamps from now, paced like a live fleet\n"
+	"  -h, --help           this text\n"
+	"\n"
+	"Exit status: 0 when every message was written or published, 1 when a file\n"
+	"or the broker failed, 2 for a usage error.\n";
 
 static bool parse_u64(const char *text, uint64_t *out)
 {
@@ -64,10 +87,20 @@ static FILE *open_out(const char *path, char **cause)
 	return f;
 }
 
-int cmd_simulate(int argc, char **argv)
+struct sim_args {
+	struct simulate_options so;
+	const char *broker, *ndjson_path, *truth_path;
+	uint64_t events, qos;
+	int64_t duration_ms;
+	double rate;
+	bool realtime;
+};
+
+/* -1 to go on, else the exit status. */
+static int parse_args(const struct cmd_entry *cmd, int argc, char **argv, struct sim_args *a)
 {
 	enum { OPT_BROKER = 256, OPT_QOS, OPT_RATE, OPT_THINGS, OPT_EVENTS, OPT_DURATION, OPT_SEED,
-	       OPT_QUIRKS, OPT_NDJSON, OPT_TRUTH, OPT_REALTIME, OPT_HELP };
+	       OPT_QUIRKS, OPT_NDJSON, OPT_TRUTH, OPT_REALTIME };
 	static const struct option longopts[] = {
 		{ "broker", required_argument, NULL, OPT_BROKER },
 		{ "qos", required_argument, NULL, OPT_QOS },
@@ -80,105 +113,101 @@ int cmd_simulate(int argc, char **argv)
 		{ "ndjson", required_argument, NULL, OPT_NDJSON },
 		{ "truth", required_argument, NULL, OPT_TRUTH },
 		{ "realtime", no_argument, NULL, OPT_REALTIME },
-		{ "help", no_argument, NULL, OPT_HELP },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct simulate_options so;
-	simulate_defaults(&so);
-	const char *broker = NULL, *ndjson_path = NULL, *truth_path = NULL;
-	uint64_t events = 0, things = so.things, seed = so.seed, qos = 1;
-	int64_t duration_ms = 0;
-	double rate = 0;
-	bool realtime = false, quirks_given = false;
+	struct simulate_options *so = &a->so;
+	simulate_defaults(so);
+	uint64_t things = so->things, seed = so->seed;
+	bool quirks_given = false;
 	char *cause = NULL;
-	int opt;
+	int opt, usage_status = 0;
+	a->qos = 1;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((opt = cmd_getopt(cmd, argc, argv, "h", longopts, &usage_status)) != -1) {
 		switch (opt) {
-		case OPT_BROKER: broker = optarg; break;
+		case CMD_EXIT: return usage_status;
+		case OPT_BROKER: a->broker = optarg; break;
 		case OPT_QOS:
-			if (!parse_u64(optarg, &qos) || qos > 1) {
-				fprintf(stderr, "thingtop simulate: --qos must be 0 or 1\n");
-				return 2;
-			}
+			if (!parse_u64(optarg, &a->qos) || a->qos > 1)
+				return cmd_usage_error(cmd, "--qos must be 0 or 1");
 			break;
 		case OPT_RATE: {
 			char *end;
-			rate = strtod(optarg, &end);
-			if (end == optarg || (*end && strcmp(end, "/s") != 0) || rate <= 0) {
-				fprintf(stderr, "thingtop simulate: --rate %s: expected messages per second like 500 or 500/s\n", optarg);
-				return 2;
-			}
+			a->rate = strtod(optarg, &end);
+			if (end == optarg || (*end && strcmp(end, "/s") != 0) || a->rate <= 0)
+				return cmd_usage_error(cmd, "--rate %s: expected messages per second like 500"
+				                       " or 500/s", optarg);
 			break;
 		}
 		case OPT_THINGS:
-			if (!parse_u64(optarg, &things) || things < 1 || things > 50000000) {
-				fprintf(stderr, "thingtop simulate: --things must be 1 to 50000000\n");
-				return 2;
-			}
+			if (!parse_u64(optarg, &things) || things < 1 || things > 50000000)
+				return cmd_usage_error(cmd, "--things must be 1 to 50000000");
 			break;
 		case OPT_EVENTS:
-			if (!parse_u64(optarg, &events) || events < 1) {
-				fprintf(stderr, "thingtop simulate: --events must be a positive number\n");
-				return 2;
-			}
+			if (!parse_u64(optarg, &a->events) || a->events < 1)
+				return cmd_usage_error(cmd, "--events must be a positive number");
 			break;
 		case OPT_DURATION:
-			if (!time_parse_duration(optarg, &duration_ms) || duration_ms <= 0) {
-				fprintf(stderr, "thingtop simulate: --duration %s: expected a duration like 30s or 5m\n", optarg);
-				return 2;
-			}
+			if (!time_parse_duration(optarg, &a->duration_ms) || a->duration_ms <= 0)
+				return cmd_usage_error(cmd, "--duration %s: expected a duration like 30s or 5m",
+				                       optarg);
 			break;
 		case OPT_SEED:
-			if (!parse_u64(optarg, &seed)) {
-				fprintf(stderr, "thingtop simulate: --seed must be a number\n");
-				return 2;
-			}
+			if (!parse_u64(optarg, &seed))
+				return cmd_usage_error(cmd, "--seed must be a number");
 			break;
 		case OPT_QUIRKS:
-			if (!simulate_parse_quirks(optarg, &so.quirks, &cause)) {
-				fprintf(stderr, "thingtop simulate: --quirks: %s\n", cause);
+			if (!simulate_parse_quirks(optarg, &so->quirks, &cause)) {
+				int status = cmd_usage_error(cmd, "--quirks: %s", cause);
 				free(cause);
-				return 2;
+				return status;
 			}
 			quirks_given = true;
 			break;
-		case OPT_NDJSON: ndjson_path = optarg; break;
-		case OPT_TRUTH: truth_path = optarg; break;
-		case OPT_REALTIME: realtime = true; break;
-		case 'h':
-		case OPT_HELP: usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case OPT_NDJSON: a->ndjson_path = optarg; break;
+		case OPT_TRUTH: a->truth_path = optarg; break;
+		case OPT_REALTIME: a->realtime = true; break;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "thingtop simulate: unexpected argument %s\n", argv[optind]);
-		return 2;
-	}
-	if (!broker && !ndjson_path && !truth_path) {
-		fprintf(stderr, "thingtop simulate: nothing to do: give --broker, --ndjson or --truth\n");
-		usage(stderr);
-		return 2;
-	}
-	if ((ndjson_path || truth_path) && !events && !duration_ms) {
-		fprintf(stderr, "thingtop simulate: --ndjson and --truth need --events or --duration\n");
-		return 2;
-	}
+	if (optind < argc)
+		return cmd_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+	if (!a->broker && !a->ndjson_path && !a->truth_path)
+		return cmd_usage_error(cmd, "nothing to do: give --broker, --ndjson or --truth");
+	if ((a->ndjson_path || a->truth_path) && !a->events && !a->duration_ms)
+		return cmd_usage_error(cmd, "--ndjson and --truth need --events or --duration");
 
 	/* A broker refuses control characters in topics and cannot carry
 	 * unparseable JSON tests as well as a file can. */
-	if (broker) {
-		so.ids_topic_safe = true;
-		if (!quirks_given || (so.quirks & SIM_MALFORMED))
-			so.quirks &= ~(unsigned)SIM_MALFORMED;
+	if (a->broker) {
+		so->ids_topic_safe = true;
+		if (!quirks_given || (so->quirks & SIM_MALFORMED))
+			so->quirks &= ~(unsigned)SIM_MALFORMED;
 	}
-	so.things = (size_t)things;
-	so.seed = seed;
-	if (realtime) {
-		so.start_ms = time_now_ms();
-		so.mean_interval_ms = (int64_t)((double)things * 1000.0 / (rate > 0 ? rate : 10.0));
+	so->things = (size_t)things;
+	so->seed = seed;
+	if (a->realtime) {
+		so->start_ms = time_now_ms();
+		so->mean_interval_ms = (int64_t)((double)things * 1000.0 /
+		                                 (a->rate > 0 ? a->rate : 10.0));
 	}
+	return -1;
+}
+
+int cmd_simulate(const struct cmd_entry *cmd, int argc, char **argv)
+{
+	struct sim_args args = { 0 };
+	int parsed = parse_args(cmd, argc, argv, &args);
+	if (parsed >= 0)
+		return parsed;
+	struct simulate_options so = args.so;
+	const char *broker = args.broker, *ndjson_path = args.ndjson_path,
+	           *truth_path = args.truth_path;
+	uint64_t events = args.events, qos = args.qos;
+	int64_t duration_ms = args.duration_ms;
+	double rate = args.rate;
+	bool realtime = args.realtime;
+	char *cause = NULL;
 
 	int status = 1;
 	struct config config;

@@ -23,7 +23,7 @@
 #define REJECTS_SHOWN 10
 #define DEFAULT_QUERY "thingName:*"
 
-static const char sync_usage[] =
+const char cmd_sync_usage[] =
 	"Usage: thingtop sync [-j JOURNAL] [-c CONFIG] [-q] [--profile P] [--region R]\n"
 	"                     [--query Q] [FILE...]\n"
 	"\n"
@@ -183,7 +183,7 @@ static bool sync_cli(struct sync_run *run, const struct aws_cli_options *options
 	return ok;
 }
 
-int cmd_sync(int argc, char **argv)
+int cmd_sync(const struct cmd_entry *cmd, int argc, char **argv)
 {
 	static const struct option options[] = {
 		{"journal", required_argument, NULL, 'j'},
@@ -195,22 +195,21 @@ int cmd_sync(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
-	struct cli_common common;
+	struct session_options open;
 	struct sync_run run = {0};
 	const char *profile = NULL, *region = NULL, *query = DEFAULT_QUERY;
-	int opt;
+	int opt, usage_status = 0;
 
-	cli_common_init(&common);
-	while ((opt = getopt_long(argc, argv, "j:c:qh", options, NULL)) != -1) {
+	cli_options_init(&open, cmd);
+	while ((opt = cmd_getopt(cmd, argc, argv, "j:c:qh", options, &usage_status)) != -1) {
 		switch (opt) {
-		case 'j': common.journal_path = optarg; break;
-		case 'c': common.config_path = optarg; break;
+		case CMD_EXIT: return usage_status;
+		case 'j': open.journal_path = optarg; break;
+		case 'c': open.config_path = optarg; break;
 		case 'q': run.quiet = true; break;
 		case 'P': profile = optarg; break;
 		case 'R': region = optarg; break;
 		case 'Q': query = optarg; break;
-		case 'h': cli_print_usage(stdout, sync_usage); return 0;
-		default: cli_print_usage(stderr, sync_usage); return 2;
 		}
 	}
 	bool from_cli = optind >= argc;
@@ -220,8 +219,8 @@ int cmd_sync(int argc, char **argv)
 		return 1;
 	}
 
-	struct cli_session session;
-	if (!cli_session_open(&session, &common, JOURNAL_READ_WRITE))
+	struct session session;
+	if (!cli_session_open(cmd, &open, &session))
 		return 1;
 	ingest_init(&run.ingest, session.journal, session.fleet);
 	run.ingest.snapshot_every = INGEST_SNAPSHOT_EVERY;
@@ -250,7 +249,7 @@ int cmd_sync(int argc, char **argv)
 	if (!ingest_checkpoint(&run.ingest, &cause)) {
 		fprintf(stderr, "thingtop sync: %s\n", cause);
 		free(cause);
-		cli_session_close(&session);
+		session_close(&session);
 		return 1;
 	}
 	double seconds = (double)(time_mono_ms() - started) / 1000.0;
@@ -261,6 +260,6 @@ int cmd_sync(int argc, char **argv)
 	        (unsigned long long)st->received, run.connected, run.disconnected, run.never,
 	        run.registry_only, (unsigned long long)st->rejected, seconds,
 	        seconds > 0 ? (double)st->received / seconds : 0.0, journal_path(session.journal));
-	cli_session_close(&session);
+	session_close(&session);
 	return status;
 }

@@ -106,8 +106,8 @@ static void status_cell(const struct app *app, const struct fleet_thing *thing, 
 	enum draw_glyph g = thing->status == STATUS_CONNECTED ? GLYPH_CONNECTED :
 	                    thing->status == STATUS_DISCONNECTED ? GLYPH_DISCONNECTED : GLYPH_UNKNOWN;
 	snprintf(buf, size, "%s%s%s%s", draw_glyph(g),
-	         fleet_thing_settling(app->fleet, thing) ? "~" : "",
-	         fleet_thing_flapping(app->fleet, thing) ? "!" : "",
+	         fleet_thing_settling(app->session.fleet, thing) ? "~" : "",
+	         fleet_thing_flapping(app->session.fleet, thing) ? "!" : "",
 	         (thing->flags & THING_UNCERTAIN) ? "?" : "");
 }
 
@@ -138,7 +138,7 @@ static void draw_row(struct app *app, int y, const struct layout *lay, const str
 			draw_text(y, lay->x[i], w, buf, normal, true);
 			break;
 		default: {
-			size_t n = view_cell_text(app->fleet, thing, col->id, buf, sizeof buf);
+			size_t n = view_cell_text(app->session.fleet, thing, col->id, buf, sizeof buf);
 			if (col->id == COL_FLAGS && alerts_ui_thing_firing(app, thing->id)) {
 				char flags[sizeof buf];
 				memcpy(flags, buf, sizeof flags);
@@ -160,7 +160,7 @@ static void draw_column_titles(struct app *app, int y, const struct layout *lay)
 {
 	int attr = theme_attr(THEME_COLUMNS);
 	draw_fill(y, 0, app->cols, attr);
-	const struct sort_spec *sort = view_sort(app->view);
+	const struct sort_spec *sort = view_sort(app->session.view);
 	for (size_t i = 0; i < GRID_COLUMNS; i++) {
 		if (lay->width[i] == 0)
 			continue;
@@ -179,7 +179,7 @@ static void draw_column_titles(struct app *app, int y, const struct layout *lay)
 static void grid_draw(struct app *app)
 {
 	char right[64];
-	snprintf(right, sizeof right, "%zu/%zu", view_count(app->view), fleet_count(app->fleet));
+	snprintf(right, sizeof right, "%zu/%zu", view_count(app->session.view), fleet_count(app->session.fleet));
 	app_draw_header(app, right);
 
 	struct layout lay;
@@ -191,7 +191,7 @@ static void grid_draw(struct app *app)
 	if (rows < 1)
 		rows = 1;
 	app->grid_rows = rows;
-	size_t count = view_count(app->view);
+	size_t count = view_count(app->session.view);
 	if (app->cursor >= count)
 		app->cursor = count > 0 ? count - 1 : 0;
 	if (app->cursor < app->top)
@@ -208,13 +208,13 @@ static void grid_draw(struct app *app)
 		if (row >= count) {
 			draw_fill(y, 0, app->cols, theme_attr(THEME_NORMAL));
 			if (count == 0 && r == rows / 2) {
-				const char *msg = fleet_count(app->fleet) == 0 ? "no things yet" :
+				const char *msg = fleet_count(app->session.fleet) == 0 ? "no things yet" :
 				                  "no thing matches the filter (Esc clears it)";
 				draw_text(y, 0, app->cols, msg, theme_attr(THEME_DIM), false);
 			}
 			continue;
 		}
-		const struct fleet_thing *thing = fleet_thing_at(app->fleet, view_row(app->view, row));
+		const struct fleet_thing *thing = fleet_thing_at(app->session.fleet, view_row(app->session.view, row));
 		draw_row(app, y, &lay, thing, row == app->cursor, now);
 	}
 	app_draw_footer(app, grid_screen.help, grid_screen.help_count);
@@ -226,10 +226,10 @@ static void search(struct app *app, int direction)
 		app_message(app, true, "no search text: press f to find a client id");
 		return;
 	}
-	size_t count = view_count(app->view);
+	size_t count = view_count(app->session.view);
 	for (size_t i = 1; i <= count; i++) {
 		size_t row = direction > 0 ? (app->cursor + i) % count : (app->cursor + count - i) % count;
-		const struct fleet_thing *thing = fleet_thing_at(app->fleet, view_row(app->view, row));
+		const struct fleet_thing *thing = fleet_thing_at(app->session.fleet, view_row(app->session.view, row));
 		if (text_contains_nocase(thing->client_id, app->find_text)) {
 			size_t old = app->cursor;
 			app_set_cursor_row(app, row);
@@ -244,14 +244,14 @@ static void search(struct app *app, int direction)
 /* Shift+letter or < >: sort by a column; the same column again reverses. */
 static void sort_by(struct app *app, enum column_id column)
 {
-	const struct sort_spec *cur = view_sort(app->view);
+	const struct sort_spec *cur = view_sort(app->session.view);
 	struct sort_spec spec = { 0 };
 	spec.count = 1;
 	spec.keys[0].column = column;
 	spec.keys[0].direction = view_columns[column].default_direction;
 	if (cur != NULL && cur->count > 0 && cur->keys[0].column == column)
 		spec.keys[0].direction = -cur->keys[0].direction;
-	view_set_sort_spec(app->view, &spec);
+	view_set_sort_spec(app->session.view, &spec);
 	app_refresh_view(app);
 	char text[128];
 	sort_format(&spec, text, sizeof text);
@@ -262,7 +262,7 @@ static void sort_step(struct app *app, int step)
 {
 	struct layout lay;
 	compute_layout(app->cols, &lay);
-	const struct sort_spec *cur = view_sort(app->view);
+	const struct sort_spec *cur = view_sort(app->session.view);
 	int at = -1;
 	for (size_t i = 0; i < GRID_COLUMNS; i++) {
 		if (cur != NULL && cur->count > 0 && grid_columns[i].column == cur->keys[0].column)
@@ -278,13 +278,13 @@ static void sort_step(struct app *app, int step)
 	spec.count = 1;
 	spec.keys[0].column = column;
 	spec.keys[0].direction = view_columns[column].default_direction;
-	view_set_sort_spec(app->view, &spec);
+	view_set_sort_spec(app->session.view, &spec);
 	app_refresh_view(app);
 }
 
 static bool grid_key(struct app *app, int key)
 {
-	size_t count = view_count(app->view);
+	size_t count = view_count(app->session.view);
 	size_t page = app->grid_rows > 1 ? (size_t)app->grid_rows - 1 : 1;
 	switch (key) {
 	case KEY_FN(KEY_UP):
@@ -317,11 +317,11 @@ static bool grid_key(struct app *app, int key)
 	case '\r':
 	case KEY_FN(KEY_ENTER):
 		if (count > 0)
-			app_open_activity(app, view_row(app->view, app->cursor));
+			app_open_activity(app, view_row(app->session.view, app->cursor));
 		return true;
 	case KEY_FN(KEY_F(4)):
 	case '/':
-		prompt_open(&app->prompt, PROMPT_FILTER, view_filter_text(app->view));
+		prompt_open(&app->prompt, PROMPT_FILTER, view_filter_text(app->session.view));
 		return true;
 	case KEY_FN(KEY_F(3)):
 	case 'f':
@@ -349,7 +349,7 @@ static bool grid_key(struct app *app, int key)
 		sort_step(app, +1);
 		return true;
 	case KEY_ESC:
-		if (app->drill[0] != '\0' || *view_filter_text(app->view) != '\0') {
+		if (app->drill[0] != '\0' || *view_filter_text(app->session.view) != '\0') {
 			app_set_filter(app, "");
 			app_message(app, false, "filter cleared");
 		}

@@ -13,7 +13,7 @@ void help_draw(struct app *app, const struct screen_ops *ops)
 	int w = app->cols - 8;
 	if (w > 100)
 		w = 100;
-	size_t extra = app->replay != NULL ? replay_help_count : 0;
+	size_t extra = app->session.replay != NULL ? replay_help_count : 0;
 	size_t total = extra + ops->help_count;
 	int h = (int)total + 4;
 	if (h > app->rows - 4)

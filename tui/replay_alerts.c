@@ -29,14 +29,11 @@ static bool print_row(void *ctx, const struct journal_alert_row *row)
 	return true;
 }
 
-int replay_print_alerts(const struct app_options *opt)
+int replay_print_alerts(struct journal *journal, const struct app_options *opt)
 {
 	char *cause = NULL;
 	int status = 1;
-	struct journal *journal = journal_open(opt->journal_path, JOURNAL_READ_ONLY, &cause);
 	struct replay_range range;
-	if (!journal)
-		goto out;
 	if (!replay_range_parse(&range, journal, opt->replay_from, opt->replay_to, &cause)) {
 		status = 2;
 		goto out;
@@ -49,6 +46,5 @@ out:
 	if (cause)
 		fprintf(stderr, "thingtop replay: %s\n", cause);
 	free(cause);
-	journal_close(journal);
 	return status;
 }

@@ -24,7 +24,7 @@ const size_t replay_help_count = sizeof replay_help / sizeof replay_help[0];
 
 void replay_status(const struct app *app, char *buf, size_t size)
 {
-	const struct replay *r = app->replay;
+	const struct replay *r = app->session.replay;
 	char iso[TIME_ISO_SIZE], speed[32];
 	time_format_iso(replay_clock(r), iso, sizeof iso);
 	replay_format_speed(replay_speed(r), speed, sizeof speed);
@@ -39,7 +39,7 @@ void replay_status(const struct app *app, char *buf, size_t size)
  * screen follow it. */
 static void after_move(struct app *app)
 {
-	app->fleet = replay_fleet(app->replay);
+	app->session.fleet = replay_fleet(app->session.replay);
 	app_refresh_view(app);
 	if (app->screen == SCREEN_ACTIVITY)
 		activity_update(app->activity, app);
@@ -50,12 +50,12 @@ static void after_move(struct app *app)
 
 static void change_speed(struct app *app, bool faster)
 {
-	double s = replay_speed(app->replay);
+	double s = replay_speed(app->session.replay);
 	if (faster)
 		s = s == REPLAY_SPEED_MAX || s * 2 > SPEED_TOP ? REPLAY_SPEED_MAX : s * 2;
 	else
 		s = s == REPLAY_SPEED_MAX ? SPEED_TOP : (s / 2 < SPEED_MIN ? SPEED_MIN : s / 2);
-	replay_set_speed(app->replay, s);
+	replay_set_speed(app->session.replay, s);
 	char text[32];
 	replay_format_speed(s, text, sizeof text);
 	app_message(app, false, "speed %s", text);
@@ -63,7 +63,7 @@ static void change_speed(struct app *app, bool faster)
 
 bool replay_key(struct app *app, int key)
 {
-	struct replay *r = app->replay;
+	struct replay *r = app->session.replay;
 	if (r == NULL)
 		return false;
 	char *cause = NULL;

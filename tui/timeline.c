@@ -157,7 +157,7 @@ static void fit_zoom(struct timeline *t, int width, int64_t now_ms)
  * position (which also moves back). */
 static uint64_t loaded_mark(const struct app *app)
 {
-	return app->replay != NULL ? app_upto_seq(app) : fleet_last_seq(app->fleet);
+	return app->session.replay != NULL ? app_upto_seq(app) : fleet_last_seq(app->session.fleet);
 }
 
 bool timeline_load(struct timeline *t, struct app *app)
@@ -170,13 +170,13 @@ bool timeline_load(struct timeline *t, struct app *app)
 	t->loaded_seq = loaded_mark(app);
 	/* In a replay, rows after its position have not happened yet. */
 	t->upto_seq = app_upto_seq(app);
-	if (!journal_disconnects(app->journal, INT64_MIN, INT64_MAX, collect, t, &cause)) {
+	if (!journal_disconnects(app->session.journal, INT64_MIN, INT64_MAX, collect, t, &cause)) {
 		app_message(app, true, "timeline: %s", cause != NULL ? cause : "cannot read the journal");
 		free(cause);
 		return false;
 	}
 	t->gap_count = 0;
-	if (!journal_gaps(app->journal, collect_gap, t, &cause)) {
+	if (!journal_gaps(app->session.journal, collect_gap, t, &cause)) {
 		app_message(app, true, "timeline: %s", cause != NULL ? cause : "cannot read the gaps");
 		free(cause);
 	}
@@ -209,7 +209,7 @@ static bool counted(const struct timeline *t, const struct app *app, const struc
 {
 	if (!t->filtered)
 		return true;
-	return e->thing_id != 0 && view_find(app->view, e->thing_id - 1) != (size_t)-1;
+	return e->thing_id != 0 && view_find(app->session.view, e->thing_id - 1) != (size_t)-1;
 }
 
 /* First event with ts >= from. */
@@ -452,9 +452,9 @@ static void drill_down(struct app *app)
 			ids[u++] = ids[i];
 	}
 	/* A fresh filter with the same terms, restricted to these things. */
-	char *expr = xstrdup(view_filter_text(app->view));
+	char *expr = xstrdup(view_filter_text(app->session.view));
 	char *cause = NULL;
-	if (!view_set_filter(app->view, expr, &cause) || view_filter(app->view) == NULL) {
+	if (!view_set_filter(app->session.view, expr, &cause) || view_filter(app->session.view) == NULL) {
 		app_message(app, true, "drill-down: %s", cause != NULL ? cause : "no filter");
 		free(cause);
 		free(expr);
@@ -462,7 +462,7 @@ static void drill_down(struct app *app)
 		return;
 	}
 	free(expr);
-	filter_set_ids(view_filter(app->view), ids, u);
+	filter_set_ids(view_filter(app->session.view), ids, u);
 	char iso[TIME_ISO_SIZE];
 	time_format_iso(from, iso, sizeof iso);
 	snprintf(app->drill, sizeof app->drill, "%.16s +%s %s: %zu things", iso, bucket_names[t->zoom],

@@ -77,8 +77,8 @@ complete_words thingtop export --sort status,-s | grep -qx 'status,-since' || fa
 complete_words thingtop --theme high | grep -qx high-contrast || fail "theme names do not complete"
 
 # One list of each fact: the code's tables against the pages and completion.
-cmds=$(sed -n 's/^\t{"\([a-z]*\)", cmd_[a-z_]*},$/\1/p' "$SRC/tui/main.c")
-[ -n "$cmds" ] || fail "no subcommands found in tui/main.c"
+cmds=$(sed -n 's/^\t\t\.name = "\([a-z]*\)",$/\1/p' "$SRC/tui/commands.c")
+[ -n "$cmds" ] || fail "no subcommands found in tui/commands.c"
 for c in $cmds; do
 	"$TT" "$c" -h >"$tmp/help.txt" 2>&1 || fail "thingtop $c -h exits $?"
 	grep -qi "usage" "$tmp/help.txt" || fail "thingtop $c -h prints no usage"

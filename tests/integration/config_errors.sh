@@ -20,7 +20,7 @@ grep -qF "$WORK/missing.conf: No such file or directory" "$WORK/c.err" || { cat 
 # (libconfig alone ends the program with "input in flex scanner failed").
 mkdir "$WORK/folder"
 "$TT" export -c "$WORK/folder" -j "$WORK/j.db" 2>"$WORK/d.err" && fail "export ran with a folder as config"
-[ "$(cat "$WORK/d.err")" = "thingtop: $WORK/folder: is a folder, not a config file" ] ||
+[ "$(cat "$WORK/d.err")" = "thingtop export: $WORK/folder: is a folder, not a config file" ] ||
 	{ cat "$WORK/d.err"; fail "folder as config"; }
 printf '@include "%s"\n' "$WORK/folder" >"$WORK/inc.conf"
 "$TT" record -c "$WORK/inc.conf" -j "$WORK/j.db" 2>"$WORK/e.err" && fail "record ran with an included folder"

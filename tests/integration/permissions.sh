@@ -120,11 +120,11 @@ grep -qF "journal $J: cannot write in folder $SVC (Permission denied)" "$WORK/w.
 printf 'ui: { mouse = true; };\n' >"$WORK/secret.conf"
 chmod 600 "$WORK/secret.conf"
 as_user "$TT" export -c "$WORK/secret.conf" -j "$J" 2>"$WORK/c.err" >/dev/null && fail "export with an unreadable config"
-grep -qxF "thingtop: $WORK/secret.conf: Permission denied" "$WORK/c.err" || { cat "$WORK/c.err"; fail "unreadable config"; }
+grep -qxF "thingtop export: $WORK/secret.conf: Permission denied" "$WORK/c.err" || { cat "$WORK/c.err"; fail "unreadable config"; }
 printf '@include "%s"\n' "$WORK/secret.conf" >"$WORK/inc.conf"
 chmod 644 "$WORK/inc.conf"
 as_user "$TT" export -c "$WORK/inc.conf" -j "$J" 2>"$WORK/i.err" >/dev/null && fail "export with an unreadable include"
-grep -qxF "thingtop: $WORK/inc.conf:1: @include \"$WORK/secret.conf\": Permission denied" "$WORK/i.err" ||
+grep -qxF "thingtop export: $WORK/inc.conf:1: @include \"$WORK/secret.conf\": Permission denied" "$WORK/i.err" ||
 	{ cat "$WORK/i.err"; fail "unreadable include"; }
 
 # A -shm left by another user, not writable by the recorder's user.

@@ -61,6 +61,9 @@ _thingtop()
 	check) opts="-j --journal -c --config --filter --warning --critical -h --help" ;;
 	simulate) opts="--broker --qos --rate --things --events --duration --seed --quirks --ndjson --truth --realtime -h --help" ;;
 	demo) opts="--things --rate -h --help" ;;
+	help)
+		COMPREPLY=($(compgen -W "record import export replay journal check sync simulate demo help columns flags filter -h --help" -- "$cur"))
+		return ;;
 	*) opts= ;;
 	esac
 	if [[ $cur != -* && $cmd != "" && $cmd != journal ]]; then

@@ -1,0 +1,159 @@
+/* thingtop help [COMMAND|columns|flags|filter]: a command's usage, or what
+ * the columns (of the grid, export's CSV and the filter), the flags and the
+ * filter language mean. The column list comes from core's table
+ * (view_columns); only the sentences are kept here. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "fleet.h"
+#include "view.h"
+
+const char cmd_help_usage[] =
+	"Usage: thingtop help [COMMAND|columns|flags|filter]\n"
+	"\n"
+	"Without a topic, the program's usage and its commands. With a COMMAND, its\n"
+	"full usage (the same as thingtop COMMAND --help). Topics:\n"
+	"  columns  every column of the grid, the CSV export and the filter, and\n"
+	"           every flag value\n"
+	"  flags    the flag values and the statuses\n"
+	"  filter   the filter language and the sort spec\n"
+	"\n"
+	"Options:\n"
+	"  -h, --help           this text\n";
+
+/* What each column of core's table means, by column id. */
+static const char *const column_meaning[COL_COUNT] = {
+	[COL_STATUS] = "connected, disconnected or unknown (never seen either), as reconciled"
+	               " from the lifecycle events (see flags)",
+	[COL_CLIENT_ID] = "the MQTT client id (the thing's name)",
+	[COL_SINCE] = "when the current status began: the device's timestamp of the event that"
+	              " set it. CSV: ISO 8601 UTC; grid: the age (now minus that"
+	              " time); filter: since>10m compares the age; empty when never seen",
+	[COL_REASON] = "the last disconnect reason AWS reported (CONNECTION_LOST,"
+	               " CLIENT_INITIATED_DISCONNECT, DUPLICATE_CLIENTID, ...)",
+	[COL_IP] = "the address of the latest connect (ipAddress)",
+	[COL_VERSION] = "the latest session's versionNumber; empty when none was reported",
+	[COL_SESSION_ID] = "the latest session's sessionIdentifier",
+	[COL_SESSIONS] = "distinct sessions seen",
+	[COL_DISCONNECTS] = "disconnects, duplicate deliveries excluded",
+	[COL_DUPLICATES] = "connect or disconnect events delivered more than once",
+	[COL_FAILURES] = "refused connects (connect failures)",
+	[COL_FLAGS] = "settling, flapping, uncertain (see below), joined by '|'; empty when none",
+	[COL_RECEIVED] = "when thingtop received the event that set the status: the receive"
+	                 " time, not the device's clock (compare with since for clock skew)."
+	                 " CSV: ISO 8601 UTC; grid: the age",
+	[COL_THING_TYPE] = "the registry's thing type (from thingtop sync); empty without it",
+	[COL_GROUPS] = "the registry's thing groups, joined by ','; empty without thingtop sync",
+	[COL_ATTR] = "attr.NAME: the registry attribute NAME (from thingtop sync), in --columns"
+	             " and filters, e.g. attr.site:berlin",
+};
+
+static const struct {
+	const char *name, *meaning;
+} flag_values[] = {
+	{"settling", "the status changed within reconcile.settle (10 s): it may still flip as"
+	             " late or reordered events arrive"},
+	{"flapping", "more than reconcile.flap_sessions sessions started within"
+	             " reconcile.flap_window (5 in 10 min)"},
+	{"uncertain", "events contradicted each other and the status rests on arrival order,"
+	              " not timestamps (core/RECONCILIATION.md)"},
+};
+
+/* The text wrapped at 78 columns, indented by `indent`. */
+static void print_wrapped(const char *text, int indent)
+{
+	int col = indent;
+	while (*text) {
+		size_t word = strcspn(text, " ");
+		if (col > indent && col + 1 + (int)word > 78) {
+			printf("\n%*s", indent, "");
+			col = indent;
+		} else if (col > indent) {
+			putchar(' ');
+			col++;
+		}
+		fwrite(text, 1, word, stdout);
+		col += (int)word;
+		text += word;
+		while (*text == ' ')
+			text++;
+	}
+	putchar('\n');
+}
+
+static void print_flags(void)
+{
+	printf("Flags (the flags column; filter flags:NAME, flags: for none):\n");
+	for (size_t i = 0; i < sizeof flag_values / sizeof flag_values[0]; i++) {
+		printf("  %-16s ", flag_values[i].name);
+		print_wrapped(flag_values[i].meaning, 19);
+	}
+	printf("\nStatuses (the status column; filter status:NAME):\n");
+	for (int s = 0; s < STATUS_COUNT; s++)
+		printf("  %s\n", thing_status_name((enum thing_status)s));
+}
+
+static void print_columns(void)
+{
+	printf("Columns (names for --columns, --sort, filter fields and the CSV header;\n"
+	       "the CSV export writes the first %d unless --columns says otherwise):\n",
+	       COL_DEFAULT_COUNT);
+	for (int i = 0; i < COL_COUNT; i++) {
+		const struct column *c = &view_columns[i];
+		printf("  %-16s ", c->name);
+		print_wrapped(column_meaning[c->id] ? column_meaning[c->id] : "", 19);
+	}
+	putchar('\n');
+	print_flags();
+}
+
+static void print_filter(void)
+{
+	fputs("Filter (thingtop export --filter, check --filter, the monitor's / key);\n"
+	      "terms are separated by spaces and all must match:\n"
+	      "  word             the client id contains word (any case)\n"
+	      "  field:value      the column's text equals value (any case for status,\n"
+	      "                   last_reason and flags), e.g. status:disconnected\n"
+	      "  field~regex      POSIX extended regex search (any case), client_id~^gw\n"
+	      "  field>N  <N  >=N  <=N\n"
+	      "                   numeric columns, e.g. sessions>3; since>10m compares the age\n"
+	      "  !term            negation, e.g. !plant/\n"
+	      "  \"quoted words\"   a value with spaces; \\\" and \\\\ escape inside quotes\n"
+	      "Fields are the column names (thingtop help columns), attr.NAME included.\n"
+	      "\n"
+	      "Sort (--sort): col[,-col]... by column name; '-' descending, e.g.\n"
+	      "  status,-since\n", stdout);
+}
+
+int cmd_help(const struct cmd_entry *cmd, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	int opt, status = 0;
+	while ((opt = cmd_getopt(cmd, argc, argv, "h", options, &status)) != -1) {
+		if (opt == CMD_EXIT)
+			return status;
+	}
+	if (optind + 1 < argc)
+		return cmd_usage_error(cmd, "one topic at a time");
+	const char *topic = optind < argc ? argv[optind] : NULL;
+	const struct cmd_entry *about = topic ? cmd_find(topic) : NULL;
+	if (!topic)
+		cmd_print_main_usage(stdout);
+	else if (about)
+		cmd_print_usage(about, stdout);
+	else if (strcmp(topic, "columns") == 0)
+		print_columns();
+	else if (strcmp(topic, "flags") == 0)
+		print_flags();
+	else if (strcmp(topic, "filter") == 0)
+		print_filter();
+	else
+		return cmd_usage_error(cmd, "no help on '%s' (a command, columns, flags or filter)",
+		                       topic);
+	return 0;
+}

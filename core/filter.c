@@ -288,10 +288,8 @@ static bool parse_term(struct filter *filter, const char *expr, size_t *pos, cha
 				set_cause(cause, "column %zu: unknown field \"%s\" (did you mean \"%s\"?)", col,
 				          shown(expr + name_at, len, buf, sizeof buf), near);
 			else
-				set_cause(cause, "column %zu: unknown field \"%s\" (fields: status, client_id, since, "
-				          "last_reason, ip, version, session_id, sessions, disconnects, duplicates, "
-				          "connect_failures, flags, since_received, thing_type, groups, attr.NAME)", col,
-				          shown(expr + name_at, len, buf, sizeof buf));
+				set_cause(cause, "column %zu: unknown field \"%s\" (fields: %s)", col,
+				          shown(expr + name_at, len, buf, sizeof buf), view_column_names());
 			return false;
 		}
 		term.column = c->id;

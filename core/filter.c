@@ -48,14 +48,6 @@ struct filter {
 #define FLAG_UNCERTAIN 4u
 #define REGEX_MAX 256
 
-static unsigned char fold_table[256];
-
-static void fold_init(void)
-{
-	for (int i = 0; i < 256; i++)
-		fold_table[i] = (unsigned char)(i >= 'A' && i <= 'Z' ? i + 'a' - 'A' : i);
-}
-
 /* Column of a byte offset as the user counts it: characters, 1-based. */
 static size_t char_column(const char *expr, size_t offset)
 {
@@ -356,8 +348,7 @@ static bool parse_term(struct filter *filter, const char *expr, size_t *pos, cha
 		term.value = read_value(expr, &i, cause);
 		if (!term.value)
 			return false;
-		for (char *p = term.value; *p; p++)
-			*p = (char)fold_table[(unsigned char)*p];
+		text_fold_ascii(term.value);
 	}
 	filter->terms = xreallocarray(filter->terms, filter->count + 1, sizeof *filter->terms);
 	filter->terms[filter->count++] = term;
@@ -374,8 +365,6 @@ struct filter *filter_parse(const char *expr, char **cause)
 	struct filter *filter = xcalloc(1, sizeof *filter);
 	size_t i = 0;
 
-	if (!fold_table['A'])
-		fold_init();
 	if (!expr)
 		return filter;
 	for (;;) {
@@ -409,25 +398,6 @@ void filter_set_ids(struct filter *filter, uint32_t *ids, size_t count)
 	filter->ids = ids;
 	filter->id_count = ids ? count : 0;
 	filter->has_ids = ids != NULL;
-}
-
-/* Substring search with the needle already folded. */
-static bool contains_folded(const char *hay, const char *needle)
-{
-	unsigned char first = (unsigned char)needle[0];
-
-	if (first == '\0')
-		return true;
-	for (const unsigned char *h = (const unsigned char *)hay; *h; h++) {
-		if (fold_table[*h] != first)
-			continue;
-		size_t k = 1;
-		while (needle[k] && fold_table[h[k]] == (unsigned char)needle[k])
-			k++;
-		if (needle[k] == '\0')
-			return true;
-	}
-	return false;
 }
 
 static unsigned thing_flag_mask(const struct fleet *fleet, const struct fleet_thing *thing)
@@ -491,7 +461,7 @@ static bool term_match(const struct term *term, const struct fleet *fleet,
 
 	switch (term->kind) {
 	case TERM_WORD:
-		return contains_folded(thing->client_id, term->value);
+		return text_contains_nocase(thing->client_id, term->value);
 	case TERM_EQUAL:
 		switch (term->column) {
 		case COL_STATUS:

@@ -64,8 +64,9 @@ struct apply {
 
 /* A thing's name, reading the things table past its known end once when
  * the journal grew since. */
-static const char *name_of(struct apply *a, uint32_t id)
+static const char *name_of(void *ctx, uint32_t id)
 {
+	struct apply *a = ctx;
 	struct replay *r = a->r;
 	const char *name = thing_names_find(&r->names, id);
 	if (name || a->error)
@@ -76,22 +77,6 @@ static const char *name_of(struct apply *a, uint32_t id)
 	if (!journal_things_after(r->journal, after, thing_names_add, &r->names, &a->error))
 		return NULL;
 	return thing_names_find(&r->names, id);
-}
-
-/* The client id for a row's thing, adding the things that have no event
- * of their own before it (ids enter the fleet in order), as rebuild.c. */
-static const char *client_of(struct apply *a, uint32_t thing_id)
-{
-	struct fleet *fleet = a->r->fleet;
-	size_t count = fleet_count(fleet);
-	if (thing_id <= count)
-		return fleet_thing_at(fleet, thing_id - 1)->client_id;
-	for (uint32_t id = (uint32_t)count + 1; id < thing_id; id++) {
-		const char *name = name_of(a, id);
-		if (name)
-			fleet_add_thing(fleet, id, name);
-	}
-	return name_of(a, thing_id);
 }
 
 static bool apply_row(void *ctx, const struct journal_row *row)
@@ -111,15 +96,12 @@ static bool apply_row(void *ctx, const struct journal_row *row)
 		a->stopped = a->out_of_time = true;
 		return false;
 	}
-	const char *client_id = NULL;
-	if (row->type != EVENT_REJECT && row->type != EVENT_IGNORED && row->thing_id) {
-		client_id = client_of(a, row->thing_id);
-		if (!client_id) {
-			a->missing_seq = row->seq;
-			a->missing_id = row->thing_id;
-			a->stopped = true;
-			return false;
-		}
+	const char *client_id;
+	if (!rebuild_row_client(r->fleet, row, name_of, a, &client_id)) {
+		a->missing_seq = row->seq;
+		a->missing_id = row->thing_id;
+		a->stopped = true;
+		return false;
 	}
 	struct fleet_event ev;
 	rebuild_event_from_row(row, client_id, &ev);

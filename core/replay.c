@@ -678,16 +678,6 @@ uint64_t replay_end_seq(const struct replay *r)
 	return r->end_seq;
 }
 
-int64_t replay_start_clock(const struct replay *r)
-{
-	return r->start_clock;
-}
-
-int64_t replay_end_clock(const struct replay *r)
-{
-	return r->end_clock;
-}
-
 bool replay_done(const struct replay *r)
 {
 	return r->pos >= r->end_seq && r->clock >= r->end_clock;

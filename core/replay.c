@@ -264,12 +264,14 @@ long replay_run(struct replay *r, char **cause)
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->changed, NULL);
 	pthread_t reader;
-	if (pthread_create(&reader, NULL, pipe_reader, p) != 0) {
-		/* No thread: the same work on this one. */
+	int err = pthread_create(&reader, NULL, pipe_reader, p);
+	if (err != 0) {
+		set_cause(cause, "journal %s: cannot start the replay's reader thread: %s",
+		          journal_path(r->journal), strerror(err));
 		pthread_cond_destroy(&p->changed);
 		pthread_mutex_destroy(&p->lock);
 		free(p);
-		return replay_advance(r, 0, 0, cause);
+		return -1;
 	}
 	struct apply a = { .r = r, .due_until = INT64_MAX, .last_received = INT64_MIN };
 	bool failed = false;

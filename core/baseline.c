@@ -2,6 +2,7 @@
 #include "build_config.h"
 
 #include "baseline.h"
+#include "json_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -157,7 +158,7 @@ static bool next_document(struct baseline_reader *r, bool *bad)
 	if (r->at >= r->len)
 		return false;
 	json_error_t error;
-	r->doc = json_loadb(r->text + r->at, r->len - r->at,
+	r->doc = event_json_load(r->text + r->at, r->len - r->at,
 	                    JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES, &error);
 	if (!r->doc) {
 		r->error = xasprintf("line %lu column %d: bad JSON: %s",

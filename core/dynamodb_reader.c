@@ -5,6 +5,7 @@
 #include "build_config.h"
 
 #include "dynamodb.h"
+#include "json_internal.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -136,7 +137,7 @@ static enum doc next_line_document(struct dynamodb_reader *r)
 		return DOC_BAD;
 	}
 	json_error_t error;
-	json_t *doc = json_loadb(line, len, JSON_REJECT_DUPLICATES, &error);
+	json_t *doc = event_json_load(line, len, JSON_REJECT_DUPLICATES, &error);
 	if (!doc && !r->started) {
 		/* Not one document a line: pretty-printed scan output. */
 		return slurp(r, line, len) ? DOC_AGAIN : DOC_END;
@@ -167,7 +168,7 @@ static enum doc next_text_document(struct dynamodb_reader *r)
 	if (r->at >= r->text_len)
 		return DOC_END;
 	json_error_t error;
-	json_t *doc = json_loadb(r->text + r->at, r->text_len - r->at,
+	json_t *doc = event_json_load(r->text + r->at, r->text_len - r->at,
 	                         JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES, &error);
 	if (!doc) {
 		r->error = xasprintf("line %lu column %d: bad JSON: %s",
@@ -269,7 +270,7 @@ void dynamodb_decode_export_line(const char *line, size_t len, struct event *eve
 	msg->raw = line;
 	msg->raw_len = len;
 	json_error_t error;
-	json_t *doc = json_loadb(line, len, JSON_REJECT_DUPLICATES, &error);
+	json_t *doc = event_json_load(line, len, JSON_REJECT_DUPLICATES, &error);
 	const json_t *item = json_object_get(doc, "Item");
 	if (!doc || !json_is_object(item)) {
 		char what[EVENT_DETAIL_MAX];

@@ -5,9 +5,11 @@
 #include "build_config.h"
 
 #include "event.h"
+#include "json_internal.h"
 #include "text.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -329,6 +331,19 @@ static bool begin(const char *topic, struct event *out, bool *lifecycle,
 	return false;
 }
 
+static pthread_once_t seed_once = PTHREAD_ONCE_INIT;
+
+static void seed_json(void)
+{
+	json_object_seed(0);
+}
+
+json_t *event_json_load(const char *buf, size_t len, size_t flags, json_error_t *error)
+{
+	pthread_once(&seed_once, seed_json);
+	return json_loadb(buf, len, flags, error);
+}
+
 bool event_parse(const char *topic, const char *payload, size_t len, struct event *out)
 {
 	enum event_type topic_type;
@@ -346,7 +361,7 @@ bool event_parse(const char *topic, const char *payload, size_t len, struct even
 		payload = "";
 	/* JSON_DECODE_ANY so that `5` is "not an object", not a syntax error;
 	 * duplicate keys would make the event ambiguous. */
-	root = json_loadb(payload, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &err);
+	root = event_json_load(payload, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &err);
 	if (!root)
 		return reject_json(out, payload, len, &err);
 	ok = decode(topic, lifecycle, topic_type, cid_at, root, out);

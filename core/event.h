@@ -7,7 +7,6 @@
 #ifndef THINGTOP_EVENT_H
 #define THINGTOP_EVENT_H
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -94,9 +93,6 @@ const char *event_reject_name(enum event_reject reject);
  * topic is unknown, e.g. a bare NDJSON line; then no cross-check). Always
  * fills *out completely; returns true for the five lifecycle types. */
 bool event_parse(const char *topic, const char *payload, size_t len, struct event *out);
-
-/* The same for a payload that is already a parsed JSON value (borrowed). */
-bool event_decode(const char *topic, const json_t *payload, struct event *out);
 
 /* True when `t_ms` is a plausible time for something received (or
  * observed) at `reference_ms`: not before 2010, at most a day after it. */

@@ -4,6 +4,7 @@
 #include "build_config.h"
 
 #include "event.h"
+#include "json_internal.h"
 #include "check.h"
 
 #include <stdlib.h>

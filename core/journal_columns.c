@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-/* AWS's documented reasons (../shared/docs/aws-lifecycle-events.md).
+/* AWS's documented reasons (core/LIFECYCLE-EVENTS.md).
  * Stored as their index + 1: append only, never reorder. */
 static const char *const reasons[] = {
 	"AUTH_ERROR", "CLIENT_INITIATED_DISCONNECT", "CLIENT_ERROR", "CONNECTION_LOST",

@@ -111,6 +111,19 @@ static bool reject(struct event *out, enum event_reject why, const char *fmt, ..
 	return false;
 }
 
+void event_set_reject(struct event *out, enum event_reject why, const char *fmt, ...)
+{
+	va_list ap;
+
+	memset(out, 0, sizeof *out);
+	out->type = EVENT_REJECT;
+	out->reject = why;
+	out->client_initiated = -1;
+	va_start(ap, fmt);
+	vsnprintf(out->detail, sizeof out->detail, fmt, ap);
+	va_end(ap);
+}
+
 /* Escapes untrusted bytes into `buf` (QUOTE_MAX) for quoting in a detail. */
 static const char *quote(char *buf, const char *s, size_t len)
 {

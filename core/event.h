@@ -94,6 +94,12 @@ const char *event_reject_name(enum event_reject reject);
  * fills *out completely; returns true for the five lifecycle types. */
 bool event_parse(const char *topic, const char *payload, size_t len, struct event *out);
 
+/* Makes *out a reject, everything else cleared, whose detail is the
+ * formatted text (cut to EVENT_DETAIL_MAX): for readers that find a bad
+ * line or document before any payload is parsed. */
+void event_set_reject(struct event *out, enum event_reject why, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* True when `t_ms` is a plausible time for something received (or
  * observed) at `reference_ms`: not before 2010, at most a day after it. */
 bool event_time_plausible(int64_t t_ms, int64_t reference_ms);

@@ -17,6 +17,34 @@
  * it. */
 json_t *event_json_load(const char *buf, size_t len, size_t flags, json_error_t *error);
 
+/* JSON documents one after another in a text held in memory (pretty or
+ * one a line). Start with {text, len, 0, 1}. */
+struct json_docs {
+	const char *text;
+	size_t len, at;
+	unsigned long line;         /* line number at text + at, 1-based */
+};
+/* The next document (owned by the caller), with its text and the line it
+ * starts on; NULL at the end, or at bad JSON with *error (malloc'd) like
+ * "line 3 column 7: bad JSON: ...". */
+json_t *json_docs_next(struct json_docs *docs, const char **raw, size_t *raw_len,
+                       unsigned long *line_no, char **error);
+
+/* The items of one document: the members of `array` when it is one, else
+ * `single` (when not NULL), all borrowed from doc, which it owns. Zeroed
+ * memory is an empty walk. */
+struct json_items {
+	json_t *doc;
+	const json_t *array;
+	const json_t *single;
+	size_t next;
+};
+void json_items_start(struct json_items *items, json_t *doc, const json_t *array,
+                      const json_t *single);
+/* The next item; NULL when none is left, the document then released. */
+const json_t *json_items_next(struct json_items *items);
+void json_items_finish(struct json_items *items);
+
 /* event_parse for a payload that is already a parsed JSON value (borrowed). */
 bool event_decode(const char *topic, const json_t *payload, struct event *out);
 

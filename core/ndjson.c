@@ -15,11 +15,7 @@
 
 static void reject(struct event *event, enum event_reject why, const char *detail)
 {
-	memset(event, 0, sizeof(*event));
-	event->type = EVENT_REJECT;
-	event->reject = why;
-	event->client_initiated = -1;
-	snprintf(event->detail, sizeof(event->detail), "%s", detail);
+	event_set_reject(event, why, "%s", detail);
 }
 
 /* Skips a JSON string starting at json[i] == '"'; returns the index after

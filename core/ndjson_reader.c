@@ -120,13 +120,9 @@ static void decode_line(struct ndjson_line *line, size_t max_len, ndjson_decode_
 		return;
 	}
 	memset(&line->msg, 0, sizeof(line->msg));
-	memset(&line->event, 0, sizeof(line->event));
-	line->event.type = EVENT_REJECT;
-	line->event.reject = REJECT_OVERSIZE;
-	line->event.client_initiated = -1;
-	snprintf(line->event.detail, sizeof(line->event.detail),
-	         "line of %zu bytes is over the %zu-byte limit (its first %d bytes are kept)",
-	         line->full_len, max_len, EVENT_PAYLOAD_MAX);
+	event_set_reject(&line->event, REJECT_OVERSIZE,
+	                 "line of %zu bytes is over the %zu-byte limit (its first %d bytes are kept)",
+	                 line->full_len, max_len, EVENT_PAYLOAD_MAX);
 	line->msg.raw = line->text;
 	line->msg.raw_len = line->len;
 }

@@ -210,7 +210,7 @@ static bool parse_compare_value(struct term *term, const struct column *c, size_
 	char buf[64];
 	const char *v = term->value;
 
-	if (term->column == COL_SINCE || term->column == COL_RECEIVED) {
+	if (c->type == COLUMN_TIME) {
 		if (time_parse_duration(v, &term->number))
 			return true;
 		set_cause(cause, "column %zu: %s takes a duration like 30s, 10m, 2h or 1d, not \"%s\"",

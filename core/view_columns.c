@@ -51,6 +51,9 @@ static size_t put_time(char *buf, size_t size, int64_t ms)
 
 #define CELL(fn) static size_t fn(const struct fleet *fleet, const struct fleet_thing *thing, \
                                   const char *attr, char *buf, size_t size)
+/* The counters and times differ only in the field they read. */
+#define COUNT_CELL(fn, field) CELL(fn) { return put_count(buf, size, thing->field); }
+#define TIME_CELL(fn, field) CELL(fn) { return put_time(buf, size, thing->field); }
 
 CELL(cell_status)
 {
@@ -62,10 +65,7 @@ CELL(cell_client_id)
 	return put_text(buf, size, thing->client_id);
 }
 
-CELL(cell_since)
-{
-	return put_time(buf, size, thing->since_ms);
-}
+TIME_CELL(cell_since, since_ms)
 
 CELL(cell_reason)
 {
@@ -91,25 +91,10 @@ CELL(cell_session_id)
 	return put_text(buf, size, thing->session_id);
 }
 
-CELL(cell_sessions)
-{
-	return put_count(buf, size, thing->sessions);
-}
-
-CELL(cell_disconnects)
-{
-	return put_count(buf, size, thing->disconnects);
-}
-
-CELL(cell_duplicates)
-{
-	return put_count(buf, size, thing->duplicates);
-}
-
-CELL(cell_failures)
-{
-	return put_count(buf, size, thing->connect_failures);
-}
+COUNT_CELL(cell_sessions, sessions)
+COUNT_CELL(cell_disconnects, disconnects)
+COUNT_CELL(cell_duplicates, duplicates)
+COUNT_CELL(cell_failures, connect_failures)
 
 CELL(cell_flags)
 {
@@ -130,10 +115,7 @@ CELL(cell_flags)
 	return put_text(buf, size, tmp);
 }
 
-CELL(cell_received)
-{
-	return put_time(buf, size, thing->since_received_ms);
-}
+TIME_CELL(cell_received, since_received_ms)
 
 CELL(cell_thing_type)
 {

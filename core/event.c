@@ -43,6 +43,14 @@ static const char *const reject_names[REJECT_COUNT] = {
 	[REJECT_IMPLAUSIBLE_TIMESTAMP] = "implausible_timestamp",
 };
 
+const char *const event_known_reasons[EVENT_KNOWN_REASONS] = {
+	"AUTH_ERROR", "CLIENT_INITIATED_DISCONNECT", "CLIENT_ERROR", "CONNECTION_LOST",
+	"DUPLICATE_CLIENTID", "FORBIDDEN_ACCESS", "MQTT_KEEP_ALIVE_TIMEOUT", "SERVER_ERROR",
+	"SERVER_INITIATED_DISCONNECT", "API_INITIATED_DISCONNECT", "THROTTLED",
+	"WEBSOCKET_TTL_EXPIRATION", "CUSTOMAUTH_TTL_EXPIRATION", "AUTHORIZATION_FAILED",
+	"NONE", "UNKNOWN",
+};
+
 /* The two topic families that carry lifecycle events, and the event
  * names that may follow each. */
 static const struct {

@@ -80,6 +80,14 @@ struct event {
 	int topic_count;             /* subscribed/unsubscribed: topics[] length */
 };
 
+/* The disconnect and connect-failure reasons AWS documents
+ * (core/LIFECYCLE-EVENTS.md), then "AUTHORIZATION_FAILED", "NONE" and
+ * "UNKNOWN". Files store positions in this list (the journal's columns
+ * index + 1, fleet snapshots ids 1 .. 13), so: append only, never
+ * reorder. */
+#define EVENT_KNOWN_REASONS 16
+extern const char *const event_known_reasons[EVENT_KNOWN_REASONS];
+
 /* "connected", "disconnected", "connect_failed", "subscribed",
  * "unsubscribed", "reject", "ignored". */
 const char *event_type_name(enum event_type type);

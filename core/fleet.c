@@ -16,22 +16,6 @@
 
 #define ARENA_BLOCK 65536
 
-const char *const fleet_known_reasons[FLEET_KNOWN_REASONS] = {
-	"AUTH_ERROR",
-	"CLIENT_INITIATED_DISCONNECT",
-	"CLIENT_ERROR",
-	"CONNECTION_LOST",
-	"DUPLICATE_CLIENTID",
-	"FORBIDDEN_ACCESS",
-	"MQTT_KEEP_ALIVE_TIMEOUT",
-	"SERVER_ERROR",
-	"SERVER_INITIATED_DISCONNECT",
-	"API_INITIATED_DISCONNECT",
-	"THROTTLED",
-	"WEBSOCKET_TTL_EXPIRATION",
-	"CUSTOMAUTH_TTL_EXPIRATION",
-};
-
 void fleet_config_defaults(struct fleet_config *config)
 {
 	config->order_window_ms = 30 * 60 * 1000;
@@ -338,7 +322,7 @@ struct fleet *fleet_create(const struct fleet_config *config)
 
 	fleet_reason_append(fleet, "", 0);
 	for (size_t i = 0; i < FLEET_KNOWN_REASONS; i++)
-		fleet_reason_append(fleet, fleet_known_reasons[i], strlen(fleet_known_reasons[i]));
+		fleet_reason_append(fleet, event_known_reasons[i], strlen(event_known_reasons[i]));
 	return fleet;
 }
 

@@ -2,6 +2,7 @@
 #include "build_config.h"
 
 #include "baseline.h"
+#include "json_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -80,15 +81,10 @@ bool baseline_decode_thing(const json_t *thing, struct event *out, char **cause)
 }
 
 struct baseline_reader {
-	const char *text;
-	size_t len, at;
-	unsigned long line;         /* line number at text + at */
+	struct json_docs docs;
 	unsigned long doc_line;
 	unsigned long thing_no;
-	json_t *doc;
-	const json_t *things;       /* its "things", or NULL */
-	const json_t *single;       /* a connectivity document, not yet returned */
-	size_t next;
+	struct json_items things;   /* a page's "things", or one connectivity document */
 	char *next_token;
 	char *error;
 	char *raw;
@@ -98,28 +94,14 @@ struct baseline_reader {
 struct baseline_reader *baseline_reader_create(const char *text, size_t len)
 {
 	struct baseline_reader *r = xcalloc(1, sizeof *r);
-	r->text = text;
-	r->len = len;
-	r->line = 1;
+	r->docs = (struct json_docs){.text = text, .len = len, .line = 1};
 	return r;
-}
-
-static void advance(struct baseline_reader *r, size_t to)
-{
-	for (; r->at < to; r->at++)
-		if (r->text[r->at] == '\n')
-			r->line++;
 }
 
 static void reject(struct baseline_reader *r, enum event_reject why, const char *what,
                    const char *raw, size_t raw_len)
 {
-	struct event *e = &r->item.event;
-	memset(e, 0, sizeof *e);
-	e->type = EVENT_REJECT;
-	e->reject = why;
-	e->client_initiated = -1;
-	snprintf(e->detail, sizeof e->detail, "line %lu: %s", r->item.line_no, what);
+	event_set_reject(&r->item.event, why, "line %lu: %s", r->item.line_no, what);
 	r->item.raw = raw;
 	r->item.raw_len = raw_len > EVENT_PAYLOAD_MAX ? EVENT_PAYLOAD_MAX : raw_len;
 }
@@ -148,41 +130,26 @@ static struct baseline_item *thing_item(struct baseline_reader *r, const json_t 
  * (and the item is a reject) for a document that is no known output. */
 static bool next_document(struct baseline_reader *r, bool *bad)
 {
+	const char *raw;
+	size_t raw_len;
+
 	*bad = false;
-	size_t i = r->at;
-	while (i < r->len && (r->text[i] == ' ' || r->text[i] == '\t' || r->text[i] == '\r' ||
-	                      r->text[i] == '\n'))
-		i++;
-	advance(r, i);
-	if (r->at >= r->len)
+	json_t *doc = json_docs_next(&r->docs, &raw, &raw_len, &r->doc_line, &r->error);
+	if (!doc)
 		return false;
-	json_error_t error;
-	r->doc = json_loadb(r->text + r->at, r->len - r->at,
-	                    JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES, &error);
-	if (!r->doc) {
-		r->error = xasprintf("line %lu column %d: bad JSON: %s",
-		                     r->line + (unsigned long)(error.line > 0 ? error.line - 1 : 0),
-		                     error.column, error.text);
-		return false;
-	}
-	const char *raw = r->text + r->at;
-	size_t raw_len = (size_t)error.position;
-	r->doc_line = r->item.line_no = r->line;
-	advance(r, r->at + raw_len);
-	r->next = 0;
-	r->things = json_object_get(r->doc, "things");
-	if (json_is_array(r->things)) {
-		const json_t *token = json_object_get(r->doc, "nextToken");
+	r->item.line_no = r->doc_line;
+	const json_t *things = json_object_get(doc, "things");
+	bool single = json_is_object(doc) && json_object_get(doc, "thingName");
+	json_items_start(&r->things, doc, things, single ? doc : NULL);
+	if (json_is_array(things)) {
+		const json_t *token = json_object_get(doc, "nextToken");
 		free(r->next_token);
 		r->next_token = json_is_string(token) && json_string_length(token) > 0
 		                ? xstrdup(json_string_value(token)) : NULL;
 		return true;
 	}
-	r->things = NULL;
-	if (json_is_object(r->doc) && json_object_get(r->doc, "thingName")) {
-		r->single = r->doc;
+	if (single)
 		return true;
-	}
 	*bad = true;
 	r->item.thing_no = r->thing_no;
 	reject(r, REJECT_MISSING_FIELD,
@@ -194,16 +161,9 @@ static bool next_document(struct baseline_reader *r, bool *bad)
 struct baseline_item *baseline_reader_next(struct baseline_reader *r)
 {
 	for (;;) {
-		if (r->things && r->next < json_array_size(r->things))
-			return thing_item(r, json_array_get(r->things, r->next++));
-		if (r->single) {
-			const json_t *one = r->single;
-			r->single = NULL;
-			return thing_item(r, one);
-		}
-		json_decref(r->doc);
-		r->doc = NULL;
-		r->things = NULL;
+		const json_t *thing = json_items_next(&r->things);
+		if (thing)
+			return thing_item(r, thing);
 		if (r->error)
 			return NULL;
 		bool bad;
@@ -228,7 +188,7 @@ void baseline_reader_destroy(struct baseline_reader *r)
 {
 	if (!r)
 		return;
-	json_decref(r->doc);
+	json_items_finish(&r->things);
 	free(r->next_token);
 	free(r->error);
 	free(r->raw);

@@ -2,13 +2,12 @@
  * saved or live output of `aws iot search-index --index-name AWS_Things`
  * ({"things": [...], "nextToken": ...}, one page or several, pretty or one
  * a line) and of `aws iot get-thing-connectivity-data` ({"thingName": ...,
- * "connected": ...}). See ../shared/docs/aws-field.md §1. Each thing
+ * "connected": ...}). See core/AWS-FIELD.md §1. Each thing
  * becomes an EVENT_BASELINE event (event.h) whose payload is the thing's
  * JSON object. */
 #ifndef THINGTOP_BASELINE_H
 #define THINGTOP_BASELINE_H
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -16,14 +15,6 @@
 
 /* Saved outputs are read whole; one this big is refused. */
 #define BASELINE_TEXT_MAX ((size_t)1 << 30)
-
-/* One thing object of a search-index page, or a get-thing-connectivity-data
- * document, as a baseline event: client_id = thingName, timestamp =
- * connectivity.timestamp (0 when none), reason = "NONE" when connected,
- * else disconnectReason ("UNKNOWN" when absent), "" when the object has no
- * connectivity at all (fleet indexing without it: registry only). False
- * with *cause for an object that is no thing. */
-bool baseline_decode_thing(const json_t *thing, struct event *out, char **cause);
 
 struct baseline_item {
 	unsigned long line_no;      /* where the item's document starts (1-based) */

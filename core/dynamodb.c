@@ -4,6 +4,7 @@
 #include "build_config.h"
 
 #include "dynamodb.h"
+#include "json_internal.h"
 
 #include <stdlib.h>
 #include <string.h>

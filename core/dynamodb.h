@@ -3,13 +3,12 @@
  * one a line) and DynamoDB-JSON export files (one {"Item": ...} a line).
  * Each item was written by the rule `SELECT * as event, timestamp, version,
  * topic(4) as eventType, topic(5) as clientId FROM
- * '$aws/events/presence/+/+'` (../shared/docs/aws-field.md §2): its typed
+ * '$aws/events/presence/+/+'` (core/AWS-FIELD.md §2): its typed
  * `event` map is turned back into the plain JSON payload (numbers keep their
  * exact digits) and its topic is rebuilt from eventType and clientId. */
 #ifndef THINGTOP_DYNAMODB_H
 #define THINGTOP_DYNAMODB_H
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -22,21 +21,13 @@
 /* Deeper typed values are refused (jansson's own limit is 2048). */
 #define DYNAMODB_DEPTH_MAX 64
 
-/* One typed value ({"S": ..}, {"N": ..}, {"M": ..}, ...) as plain JSON text,
- * malloc'd in *out (length *len). False with *cause naming the path of the
- * bad value ("event.versionNumber: ...") when it is not valid typed JSON. */
-bool dynamodb_value_to_json(const json_t *typed, const char *path, char **out, size_t *len,
-                            char **cause);
-
 struct dynamodb_message {
 	char *topic;                /* malloc'd */
 	char *payload;              /* malloc'd plain JSON text of the event map */
 	size_t payload_len;
 };
 
-/* Converts one item (borrowed). False with *cause for an item that is not
- * one the rule writes (no `event` map, bad typed values). */
-bool dynamodb_item_convert(const json_t *item, struct dynamodb_message *out, char **cause);
+/* An item converted (json_internal.h: dynamodb_item_convert). */
 void dynamodb_message_finish(struct dynamodb_message *msg);
 
 /* Does text starting with these bytes look like DynamoDB output (its first

@@ -5,6 +5,7 @@
 #include "build_config.h"
 
 #include "dynamodb.h"
+#include "json_internal.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -23,12 +24,9 @@ struct dynamodb_reader {
 	bool started;               /* a first document was seen */
 	bool slurped;               /* document mode: the whole text is in memory */
 	char *text;
-	size_t text_len, at;
-	unsigned long text_line;    /* line number at text + at */
-	json_t *doc;                /* the current document */
-	const json_t *items;        /* its Items array, or NULL */
-	const json_t *single;       /* its Item, not yet returned */
-	size_t next;
+	size_t text_len;
+	struct json_docs docs;      /* over text, once slurped */
+	struct json_items items;    /* the current document's Items, or its Item */
 	unsigned long doc_line;
 	unsigned long item_no;
 	char *error;
@@ -48,12 +46,7 @@ struct dynamodb_reader *dynamodb_reader_create(FILE *in)
 static void reject(struct dynamodb_reader *r, enum event_reject why, const char *raw, size_t len,
                    const char *what)
 {
-	struct event *e = &r->rec.event;
-	memset(e, 0, sizeof *e);
-	e->type = EVENT_REJECT;
-	e->reject = why;
-	e->client_initiated = -1;
-	snprintf(e->detail, sizeof e->detail, "line %lu: %s", r->rec.line_no, what);
+	event_set_reject(&r->rec.event, why, "line %lu: %s", r->rec.line_no, what);
 	r->rec.topic = NULL;
 	r->rec.raw = raw;
 	r->rec.raw_len = len;
@@ -67,7 +60,7 @@ static bool slurp(struct dynamodb_reader *r, const char *first, size_t first_len
 	memcpy(r->text, first, first_len);
 	r->text[first_len] = '\n';
 	r->text_len = first_len + 1;
-	r->text_line = r->lines.line_no;
+	unsigned long first_line = r->lines.line_no;
 	const char *line;
 	size_t len;
 	bool truncated;
@@ -89,6 +82,7 @@ static bool slurp(struct dynamodb_reader *r, const char *first, size_t first_len
 		r->text[r->text_len++] = '\n';
 	}
 	r->slurped = true;
+	r->docs = (struct json_docs){.text = r->text, .len = r->text_len, .line = first_line};
 	return true;
 }
 
@@ -97,17 +91,11 @@ enum doc { DOC_OK, DOC_BAD, DOC_AGAIN, DOC_END };
 static enum doc take_document(struct dynamodb_reader *r, json_t *doc, const char *raw, size_t len)
 {
 	r->started = true;
-	r->doc = doc;
-	r->next = 0;
-	r->items = NULL;
-	r->single = NULL;
 	const json_t *items = json_object_get(doc, "Items");
 	const json_t *item = json_object_get(doc, "Item");
-	if (json_is_array(items))
-		r->items = items;
-	else if (json_is_object(item))
-		r->single = item;
-	else if (!json_is_object(doc) || !json_object_get(doc, "Count")) {
+	json_items_start(&r->items, doc, items, json_is_object(item) ? item : NULL);
+	if (!json_is_array(items) && !json_is_object(item) &&
+	    (!json_is_object(doc) || !json_object_get(doc, "Count"))) {
 		reject(r, REJECT_MISSING_FIELD, raw, len,
 		       "a document with neither \"Items\" (scan) nor \"Item\" (export)");
 		return DOC_BAD;
@@ -136,7 +124,7 @@ static enum doc next_line_document(struct dynamodb_reader *r)
 		return DOC_BAD;
 	}
 	json_error_t error;
-	json_t *doc = json_loadb(line, len, JSON_REJECT_DUPLICATES, &error);
+	json_t *doc = event_json_load(line, len, JSON_REJECT_DUPLICATES, &error);
 	if (!doc && !r->started) {
 		/* Not one document a line: pretty-printed scan output. */
 		return slurp(r, line, len) ? DOC_AGAIN : DOC_END;
@@ -150,35 +138,14 @@ static enum doc next_line_document(struct dynamodb_reader *r)
 	return take_document(r, doc, line, len);
 }
 
-static void count_lines(struct dynamodb_reader *r, size_t upto)
-{
-	for (; r->at < upto; r->at++)
-		if (r->text[r->at] == '\n')
-			r->text_line++;
-}
-
 static enum doc next_text_document(struct dynamodb_reader *r)
 {
-	size_t i = r->at;
-	while (i < r->text_len && (r->text[i] == ' ' || r->text[i] == '\t' || r->text[i] == '\r' ||
-	                           r->text[i] == '\n'))
-		i++;
-	count_lines(r, i);
-	if (r->at >= r->text_len)
+	const char *raw;
+	size_t len;
+	json_t *doc = json_docs_next(&r->docs, &raw, &len, &r->doc_line, &r->error);
+	if (!doc)
 		return DOC_END;
-	json_error_t error;
-	json_t *doc = json_loadb(r->text + r->at, r->text_len - r->at,
-	                         JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES, &error);
-	if (!doc) {
-		r->error = xasprintf("line %lu column %d: bad JSON: %s",
-		                     r->text_line + (unsigned long)(error.line > 0 ? error.line - 1 : 0),
-		                     error.column, error.text);
-		return DOC_END;
-	}
-	r->rec.line_no = r->doc_line = r->text_line;
-	const char *raw = r->text + r->at;
-	size_t len = (size_t)error.position;
-	count_lines(r, r->at + len);
+	r->rec.line_no = r->doc_line;
 	return take_document(r, doc, raw, len < EVENT_PAYLOAD_MAX ? len : EVENT_PAYLOAD_MAX);
 }
 
@@ -213,16 +180,9 @@ static struct dynamodb_record *item_record(struct dynamodb_reader *r, const json
 struct dynamodb_record *dynamodb_reader_next(struct dynamodb_reader *r)
 {
 	for (;;) {
-		if (r->items && r->next < json_array_size(r->items))
-			return item_record(r, json_array_get(r->items, r->next++));
-		if (r->single) {
-			const json_t *item = r->single;
-			r->single = NULL;
+		const json_t *item = json_items_next(&r->items);
+		if (item)
 			return item_record(r, item);
-		}
-		json_decref(r->doc);
-		r->doc = NULL;
-		r->items = NULL;
 		if (r->error)
 			return NULL;
 		enum doc got = r->slurped ? next_text_document(r) : next_line_document(r);
@@ -244,22 +204,13 @@ void dynamodb_reader_destroy(struct dynamodb_reader *r)
 {
 	if (!r)
 		return;
-	json_decref(r->doc);
+	json_items_finish(&r->items);
 	dynamodb_message_finish(&r->msg);
 	free(r->item_text);
 	free(r->text);
 	free(r->error);
 	line_reader_finish(&r->lines);
 	free(r);
-}
-
-static void line_reject(struct event *e, enum event_reject why, const char *what)
-{
-	memset(e, 0, sizeof *e);
-	e->type = EVENT_REJECT;
-	e->reject = why;
-	e->client_initiated = -1;
-	snprintf(e->detail, sizeof e->detail, "%s", what);
 }
 
 void dynamodb_decode_export_line(const char *line, size_t len, struct event *event,
@@ -269,22 +220,22 @@ void dynamodb_decode_export_line(const char *line, size_t len, struct event *eve
 	msg->raw = line;
 	msg->raw_len = len;
 	json_error_t error;
-	json_t *doc = json_loadb(line, len, JSON_REJECT_DUPLICATES, &error);
+	json_t *doc = event_json_load(line, len, JSON_REJECT_DUPLICATES, &error);
 	const json_t *item = json_object_get(doc, "Item");
 	if (!doc || !json_is_object(item)) {
 		char what[EVENT_DETAIL_MAX];
 		if (!doc)
 			snprintf(what, sizeof what, "bad JSON at column %d: %s", error.column, error.text);
-		line_reject(event, doc ? REJECT_MISSING_FIELD : REJECT_BAD_JSON,
-		            doc ? "not an export line {\"Item\": {...}}" : what);
+		event_set_reject(event, doc ? REJECT_MISSING_FIELD : REJECT_BAD_JSON, "%s",
+		                 doc ? "not an export line {\"Item\": {...}}" : what);
 		json_decref(doc);
 		return;
 	}
 	struct dynamodb_message converted;
 	char *cause = NULL;
 	if (!dynamodb_item_convert(item, &converted, &cause)) {
-		line_reject(event, json_object_get(item, "event") ? REJECT_MISTYPED_FIELD
-		                                                  : REJECT_MISSING_FIELD, cause);
+		event_set_reject(event, json_object_get(item, "event") ? REJECT_MISTYPED_FIELD
+		                                                       : REJECT_MISSING_FIELD, "%s", cause);
 		free(cause);
 		json_decref(doc);
 		return;

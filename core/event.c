@@ -5,9 +5,11 @@
 #include "build_config.h"
 
 #include "event.h"
+#include "json_internal.h"
 #include "text.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -39,6 +41,14 @@ static const char *const reject_names[REJECT_COUNT] = {
 	[REJECT_OVERSIZE] = "oversize",
 	[REJECT_TOPIC_MISMATCH] = "topic_mismatch",
 	[REJECT_IMPLAUSIBLE_TIMESTAMP] = "implausible_timestamp",
+};
+
+const char *const event_known_reasons[EVENT_KNOWN_REASONS] = {
+	"AUTH_ERROR", "CLIENT_INITIATED_DISCONNECT", "CLIENT_ERROR", "CONNECTION_LOST",
+	"DUPLICATE_CLIENTID", "FORBIDDEN_ACCESS", "MQTT_KEEP_ALIVE_TIMEOUT", "SERVER_ERROR",
+	"SERVER_INITIATED_DISCONNECT", "API_INITIATED_DISCONNECT", "THROTTLED",
+	"WEBSOCKET_TTL_EXPIRATION", "CUSTOMAUTH_TTL_EXPIRATION", "AUTHORIZATION_FAILED",
+	"NONE", "UNKNOWN",
 };
 
 /* The two topic families that carry lifecycle events, and the event
@@ -107,6 +117,19 @@ static bool reject(struct event *out, enum event_reject why, const char *fmt, ..
 	vsnprintf(out->detail, sizeof(out->detail), fmt, ap);
 	va_end(ap);
 	return false;
+}
+
+void event_set_reject(struct event *out, enum event_reject why, const char *fmt, ...)
+{
+	va_list ap;
+
+	memset(out, 0, sizeof *out);
+	out->type = EVENT_REJECT;
+	out->reject = why;
+	out->client_initiated = -1;
+	va_start(ap, fmt);
+	vsnprintf(out->detail, sizeof out->detail, fmt, ap);
+	va_end(ap);
 }
 
 /* Escapes untrusted bytes into `buf` (QUOTE_MAX) for quoting in a detail. */
@@ -329,6 +352,19 @@ static bool begin(const char *topic, struct event *out, bool *lifecycle,
 	return false;
 }
 
+static pthread_once_t seed_once = PTHREAD_ONCE_INIT;
+
+static void seed_json(void)
+{
+	json_object_seed(0);
+}
+
+json_t *event_json_load(const char *buf, size_t len, size_t flags, json_error_t *error)
+{
+	pthread_once(&seed_once, seed_json);
+	return json_loadb(buf, len, flags, error);
+}
+
 bool event_parse(const char *topic, const char *payload, size_t len, struct event *out)
 {
 	enum event_type topic_type;
@@ -346,7 +382,7 @@ bool event_parse(const char *topic, const char *payload, size_t len, struct even
 		payload = "";
 	/* JSON_DECODE_ANY so that `5` is "not an object", not a syntax error;
 	 * duplicate keys would make the event ambiguous. */
-	root = json_loadb(payload, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &err);
+	root = event_json_load(payload, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &err);
 	if (!root)
 		return reject_json(out, payload, len, &err);
 	ok = decode(topic, lifecycle, topic_type, cid_at, root, out);

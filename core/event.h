@@ -7,7 +7,6 @@
 #ifndef THINGTOP_EVENT_H
 #define THINGTOP_EVENT_H
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -81,6 +80,14 @@ struct event {
 	int topic_count;             /* subscribed/unsubscribed: topics[] length */
 };
 
+/* The disconnect and connect-failure reasons AWS documents
+ * (core/LIFECYCLE-EVENTS.md), then "AUTHORIZATION_FAILED", "NONE" and
+ * "UNKNOWN". Files store positions in this list (the journal's columns
+ * index + 1, fleet snapshots ids 1 .. 13), so: append only, never
+ * reorder. */
+#define EVENT_KNOWN_REASONS 16
+extern const char *const event_known_reasons[EVENT_KNOWN_REASONS];
+
 /* "connected", "disconnected", "connect_failed", "subscribed",
  * "unsubscribed", "reject", "ignored". */
 const char *event_type_name(enum event_type type);
@@ -95,8 +102,11 @@ const char *event_reject_name(enum event_reject reject);
  * fills *out completely; returns true for the five lifecycle types. */
 bool event_parse(const char *topic, const char *payload, size_t len, struct event *out);
 
-/* The same for a payload that is already a parsed JSON value (borrowed). */
-bool event_decode(const char *topic, const json_t *payload, struct event *out);
+/* Makes *out a reject, everything else cleared, whose detail is the
+ * formatted text (cut to EVENT_DETAIL_MAX): for readers that find a bad
+ * line or document before any payload is parsed. */
+void event_set_reject(struct event *out, enum event_reject why, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* True when `t_ms` is a plausible time for something received (or
  * observed) at `reference_ms`: not before 2010, at most a day after it. */

@@ -48,14 +48,6 @@ struct filter {
 #define FLAG_UNCERTAIN 4u
 #define REGEX_MAX 256
 
-static unsigned char fold_table[256];
-
-static void fold_init(void)
-{
-	for (int i = 0; i < 256; i++)
-		fold_table[i] = (unsigned char)(i >= 'A' && i <= 'Z' ? i + 'a' - 'A' : i);
-}
-
 /* Column of a byte offset as the user counts it: characters, 1-based. */
 static size_t char_column(const char *expr, size_t offset)
 {
@@ -218,7 +210,7 @@ static bool parse_compare_value(struct term *term, const struct column *c, size_
 	char buf[64];
 	const char *v = term->value;
 
-	if (term->column == COL_SINCE || term->column == COL_RECEIVED) {
+	if (c->type == COLUMN_TIME) {
 		if (time_parse_duration(v, &term->number))
 			return true;
 		set_cause(cause, "column %zu: %s takes a duration like 30s, 10m, 2h or 1d, not \"%s\"",
@@ -245,12 +237,101 @@ static void term_finish(struct term *term)
 	free(term->ref);
 }
 
+/* The field of a field:value term, expr[name_at..name_end), into the
+ * term's column (and ref for attr.NAME) and `name` (as typed); NULL with
+ * *cause naming the unknown field. */
+static const struct column *parse_field(struct term *term, const char *expr, size_t name_at,
+                                        size_t name_end, char name[VIEW_ATTR_MAX + 8], char **cause)
+{
+	size_t len = name_end - name_at, col = char_column(expr, name_at);
+	const struct column *c = NULL;
+	struct column_ref ref;
+	char buf[64];
+
+	if (len < VIEW_ATTR_MAX + 8) {
+		memcpy(name, expr + name_at, len);
+		name[len] = '\0';
+		c = view_column_parse(name, &ref);
+	}
+	if (!c) {
+		const char *near = len < VIEW_ATTR_MAX + 8 ? view_column_suggest(name) : NULL;
+		if (near)
+			set_cause(cause, "column %zu: unknown field \"%s\" (did you mean \"%s\"?)", col,
+			          shown(expr + name_at, len, buf, sizeof buf), near);
+		else
+			set_cause(cause, "column %zu: unknown field \"%s\" (fields: %s)", col,
+			          shown(expr + name_at, len, buf, sizeof buf), view_column_names());
+		return NULL;
+	}
+	term->column = c->id;
+	if (c->id == COL_ATTR) {
+		term->ref = xmalloc(sizeof *term->ref);
+		*term->ref = ref;
+	}
+	return c;
+}
+
+/* The operator at expr[*i] (one of : ~ < > <= >=) into the term. */
+static void parse_operator(struct term *term, const char *expr, size_t *i)
+{
+	switch (expr[(*i)++]) {
+	case ':':
+		term->kind = TERM_EQUAL;
+		break;
+	case '~':
+		term->kind = TERM_REGEX;
+		break;
+	default:
+		term->kind = TERM_COMPARE;
+		term->op = expr[*i - 1] == '>' ? CMP_GT : CMP_LT;
+		if (expr[*i] == '=') {
+			term->op = term->op == CMP_GT ? CMP_GE : CMP_LE;
+			(*i)++;
+		}
+		break;
+	}
+}
+
+static bool compile_regex(struct term *term, size_t col, char **cause)
+{
+	const char *why;
+	char buf[64];
+	int rc;
+
+	if (!regex_reasonable(term->value, &why)) {
+		set_cause(cause, "column %zu: bad regex: %s", col, why);
+		return false;
+	}
+	rc = regcomp(&term->regex, term->value, REG_EXTENDED | REG_ICASE | REG_NOSUB);
+	if (rc != 0) {
+		char msg[128];
+		regerror(rc, &term->regex, msg, sizeof msg);
+		set_cause(cause, "column %zu: bad regex \"%s\": %s", col,
+		          shown(term->value, strlen(term->value), buf, sizeof buf), msg);
+		return false;
+	}
+	return true;
+}
+
+/* Checks and prepares a field term's value, which starts at column col. */
+static bool parse_field_value(struct term *term, const struct column *c, size_t col, char **cause)
+{
+	if (term->kind == TERM_COMPARE)
+		return parse_compare_value(term, c, col, cause);
+	if (term->kind == TERM_EQUAL && term->column == COL_STATUS)
+		return parse_status(term, col, cause);
+	if (term->kind == TERM_EQUAL && term->column == COL_FLAGS)
+		return parse_flags(term, col, cause);
+	if (term->kind == TERM_REGEX)
+		return compile_regex(term, col, cause);
+	return true;
+}
+
 /* Parses the term at expr[*pos]; on success appends it to the filter. */
 static bool parse_term(struct filter *filter, const char *expr, size_t *pos, char **cause)
 {
 	struct term term = {.kind = TERM_WORD};
-	size_t i = *pos, name_at, name_end, value_at;
-	char buf[64];
+	size_t i = *pos, name_at, name_end;
 
 	if (expr[i] == '!') {
 		term.negate = true;
@@ -272,94 +353,25 @@ static bool parse_term(struct filter *filter, const char *expr, size_t *pos, cha
 			name_end++;
 	if (name_end > name_at && strchr(":~<>", expr[name_end]) && expr[name_end]) {
 		char name[VIEW_ATTR_MAX + 8];
-		size_t len = name_end - name_at;
-		const struct column *c = NULL;
-		size_t col = char_column(expr, name_at);
-		struct column_ref ref;
-
-		if (len < sizeof name) {
-			memcpy(name, expr + name_at, len);
-			name[len] = '\0';
-			c = view_column_parse(name, &ref);
-		}
-		if (!c) {
-			const char *near = len < sizeof name ? view_column_suggest(name) : NULL;
-			if (near)
-				set_cause(cause, "column %zu: unknown field \"%s\" (did you mean \"%s\"?)", col,
-				          shown(expr + name_at, len, buf, sizeof buf), near);
-			else
-				set_cause(cause, "column %zu: unknown field \"%s\" (fields: status, client_id, since, "
-				          "last_reason, ip, version, session_id, sessions, disconnects, duplicates, "
-				          "connect_failures, flags, since_received, thing_type, groups, attr.NAME)", col,
-				          shown(expr + name_at, len, buf, sizeof buf));
+		const struct column *c = parse_field(&term, expr, name_at, name_end, name, cause);
+		if (!c)
 			return false;
-		}
-		term.column = c->id;
-		if (c->id == COL_ATTR) {
-			term.ref = xmalloc(sizeof *term.ref);
-			*term.ref = ref;
-		}
 		i = name_end;
-		switch (expr[i]) {
-		case ':':
-			term.kind = TERM_EQUAL;
-			i++;
-			break;
-		case '~':
-			term.kind = TERM_REGEX;
-			i++;
-			break;
-		default:
-			term.kind = TERM_COMPARE;
-			term.op = expr[i] == '>' ? CMP_GT : CMP_LT;
-			i++;
-			if (expr[i] == '=') {
-				term.op = term.op == CMP_GT ? CMP_GE : CMP_LE;
-				i++;
-			}
-			if (!c->numeric) {
-				set_cause(cause, "column %zu: %s is not numeric: use %s:value or %s~regex", col,
-				          name, name, name);
-				free(term.ref);
-				return false;
-			}
-			break;
+		parse_operator(&term, expr, &i);
+		if (term.kind == TERM_COMPARE && !c->numeric) {
+			set_cause(cause, "column %zu: %s is not numeric: use %s:value or %s~regex",
+			          char_column(expr, name_at), name, name, name);
+			goto fail;
 		}
-		value_at = i;
+		size_t value_at = i;
 		term.value = read_value(expr, &i, cause);
-		if (!term.value) {
-			free(term.ref);
-			return false;
-		}
-		col = char_column(expr, value_at);
-		if (term.kind == TERM_COMPARE && !parse_compare_value(&term, c, col, cause))
+		if (!term.value || !parse_field_value(&term, c, char_column(expr, value_at), cause))
 			goto fail;
-		if (term.kind == TERM_EQUAL && term.column == COL_STATUS && !parse_status(&term, col, cause))
-			goto fail;
-		if (term.kind == TERM_EQUAL && term.column == COL_FLAGS && !parse_flags(&term, col, cause))
-			goto fail;
-		if (term.kind == TERM_REGEX) {
-			const char *why;
-			int rc;
-			if (!regex_reasonable(term.value, &why)) {
-				set_cause(cause, "column %zu: bad regex: %s", col, why);
-				goto fail;
-			}
-			rc = regcomp(&term.regex, term.value, REG_EXTENDED | REG_ICASE | REG_NOSUB);
-			if (rc != 0) {
-				char msg[128];
-				regerror(rc, &term.regex, msg, sizeof msg);
-				set_cause(cause, "column %zu: bad regex \"%s\": %s", col,
-				          shown(term.value, strlen(term.value), buf, sizeof buf), msg);
-				goto fail;
-			}
-		}
 	} else {
 		term.value = read_value(expr, &i, cause);
 		if (!term.value)
 			return false;
-		for (char *p = term.value; *p; p++)
-			*p = (char)fold_table[(unsigned char)*p];
+		text_fold_ascii(term.value);
 	}
 	filter->terms = xreallocarray(filter->terms, filter->count + 1, sizeof *filter->terms);
 	filter->terms[filter->count++] = term;
@@ -376,8 +388,6 @@ struct filter *filter_parse(const char *expr, char **cause)
 	struct filter *filter = xcalloc(1, sizeof *filter);
 	size_t i = 0;
 
-	if (!fold_table['A'])
-		fold_init();
 	if (!expr)
 		return filter;
 	for (;;) {
@@ -411,25 +421,6 @@ void filter_set_ids(struct filter *filter, uint32_t *ids, size_t count)
 	filter->ids = ids;
 	filter->id_count = ids ? count : 0;
 	filter->has_ids = ids != NULL;
-}
-
-/* Substring search with the needle already folded. */
-static bool contains_folded(const char *hay, const char *needle)
-{
-	unsigned char first = (unsigned char)needle[0];
-
-	if (first == '\0')
-		return true;
-	for (const unsigned char *h = (const unsigned char *)hay; *h; h++) {
-		if (fold_table[*h] != first)
-			continue;
-		size_t k = 1;
-		while (needle[k] && fold_table[h[k]] == (unsigned char)needle[k])
-			k++;
-		if (needle[k] == '\0')
-			return true;
-	}
-	return false;
 }
 
 static unsigned thing_flag_mask(const struct fleet *fleet, const struct fleet_thing *thing)
@@ -493,7 +484,7 @@ static bool term_match(const struct term *term, const struct fleet *fleet,
 
 	switch (term->kind) {
 	case TERM_WORD:
-		return contains_folded(thing->client_id, term->value);
+		return text_contains_nocase(thing->client_id, term->value);
 	case TERM_EQUAL:
 		switch (term->column) {
 		case COL_STATUS:

@@ -1,9 +1,8 @@
 /* The reconciled fleet table: per thing, is it connected now, since when,
- * and why did it last go away. Implements ../shared/docs/reconciliation.md:
- * sessions decide, the latest session wins, old sessions never turn a newer
- * one off, duplicates change nothing, and fallbacks on arrival order are
- * flagged "uncertain". The rules, baselines from `thingtop sync` included,
- * are written down in core/RECONCILIATION.md.
+ * and why did it last go away. Implements core/RECONCILIATION.md (baselines
+ * from `thingtop sync` included): sessions decide, the latest session wins,
+ * old sessions never turn a newer one off, duplicates change nothing, and
+ * fallbacks on arrival order are flagged "uncertain".
  *
  * The table keeps per thing only what decides the status and what the grid
  * shows (the two most recent sessions); history lives in the journal. */

@@ -7,11 +7,11 @@
  * depend on whether the baseline came before or after the events. */
 #include "build_config.h"
 
-#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fleet_internal.h"
+#include "json_internal.h"
 #include "xalloc.h"
 
 /* Registry limits: AWS allows 128-byte type and group names, 50
@@ -184,7 +184,7 @@ static char *join_groups(const json_t *list)
 
 static void registry_from_payload(struct fleet_extra *x, const char *payload, size_t len)
 {
-	json_t *root = json_loadb(payload, len, 0, NULL);
+	json_t *root = event_json_load(payload, len, 0, NULL);
 	if (!json_is_object(root)) {
 		json_decref(root);
 		return;

@@ -19,7 +19,7 @@
 #define FLEET_CHUNK_THINGS (FLEET_CHUNK_BYTES / sizeof(struct fleet_thing))
 #define FLEET_REASON_IDS 256      /* ids 0 .. 255; 0 is "" */
 #define FLEET_REASON_SLOTS 512    /* name -> id hash slots, power of two */
-#define FLEET_KNOWN_REASONS 13    /* fixed ids 1 .. 13 */
+#define FLEET_KNOWN_REASONS 13    /* fixed ids 1 .. 13: event_known_reasons' first 13 */
 
 /* An index slot names the thing and, so that a lookup can compare the
  * client id without first reading the thing, where its string lives:
@@ -83,8 +83,6 @@ struct fleet {
 	uint32_t *extra_slots;           /* thing index -> extras position + 1; 0 = empty */
 	size_t extra_slots_size;         /* power of two, 0 until the first extra */
 };
-
-extern const char *const fleet_known_reasons[FLEET_KNOWN_REASONS];
 
 /* A little-endian 64-bit word at p (any alignment), on any host. */
 static inline uint64_t fleet_load_le64(const void *p)

@@ -735,7 +735,7 @@ struct fleet *fleet_load_stream(size_t len, fleet_snapshot_read_fn read, void *c
 			goto fail;
 		}
 		if (i <= FLEET_KNOWN_REASONS) {
-			if (strcmp(name, fleet_known_reasons[i - 1]) != 0) {
+			if (strcmp(name, event_known_reasons[i - 1]) != 0) {
 				error = "known reasons renumbered";
 				goto fail;
 			}

@@ -26,9 +26,9 @@ struct ingest {
 	struct event scratch;       /* reused to avoid a large stack frame per message */
 	uint64_t snapshot_every;    /* events between snapshots (0 = never) */
 	uint64_t since_snapshot;
-	/* Added for retention: also a snapshot after this much receive time
-	 * (once as many events as there are things came), so pruning by age
-	 * has recent snapshots to prune up to. Set by ingest_init. */
+	/* Also a snapshot after this much receive time (once as many events
+	 * as there are things came), so pruning by age has recent snapshots
+	 * to prune up to. Set by ingest_init. */
 	int64_t snapshot_interval_ms;
 	int64_t last_snapshot_ms;   /* receive time of the last snapshot */
 	struct fleet_result last;   /* what the latest event did (alerts watch it) */

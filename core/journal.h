@@ -219,7 +219,7 @@ struct journal_info {
 	int64_t first_received_ms, last_received_ms;
 	int64_t file_bytes;          /* database + WAL */
 	int schema_version;
-	/* Added for `thingtop journal info`: */
+	/* Space and snapshots, as `thingtop journal info` shows them: */
 	int64_t free_bytes;          /* freelist pages, reused before the file grows */
 	int64_t used_bytes;          /* pages in use: what journal.max_size limits */
 	uint64_t newest_snapshot_seq;        /* 0 when none */

@@ -3,21 +3,15 @@
 #include "build_config.h"
 
 #include "journal_codec.h"
+#include "event.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
-/* AWS's documented reasons (../shared/docs/aws-lifecycle-events.md).
- * Stored as their index + 1: append only, never reorder. */
-static const char *const reasons[] = {
-	"AUTH_ERROR", "CLIENT_INITIATED_DISCONNECT", "CLIENT_ERROR", "CONNECTION_LOST",
-	"DUPLICATE_CLIENTID", "FORBIDDEN_ACCESS", "MQTT_KEEP_ALIVE_TIMEOUT", "SERVER_ERROR",
-	"SERVER_INITIATED_DISCONNECT", "API_INITIATED_DISCONNECT", "THROTTLED",
-	"WEBSOCKET_TTL_EXPIRATION", "CUSTOMAUTH_TTL_EXPIRATION", "AUTHORIZATION_FAILED",
-	"NONE", "UNKNOWN",
-};
-#define REASON_COUNT (sizeof reasons / sizeof reasons[0])
+/* Reasons are stored as their index in event_known_reasons + 1. */
+#define REASON_COUNT EVENT_KNOWN_REASONS
+static const char *const *const reasons = event_known_reasons;
 
 static int hex_value(char c)
 {

@@ -2,11 +2,11 @@
 #include "build_config.h"
 
 #include "journal_dump.h"
+#include "json_internal.h"
 #include "text.h"
 #include "xalloc.h"
 
 #include <inttypes.h>
-#include <jansson.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,7 +95,7 @@ static bool embeddable(const char *s, size_t n)
 	    memchr(s, '\0', n))
 		return false;
 	json_error_t err;
-	json_t *v = json_loadb(s, n, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &err);
+	json_t *v = event_json_load(s, n, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &err);
 	json_decref(v);
 	return v != NULL;
 }

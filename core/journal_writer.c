@@ -12,6 +12,7 @@
  * writer tries the same batch again when asked (journal_retry). */
 #include "build_config.h"
 
+#include "clock.h"
 #include "journal_internal.h"
 #include "xalloc.h"
 
@@ -120,20 +121,6 @@ struct journal_writer {
 	struct journal_encoder encoder;  /* writer thread only */
 };
 
-static int64_t monotonic_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t realtime_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Called with the lock held. */
 static struct batch *batch_take(struct journal_writer *w)
 {
@@ -185,7 +172,7 @@ static struct rec *batch_add(struct batch *b, size_t bytes)
 		b->size = size;
 	}
 	if (b->count == 0)
-		b->started_ms = monotonic_ms();
+		b->started_ms = time_mono_ms();
 	struct rec *r = &b->recs[b->count++];
 	memset(r, 0, sizeof *r);
 	r->at = b->len;
@@ -444,7 +431,7 @@ static void *writer_main(void *arg)
 		}
 		struct batch *f = w->filling;
 		if (f->count > 0 && w->queue_len < MAX_QUEUED &&
-		    (w->stopping || w->flush_wanted || monotonic_ms() - f->started_ms >= BATCH_AGE_MS)) {
+		    (w->stopping || w->flush_wanted || time_mono_ms() - f->started_ms >= BATCH_AGE_MS)) {
 			queue_filling(w);
 			continue;
 		}
@@ -464,8 +451,8 @@ static void *writer_main(void *arg)
 	}
 	/* Everything is committed: tidy up for a moment (thinning the
 	 * snapshots of a short run), leaving longer work to the next run. */
-	int64_t until = monotonic_ms() + STOP_MAINTENANCE_MS;
-	while (w->maint_wanted && !w->error && monotonic_ms() < until)
+	int64_t until = time_mono_ms() + STOP_MAINTENANCE_MS;
+	while (w->maint_wanted && !w->error && time_mono_ms() < until)
 		maintain(w);
 	pthread_mutex_unlock(&w->lock);
 	return NULL;
@@ -725,7 +712,7 @@ bool journal_writer_snapshot(struct journal_writer *w, uint64_t seq, int64_t rec
 	r->version = (int64_t)raw_len;
 	r->seq = seq;
 	r->received_ms = received_ms;
-	r->ts_ms = realtime_ms();
+	r->ts_ms = time_now_ms();
 	r->payload_len = len;
 	if (len)
 		memcpy(w->filling->buf + r->at, data, len);

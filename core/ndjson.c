@@ -3,6 +3,7 @@
  * reason (bad JSON, invalid UTF-8, NUL, ...) is the parser's own. */
 #include "ndjson.h"
 #include "journal_dump.h"
+#include "json_internal.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -14,11 +15,7 @@
 
 static void reject(struct event *event, enum event_reject why, const char *detail)
 {
-	memset(event, 0, sizeof(*event));
-	event->type = EVENT_REJECT;
-	event->reject = why;
-	event->client_initiated = -1;
-	snprintf(event->detail, sizeof(event->detail), "%s", detail);
+	event_set_reject(event, why, "%s", detail);
 }
 
 /* Skips a JSON string starting at json[i] == '"'; returns the index after
@@ -222,7 +219,7 @@ void ndjson_decode_line(const char *line, size_t len, struct event *event, struc
 	}
 
 	json_error_t error;
-	json_t *root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &error);
+	json_t *root = event_json_load(line, len, JSON_REJECT_DUPLICATES, &error);
 	if (!root || !json_is_object(root) || !is_envelope(root)) {
 		/* A bare payload, or no JSON at all: the event parser decides. */
 		if (root && json_is_object(root))

@@ -30,6 +30,7 @@ struct ndjson_reader {
 	pthread_mutex_t lock;
 	pthread_cond_t changed;
 	pthread_t reader_thread;
+	bool reader_started;
 	pthread_t *workers;
 	int worker_count;
 	bool stopping;
@@ -119,13 +120,9 @@ static void decode_line(struct ndjson_line *line, size_t max_len, ndjson_decode_
 		return;
 	}
 	memset(&line->msg, 0, sizeof(line->msg));
-	memset(&line->event, 0, sizeof(line->event));
-	line->event.type = EVENT_REJECT;
-	line->event.reject = REJECT_OVERSIZE;
-	line->event.client_initiated = -1;
-	snprintf(line->event.detail, sizeof(line->event.detail),
-	         "line of %zu bytes is over the %zu-byte limit (its first %d bytes are kept)",
-	         line->full_len, max_len, EVENT_PAYLOAD_MAX);
+	event_set_reject(&line->event, REJECT_OVERSIZE,
+	                 "line of %zu bytes is over the %zu-byte limit (its first %d bytes are kept)",
+	                 line->full_len, max_len, EVENT_PAYLOAD_MAX);
 	line->msg.raw = line->text;
 	line->msg.raw_len = line->len;
 }
@@ -159,32 +156,36 @@ static void *decode_chunks(void *arg)
 	return NULL;
 }
 
-struct ndjson_reader *ndjson_reader_create(FILE *in, size_t max_len, int workers)
+struct ndjson_reader *ndjson_reader_create(FILE *in, size_t max_len, int workers, char **cause)
 {
-	return ndjson_reader_create_decoder(in, max_len, workers, decode_ndjson);
+	return ndjson_reader_create_decoder(in, max_len, workers, decode_ndjson, cause);
 }
 
 struct ndjson_reader *ndjson_reader_create_decoder(FILE *in, size_t max_len, int workers,
-                                                   ndjson_decode_fn decode)
+                                                   ndjson_decode_fn decode, char **cause)
 {
 	struct ndjson_reader *r = xcalloc(1, sizeof(*r));
+	int wanted = workers < 1 ? 1 : workers, err;
 	r->decode = decode;
 	line_reader_init(&r->lines, in, max_len);
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_cond_init(&r->changed, NULL);
-	r->worker_count = workers < 1 ? 1 : workers;
-	r->workers = xcalloc((size_t)r->worker_count, sizeof(*r->workers));
-	if (pthread_create(&r->reader_thread, NULL, read_lines, r) != 0) {
-		fprintf(stderr, "thingtop: cannot start a thread\n");
-		abort();
-	}
-	for (int i = 0; i < r->worker_count; i++) {
-		if (pthread_create(&r->workers[i], NULL, decode_chunks, r) != 0) {
-			fprintf(stderr, "thingtop: cannot start a thread\n");
-			abort();
-		}
+	r->workers = xcalloc((size_t)wanted, sizeof(*r->workers));
+	err = pthread_create(&r->reader_thread, NULL, read_lines, r);
+	if (err != 0)
+		goto fail;
+	r->reader_started = true;
+	/* worker_count counts the started ones, which destroy joins. */
+	for (; r->worker_count < wanted; r->worker_count++) {
+		err = pthread_create(&r->workers[r->worker_count], NULL, decode_chunks, r);
+		if (err != 0)
+			goto fail;
 	}
 	return r;
+fail:
+	set_cause(cause, "cannot start the NDJSON reader's threads: %s", strerror(err));
+	ndjson_reader_destroy(r);
+	return NULL;
 }
 
 /* Gives a finished chunk back to the reader. Lock held. */
@@ -239,7 +240,8 @@ void ndjson_reader_destroy(struct ndjson_reader *r)
 	r->stopping = true;
 	pthread_cond_broadcast(&r->changed);
 	pthread_mutex_unlock(&r->lock);
-	pthread_join(r->reader_thread, NULL);
+	if (r->reader_started)
+		pthread_join(r->reader_thread, NULL);
 	for (int i = 0; i < r->worker_count; i++)
 		pthread_join(r->workers[i], NULL);
 	for (size_t i = 0; i < CHUNK_SLOTS; i++) {

@@ -25,8 +25,9 @@ struct ndjson_line {
 struct ndjson_reader;
 
 /* Reads `in` (borrowed) with `workers` decoding threads (at least 1);
- * lines longer than max_len bytes are truncated and rejected. */
-struct ndjson_reader *ndjson_reader_create(FILE *in, size_t max_len, int workers);
+ * lines longer than max_len bytes are truncated and rejected. NULL with
+ * *cause when the threads cannot start. */
+struct ndjson_reader *ndjson_reader_create(FILE *in, size_t max_len, int workers, char **cause);
 
 /* The same with another line format: `decode` (run on worker threads, so
  * thread-safe) fills the event and message of one line, as
@@ -34,7 +35,7 @@ struct ndjson_reader *ndjson_reader_create(FILE *in, size_t max_len, int workers
 typedef void (*ndjson_decode_fn)(const char *line, size_t len, struct event *event,
                                  struct ndjson_message *msg);
 struct ndjson_reader *ndjson_reader_create_decoder(FILE *in, size_t max_len, int workers,
-                                                   ndjson_decode_fn decode);
+                                                   ndjson_decode_fn decode, char **cause);
 /* The next line in file order, valid until the next call; NULL at the end
  * of input or after a read error (ndjson_reader_failed tells). */
 const struct ndjson_line *ndjson_reader_next(struct ndjson_reader *reader);

@@ -29,18 +29,31 @@ static bool is_lifecycle(enum event_type type)
 	return type != EVENT_REJECT && type != EVENT_IGNORED;
 }
 
-/* The client id for a row's thing, adding things that have no event of
- * their own before it (ids must enter the fleet in order). */
-static const char *client_of(struct replay *r, uint32_t thing_id)
+bool rebuild_row_client(struct fleet *fleet, const struct journal_row *row, rebuild_name_fn *name,
+                        void *ctx, const char **client_id)
 {
-	size_t count = fleet_count(r->fleet);
-	if (thing_id <= count)
-		return fleet_thing_at(r->fleet, thing_id - 1)->client_id;
-	for (uint32_t id = (uint32_t)count + 1; id < thing_id; id++) {
-		const char *name = thing_names_find(&r->names, id);
-		if (name)
-			fleet_add_thing(r->fleet, id, name);
+	uint32_t thing_id = row->thing_id;
+	size_t count = fleet_count(fleet);
+
+	*client_id = NULL;
+	if (!is_lifecycle(row->type) || !thing_id)
+		return true;
+	if (thing_id <= count) {
+		*client_id = fleet_thing_at(fleet, thing_id - 1)->client_id;
+		return true;
 	}
+	for (uint32_t id = (uint32_t)count + 1; id < thing_id; id++) {
+		const char *known = name(ctx, id);
+		if (known)
+			fleet_add_thing(fleet, id, known);
+	}
+	*client_id = name(ctx, thing_id);
+	return *client_id != NULL;
+}
+
+static const char *name_of(void *ctx, uint32_t thing_id)
+{
+	struct replay *r = ctx;
 	return thing_names_find(&r->names, thing_id);
 }
 
@@ -69,14 +82,11 @@ void rebuild_event_from_row(const struct journal_row *row, const char *client_id
 static bool apply_row(void *ctx, const struct journal_row *row)
 {
 	struct replay *r = ctx;
-	const char *client_id = NULL;
-	if (is_lifecycle(row->type) && row->thing_id) {
-		client_id = client_of(r, row->thing_id);
-		if (!client_id) {
-			r->missing_seq = row->seq;
-			r->missing_id = row->thing_id;
-			return false;
-		}
+	const char *client_id;
+	if (!rebuild_row_client(r->fleet, row, name_of, r, &client_id)) {
+		r->missing_seq = row->seq;
+		r->missing_id = row->thing_id;
+		return false;
 	}
 	struct fleet_event ev;
 	rebuild_event_from_row(row, client_id, &ev);

@@ -3,6 +3,7 @@
 #ifndef THINGTOP_REBUILD_H
 #define THINGTOP_REBUILD_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "fleet.h"
@@ -31,5 +32,16 @@ long rebuild_catch_up(struct journal *journal, struct fleet *fleet, char **cause
  * (journaled without a fleet) only moves the clock, like a reject. */
 void rebuild_event_from_row(const struct journal_row *row, const char *client_id,
                             struct fleet_event *out);
+
+/* The client id of a thing the fleet may not hold yet, or NULL. */
+typedef const char *rebuild_name_fn(void *ctx, uint32_t thing_id);
+
+/* The name of the thing a row is about, into *client_id (NULL for a row
+ * that names none: rejects, ignored messages, rows without a thing). Things
+ * before it that have no event of their own enter the fleet first, as ids
+ * enter it in order. False when the thing has no name: the journal is
+ * damaged. */
+bool rebuild_row_client(struct fleet *fleet, const struct journal_row *row, rebuild_name_fn *name,
+                        void *ctx, const char **client_id);
 
 #endif

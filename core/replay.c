@@ -64,8 +64,9 @@ struct apply {
 
 /* A thing's name, reading the things table past its known end once when
  * the journal grew since. */
-static const char *name_of(struct apply *a, uint32_t id)
+static const char *name_of(void *ctx, uint32_t id)
 {
+	struct apply *a = ctx;
 	struct replay *r = a->r;
 	const char *name = thing_names_find(&r->names, id);
 	if (name || a->error)
@@ -76,22 +77,6 @@ static const char *name_of(struct apply *a, uint32_t id)
 	if (!journal_things_after(r->journal, after, thing_names_add, &r->names, &a->error))
 		return NULL;
 	return thing_names_find(&r->names, id);
-}
-
-/* The client id for a row's thing, adding the things that have no event
- * of their own before it (ids enter the fleet in order), as rebuild.c. */
-static const char *client_of(struct apply *a, uint32_t thing_id)
-{
-	struct fleet *fleet = a->r->fleet;
-	size_t count = fleet_count(fleet);
-	if (thing_id <= count)
-		return fleet_thing_at(fleet, thing_id - 1)->client_id;
-	for (uint32_t id = (uint32_t)count + 1; id < thing_id; id++) {
-		const char *name = name_of(a, id);
-		if (name)
-			fleet_add_thing(fleet, id, name);
-	}
-	return name_of(a, thing_id);
 }
 
 static bool apply_row(void *ctx, const struct journal_row *row)
@@ -111,15 +96,12 @@ static bool apply_row(void *ctx, const struct journal_row *row)
 		a->stopped = a->out_of_time = true;
 		return false;
 	}
-	const char *client_id = NULL;
-	if (row->type != EVENT_REJECT && row->type != EVENT_IGNORED && row->thing_id) {
-		client_id = client_of(a, row->thing_id);
-		if (!client_id) {
-			a->missing_seq = row->seq;
-			a->missing_id = row->thing_id;
-			a->stopped = true;
-			return false;
-		}
+	const char *client_id;
+	if (!rebuild_row_client(r->fleet, row, name_of, a, &client_id)) {
+		a->missing_seq = row->seq;
+		a->missing_id = row->thing_id;
+		a->stopped = true;
+		return false;
 	}
 	struct fleet_event ev;
 	rebuild_event_from_row(row, client_id, &ev);
@@ -282,12 +264,14 @@ long replay_run(struct replay *r, char **cause)
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->changed, NULL);
 	pthread_t reader;
-	if (pthread_create(&reader, NULL, pipe_reader, p) != 0) {
-		/* No thread: the same work on this one. */
+	int err = pthread_create(&reader, NULL, pipe_reader, p);
+	if (err != 0) {
+		set_cause(cause, "journal %s: cannot start the replay's reader thread: %s",
+		          journal_path(r->journal), strerror(err));
 		pthread_cond_destroy(&p->changed);
 		pthread_mutex_destroy(&p->lock);
 		free(p);
-		return replay_advance(r, 0, 0, cause);
+		return -1;
 	}
 	struct apply a = { .r = r, .due_until = INT64_MAX, .last_received = INT64_MIN };
 	bool failed = false;
@@ -694,16 +678,6 @@ uint64_t replay_start_seq(const struct replay *r)
 uint64_t replay_end_seq(const struct replay *r)
 {
 	return r->end_seq;
-}
-
-int64_t replay_start_clock(const struct replay *r)
-{
-	return r->start_clock;
-}
-
-int64_t replay_end_clock(const struct replay *r)
-{
-	return r->end_clock;
 }
 
 bool replay_done(const struct replay *r)

@@ -98,8 +98,6 @@ uint64_t replay_position(const struct replay *replay);
 /* Rows after start_seq up to end_seq are played. */
 uint64_t replay_start_seq(const struct replay *replay);
 uint64_t replay_end_seq(const struct replay *replay);
-int64_t replay_start_clock(const struct replay *replay);
-int64_t replay_end_clock(const struct replay *replay);
 /* Every row applied and the clock at the end. */
 bool replay_done(const struct replay *replay);
 /* Rows applied since create (seeks excluded): for the rate. */

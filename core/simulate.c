@@ -8,18 +8,14 @@
 #include "simulate.h"
 
 #include <inttypes.h>
-#include <errno.h>
 #include <math.h>
-#include <mosquitto.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "csv.h"
+#include "simulate_internal.h"
 #include "xalloc.h"
 
-#define TOPIC_MAX 256
-#define PAYLOAD_MAX 768
 #define KEEPALIVE_MS 60000
 #define HOUR_MS 3600000LL
 
@@ -56,8 +52,8 @@ struct pooled {
 	uint64_t gen;                 /* generation order */
 	bool malformed;
 	size_t topic_len, payload_len;
-	char topic[TOPIC_MAX];
-	char payload[PAYLOAD_MAX];
+	char topic[SIMULATE_TOPIC_MAX];
+	char payload[SIMULATE_PAYLOAD_MAX];
 };
 
 struct simulator {
@@ -118,115 +114,6 @@ static int64_t exp_ms(struct simulator *sim, int64_t mean)
 static bool on(const struct simulator *sim, unsigned quirk)
 {
 	return (sim->opt.quirks & quirk) != 0;
-}
-
-/* ---- Quirk names ---- */
-
-static const char *const quirk_names[] = {
-	"flapping", "storms", "reorder", "duplicates", "skew", "version-reset",
-	"takeover", "keepalive", "connect-failed", "subscriptions", "malformed",
-};
-#define QUIRK_COUNT (sizeof quirk_names / sizeof quirk_names[0])
-
-const char *simulate_quirk_name(enum simulate_quirk quirk)
-{
-	for (size_t i = 0; i < QUIRK_COUNT; i++) {
-		if (quirk == (1u << i))
-			return quirk_names[i];
-	}
-	return "?";
-}
-
-bool simulate_parse_quirks(const char *text, unsigned *quirks, char **cause)
-{
-	if (strcmp(text, "all") == 0) {
-		*quirks = SIM_ALL;
-		return true;
-	}
-	if (strcmp(text, "none") == 0 || !*text) {
-		*quirks = 0;
-		return true;
-	}
-	unsigned result = 0;
-	const char *p = text;
-	while (*p) {
-		size_t len = strcspn(p, ",");
-		size_t i;
-		for (i = 0; i < QUIRK_COUNT; i++) {
-			if (strlen(quirk_names[i]) == len && strncmp(p, quirk_names[i], len) == 0)
-				break;
-		}
-		if (i == QUIRK_COUNT) {
-			set_cause(cause, "unknown quirk \"%.*s\" (known: all, none, flapping, storms, reorder, "
-			          "duplicates, skew, version-reset, takeover, keepalive, connect-failed, "
-			          "subscriptions, malformed)", (int)len, p);
-			return false;
-		}
-		result |= 1u << i;
-		p += len;
-		if (*p == ',')
-			p++;
-	}
-	*quirks = result;
-	return true;
-}
-
-void simulate_defaults(struct simulate_options *options)
-{
-	memset(options, 0, sizeof *options);
-	options->seed = 1;
-	options->things = 300;
-	options->quirks = SIM_ALL;
-	options->start_ms = 1767225600000LL; /* 2026-01-01T00:00:00Z */
-	options->mean_interval_ms = 600000;
-	options->reorder_window = 32;
-}
-
-/* ---- Text helpers ---- */
-
-static size_t json_escape(const char *in, size_t len, char *out, size_t size)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t n = 0;
-	for (size_t i = 0; i < len && n + 7 < size; i++) {
-		unsigned char c = (unsigned char)in[i];
-		if (c == '"' || c == '\\') {
-			out[n++] = '\\';
-			out[n++] = (char)c;
-		} else if (c < 0x20 || c == 0x7f) {
-			memcpy(out + n, "\\u00", 4);
-			out[n + 4] = hex[c >> 4];
-			out[n + 5] = hex[c & 15];
-			n += 6;
-		} else {
-			out[n++] = (char)c;
-		}
-	}
-	out[n] = '\0';
-	return n;
-}
-
-static char *put_str(char *p, const char *s)
-{
-	size_t len = strlen(s);
-	memcpy(p, s, len);
-	return p + len;
-}
-
-static char *put_int(char *p, int64_t v)
-{
-	char tmp[24];
-	int n = 0;
-	uint64_t u = v < 0 ? (uint64_t)-(v + 1) + 1 : (uint64_t)v;
-	if (v < 0)
-		*p++ = '-';
-	do {
-		tmp[n++] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	while (n)
-		*p++ = tmp[--n];
-	return p;
 }
 
 static void make_client_id(struct simulator *sim, size_t i, char *buf, size_t size)
@@ -318,12 +205,12 @@ static struct pooled *pool_add(struct simulator *sim)
 
 static void set_topic(struct pooled *m, const char *family, const char *type, const struct thing *t)
 {
-	char *p = put_str(m->topic, "$aws/events/");
-	p = put_str(p, family);
+	char *p = simulate_put_str(m->topic, "$aws/events/");
+	p = simulate_put_str(p, family);
 	*p++ = '/';
-	p = put_str(p, type);
+	p = simulate_put_str(p, type);
 	*p++ = '/';
-	size_t room = TOPIC_MAX - 1 - (size_t)(p - m->topic);
+	size_t room = SIMULATE_TOPIC_MAX - 1 - (size_t)(p - m->topic);
 	size_t len = t->id_len < room ? t->id_len : room;
 	memcpy(p, t->client_id, len);
 	p[len] = '\0';
@@ -351,48 +238,48 @@ static void emit(struct simulator *sim, size_t index, const char *type, int64_t 
 	set_topic(m, presence ? "presence" : "subscriptions", type, t);
 
 	char *p = m->payload;
-	p = put_str(p, "{\"clientId\":\"");
-	p = put_str(p, t->json_id);
-	p = put_str(p, "\",\"timestamp\":");
-	p = put_int(p, stamp(sim, t, at));
-	p = put_str(p, ",\"eventType\":\"");
-	p = put_str(p, type);
-	p = put_str(p, "\",\"sessionIdentifier\":\"");
-	p = put_str(p, session);
-	p = put_str(p, "\",\"principalIdentifier\":\"");
-	p = put_int(p, 100000000 + (int64_t)index * 7919);
-	p = put_str(p, "a1b2c3d4\"");
+	p = simulate_put_str(p, "{\"clientId\":\"");
+	p = simulate_put_str(p, t->json_id);
+	p = simulate_put_str(p, "\",\"timestamp\":");
+	p = simulate_put_int(p, stamp(sim, t, at));
+	p = simulate_put_str(p, ",\"eventType\":\"");
+	p = simulate_put_str(p, type);
+	p = simulate_put_str(p, "\",\"sessionIdentifier\":\"");
+	p = simulate_put_str(p, session);
+	p = simulate_put_str(p, "\",\"principalIdentifier\":\"");
+	p = simulate_put_int(p, 100000000 + (int64_t)index * 7919);
+	p = simulate_put_str(p, "a1b2c3d4\"");
 	if (strcmp(type, "connected") == 0 || strcmp(type, "connect_failed") == 0) {
-		p = put_str(p, ",\"ipAddress\":\"");
+		p = simulate_put_str(p, ",\"ipAddress\":\"");
 		if (index % 7 == 3) {
-			p = put_str(p, "2001:db8::");
-			p = put_int(p, (int64_t)(index % 9000) + 1);
+			p = simulate_put_str(p, "2001:db8::");
+			p = simulate_put_int(p, (int64_t)(index % 9000) + 1);
 		} else {
-			p = put_str(p, "10.");
-			p = put_int(p, (int64_t)(index >> 16) & 255);
+			p = simulate_put_str(p, "10.");
+			p = simulate_put_int(p, (int64_t)(index >> 16) & 255);
 			*p++ = '.';
-			p = put_int(p, (int64_t)(index >> 8) & 255);
+			p = simulate_put_int(p, (int64_t)(index >> 8) & 255);
 			*p++ = '.';
-			p = put_int(p, (int64_t)index & 255);
+			p = simulate_put_int(p, (int64_t)index & 255);
 		}
 		*p++ = '"';
 	}
 	if (presence && strcmp(type, "connect_failed") != 0) {
-		p = put_str(p, ",\"versionNumber\":");
-		p = put_int(p, version);
+		p = simulate_put_str(p, ",\"versionNumber\":");
+		p = simulate_put_int(p, version);
 	}
 	if (strcmp(type, "disconnected") == 0) {
-		p = put_str(p, ",\"clientInitiatedDisconnect\":");
-		p = put_str(p, strcmp(reason, "CLIENT_INITIATED_DISCONNECT") == 0 ? "true" : "false");
-		p = put_str(p, ",\"disconnectReason\":\"");
-		p = put_str(p, reason);
+		p = simulate_put_str(p, ",\"clientInitiatedDisconnect\":");
+		p = simulate_put_str(p, strcmp(reason, "CLIENT_INITIATED_DISCONNECT") == 0 ? "true" : "false");
+		p = simulate_put_str(p, ",\"disconnectReason\":\"");
+		p = simulate_put_str(p, reason);
 		*p++ = '"';
 	} else if (strcmp(type, "connect_failed") == 0) {
-		p = put_str(p, ",\"connectFailureReason\":\"AUTHORIZATION_FAILED\"");
+		p = simulate_put_str(p, ",\"connectFailureReason\":\"AUTHORIZATION_FAILED\"");
 	} else if (!presence) {
-		p = put_str(p, ",\"topics\":[\"devices/");
-		p = put_int(p, (int64_t)index);
-		p = put_str(p, "/cmd\"]");
+		p = simulate_put_str(p, ",\"topics\":[\"devices/");
+		p = simulate_put_int(p, (int64_t)index);
+		p = simulate_put_str(p, "/cmd\"]");
 	}
 	*p++ = '}';
 	*p = '\0';
@@ -607,7 +494,7 @@ struct simulator *simulate_create(const struct simulate_options *options)
 		make_client_id(sim, i, id, sizeof id);
 		t->client_id = xstrdup(id);
 		t->id_len = strlen(id);
-		json_escape(id, strlen(id), esc, sizeof esc);
+		simulate_json_escape(id, strlen(id), esc, sizeof esc);
 		t->json_id = xstrdup(esc);
 		t->late_ms = INT64_MAX;
 		t->skew_ms = (int64_t)below(sim, 240001) - 120000;
@@ -766,122 +653,3 @@ bool simulate_write_truth(const struct simulator *sim, FILE *out)
 	return !ferror(out);
 }
 
-void simulate_write_ndjson(const struct simulate_message *msg, FILE *out)
-{
-	char line[TOPIC_MAX * 6 + PAYLOAD_MAX * 6 + 64];
-	char *p = put_str(line, "{\"topic\":\"");
-	p += json_escape(msg->topic, msg->topic_len, p, TOPIC_MAX * 6);
-	p = put_str(p, "\",\"payload\":");
-	if (msg->malformed) {
-		*p++ = '"';
-		p += json_escape(msg->payload, msg->payload_len, p, PAYLOAD_MAX * 6);
-		*p++ = '"';
-	} else {
-		memcpy(p, msg->payload, msg->payload_len);
-		p += msg->payload_len;
-	}
-	p = put_str(p, ",\"receivedAt\":");
-	p = put_int(p, msg->received_ms);
-	*p++ = '}';
-	*p++ = '\n';
-	fwrite(line, 1, (size_t)(p - line), out);
-}
-
-/* ---- Publisher ---- */
-
-#define PUBLISH_WINDOW 2000
-
-struct simulate_publisher {
-	struct mosquitto *mosq;
-	int qos;
-	uint64_t sent, acked;
-};
-
-static void on_published(struct mosquitto *mosq, void *obj, int mid)
-{
-	struct simulate_publisher *pub = obj;
-	pub->acked++;
-}
-
-struct simulate_publisher *simulate_publisher_create(const char *host, int port, int qos, char **cause)
-{
-	mosquitto_lib_init();
-	struct simulate_publisher *pub = xcalloc(1, sizeof *pub);
-	pub->qos = qos;
-	char id[64];
-	snprintf(id, sizeof id, "thingtop-simulate-%ld", (long)getpid());
-	pub->mosq = mosquitto_new(id, true, pub);
-	if (!pub->mosq) {
-		set_cause(cause, "cannot create an MQTT client: %s", strerror(errno));
-		goto fail;
-	}
-	mosquitto_int_option(pub->mosq, MOSQ_OPT_TCP_NODELAY, 0);
-	mosquitto_max_inflight_messages_set(pub->mosq, 0);
-	mosquitto_publish_callback_set(pub->mosq, on_published);
-	int rc = mosquitto_connect(pub->mosq, host, port, 60);
-	if (rc != MOSQ_ERR_SUCCESS) {
-		set_cause(cause, "cannot connect to %s:%d: %s", host, port,
-		          rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
-		goto fail;
-	}
-	return pub;
-fail:
-	simulate_publisher_destroy(pub);
-	return NULL;
-}
-
-static bool pump(struct simulate_publisher *pub, int timeout_ms, char **cause)
-{
-	int rc = mosquitto_loop(pub->mosq, timeout_ms, 1);
-	if (rc != MOSQ_ERR_SUCCESS) {
-		set_cause(cause, "publishing: %s", rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
-		return false;
-	}
-	return true;
-}
-
-bool simulate_publish(struct simulate_publisher *pub, const struct simulate_message *msg, char **cause)
-{
-	char topic[TOPIC_MAX + 1];
-	size_t len = msg->topic_len < TOPIC_MAX ? msg->topic_len : TOPIC_MAX;
-	memcpy(topic, msg->topic, len);
-	topic[len] = '\0';
-	int rc = mosquitto_publish(pub->mosq, NULL, topic, (int)msg->payload_len, msg->payload, pub->qos, false);
-	if (rc != MOSQ_ERR_SUCCESS) {
-		set_cause(cause, "publishing to %s: %s", topic, mosquitto_strerror(rc));
-		return false;
-	}
-	pub->sent++;
-	/* Read acknowledgements now and then; wait when too many are out. */
-	if ((pub->sent & 63) == 0 || mosquitto_want_write(pub->mosq)) {
-		if (!pump(pub, 0, cause))
-			return false;
-	}
-	while (pub->qos > 0 && pub->sent - pub->acked > PUBLISH_WINDOW) {
-		if (!pump(pub, 100, cause))
-			return false;
-	}
-	return true;
-}
-
-bool simulate_publisher_flush(struct simulate_publisher *pub, char **cause)
-{
-	while ((pub->qos > 0 && pub->acked < pub->sent) || mosquitto_want_write(pub->mosq)) {
-		if (!pump(pub, 100, cause))
-			return false;
-	}
-	return true;
-}
-
-void simulate_publisher_destroy(struct simulate_publisher *pub)
-{
-	if (!pub)
-		return;
-	if (pub->mosq) {
-		mosquitto_disconnect(pub->mosq);
-		mosquitto_loop(pub->mosq, 100, 1);
-		mosquitto_destroy(pub->mosq);
-	}
-	free(pub);
-	mosquitto_lib_cleanup();
-}

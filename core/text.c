@@ -135,28 +135,32 @@ size_t text_escape(const char *in, size_t len, char *out, size_t out_size, bool 
 	return o;
 }
 
+static unsigned char fold(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 'a' - 'A') : c;
+}
+
+void text_fold_ascii(char *s)
+{
+	for (; *s; s++)
+		*s = (char)fold((unsigned char)*s);
+}
+
 bool text_contains_nocase(const char *hay, const char *needle)
 {
-	size_t nlen = strlen(needle);
+	const unsigned char *n = (const unsigned char *)needle;
+	unsigned char first = fold(n[0]);
 
-	if (nlen == 0)
+	if (first == '\0')
 		return true;
-	for (const char *h = hay; *h; h++) {
-		size_t k = 0;
-		while (k < nlen && h[k]) {
-			unsigned char a = (unsigned char)h[k], b = (unsigned char)needle[k];
-			if (a >= 'A' && a <= 'Z')
-				a += 'a' - 'A';
-			if (b >= 'A' && b <= 'Z')
-				b += 'a' - 'A';
-			if (a != b)
-				break;
+	for (const unsigned char *h = (const unsigned char *)hay; *h; h++) {
+		if (fold(*h) != first)
+			continue;
+		size_t k = 1;
+		while (n[k] && fold(h[k]) == fold(n[k]))
 			k++;
-		}
-		if (k == nlen)
+		if (n[k] == '\0')
 			return true;
-		if (!h[k])
-			return false;
 	}
 	return false;
 }

@@ -25,6 +25,8 @@ bool text_utf8_valid(const char *s, size_t len);
 /* Case-insensitive (ASCII) substring search: true when `needle` occurs in
  * `hay`. An empty needle matches. */
 bool text_contains_nocase(const char *hay, const char *needle);
+/* ASCII letters to lower case in place; other bytes (UTF-8 too) unchanged. */
+void text_fold_ascii(char *s);
 
 /* Display width in terminal cells of valid UTF-8 (wide CJK counted as 2,
  * combining marks as 0); falls back to 1 per byte for invalid input. */

@@ -6,20 +6,6 @@
 #include <string.h>
 #include <time.h>
 
-int64_t time_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t time_mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 char *time_format_iso(int64_t ms, char *buf, size_t size)
 {
 	/* Floor division, so times before 1970 keep a positive millisecond part. */

@@ -7,10 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Wall clock now, ms since the epoch. */
-int64_t time_now_ms(void);
-/* Monotonic clock, ms. */
-int64_t time_mono_ms(void);
+/* Most callers format a time they have just read. */
+#include "clock.h"
 
 /* "2026-01-01T00:00:00.000Z" (24 chars + NUL: buf of at least 25).
  * Returns buf. */

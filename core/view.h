@@ -55,18 +55,43 @@ struct column_ref {
 	char attr[VIEW_ATTR_MAX + 1];   /* COL_ATTR: the attribute's name */
 };
 
+/* How a column's value reads: the filter compares TEXT exactly, KEYWORD
+ * case-insensitively, and NUMBER and TIME (an age in the filter and the
+ * grid, a date in the CSV) with > < as well. */
+enum column_type {
+	COLUMN_TEXT,
+	COLUMN_KEYWORD,
+	COLUMN_NUMBER,
+	COLUMN_TIME,
+};
+
+/* A cell's text as the filter and the CSV see it (raw, unescaped), at most
+ * size-1 bytes; returns the length. attr: COL_ATTR's attribute, else NULL. */
+typedef size_t column_cell_fn(const struct fleet *fleet, const struct fleet_thing *thing,
+                              const char *attr, char *buf, size_t size);
+
+/* One column of the fleet table, as data: the filter, the sort spec, the
+ * CSV export, the grid and `thingtop help columns` all read this table. */
 struct column {
 	enum column_id id;
-	const char *name;       /* filter field, sort spec and CSV header: "client_id" */
-	const char *title;      /* grid header: "CLIENT ID" */
-	int width;              /* grid width in cells (0 = takes the rest) */
-	bool right_align;
-	bool numeric;           /* takes > < comparisons */
-	char sort_key;          /* Shift+letter in the grid, e.g. 'S' for status */
-	int default_direction;  /* +1 ascending, -1 descending */
+	const char *name;         /* filter field, sort spec and CSV header: "client_id" */
+	enum column_type type;
+	bool right_align;         /* the grid right-aligns it */
+	bool numeric;             /* takes > < comparisons (NUMBER and TIME) */
+	char sort_key;            /* Shift+letter in the grid, e.g. 'S' for status */
+	int default_direction;    /* +1 ascending, -1 descending */
+	const char *description;  /* one line for help and the man page */
+	column_cell_fn *cell;
 };
 
 extern const struct column view_columns[COL_COUNT];
+/* The table for those who list it (help, man page): columns 0 to
+ * view_column_count()-1 in the grid's default order; NULL past the end. */
+size_t view_column_count(void);
+const struct column *view_column_at(size_t i);
+/* The column names a filter takes, for messages: "status, client_id, ...,
+ * attr.NAME". */
+const char *view_column_names(void);
 const struct column *view_column_by_name(const char *name);
 /* The column name (or alias) nearest to a misspelt `name`, or NULL when
  * none is close; for "did you mean" messages. */

@@ -8,6 +8,7 @@
 
 #include "check.h"
 #include "dynamodb.h"
+#include "json_internal.h"
 #include "ndjson.h"
 #include "temp_dir.h"
 

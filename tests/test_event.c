@@ -4,6 +4,7 @@
 #include "build_config.h"
 
 #include "event.h"
+#include "json_internal.h"
 #include "check.h"
 
 #include <stdlib.h>
@@ -564,8 +565,25 @@ static void test_reinit(void)
 	CHECK_INT(ev.client_initiated, -1);
 }
 
+/* Files store positions in this list: a reorder would misread every
+ * journal and snapshot written before it. */
+static void test_known_reasons(void)
+{
+	static const char *const expected[] = {
+		"AUTH_ERROR", "CLIENT_INITIATED_DISCONNECT", "CLIENT_ERROR", "CONNECTION_LOST",
+		"DUPLICATE_CLIENTID", "FORBIDDEN_ACCESS", "MQTT_KEEP_ALIVE_TIMEOUT", "SERVER_ERROR",
+		"SERVER_INITIATED_DISCONNECT", "API_INITIATED_DISCONNECT", "THROTTLED",
+		"WEBSOCKET_TTL_EXPIRATION", "CUSTOMAUTH_TTL_EXPIRATION", "AUTHORIZATION_FAILED",
+		"NONE", "UNKNOWN",
+	};
+	CHECK_INT(EVENT_KNOWN_REASONS, sizeof expected / sizeof expected[0]);
+	for (size_t i = 0; i < EVENT_KNOWN_REASONS; i++)
+		CHECK_STR(event_known_reasons[i], expected[i]);
+}
+
 int main(void)
 {
+	RUN(test_known_reasons);
 	RUN(test_connected);
 	RUN(test_disconnected);
 	RUN(test_connect_failed);

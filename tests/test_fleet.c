@@ -1,4 +1,4 @@
-/* The reconciled fleet table: each rule of reconciliation.md with a small
+/* The reconciled fleet table: each rule of core/RECONCILIATION.md with a small
  * hand-written history, snapshots, and a shuffled-history property test. */
 #include "build_config.h"
 

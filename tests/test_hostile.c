@@ -194,7 +194,8 @@ static void test_ndjson_long_line(void)
 	CHECK(total > 1000000);
 
 	f = fopen(path, "r");
-	struct ndjson_reader *r = ndjson_reader_create(f, NDJSON_LINE_MAX, 2);
+	struct ndjson_reader *r = ndjson_reader_create(f, NDJSON_LINE_MAX, 2, NULL);
+	CHECK(r != NULL);
 	const struct ndjson_line *line = ndjson_reader_next(r);
 	CHECK(line != NULL);
 	if (line) {

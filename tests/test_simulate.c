@@ -23,6 +23,9 @@ static void test_parse_quirks(void)
 	CHECK_INT(q, SIM_REORDER | SIM_TAKEOVER);
 	CHECK(!simulate_parse_quirks("reorder,bogus", &q, &cause));
 	CHECK(cause && strstr(cause, "\"bogus\"") != NULL);
+	/* The message lists every quirk, first to last. */
+	CHECK(cause && strstr(cause, "(known: all, none, flapping, storms,") != NULL);
+	CHECK(cause && strstr(cause, "subscriptions, malformed)") != NULL);
 	free(cause);
 	CHECK_STR(simulate_quirk_name(SIM_VERSION_RESET), "version-reset");
 }

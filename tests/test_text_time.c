@@ -119,6 +119,11 @@ static void test_contains_width(void)
 	CHECK(!text_contains_nocase("abc", "abcd"));
 	CHECK(!text_contains_nocase("sensor", "snr"));
 	CHECK(text_contains_nocase("aaab", "aab"));
+	CHECK(text_contains_nocase("sensor-abc", "ABC"));
+	CHECK(!text_contains_nocase("", "a"));
+	char folded[] = "Sensor-ÄBC_1";
+	text_fold_ascii(folded);
+	CHECK_STR(folded, "sensor-Äbc_1");
 	CHECK_INT(text_display_width("abc", 3), 3);
 	CHECK_INT(text_display_width("\xe6\x97\xa5\xe6\x9c\xac", 6), 4); /* two CJK, wide */
 	CHECK_INT(text_display_width("e\xcc\x81", 3), 1);                /* e + combining acute */

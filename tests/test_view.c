@@ -135,6 +135,21 @@ static void test_columns(void)
 	CHECK_STR(view_column_suggest("versoin"), "version");
 	CHECK_STR(view_column_suggest("clientid"), "client_id");
 	CHECK(view_column_suggest("zzzzzzzz") == NULL);
+
+	/* The accessor help and the man page list from; numeric columns are
+	 * exactly the NUMBER and TIME ones. */
+	CHECK_INT(view_column_count(), COL_COUNT);
+	CHECK(view_column_at(COL_COUNT) == NULL);
+	for (size_t i = 0; i < view_column_count(); i++) {
+		const struct column *c = view_column_at(i);
+		CHECK(c == &view_columns[i]);
+		CHECK(c->description && c->description[0]);
+		CHECK(c->cell != NULL);
+		CHECK(c->numeric == (c->type == COLUMN_NUMBER || c->type == COLUMN_TIME));
+		CHECK(strstr(view_column_names(), c->name) != NULL);
+	}
+	CHECK(strstr(view_column_names(), "attr.NAME") != NULL);
+	CHECK(strstr(view_column_names(), "connect_failures, flags") != NULL);
 }
 
 /* Count of matches and a bitmask of which things matched. */

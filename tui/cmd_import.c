@@ -139,9 +139,15 @@ static bool import_dynamodb(struct import_run *run, FILE *in, const char *name)
  * journaling stay here, in file order. */
 static bool import_stream(struct import_run *run, FILE *in, const char *name, ndjson_decode_fn decode)
 {
+	char *cause = NULL;
 	struct ndjson_reader *reader =
-		decode ? ndjson_reader_create_decoder(in, DYNAMODB_LINE_MAX, IMPORT_WORKERS, decode)
-		       : ndjson_reader_create(in, NDJSON_LINE_MAX, IMPORT_WORKERS);
+		decode ? ndjson_reader_create_decoder(in, DYNAMODB_LINE_MAX, IMPORT_WORKERS, decode, &cause)
+		       : ndjson_reader_create(in, NDJSON_LINE_MAX, IMPORT_WORKERS, &cause);
+	if (!reader) {
+		fprintf(stderr, "thingtop: %s\n", cause);
+		free(cause);
+		return false;
+	}
 	const struct ndjson_line *line;
 	unsigned long last_line = 0;
 

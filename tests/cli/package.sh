@@ -85,8 +85,8 @@ for c in $cmds; do
 	grep -q "^\.It Nm Cm $c" "$SRC/tui/thingtop.1" || fail "thingtop.1 does not describe '$c'"
 	complete_words thingtop "$c" | grep -qx "$c" || fail "the completion does not offer '$c'"
 done
-cols=$(sed -n 's/^\t\[COL_[A-Z_]*\] = {COL_[A-Z_]*, "\([a-z_]*\)".*/\1/p' "$SRC/core/view.c")
-[ -n "$cols" ] || fail "no columns found in core/view.c"
+cols=$(sed -n 's/^\t\[COL_[A-Z_]*\] = {COL_[A-Z_]*, "\([a-z_]*\)".*/\1/p' "$SRC/core/view_columns.c")
+[ -n "$cols" ] || fail "no columns found in core/view_columns.c"
 for c in $cols; do
 	grep -q "$c" <(sed -n '/^\.Sh COLUMNS/,/^\.Sh KEYS/p' "$SRC/tui/thingtop.1") || fail "thingtop.1 does not define column '$c'"
 	complete_words thingtop export --sort "$c" | grep -qE "^$c\.?$" || fail "the completion does not offer column '$c'"

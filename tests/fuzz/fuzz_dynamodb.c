@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "dynamodb.h"
+#include "json_internal.h"
 #include "ndjson.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -139,37 +139,44 @@ CELL(cell_attr)
  * match" and Z by pause. */
 const struct column view_columns[COL_COUNT] = {
 	[COL_STATUS] = {COL_STATUS, "status", COLUMN_KEYWORD, false, false, 'S', +1,
-		"connected, disconnected or unknown (never seen connected)", cell_status},
+		"connected, disconnected or unknown (never seen either), as reconciled"
+		" from the lifecycle events (see flags)", cell_status},
 	[COL_CLIENT_ID] = {COL_CLIENT_ID, "client_id", COLUMN_TEXT, false, false, 'I', +1,
-		"the MQTT client id (the thing)", cell_client_id},
+		"the MQTT client id (the thing's name)", cell_client_id},
 	[COL_SINCE] = {COL_SINCE, "since", COLUMN_TIME, true, true, 'A', -1,
-		"when the current status began: the timestamp of the event that set it", cell_since},
+		"when the current status began: the device's timestamp of the event that"
+		" set it. CSV: ISO 8601 UTC; grid: the age (now minus that"
+		" time); filter: since>10m compares the age; empty when never seen", cell_since},
 	[COL_REASON] = {COL_REASON, "last_reason", COLUMN_KEYWORD, false, false, 'R', +1,
-		"the last disconnect reason, e.g. CONNECTION_LOST", cell_reason},
+		"the last disconnect reason AWS reported (CONNECTION_LOST,"
+		" CLIENT_INITIATED_DISCONNECT, DUPLICATE_CLIENTID, ...)", cell_reason},
 	[COL_IP] = {COL_IP, "ip", COLUMN_TEXT, false, false, 'P', +1,
-		"the address of the last connect", cell_ip},
+		"the address of the latest connect (ipAddress)", cell_ip},
 	[COL_VERSION] = {COL_VERSION, "version", COLUMN_NUMBER, true, true, 'V', +1,
-		"the versionNumber of the latest session", cell_version},
+		"the latest session's versionNumber; empty when none was reported", cell_version},
 	[COL_SESSION_ID] = {COL_SESSION_ID, "session_id", COLUMN_TEXT, false, false, 'E', +1,
 		"the latest session's sessionIdentifier", cell_session_id},
 	[COL_SESSIONS] = {COL_SESSIONS, "sessions", COLUMN_NUMBER, true, true, 'O', -1,
-		"sessions seen", cell_sessions},
+		"distinct sessions seen", cell_sessions},
 	[COL_DISCONNECTS] = {COL_DISCONNECTS, "disconnects", COLUMN_NUMBER, true, true, 'D', -1,
-		"disconnects seen, repeated deliveries excluded", cell_disconnects},
+		"disconnects, duplicate deliveries excluded", cell_disconnects},
 	[COL_DUPLICATES] = {COL_DUPLICATES, "duplicates", COLUMN_NUMBER, true, true, 'U', -1,
-		"events delivered again, which change nothing", cell_duplicates},
+		"connect or disconnect events delivered more than once", cell_duplicates},
 	[COL_FAILURES] = {COL_FAILURES, "connect_failures", COLUMN_NUMBER, true, true, 'F', -1,
-		"connect attempts that failed (connect_failed events)", cell_failures},
+		"refused connects (connect failures)", cell_failures},
 	[COL_FLAGS] = {COL_FLAGS, "flags", COLUMN_KEYWORD, false, false, 'L', -1,
-		"settling, flapping, uncertain (order guessed from arrival), joined by '|'", cell_flags},
+		"settling, flapping, uncertain (see below), joined by '|'; empty when none", cell_flags},
 	[COL_RECEIVED] = {COL_RECEIVED, "since_received", COLUMN_TIME, true, true, 'C', -1,
-		"the local receive time of the event that set the status", cell_received},
+		"when thingtop received the event that set the status: the receive"
+		" time, not the device's clock (compare with since for clock skew)."
+		" CSV: ISO 8601 UTC; grid: the age", cell_received},
 	[COL_THING_TYPE] = {COL_THING_TYPE, "thing_type", COLUMN_TEXT, false, false, 'T', +1,
-		"the thing type in the registry (thingtop sync)", cell_thing_type},
+		"the registry's thing type (from thingtop sync); empty without it", cell_thing_type},
 	[COL_GROUPS] = {COL_GROUPS, "groups", COLUMN_TEXT, false, false, 'W', +1,
-		"the thing groups in the registry, joined by ','", cell_groups},
+		"the registry's thing groups, joined by ','; empty without thingtop sync", cell_groups},
 	[COL_ATTR] = {COL_ATTR, "attr", COLUMN_TEXT, false, false, 0, +1,
-		"attr.NAME: the registry attribute NAME", cell_attr},
+		"attr.NAME: the registry attribute NAME (from thingtop sync), in --columns"
+		" and filters, e.g. attr.site:berlin", cell_attr},
 };
 
 size_t view_column_count(void)

@@ -1,7 +1,7 @@
 /* thingtop help [COMMAND|columns|flags|filter]: a command's usage, or what
  * the columns (of the grid, export's CSV and the filter), the flags and the
  * filter language mean. The column list comes from core's table
- * (view_columns); only the sentences are kept here. */
+ * (view_columns), descriptions included. */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -24,32 +24,6 @@ const char cmd_help_usage[] =
 	"  -h, --help           this text\n";
 
 /* What each column of core's table means, by column id. */
-static const char *const column_meaning[COL_COUNT] = {
-	[COL_STATUS] = "connected, disconnected or unknown (never seen either), as reconciled"
-	               " from the lifecycle events (see flags)",
-	[COL_CLIENT_ID] = "the MQTT client id (the thing's name)",
-	[COL_SINCE] = "when the current status began: the device's timestamp of the event that"
-	              " set it. CSV: ISO 8601 UTC; grid: the age (now minus that"
-	              " time); filter: since>10m compares the age; empty when never seen",
-	[COL_REASON] = "the last disconnect reason AWS reported (CONNECTION_LOST,"
-	               " CLIENT_INITIATED_DISCONNECT, DUPLICATE_CLIENTID, ...)",
-	[COL_IP] = "the address of the latest connect (ipAddress)",
-	[COL_VERSION] = "the latest session's versionNumber; empty when none was reported",
-	[COL_SESSION_ID] = "the latest session's sessionIdentifier",
-	[COL_SESSIONS] = "distinct sessions seen",
-	[COL_DISCONNECTS] = "disconnects, duplicate deliveries excluded",
-	[COL_DUPLICATES] = "connect or disconnect events delivered more than once",
-	[COL_FAILURES] = "refused connects (connect failures)",
-	[COL_FLAGS] = "settling, flapping, uncertain (see below), joined by '|'; empty when none",
-	[COL_RECEIVED] = "when thingtop received the event that set the status: the receive"
-	                 " time, not the device's clock (compare with since for clock skew)."
-	                 " CSV: ISO 8601 UTC; grid: the age",
-	[COL_THING_TYPE] = "the registry's thing type (from thingtop sync); empty without it",
-	[COL_GROUPS] = "the registry's thing groups, joined by ','; empty without thingtop sync",
-	[COL_ATTR] = "attr.NAME: the registry attribute NAME (from thingtop sync), in --columns"
-	             " and filters, e.g. attr.site:berlin",
-};
-
 static const struct {
 	const char *name, *meaning;
 } flag_values[] = {
@@ -103,7 +77,7 @@ static void print_columns(void)
 	for (int i = 0; i < COL_COUNT; i++) {
 		const struct column *c = &view_columns[i];
 		printf("  %-16s ", c->name);
-		print_wrapped(column_meaning[c->id] ? column_meaning[c->id] : "", 19);
+		print_wrapped(c->description, 19);
 	}
 	putchar('\n');
 	print_flags();

@@ -2,7 +2,6 @@
  * command table (commands.c); without one, runs the interactive monitor. */
 #include "build_config.h"
 
-#include <jansson.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,8 +12,6 @@
 int main(int argc, char **argv)
 {
 	setlocale(LC_ALL, "");
-	/* Seed jansson's hash before any thread may parse. */
-	json_object_seed(0);
 
 	const struct cmd_entry *monitor = cmd_find(NULL);
 	if (argc >= 2) {

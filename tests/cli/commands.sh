@@ -89,8 +89,8 @@ check_eq "theme names: example config = themes/" "$config_themes" "$file_themes"
 # and every flag value.
 "$thingtop" help columns >"$tmp/columns.txt"
 check_eq "help columns exit status" "$?" 0
-cols=$(sed -n 's/^\t\[COL_[A-Z_]*\] = {COL_[A-Z_]*, "\([a-z_]*\)".*/\1/p' "$src/core/view.c")
-check "core/view.c has columns" test "$(echo "$cols" | wc -w)" -ge 13
+cols=$(sed -n 's/^\t\[COL_[A-Z_]*\] = {COL_[A-Z_]*, "\([a-z_]*\)".*/\1/p' "$src/core/view_columns.c")
+check "core/view_columns.c has columns" test "$(echo "$cols" | wc -w)" -ge 13
 for c in $cols; do
   grep -qE "^  $c +[a-zA-Z]" "$tmp/columns.txt" || fail "help columns does not define '$c'"
 done

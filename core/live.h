@@ -88,7 +88,10 @@ struct live *live_create(const struct config *config, struct ingest *ingest,
 void live_destroy(struct live *live);
 
 /* For the caller's poll(): the sockets to poll now (at most `max`, none
- * while not recording), and when live_dispatch must run again. */
+ * while not recording), and when live_dispatch must run again. An array
+ * of LIVE_POLLFDS_MAX holds them all: every connection and the re-sync's
+ * child. */
+#define LIVE_POLLFDS_MAX (CONFIG_CONNECTIONS_MAX + 1)
 size_t live_pollfds(const struct live *live, struct pollfd *fds, size_t max);
 int live_next_timeout_ms(const struct live *live);
 

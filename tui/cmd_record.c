@@ -229,7 +229,7 @@ static bool record_loop(struct recorder *rec, bool quiet, int64_t stats_ms, char
 			set_cause(cause, "the broker refused every subscription (%s)", st->refused);
 			return false;
 		}
-		struct pollfd fds[CONFIG_CONNECTIONS_MAX + 1];
+		struct pollfd fds[LIVE_POLLFDS_MAX];
 		size_t nfds = live_pollfds(rec->live, fds, sizeof fds / sizeof fds[0]);
 		int timeout = live_next_timeout_ms(rec->live);
 		int hooks_timeout = record_hooks_tick(rec->hooks);  /* record_hooks */

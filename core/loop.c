@@ -4,9 +4,9 @@
 
 #include <errno.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "loop.h"
+#include "timefmt.h"
 #include "xalloc.h"
 
 struct loop_timer {
@@ -27,13 +27,6 @@ struct loop {
 	struct loop_source *sources;
 	size_t source_count;
 };
-
-int64_t loop_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 struct loop *loop_create(void)
 {
@@ -91,7 +84,7 @@ bool loop_timer_armed(const struct loop_timer *timer)
 
 static void run_due_timers(struct loop *loop)
 {
-	int64_t now = loop_now_ms();
+	int64_t now = time_mono_ms();
 	for (size_t i = 0; i < loop->timer_count; i++) {
 		struct loop_timer *t = loop->timers[i];
 		if (t->armed && t->due_ms <= now) {
@@ -107,10 +100,6 @@ bool loop_run_once(struct loop *loop)
 	size_t first[LOOP_FDS_MAX], count[LOOP_FDS_MAX];
 	size_t nfds = 0, ns = loop->source_count < LOOP_FDS_MAX ? loop->source_count : LOOP_FDS_MAX;
 	int64_t due = INT64_MAX;
-	for (size_t i = 0; i < loop->timer_count; i++) {
-		if (loop->timers[i]->armed && loop->timers[i]->due_ms < due)
-			due = loop->timers[i]->due_ms;
-	}
 	for (size_t i = 0; i < ns; i++) {
 		const struct loop_source *s = &loop->sources[i];
 		first[i] = nfds;
@@ -119,7 +108,12 @@ bool loop_run_once(struct loop *loop)
 			count[i] = s->ops->prepare(s->ctx, fds + nfds, LOOP_FDS_MAX - nfds, &due);
 		nfds += count[i];
 	}
-	int64_t now = loop_now_ms();
+	/* After prepare: a source may arm timers there. */
+	for (size_t i = 0; i < loop->timer_count; i++) {
+		if (loop->timers[i]->armed && loop->timers[i]->due_ms < due)
+			due = loop->timers[i]->due_ms;
+	}
+	int64_t now = time_mono_ms();
 	int timeout = -1;
 	if (due != INT64_MAX)
 		timeout = due <= now ? 0 : (due - now > 60000 ? 60000 : (int)(due - now));

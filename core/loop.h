@@ -21,8 +21,9 @@ struct loop_timer;
 typedef void (*loop_timer_fn)(void *ctx);
 
 struct loop_source_ops {
-	/* Adds up to `max` descriptors to `fds` and returns how many; may lower
-	 * *due_ms (monotonic ms, INT64_MAX = no deadline) to when it wants to be
+	/* Adds up to `max` descriptors to `fds` and returns how many; may arm
+	 * timers (counted in this turn's wait) and lower
+	 * *due_ms (time_mono_ms(), INT64_MAX = no deadline) to when it wants to be
 	 * dispatched at the latest. NULL = no descriptors, no deadline. */
 	size_t (*prepare)(void *ctx, struct pollfd *fds, size_t max, int64_t *due_ms);
 	/* After every wait, ready or not: a signal (a resize) also ends the
@@ -42,7 +43,7 @@ void loop_add_source(struct loop *loop, const struct loop_source_ops *ops, void 
 
 /* A new timer, disarmed; owned by the loop. */
 struct loop_timer *loop_add_timer(struct loop *loop, loop_timer_fn fn, void *ctx);
-/* Runs the timer once at `due_ms` (monotonic ms); replaces an earlier arming. */
+/* Runs the timer once at `due_ms` (time_mono_ms() clock); replaces an earlier arming. */
 void loop_timer_arm(struct loop_timer *timer, int64_t due_ms);
 /* Arms the timer for `due_ms` unless it is already due sooner. */
 void loop_timer_arm_by(struct loop_timer *timer, int64_t due_ms);
@@ -51,8 +52,5 @@ bool loop_timer_armed(const struct loop_timer *timer);
 
 /* One turn. False when poll() failed other than by a signal (errno set). */
 bool loop_run_once(struct loop *loop);
-
-/* CLOCK_MONOTONIC in ms: the clock timers are armed in. */
-int64_t loop_now_ms(void);
 
 #endif

@@ -1,6 +1,6 @@
-/* The monitor's loop: one poll() over stdin, the MQTT socket, the journal
- * follow timer and the redraw timer. Handlers change the model and mark it
- * dirty; drawing happens once per turn, at most ~20 times a second. */
+/* The monitor's frame (header, footer, status line), its keys and the
+ * model's callbacks; the loop is app_loop.c, the screens screen.c and
+ * their own files, the ":" commands app_commands.c. */
 #include "build_config.h"
 
 #include <curses.h>
@@ -30,18 +30,8 @@
 #include "timefmt.h"
 #include "xalloc.h"
 
-#define DRAW_MIN_MS 50          /* at most 20 frames a second */
-#define REPLAY_SLICE_MS 8       /* replay work per loop turn: keys stay responsive */
-#define FOLLOW_MS 500
 #define MIN_COLS 60
 #define MIN_ROWS 16
-
-static const struct screen_ops *const screens[SCREEN_COUNT] = {
-	[SCREEN_GRID] = &grid_screen,
-	[SCREEN_ACTIVITY] = &activity_screen,
-	[SCREEN_TIMELINE] = &timeline_screen,
-	[SCREEN_ALERTS] = &alerts_screen,
-};
 
 void app_message(struct app *app, bool error, const char *fmt, ...)
 {
@@ -64,31 +54,13 @@ uint64_t app_upto_seq(const struct app *app)
 	return app->replay != NULL ? replay_position(app->replay) : UINT64_MAX;
 }
 
-void app_set_cursor_row(struct app *app, size_t row)
-{
-	size_t count = view_count(app->view);
-	if (count == 0) {
-		app->cursor = 0;
-		app->has_cursor_thing = false;
-		return;
-	}
-	if (row >= count)
-		row = count - 1;
-	app->cursor = row;
-	app->cursor_thing = view_row(app->view, row);
-	app->has_cursor_thing = true;
-}
-
 void app_refresh_view(struct app *app)
 {
 	view_refresh(app->view, app->fleet);
 	app->last_view_ms = time_mono_ms();
 	app->data_dirty = false;
 	app->dirty = true;
-	size_t row = (size_t)-1;
-	if (app->has_cursor_thing)
-		row = view_find(app->view, app->cursor_thing);
-	app_set_cursor_row(app, row != (size_t)-1 ? row : app->cursor);
+	grid_keep_cursor(app);
 }
 
 bool app_set_filter(struct app *app, const char *expr)
@@ -99,7 +71,7 @@ bool app_set_filter(struct app *app, const char *expr)
 		free(cause);
 		return false;
 	}
-	app->drill[0] = '\0';
+	grid_set_drill(app, "");
 	app_refresh_view(app);
 	return true;
 }
@@ -138,7 +110,7 @@ void app_export(struct app *app, const char *path)
 	char *cause = NULL;
 	if (export_view_csv_file(app->view, app->fleet, path, &cause)) {
 		char safe[1024];
-		text_escape(path, strlen(path), safe, sizeof safe, app->ascii);
+		text_escape(path, strlen(path), safe, sizeof safe, draw_ascii());
 		app_message(app, false, "exported %zu rows to %s", view_count(app->view), safe);
 	} else {
 		app_message(app, true, "export: %s", cause != NULL ? cause : "failed");
@@ -153,22 +125,13 @@ void app_open_activity(struct app *app, uint32_t thing_index)
 		app_message(app, true, "no journal: the activity log needs one");
 		return;
 	}
-	if (!activity_load(app->activity, app, thing_index))
-		return;
-	app->screen = SCREEN_ACTIVITY;
-	app->dirty = true;
+	if (activity_load(app, thing_index))
+		app_show(app, SCREEN_ACTIVITY);
 }
 
 void app_open_timeline(struct app *app)
 {
-	if (app->journal == NULL) {
-		app_message(app, true, "no journal: the timeline needs one");
-		return;
-	}
-	if (!timeline_load(app->timeline, app))
-		return;
-	app->screen = SCREEN_TIMELINE;
-	app->dirty = true;
+	app_show(app, SCREEN_TIMELINE);
 }
 
 /* ---- Frame: header, title, footer, status line ---- */
@@ -235,8 +198,8 @@ void app_draw_header(struct app *app, const char *title_right)
 		header_state(app, state, sizeof state, where, sizeof where);
 		/* The journal's name and the broker are untrusted text. */
 		char safe_state[700], safe_where[400];
-		text_escape(state, strlen(state), safe_state, sizeof safe_state, app->ascii);
-		text_escape(where, strlen(where), safe_where, sizeof safe_where, app->ascii);
+		text_escape(state, strlen(state), safe_state, sizeof safe_state, draw_ascii());
+		text_escape(where, strlen(where), safe_where, sizeof safe_where, draw_ascii());
 		int sw = draw_width(safe_state), ww = draw_width(safe_where);
 		/* Where from goes first, then the counts shrink; never the state. */
 		static const struct { bool where; int form; } fits[] = {
@@ -266,12 +229,13 @@ void app_draw_header(struct app *app, const char *title_right)
 	draw_fill(1, 0, app->cols, tattr);
 	char title[PROMPT_MAX + 256];
 	const char *filter = view_filter_text(app->view);
-	int n = snprintf(title, sizeof title, "%s", screens[app->screen]->title);
-	if (app->screen == SCREEN_GRID || app->screen == SCREEN_TIMELINE) {
+	const struct screen_ops *ops = app->screens[app->screen].ops;
+	int n = snprintf(title, sizeof title, "%s", ops->title);
+	if (ops->shows_filter) {
 		if (filter != NULL && *filter != '\0')
 			n += snprintf(title + n, sizeof title - (size_t)n, "  filter: %s", filter);
-		if (app->drill[0] != '\0')
-			n += snprintf(title + n, sizeof title - (size_t)n, "  [%s]", app->drill);
+		if (*grid_drill(app) != '\0')
+			n += snprintf(title + n, sizeof title - (size_t)n, "  [%s]", grid_drill(app));
 	}
 	int rw = title_right != NULL ? draw_width(title_right) : 0;
 	draw_untrusted(1, 1, app->cols - rw - 3, title, strlen(title), tattr, false);
@@ -332,7 +296,7 @@ static void draw_status_line(struct app *app)
 		int lw = draw_text_clip(y, 0, app->cols, label, attr);
 		/* Show the end of long input, so the cursor stays visible. */
 		char shown[PROMPT_MAX * 4];
-		text_escape(app->prompt.text, app->prompt.pos, shown, sizeof shown, app->ascii);
+		text_escape(app->prompt.text, app->prompt.pos, shown, sizeof shown, draw_ascii());
 		int before = draw_width(shown);
 		int room = app->cols - lw - 1;
 		const char *start = app->prompt.text;
@@ -341,7 +305,7 @@ static void draw_status_line(struct app *app)
 			while ((*start & 0xc0) == 0x80)
 				start++;
 			text_escape(start, app->prompt.text + app->prompt.pos - start, shown, sizeof shown,
-			            app->ascii);
+			            draw_ascii());
 			before = draw_width(shown);
 		}
 		draw_untrusted(y, lw, room, start, strlen(start), attr, false);
@@ -370,7 +334,7 @@ static int timing_key;
  * the next poll) since the previous frame: what a key may wait
  * (tests/bench/bench_ui_live.sh reads it). */
 static FILE *frames_file;
-static int64_t turn_max_us;
+static int64_t turn_max_us, turn_start_us;
 
 static int64_t now_us(void)
 {
@@ -379,7 +343,18 @@ static int64_t now_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static void draw(struct app *app)
+void app_turn_start(void)
+{
+	turn_start_us = now_us();
+}
+
+void app_turn_end(void)
+{
+	if (frames_file != NULL && now_us() - turn_start_us > turn_max_us)
+		turn_max_us = now_us() - turn_start_us;
+}
+
+void app_draw(struct app *app)
 {
 	getmaxyx(stdscr, app->rows, app->cols);
 	erase();
@@ -392,9 +367,10 @@ static void draw(struct app *app)
 			mvaddnstr(app->rows / 2 + 1, 0, "q quits", app->cols);
 		curs_set(0);
 	} else {
-		screens[app->screen]->draw(app);
+		struct screen *s = &app->screens[app->screen];
+		s->ops->draw(app, s->data);
 		if (app->help)
-			help_draw(app, screens[app->screen]);
+			help_draw(app, s->ops);
 		draw_status_line(app);
 	}
 	refresh();
@@ -413,120 +389,6 @@ static void draw(struct app *app)
 	}
 }
 
-/* ---- Commands ---- */
-
-static char *next_word(char **p)
-{
-	while (**p == ' ')
-		(*p)++;
-	char *w = *p;
-	while (**p != '\0' && **p != ' ')
-		(*p)++;
-	if (**p != '\0')
-		*(*p)++ = '\0';
-	while (**p == ' ')
-		(*p)++;
-	return w;
-}
-
-/* `:since 1h` keeps the filter's other terms and replaces its since term. */
-static void command_since(struct app *app, const char *arg)
-{
-	int64_t ms;
-	bool clear = *arg == '\0' || strcmp(arg, "all") == 0;
-	if (!clear && !time_parse_duration(arg, &ms)) {
-		app_message(app, true, "since: \"%s\" is not a duration like 10m, 1h, 2d", arg);
-		return;
-	}
-	char *copy = xstrdup(view_filter_text(app->view));
-	char out[PROMPT_MAX + 64] = "";
-	size_t n = 0;
-	char *save = NULL;
-	for (char *t = strtok_r(copy, " ", &save); t != NULL; t = strtok_r(NULL, " ", &save)) {
-		if (strncmp(t, "since<", 6) == 0 || strncmp(t, "since>", 6) == 0)
-			continue;
-		n += (size_t)snprintf(out + n, sizeof out - n, "%s%s", n > 0 ? " " : "", t);
-		if (n >= sizeof out)
-			break;
-	}
-	free(copy);
-	if (!clear && n < sizeof out)
-		snprintf(out + n, sizeof out - n, "%ssince<%s", n > 0 ? " " : "", arg);
-	if (app_set_filter(app, out))
-		app->screen = SCREEN_GRID;
-}
-
-static void command_thing(struct app *app, const char *id)
-{
-	const struct fleet_thing *thing = fleet_find(app->fleet, id);
-	if (thing == NULL) {
-		app_message(app, true, "no thing \"%s\"", id);
-		return;
-	}
-	uint32_t index = thing->id - 1;
-	if (view_find(app->view, index) == (size_t)-1)
-		app_set_filter(app, "");
-	size_t row = view_find(app->view, index);
-	if (row != (size_t)-1)
-		app_set_cursor_row(app, row);
-	app->screen = SCREEN_GRID;
-	app_open_activity(app, index);
-}
-
-void app_command(struct app *app, const char *line)
-{
-	char *copy = xstrdup(line);
-	char *p = copy;
-	char *cmd = next_word(&p);
-	char *arg = p;
-	size_t al = strlen(arg);
-	while (al > 0 && arg[al - 1] == ' ')
-		arg[--al] = '\0';
-
-	if (*cmd == '\0') {
-		/* nothing */
-	} else if (strcmp(cmd, "q") == 0 || strcmp(cmd, "quit") == 0 || strcmp(cmd, "q!") == 0) {
-		app->quit = true;
-	} else if (strcmp(cmd, "thing") == 0) {
-		if (*arg == '\0')
-			app_message(app, true, "usage: :thing CLIENT_ID");
-		else
-			command_thing(app, arg);
-	} else if (strcmp(cmd, "export") == 0 || strcmp(cmd, "w") == 0) {
-		app_export(app, arg);
-	} else if (strcmp(cmd, "theme") == 0) {
-		if (*arg == '\0')
-			app_message(app, false, "theme: %s", app->theme.name);
-		else if (app_set_theme(app, arg))
-			app_message(app, false, "theme: %s", app->theme.name);
-	} else if (strcmp(cmd, "since") == 0) {
-		command_since(app, arg);
-	} else if (strcmp(cmd, "filter") == 0) {
-		if (app_set_filter(app, arg))
-			app->screen = SCREEN_GRID;
-	} else if (strcmp(cmd, "sort") == 0) {
-		char *cause = NULL;
-		if (view_set_sort(app->view, arg, &cause)) {
-			app_refresh_view(app);
-		} else {
-			app_message(app, true, "sort: %s", cause != NULL ? cause : "invalid");
-			free(cause);
-		}
-	} else if (strcmp(cmd, "find") == 0) {
-		free(app->find_text);
-		app->find_text = xstrdup(arg);
-		grid_screen.key(app, 'n');
-	} else if (strcmp(cmd, "timeline") == 0) {
-		app_open_timeline(app);
-	} else if (strcmp(cmd, "help") == 0) {
-		app->help = true;
-	} else {
-		app_message(app, true, "unknown command \"%s\" (thing, export, theme, since, filter, sort, "
-		            "find, timeline, help, q)", cmd);
-	}
-	free(copy);
-}
-
 /* ---- Keys ---- */
 
 static void prompt_done(struct app *app, enum prompt_result result)
@@ -543,11 +405,8 @@ static void prompt_done(struct app *app, enum prompt_result result)
 			app_set_filter(app, text);
 		break;
 	case PROMPT_FIND:
-		if (result == PROMPT_ACCEPT && text[0] != '\0') {
-			free(app->find_text);
-			app->find_text = xstrdup(text);
-			grid_screen.key(app, 'n');
-		}
+		if (result == PROMPT_ACCEPT && text[0] != '\0')
+			grid_find(app, text);
 		break;
 	case PROMPT_COMMAND:
 		if (result == PROMPT_ACCEPT)
@@ -591,7 +450,8 @@ static void handle_key(struct app *app, int key)
 	}
 	if (replay_key(app, key))
 		return;
-	if (screens[app->screen]->key(app, key))
+	struct screen *s = &app->screens[app->screen];
+	if (s->ops->key(app, s->data, key))
 		return;
 	switch (key) {
 	case '?':
@@ -639,7 +499,7 @@ static void preview_filter(struct app *app)
 		return;
 	char *cause = NULL;
 	if (view_set_filter(app->view, app->prompt.text, &cause)) {
-		app->drill[0] = '\0';
+		grid_set_drill(app, "");
 		app_refresh_view(app);
 		app->message[0] = '\0';
 	} else {
@@ -648,7 +508,7 @@ static void preview_filter(struct app *app)
 	}
 }
 
-static void read_keys(struct app *app)
+void app_read_keys(struct app *app)
 {
 	if (app->filter_preview)
 		preview_filter(app);
@@ -676,6 +536,7 @@ static void on_message(void *ctx, const struct event *event)
 	struct app *app = ctx;
 	(void)event;
 	alerts_ui_event(app);
+	app_loop_alerts_due(app);
 	app->events++;
 	app->data_dirty = true;
 }
@@ -712,137 +573,9 @@ static void on_change(void *ctx, const struct live_status *live)
 		            status->reason != NULL ? status->reason : "");
 }
 
-static void follow(struct app *app)
-{
-	char *cause = NULL;
-	long n = rebuild_catch_up(app->journal, app->fleet, &cause);
-	if (n < 0) {
-		app_message(app, true, "journal: %s", cause != NULL ? cause : "read failed");
-		free(cause);
-	} else if (n > 0) {
-		app->events += (uint64_t)n;
-		app->data_dirty = true;
-	}
-}
-
-static void update_rate(struct app *app, int64_t now)
-{
-	int64_t dt = now - app->rate_base_ms;
-	if (dt < 1000)
-		return;
-	double rate = (double)(app->events - app->rate_base_events) * 1000.0 / (double)dt;
-	if (rate != app->rate)
-		app->dirty = true;
-	app->rate = rate;
-	app->rate_base_events = app->events;
-	app->rate_base_ms = now;
-}
-
-/* One slice of replay work; the clock in the header counts as a change. */
-static void replay_turn(struct app *app, int64_t now)
-{
-	char *cause = NULL;
-	int64_t clock = replay_clock(app->replay);
-	long n = replay_advance(app->replay, now, REPLAY_SLICE_MS, &cause);
-	if (n < 0) {
-		replay_set_paused(app->replay, true);
-		app_message(app, true, "replay: %s", cause != NULL ? cause : "cannot read the journal");
-		free(cause);
-		return;
-	}
-	if (n > 0) {
-		app->events += (uint64_t)n;
-		app->data_dirty = true;
-	}
-	if (replay_clock(app->replay) != clock)
-		app->dirty = true;
-}
-
-static int refresh_interval_ms(const struct app *app)
-{
-	int hz = app->config.ui.refresh_hz;
-	if (hz < 1)
-		hz = 10;
-	int ms = 1000 / hz;
-	return ms < DRAW_MIN_MS ? DRAW_MIN_MS : ms;
-}
-
 static void run(struct app *app)
 {
-	int64_t now = time_mono_ms();
-	app->next_follow_ms = now;
-	app->next_tick_ms = now + 1000;
-	app->rate_base_ms = now;
-	app->dirty = true;
-	int interval = refresh_interval_ms(app);
-	int64_t turn_start_us = now_us();
-
-	while (!app->quit && !term_should_quit()) {
-		now = time_mono_ms();
-		if (app->following && now >= app->next_follow_ms) {
-			follow(app);
-			app->next_follow_ms = now + FOLLOW_MS;
-		}
-		if (app->replay != NULL)
-			replay_turn(app, now);
-		if (now >= app->next_tick_ms) {
-			/* Ages and the rate change with the clock. */
-			update_rate(app, now);
-			if (app->screen != SCREEN_TIMELINE)
-				app->dirty = true;
-			if (app->message[0] != '\0' && now >= app->message_until_ms)
-				app->dirty = true;
-			app->next_tick_ms = now + 1000;
-		}
-		int64_t alerts_due = alerts_ui_tick(app, now);
-		if (app->data_dirty && !app->paused && now - app->last_view_ms >= interval) {
-			app_refresh_view(app);
-			if (app->screen == SCREEN_ACTIVITY)
-				activity_update(app->activity, app);
-			else if (app->screen == SCREEN_TIMELINE)
-				timeline_update(app->timeline, app);
-		}
-		if (app->dirty && now - app->last_draw_ms >= DRAW_MIN_MS)
-			draw(app);
-
-		/* Sleep until the next thing that is due. */
-		int64_t due = app->next_tick_ms < alerts_due ? app->next_tick_ms : alerts_due;
-		if (app->following && app->next_follow_ms < due)
-			due = app->next_follow_ms;
-		if (app->dirty && app->last_draw_ms + DRAW_MIN_MS < due)
-			due = app->last_draw_ms + DRAW_MIN_MS;
-		if (app->data_dirty && !app->paused && app->last_view_ms + interval < due)
-			due = app->last_view_ms + interval;
-		if (app->replay != NULL) {
-			int64_t wait = replay_next_due_ms(app->replay);
-			/* The clock in the header moves while playing. */
-			if (wait < 0 || wait > interval)
-				wait = replay_paused(app->replay) || replay_done(app->replay) ? -1 : interval;
-			if (wait >= 0 && now + wait < due)
-				due = now + wait;
-		}
-		struct pollfd fds[2 + CONFIG_CONNECTIONS_MAX];
-		int nfds = 0;
-		fds[nfds++] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
-		if (app->live_source != NULL) {
-			int64_t mt = now + live_next_timeout_ms(app->live_source);
-			if (mt < due)
-				due = mt;
-			nfds += (int)live_pollfds(app->live_source, fds + nfds,
-			                          sizeof fds / sizeof fds[0] - (size_t)nfds);
-		}
-		int timeout = due > now ? (int)(due - now) : 0;
-		if (frames_file != NULL && now_us() - turn_start_us > turn_max_us)
-			turn_max_us = now_us() - turn_start_us;
-		int r = poll(fds, (nfds_t)nfds, timeout);
-		turn_start_us = now_us();
-		if (r < 0 && errno != EINTR)
-			break;
-		/* Always try: a resize arrives as EINTR and then KEY_RESIZE. */
-		read_keys(app);
-		if (app->live_source != NULL)
-			live_dispatch(app->live_source);
-	}
+	app_loop_run(app);
 }
 
 /* ---- Setup ---- */
@@ -1087,8 +820,6 @@ static void close_model(struct app *app)
 		live_destroy(app->live_source);
 	}
 	alerts_ui_close(app);
-	activity_destroy(app->activity);
-	timeline_destroy(app->timeline);
 	view_destroy(app->view);
 	if (app->replay != NULL)
 		replay_destroy(app->replay);        /* owns the fleet */
@@ -1096,7 +827,6 @@ static void close_model(struct app *app)
 		fleet_destroy(app->fleet);
 	journal_close(app->journal);
 	free(app->journal_path);
-	free(app->find_text);
 	config_finish(&app->config);
 }
 
@@ -1125,10 +855,7 @@ int app_run(const struct app_options *opt)
 		free(app);
 		return 1;
 	}
-	app->ascii = app->opt.ascii || app->config.ui.ascii || !locale_is_utf8();
-	draw_set_ascii(app->ascii);
-	app->activity = activity_create();
-	app->timeline = timeline_create();
+	draw_set_ascii(app->opt.ascii || app->config.ui.ascii || !locale_is_utf8());
 
 	/* The theme is read before the screen starts; its error shows in the status line. */
 	char *theme_error = NULL;

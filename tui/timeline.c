@@ -48,16 +48,18 @@ struct timeline {
 	size_t gap_count;
 };
 
-struct timeline *timeline_create(void)
+static void *timeline_create(struct app *app)
 {
+	(void)app;
 	struct timeline *t = xcalloc(1, sizeof *t);
 	t->zoom = -1;
 	t->reason_sel = -1;
 	return t;
 }
 
-void timeline_destroy(struct timeline *t)
+static void timeline_destroy(void *data)
 {
+	struct timeline *t = data;
 	if (t == NULL)
 		return;
 	free(t->events);
@@ -160,7 +162,7 @@ static uint64_t loaded_mark(const struct app *app)
 	return app->replay != NULL ? app_upto_seq(app) : fleet_last_seq(app->fleet);
 }
 
-bool timeline_load(struct timeline *t, struct app *app)
+static bool timeline_load(struct timeline *t, struct app *app)
 {
 	t->count = 0;
 	for (size_t i = 0; i < t->reason_count; i++)
@@ -185,13 +187,25 @@ bool timeline_load(struct timeline *t, struct app *app)
 	return true;
 }
 
-int64_t timeline_bucket_ms(const struct timeline *t)
+static bool timeline_enter(struct app *app, void *data)
 {
+	if (app->journal == NULL) {
+		app_message(app, true, "no journal: the timeline needs one");
+		return false;
+	}
+	return timeline_load(data, app);
+}
+
+static int64_t timeline_bucket_ms(struct app *app, void *data)
+{
+	const struct timeline *t = data;
+	(void)app;
 	return bucket_sizes[t->zoom >= 0 ? t->zoom : 0];
 }
 
-void timeline_update(struct timeline *t, struct app *app)
+static void timeline_update(struct app *app, void *data)
 {
+	struct timeline *t = data;
 	if (loaded_mark(app) == t->loaded_seq)
 		return;
 	int64_t last = bucket_of(t, app_now_ms(app));
@@ -254,9 +268,9 @@ static void bucket_label(const struct timeline *t, int64_t bucket, char *buf, si
 		snprintf(buf, size, "%.5s", iso + 11);             /* HH:MM */
 }
 
-static void timeline_draw(struct app *app)
+static void timeline_draw(struct app *app, void *data)
 {
-	struct timeline *t = app->timeline;
+	struct timeline *t = data;
 	char right[96];
 	snprintf(right, sizeof right, "bucket %s  %s", bucket_names[t->zoom],
 	         t->filtered ? "filtered view" : "whole fleet");
@@ -422,9 +436,8 @@ static int cmp_u32(const void *a, const void *b)
 }
 
 /* Filters the grid to the things that disconnected in the selected bucket. */
-static void drill_down(struct app *app)
+static void drill_down(struct app *app, struct timeline *t)
 {
-	struct timeline *t = app->timeline;
 	int64_t from = t->selected * bucket_sizes[t->zoom], to = from + bucket_sizes[t->zoom];
 	size_t n = 0, cap = 64;
 	uint32_t *ids = xreallocarray(NULL, cap, sizeof *ids);
@@ -465,9 +478,11 @@ static void drill_down(struct app *app)
 	filter_set_ids(view_filter(app->view), ids, u);
 	char iso[TIME_ISO_SIZE];
 	time_format_iso(from, iso, sizeof iso);
-	snprintf(app->drill, sizeof app->drill, "%.16s +%s %s: %zu things", iso, bucket_names[t->zoom],
+	char label[128];
+	snprintf(label, sizeof label, "%.16s +%s %s: %zu things", iso, bucket_names[t->zoom],
 	         t->reason_sel >= 0 ? t->reasons[t->reason_sel] : "all reasons", u);
-	app->screen = SCREEN_GRID;
+	grid_set_drill(app, label);
+	app_show(app, SCREEN_GRID);
 	app_refresh_view(app);
 	app_set_cursor_row(app, 0);
 }
@@ -483,14 +498,14 @@ static void zoom(struct timeline *t, int step)
 	t->first_bucket = t->selected - t->visible / 2;
 }
 
-static bool timeline_key(struct app *app, int key)
+static bool timeline_key(struct app *app, void *data, int key)
 {
-	struct timeline *t = app->timeline;
+	struct timeline *t = data;
 	int page = t->visible > 1 ? t->visible - 1 : 1;
 	switch (key) {
 	case KEY_ESC:
 	case 'q':
-		app->screen = SCREEN_GRID;
+		app_show(app, SCREEN_GRID);
 		return true;
 	case KEY_FN(KEY_LEFT):
 	case 'h':
@@ -545,7 +560,7 @@ static bool timeline_key(struct app *app, int key)
 	case '\n':
 	case '\r':
 	case KEY_FN(KEY_ENTER):
-		drill_down(app);
+		drill_down(app, t);
 		return true;
 	default:
 		return false;
@@ -564,6 +579,13 @@ static const struct key_help timeline_help[] = {
 
 const struct screen_ops timeline_screen = {
 	.title = "Disconnects",
+	.shows_filter = true,
+	.create = timeline_create,
+	.destroy = timeline_destroy,
+	.enter = timeline_enter,
+	.update = timeline_update,
+	.fleet_replaced = timeline_update,
+	.replay_jump_ms = timeline_bucket_ms,
 	.draw = timeline_draw,
 	.key = timeline_key,
 	.help = timeline_help,

@@ -192,9 +192,11 @@ void app_read_keys(struct app *app);
 void app_turn_start(void);
 void app_turn_end(void);
 
-/* Shared drawing of the frame: header line, footer key hints, status line. */
+/* Shared drawing of the frame: header line, footer key hints, status line
+ * (app_frame.c). */
 void app_draw_header(struct app *app, const char *title_right);
 void app_draw_footer(struct app *app, const struct key_help *help, size_t count);
+void app_draw_status_line(struct app *app);
 
 /* "Now" for ages and the timeline: the replay clock when replaying, else
  * the wall clock. */

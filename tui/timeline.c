@@ -30,13 +30,21 @@ struct tl_event {
 	uint8_t reason;
 };
 
+/* Only the disconnects of a window around the shown buckets are kept (a
+ * page each side): memory follows what is shown, not the journal. The
+ * window is reloaded when the shown range leaves it (scrolling, zoom) and
+ * new rows are appended by seq as they arrive. */
 struct timeline {
-	struct tl_event *events;
+	struct tl_event *events;     /* by ts, within [win_from, win_to) */
 	size_t count, cap;
+	int64_t win_from, win_to;
 	char *reasons[TL_REASONS];
 	size_t reason_count;
-	uint64_t loaded_seq;
+	uint64_t seen_seq;           /* rows up to here are in (or outside the window) */
+	bool reloading;              /* loading the window: rows past seen_seq come by update */
 	uint64_t upto_seq;           /* rows past it are not shown (replay) */
+	bool span_found;             /* first_ts, last_ts: of every disconnect */
+	int64_t first_ts, last_ts;
 	int zoom;
 	int64_t first_bucket;        /* leftmost shown */
 	int64_t selected;            /* selected bucket */
@@ -106,20 +114,48 @@ static uint8_t intern_reason(struct timeline *t, const char *reason)
 	return TL_OTHER;
 }
 
+/* First event with ts >= from. */
+static size_t lower_bound(const struct timeline *t, int64_t from)
+{
+	size_t lo = 0, hi = t->count;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (t->events[mid].ts < from)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Keeps a row of the window, in ts order: new rows mostly go at the end. */
 static bool collect(void *ctx, const struct journal_row *row)
 {
 	struct timeline *t = ctx;
-	if (row->seq > t->upto_seq)
+	if (row->seq > t->upto_seq || (t->reloading && row->seq > t->seen_seq))
+		return true;
+	if (!t->span_found || row->timestamp_ms > t->last_ts)
+		t->last_ts = row->timestamp_ms;
+	if (!t->span_found || row->timestamp_ms < t->first_ts)
+		t->first_ts = row->timestamp_ms;
+	t->span_found = true;
+	if (row->timestamp_ms < t->win_from || row->timestamp_ms >= t->win_to)
 		return true;
 	if (t->count == t->cap) {
 		t->cap = t->cap ? t->cap * 2 : 1024;
 		t->events = xreallocarray(t->events, t->cap, sizeof *t->events);
 	}
-	t->events[t->count++] = (struct tl_event){
+	size_t at = t->count;
+	if (at > 0 && t->events[at - 1].ts > row->timestamp_ms) {
+		at = lower_bound(t, row->timestamp_ms + 1);
+		memmove(&t->events[at + 1], &t->events[at], (t->count - at) * sizeof *t->events);
+	}
+	t->events[at] = (struct tl_event){
 		.ts = row->timestamp_ms,
 		.thing_id = row->thing_id,
 		.reason = intern_reason(t, row->reason),
 	};
+	t->count++;
 	return true;
 }
 
@@ -134,16 +170,16 @@ static int64_t bucket_of(const struct timeline *t, int64_t ts)
 	return floor_div(ts, bucket_sizes[t->zoom]);
 }
 
-/* The smallest zoom that shows everything in `width` buckets. */
+/* The smallest zoom that shows every disconnect in `width` buckets. */
 static void fit_zoom(struct timeline *t, int width, int64_t now_ms)
 {
-	if (t->count == 0) {
+	if (!t->span_found) {
 		t->zoom = 1;
 		t->selected = bucket_of(t, now_ms);
 		t->first_bucket = t->selected - width + 1;
 		return;
 	}
-	int64_t lo = t->events[0].ts, hi = t->events[t->count - 1].ts;
+	int64_t lo = t->first_ts, hi = t->last_ts;
 	t->zoom = ZOOMS - 1;
 	for (int z = 0; z < ZOOMS; z++) {
 		if (floor_div(hi, bucket_sizes[z]) - floor_div(lo, bucket_sizes[z]) < width) {
@@ -155,11 +191,33 @@ static void fit_zoom(struct timeline *t, int width, int64_t now_ms)
 	t->first_bucket = t->selected - width + 1;
 }
 
-/* What the loaded rows depend on: the fleet's last row, or the replay
+/* What the loaded rows reach: the fleet's last row, or the replay
  * position (which also moves back). */
 static uint64_t loaded_mark(const struct app *app)
 {
 	return app->replay != NULL ? app_upto_seq(app) : fleet_last_seq(app->fleet);
+}
+
+static bool load_failed(struct app *app, char *cause)
+{
+	app_message(app, true, "timeline: %s", cause != NULL ? cause : "cannot read the journal");
+	free(cause);
+	return false;
+}
+
+/* Loads the window: the shown buckets and a page of them each side. */
+static bool load_window(struct timeline *t, struct app *app)
+{
+	int width = t->visible > 0 ? t->visible : 1;
+	int64_t size = bucket_sizes[t->zoom];
+	t->win_from = (t->first_bucket - width) * size;
+	t->win_to = (t->first_bucket + 2 * (int64_t)width) * size;
+	t->count = 0;
+	char *cause = NULL;
+	t->reloading = true;
+	bool ok = journal_disconnects(app->journal, t->win_from, t->win_to, collect, t, &cause);
+	t->reloading = false;
+	return ok || load_failed(app, cause);
 }
 
 static bool timeline_load(struct timeline *t, struct app *app)
@@ -169,22 +227,22 @@ static bool timeline_load(struct timeline *t, struct app *app)
 		free(t->reasons[i]);
 	t->reason_count = 0;
 	char *cause = NULL;
-	t->loaded_seq = loaded_mark(app);
+	t->seen_seq = loaded_mark(app);
 	/* In a replay, rows after its position have not happened yet. */
 	t->upto_seq = app_upto_seq(app);
-	if (!journal_disconnects(app->journal, INT64_MIN, INT64_MAX, collect, t, &cause)) {
-		app_message(app, true, "timeline: %s", cause != NULL ? cause : "cannot read the journal");
-		free(cause);
-		return false;
-	}
+	if (!journal_disconnect_span(app->journal, t->seen_seq, &t->first_ts, &t->last_ts,
+	                             &t->span_found, &cause))
+		return load_failed(app, cause);
 	t->gap_count = 0;
 	if (!journal_gaps(app->journal, collect_gap, t, &cause)) {
 		app_message(app, true, "timeline: %s", cause != NULL ? cause : "cannot read the gaps");
 		free(cause);
 	}
-	if (t->zoom < 0)
-		fit_zoom(t, app->cols > 20 ? (app->cols - 8) / 2 : 10, app_now_ms(app));
-	return true;
+	if (t->zoom < 0) {
+		t->visible = app->cols > 20 ? (app->cols - 8) / 2 : 10;
+		fit_zoom(t, t->visible, app_now_ms(app));
+	}
+	return load_window(t, app);
 }
 
 static bool timeline_enter(struct app *app, void *data)
@@ -203,16 +261,28 @@ static int64_t timeline_bucket_ms(struct app *app, void *data)
 	return bucket_sizes[t->zoom >= 0 ? t->zoom : 0];
 }
 
+/* New rows only: those past seen_seq, by seq. A replay going back reloads. */
 static void timeline_update(struct app *app, void *data)
 {
 	struct timeline *t = data;
-	if (loaded_mark(app) == t->loaded_seq)
+	uint64_t mark = loaded_mark(app);
+	if (mark == t->seen_seq)
 		return;
 	int64_t last = bucket_of(t, app_now_ms(app));
 	bool at_end = t->selected >= last - 1;
-	timeline_load(t, app);
-	if (at_end && t->count > 0) {
-		int64_t nb = bucket_of(t, t->events[t->count - 1].ts);
+	if (mark < t->seen_seq || app_upto_seq(app) < t->upto_seq) {
+		timeline_load(t, app);
+	} else {
+		char *cause = NULL;
+		t->upto_seq = app_upto_seq(app);
+		if (!journal_disconnects_after(app->journal, t->seen_seq, mark, collect, t, &cause)) {
+			load_failed(app, cause);
+			return;
+		}
+		t->seen_seq = mark;
+	}
+	if (at_end && t->span_found) {
+		int64_t nb = bucket_of(t, t->last_ts);
 		if (nb > t->selected)
 			t->selected = nb;
 	}
@@ -224,20 +294,6 @@ static bool counted(const struct timeline *t, const struct app *app, const struc
 	if (!t->filtered)
 		return true;
 	return e->thing_id != 0 && view_find(app->view, e->thing_id - 1) != (size_t)-1;
-}
-
-/* First event with ts >= from. */
-static size_t lower_bound(const struct timeline *t, int64_t from)
-{
-	size_t lo = 0, hi = t->count;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (t->events[mid].ts < from)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
 }
 
 static const char *const mono_fill = "#%@&*+=o~:x$XO/\\";
@@ -285,6 +341,9 @@ static void timeline_draw(struct app *app, void *data)
 		t->first_bucket = t->selected;
 	if (t->selected >= t->first_bucket + width)
 		t->first_bucket = t->selected - width + 1;
+	int64_t size = bucket_sizes[t->zoom];
+	if (t->first_bucket * size < t->win_from || (t->first_bucket + width) * size > t->win_to)
+		load_window(t, app);
 
 	/* Counts per bucket and reason over the visible range, and totals. */
 	size_t nr = t->reason_count > 0 ? t->reason_count : 1;
@@ -527,13 +586,13 @@ static bool timeline_key(struct app *app, void *data, int key)
 		return true;
 	case KEY_FN(KEY_HOME):
 	case 'g':
-		if (t->count > 0)
-			t->selected = bucket_of(t, t->events[0].ts);
+		if (t->span_found)
+			t->selected = bucket_of(t, t->first_ts);
 		return true;
 	case KEY_FN(KEY_END):
 	case 'G':
-		if (t->count > 0)
-			t->selected = bucket_of(t, t->events[t->count - 1].ts);
+		if (t->span_found)
+			t->selected = bucket_of(t, t->last_ts);
 		return true;
 	case '+':
 	case '=':

@@ -152,6 +152,22 @@ static int64_t now_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+void app_timing_note(const char *fmt, ...)
+{
+	if (timing_file == NULL)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(timing_file, fmt, ap);
+	va_end(ap);
+	fflush(timing_file);
+}
+
+int64_t app_timing_now_us(void)
+{
+	return now_us();
+}
+
 void app_turn_start(void)
 {
 	turn_start_us = now_us();

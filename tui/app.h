@@ -190,6 +190,9 @@ void app_loop_alerts_due(struct app *app);
 void app_draw(struct app *app);
 void app_read_keys(struct app *app);
 void app_turn_start(void);
+/* A line for THINGTOP_UI_TIMING's file (benchmarks), when it is set. */
+void app_timing_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int64_t app_timing_now_us(void);
 void app_turn_end(void);
 
 /* Shared drawing of the frame: header line, footer key hints, status line

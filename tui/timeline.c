@@ -5,6 +5,7 @@
 #include "build_config.h"
 
 #include <curses.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -275,11 +276,15 @@ static void timeline_update(struct app *app, void *data)
 	} else {
 		char *cause = NULL;
 		t->upto_seq = app_upto_seq(app);
+		int64_t start = app_timing_now_us();
+		uint64_t rows = mark - t->seen_seq;
 		if (!journal_disconnects_after(app->journal, t->seen_seq, mark, collect, t, &cause)) {
 			load_failed(app, cause);
 			return;
 		}
 		t->seen_seq = mark;
+		app_timing_note("timeline-update %" PRIu64 " rows %.3f ms window %zu\n", rows,
+		                (double)(app_timing_now_us() - start) / 1000.0, t->count);
 	}
 	if (at_end && t->span_found) {
 		int64_t nb = bucket_of(t, t->last_ts);

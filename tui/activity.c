@@ -186,25 +186,24 @@ static bool collect(void *ctx, const struct journal_row *row)
 	return true;
 }
 
-/* Marks duplicates (a connect or disconnect of a session already seen) and
- * out-of-order arrivals (older timestamp than something received before),
- * walking in receive order: rows are newest first. */
-static void mark_rows(struct activity *a)
+/* Marks duplicates by the reconciler's own rule (a scratch fleet of this
+ * one thing sees its rows in receive order, as the real one did) and
+ * out-of-order arrivals (older timestamp than something received before):
+ * rows are newest first. */
+static void mark_rows(struct activity *a, const struct fleet_config *config)
 {
+	struct fleet *scratch = fleet_create(config);
 	int64_t newest_ts = INT64_MIN;
 	for (size_t k = a->count; k-- > 0;) {
 		struct act_row *r = &a->rows[k];
-		if (r->type == EVENT_CONNECTED || r->type == EVENT_DISCONNECTED) {
-			for (size_t j = a->count - 1; j > k; j--) {
-				const struct act_row *o = &a->rows[j];
-				if (o->type == r->type && strcmp(o->session, r->session) == 0 &&
-				    (r->session[0] != '\0' ||
-				     (r->has_version && o->has_version && o->version == r->version))) {
-					r->duplicate = true;
-					break;
-				}
-			}
-		}
+		const struct fleet_event ev = {
+			.type = r->type, .client_id = a->client_id, .timestamp_ms = r->timestamp_ms,
+			.received_ms = r->received_ms, .has_version = r->has_version, .version = r->version,
+			.session_id = r->session, .reason = "", .ip = "", .seq = r->seq,
+		};
+		struct fleet_result result;
+		fleet_apply(scratch, &ev, &result);
+		r->duplicate = result.duplicate;
 		if (r->timestamp_ms != 0) {
 			if (r->timestamp_ms < newest_ts)
 				r->out_of_order = true;
@@ -212,6 +211,7 @@ static void mark_rows(struct activity *a)
 				newest_ts = r->timestamp_ms;
 		}
 	}
+	fleet_destroy(scratch);
 }
 
 /* Room for one more row at `at`, the rows from there moved down. */
@@ -284,7 +284,7 @@ bool activity_load(struct app *app, uint32_t thing_index)
 		free(cause);
 		return false;
 	}
-	mark_rows(a);
+	mark_rows(a, &app->config.reconcile);
 	if (!journal_gaps(app->journal, add_gap, a, &cause)) {
 		app_message(app, true, "activity: %s", cause != NULL ? cause : "cannot read the gaps");
 		free(cause);

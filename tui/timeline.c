@@ -329,6 +329,132 @@ static void bucket_label(const struct timeline *t, int64_t bucket, char *buf, si
 		snprintf(buf, size, "%.5s", iso + 11);             /* HH:MM */
 }
 
+/* Counts per shown bucket and reason, and totals: what one frame draws. */
+struct tl_counts {
+	int width;
+	size_t nr;                   /* reasons, at least 1 */
+	size_t *cells;               /* width x nr */
+	size_t shown[TL_REASONS], all[TL_REASONS];
+	size_t total_shown, total_all, max;
+};
+
+static void count_events(const struct timeline *t, const struct app *app, struct tl_counts *c)
+{
+	c->nr = t->reason_count > 0 ? t->reason_count : 1;
+	c->cells = xcalloc((size_t)c->width * c->nr, sizeof *c->cells);
+	for (size_t i = 0; i < t->count; i++) {
+		const struct tl_event *e = &t->events[i];
+		if (!counted(t, app, e))
+			continue;
+		c->all[e->reason]++;
+		c->total_all++;
+	}
+	int64_t from = t->first_bucket * bucket_sizes[t->zoom];
+	int64_t to = (t->first_bucket + c->width) * bucket_sizes[t->zoom];
+	for (size_t i = lower_bound(t, from); i < t->count && t->events[i].ts < to; i++) {
+		const struct tl_event *e = &t->events[i];
+		if (!counted(t, app, e))
+			continue;
+		int64_t b = bucket_of(t, e->ts) - t->first_bucket;
+		c->cells[(size_t)b * c->nr + e->reason]++;
+		c->shown[e->reason]++;
+		c->total_shown++;
+	}
+	for (int b = 0; b < c->width; b++) {
+		size_t sum = 0;
+		for (size_t r = 0; r < c->nr; r++)
+			sum += c->cells[(size_t)b * c->nr + r];
+		if (sum > c->max)
+			c->max = sum;
+	}
+}
+
+/* One bucket's bar at column x, chart_h rows high from top. */
+static void draw_bar(const struct timeline *t, const struct app *app, const struct tl_counts *c,
+                     int b, int x, int top, int chart_h)
+{
+	const size_t *cell = &c->cells[(size_t)b * c->nr];
+	size_t sum = 0;
+	for (size_t r = 0; r < c->nr; r++)
+		sum += cell[r];
+	if (t->first_bucket + b == t->selected) {
+		for (int y = top; y < top + chart_h; y++)
+			draw_fill(y, x, 1, theme_attr(THEME_CURSOR));
+	}
+	int64_t bf = (t->first_bucket + b) * bucket_sizes[t->zoom];
+	if (in_gap(t, bf, bf + bucket_sizes[t->zoom])) {
+		/* Not heard: an empty bar here means nothing, say so. */
+		for (int y = top; y < top + chart_h; y++)
+			draw_text(y, x, 1, draw_ascii() ? ":" : "\u2591", theme_attr(THEME_DIM), false);
+	}
+	if (sum == 0 || c->max == 0)
+		return;
+	int h = (int)((sum * (size_t)chart_h + c->max - 1) / c->max);
+	char buf[16];
+	for (int k = 0; k < h; k++) {
+		/* The reason at the middle of this cell's share of the bar. */
+		double at = ((double)k + 0.5) * (double)sum / (double)h;
+		size_t acc = 0;
+		int reason = 0;
+		for (size_t r = 0; r < c->nr; r++) {
+			acc += cell[r];
+			if ((double)acc > at) {
+				reason = (int)r;
+				break;
+			}
+		}
+		bar_glyph(app, reason, buf, sizeof buf);
+		int attr = reason_attr(reason);
+		if (t->reason_sel >= 0 && reason != t->reason_sel)
+			attr = theme_attr(THEME_DIM);
+		draw_text(top + chart_h - 1 - k, x, 1, buf, attr, false);
+	}
+}
+
+/* The selected bucket and the totals, on line y. */
+static void draw_info(const struct timeline *t, const struct app *app, const struct tl_counts *c, int y)
+{
+	char iso[TIME_ISO_SIZE], iso2[TIME_ISO_SIZE], buf[256];
+	time_format_iso(t->selected * bucket_sizes[t->zoom], iso, sizeof iso);
+	time_format_iso((t->selected + 1) * bucket_sizes[t->zoom], iso2, sizeof iso2);
+	size_t sel_count = 0;
+	int64_t sf = t->selected * bucket_sizes[t->zoom], st = sf + bucket_sizes[t->zoom];
+	for (size_t i = lower_bound(t, sf); i < t->count && t->events[i].ts < st; i++) {
+		if (counted(t, app, &t->events[i]) && (t->reason_sel < 0 || t->events[i].reason == t->reason_sel))
+			sel_count++;
+	}
+	char reason_text[128];
+	if (t->reason_sel >= 0)
+		text_escape(t->reasons[t->reason_sel], strlen(t->reasons[t->reason_sel]), reason_text,
+		            sizeof reason_text, draw_ascii());
+	snprintf(buf, sizeof buf, "%.16s..%.5s  %zu %s%s  |  total: %zu shown, %zu disconnects",
+	         iso, iso2 + 11, sel_count, t->reason_sel >= 0 ? reason_text : "disconnects",
+	         in_gap(t, sf, st) ? " (recorder not listening: events missing)" : "", c->total_shown,
+	         c->total_all);
+	draw_text(y, 0, app->cols, buf, theme_attr(THEME_TITLE), false);
+}
+
+/* One line per reason that occurs, from line y to bottom. */
+static void draw_legend(const struct timeline *t, const struct app *app, const struct tl_counts *c,
+                        int y, int bottom)
+{
+	int normal = theme_attr(THEME_NORMAL);
+	char buf[128];
+	for (size_t r = 0; r < t->reason_count && y <= bottom; r++) {
+		if (c->all[r] == 0)
+			continue;
+		char g[8];
+		bar_glyph(app, (int)r, g, sizeof g);
+		bool sel = t->reason_sel == (int)r;
+		draw_text(y, 1, 2, g, reason_attr((int)r), false);
+		draw_untrusted(y, 4, 30, t->reasons[r], strlen(t->reasons[r]),
+		               sel ? theme_attr(THEME_CURSOR) : normal, false);
+		snprintf(buf, sizeof buf, "%8zu shown %8zu total", c->shown[r], c->all[r]);
+		draw_text(y, 35, app->cols - 36, buf, normal, false);
+		y++;
+	}
+}
+
 static void timeline_draw(struct app *app, void *data)
 {
 	struct timeline *t = data;
@@ -350,42 +476,13 @@ static void timeline_draw(struct app *app, void *data)
 	if (t->first_bucket * size < t->win_from || (t->first_bucket + width) * size > t->win_to)
 		load_window(t, app);
 
-	/* Counts per bucket and reason over the visible range, and totals. */
-	size_t nr = t->reason_count > 0 ? t->reason_count : 1;
-	size_t *counts = xcalloc((size_t)width * nr, sizeof *counts);
-	size_t shown_total[TL_REASONS] = { 0 }, all_total[TL_REASONS] = { 0 };
-	size_t total_shown = 0, total_all = 0;
-	for (size_t i = 0; i < t->count; i++) {
-		const struct tl_event *e = &t->events[i];
-		if (!counted(t, app, e))
-			continue;
-		all_total[e->reason]++;
-		total_all++;
-	}
-	int64_t from = t->first_bucket * bucket_sizes[t->zoom];
-	int64_t to = (t->first_bucket + width) * bucket_sizes[t->zoom];
-	for (size_t i = lower_bound(t, from); i < t->count && t->events[i].ts < to; i++) {
-		const struct tl_event *e = &t->events[i];
-		if (!counted(t, app, e))
-			continue;
-		int64_t b = bucket_of(t, e->ts) - t->first_bucket;
-		counts[(size_t)b * nr + e->reason]++;
-		shown_total[e->reason]++;
-		total_shown++;
-	}
-	size_t max = 0;
-	for (int b = 0; b < width; b++) {
-		size_t sum = 0;
-		for (size_t r = 0; r < nr; r++)
-			sum += counts[(size_t)b * nr + r];
-		if (sum > max)
-			max = sum;
-	}
+	struct tl_counts c = { .width = width };
+	count_events(t, app, &c);
 
 	/* Legend below the chart: one line per reason that occurs. */
 	int legend_lines = 0;
 	for (size_t r = 0; r < t->reason_count; r++)
-		legend_lines += all_total[r] > 0 ? 1 : 0;
+		legend_lines += c.all[r] > 0 ? 1 : 0;
 	int top = 2;
 	int bottom = app->rows - 3;                /* last line above status and footer */
 	int max_legend = (bottom - top) / 2 - 2;
@@ -396,55 +493,16 @@ static void timeline_draw(struct app *app, void *data)
 	int chart_h = axis_y - top;
 	if (chart_h < 1)
 		chart_h = 1;
-	int normal = theme_attr(THEME_NORMAL);
 	for (int y = top; y <= bottom; y++)
-		draw_fill(y, 0, app->cols, normal);
+		draw_fill(y, 0, app->cols, theme_attr(THEME_NORMAL));
 
 	/* Y axis: the maximum at the top. */
-	char buf[256];
-	snprintf(buf, sizeof buf, "%zu", max);
+	char buf[64];
+	snprintf(buf, sizeof buf, "%zu", c.max);
 	draw_text(top, 0, axis_w - 1, buf, theme_attr(THEME_DIM), true);
 	draw_text(top + chart_h - 1, 0, axis_w - 1, "0", theme_attr(THEME_DIM), true);
-
-	for (int b = 0; b < width; b++) {
-		int x = axis_w + b * 2;
-		size_t *c = &counts[(size_t)b * nr];
-		size_t sum = 0;
-		for (size_t r = 0; r < nr; r++)
-			sum += c[r];
-		bool sel = t->first_bucket + b == t->selected;
-		if (sel) {
-			for (int y = top; y < top + chart_h; y++)
-				draw_fill(y, x, 1, theme_attr(THEME_CURSOR));
-		}
-		int64_t bf = (t->first_bucket + b) * bucket_sizes[t->zoom];
-		if (in_gap(t, bf, bf + bucket_sizes[t->zoom])) {
-			/* Not heard: an empty bar here means nothing, say so. */
-			for (int y = top; y < top + chart_h; y++)
-				draw_text(y, x, 1, draw_ascii() ? ":" : "\u2591", theme_attr(THEME_DIM), false);
-		}
-		if (sum == 0 || max == 0)
-			continue;
-		int h = (int)((sum * (size_t)chart_h + max - 1) / max);
-		for (int k = 0; k < h; k++) {
-			/* The reason at the middle of this cell's share of the bar. */
-			double at = ((double)k + 0.5) * (double)sum / (double)h;
-			size_t acc = 0;
-			int reason = 0;
-			for (size_t r = 0; r < nr; r++) {
-				acc += c[r];
-				if ((double)acc > at) {
-					reason = (int)r;
-					break;
-				}
-			}
-			bar_glyph(app, reason, buf, sizeof buf);
-			int attr = reason_attr(reason);
-			if (t->reason_sel >= 0 && reason != t->reason_sel)
-				attr = theme_attr(THEME_DIM);
-			draw_text(top + chart_h - 1 - k, x, 1, buf, attr, false);
-		}
-	}
+	for (int b = 0; b < width; b++)
+		draw_bar(t, app, &c, b, axis_w + b * 2, top, chart_h);
 
 	/* Time axis labels every ~8 buckets. */
 	draw_fill(axis_y, 0, app->cols, theme_attr(THEME_DIM));
@@ -453,43 +511,9 @@ static void timeline_draw(struct app *app, void *data)
 		int x = axis_w + b * 2;
 		draw_text_clip(axis_y, x, app->cols - x, buf, theme_attr(THEME_DIM));
 	}
-
-	/* The selected bucket. */
-	char iso[TIME_ISO_SIZE], iso2[TIME_ISO_SIZE];
-	time_format_iso(t->selected * bucket_sizes[t->zoom], iso, sizeof iso);
-	time_format_iso((t->selected + 1) * bucket_sizes[t->zoom], iso2, sizeof iso2);
-	size_t sel_count = 0;
-	int64_t sf = t->selected * bucket_sizes[t->zoom], st = sf + bucket_sizes[t->zoom];
-	for (size_t i = lower_bound(t, sf); i < t->count && t->events[i].ts < st; i++) {
-		if (counted(t, app, &t->events[i]) && (t->reason_sel < 0 || t->events[i].reason == t->reason_sel))
-			sel_count++;
-	}
-	char reason_text[128];
-	if (t->reason_sel >= 0)
-		text_escape(t->reasons[t->reason_sel], strlen(t->reasons[t->reason_sel]), reason_text,
-		            sizeof reason_text, draw_ascii());
-	snprintf(buf, sizeof buf, "%.16s..%.5s  %zu %s%s  |  total: %zu shown, %zu disconnects",
-	         iso, iso2 + 11, sel_count, t->reason_sel >= 0 ? reason_text : "disconnects",
-	         in_gap(t, sf, st) ? " (recorder not listening: events missing)" : "", total_shown,
-	         total_all);
-	draw_text(info_y, 0, app->cols, buf, theme_attr(THEME_TITLE), false);
-
-	/* Legend. */
-	int y = info_y + 1;
-	for (size_t r = 0; r < t->reason_count && y <= bottom; r++) {
-		if (all_total[r] == 0)
-			continue;
-		char g[8];
-		bar_glyph(app, (int)r, g, sizeof g);
-		bool sel = t->reason_sel == (int)r;
-		draw_text(y, 1, 2, g, reason_attr((int)r), false);
-		draw_untrusted(y, 4, 30, t->reasons[r], strlen(t->reasons[r]),
-		               sel ? theme_attr(THEME_CURSOR) : normal, false);
-		snprintf(buf, sizeof buf, "%8zu shown %8zu total", shown_total[r], all_total[r]);
-		draw_text(y, 35, app->cols - 36, buf, normal, false);
-		y++;
-	}
-	free(counts);
+	draw_info(t, app, &c, info_y);
+	draw_legend(t, app, &c, info_y + 1, bottom);
+	free(c.cells);
 	app_draw_footer(app, timeline_screen.help, timeline_screen.help_count);
 }
 

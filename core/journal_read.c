@@ -338,6 +338,25 @@ bool journal_disconnect_span(struct journal *j, uint64_t upto_seq, int64_t *firs
 	                " seq <= ?1 ORDER BY ts_ms DESC LIMIT 1", upto_seq, last_ms, found, cause);
 }
 
+bool journal_disconnect_count(struct journal *j, int64_t from_ms, int64_t to_ms, uint64_t *count,
+                              char **cause)
+{
+	/* Only the partial ts index is read: no row is decoded. */
+	sqlite3_stmt *s = prepare_once(j, "SELECT count(*) FROM events WHERE type = 2 AND"
+	                               " ts_ms >= ?1 AND ts_ms < ?2", cause);
+	if (!s)
+		return false;
+	sqlite3_bind_int64(s, 1, from_ms);
+	sqlite3_bind_int64(s, 2, to_ms);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*count = (uint64_t)sqlite3_column_int64(s, 0);
+	else
+		journal_db_cause(j->db, j->path, "cannot read", cause);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW;
+}
+
 bool journal_things_after(struct journal *j, uint32_t after_id, journal_thing_fn fn, void *ctx,
                           char **cause)
 {

@@ -18,6 +18,10 @@
 
 #define TL_REASONS 16            /* distinct reasons kept apart; the rest is "other" */
 #define TL_OTHER (TL_REASONS - 1)
+/* Opening shows every disconnect when that many fit its buckets; else the
+ * finest zoom whose last page holds at most this many (a journal of
+ * millions opens at once; zooming out then loads what it shows). */
+#define TL_OPEN_ROWS 20000
 
 static const int64_t bucket_sizes[] = {
 	60 * 1000, 5 * 60 * 1000, 15 * 60 * 1000, 60 * 60 * 1000, 6 * 60 * 60 * 1000, 24 * 60 * 60 * 1000,
@@ -192,6 +196,32 @@ static void fit_zoom(struct timeline *t, int width, int64_t now_ms)
 	t->first_bucket = t->selected - width + 1;
 }
 
+/* Zooms in until the page ending at the last disconnect holds at most
+ * TL_OPEN_ROWS rows: counted from the index, cheap next to loading them. */
+static void bound_zoom(struct timeline *t, const struct app *app, int width)
+{
+	if (!t->span_found)
+		return;
+	int fit = t->zoom;
+	for (int z = 0; z <= fit; z++) {
+		int64_t size = bucket_sizes[z];
+		int64_t last = floor_div(t->last_ts, size);
+		uint64_t n = 0;
+		if (!journal_disconnect_count(app->journal, (last - width + 1) * size, (last + 1) * size, &n,
+		                              NULL))
+			return;
+		if (n > TL_OPEN_ROWS && z > 0)
+			break;
+		t->zoom = z;
+		if (n > TL_OPEN_ROWS)
+			break;
+	}
+	if (t->zoom == fit)
+		return;
+	t->selected = bucket_of(t, t->last_ts);
+	t->first_bucket = t->selected - width + 1;
+}
+
 /* What the loaded rows reach: the fleet's last row, or the replay
  * position (which also moves back). */
 static uint64_t loaded_mark(const struct app *app)
@@ -206,13 +236,13 @@ static bool load_failed(struct app *app, char *cause)
 	return false;
 }
 
-/* Loads the window: the shown buckets and a page of them each side. */
+/* Loads the window: the shown buckets and a quarter page each side. */
 static bool load_window(struct timeline *t, struct app *app)
 {
 	int width = t->visible > 0 ? t->visible : 1;
 	int64_t size = bucket_sizes[t->zoom];
-	t->win_from = (t->first_bucket - width) * size;
-	t->win_to = (t->first_bucket + 2 * (int64_t)width) * size;
+	t->win_from = (t->first_bucket - width / 4) * size;
+	t->win_to = (t->first_bucket + width + width / 4) * size;
 	t->count = 0;
 	char *cause = NULL;
 	t->reloading = true;
@@ -242,6 +272,7 @@ static bool timeline_load(struct timeline *t, struct app *app)
 	if (t->zoom < 0) {
 		t->visible = app->cols > 20 ? (app->cols - 8) / 2 : 10;
 		fit_zoom(t, t->visible, app_now_ms(app));
+		bound_zoom(t, app, t->visible);
 	}
 	return load_window(t, app);
 }

@@ -146,7 +146,7 @@ struct screen_ops {
 
 extern const struct screen_ops grid_screen, activity_screen, timeline_screen, alerts_screen;
 
-/* Creates and destroys every screen's state (app_loop.c). */
+/* Creates and destroys every screen's state (screen.c; app_loop_run calls them). */
 void app_screens_create(struct app *app);
 void app_screens_destroy(struct app *app);
 /* Shows a screen after its enter hook agrees; false when it refused. */

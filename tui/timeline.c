@@ -47,6 +47,7 @@ struct timeline {
 	size_t reason_count;
 	uint64_t seen_seq;           /* rows up to here are in (or outside the window) */
 	bool reloading;              /* loading the window: rows past seen_seq come by update */
+	bool unsorted;               /* rows appended out of ts order */
 	uint64_t upto_seq;           /* rows past it are not shown (replay) */
 	bool span_found;             /* first_ts, last_ts: of every disconnect */
 	int64_t first_ts, last_ts;
@@ -150,11 +151,10 @@ static bool collect(void *ctx, const struct journal_row *row)
 		t->cap = t->cap ? t->cap * 2 : 1024;
 		t->events = xreallocarray(t->events, t->cap, sizeof *t->events);
 	}
+	/* Appended; an update sorts what it added in one go (merge_tail). */
 	size_t at = t->count;
-	if (at > 0 && t->events[at - 1].ts > row->timestamp_ms) {
-		at = lower_bound(t, row->timestamp_ms + 1);
-		memmove(&t->events[at + 1], &t->events[at], (t->count - at) * sizeof *t->events);
-	}
+	if (at > 0 && t->events[at - 1].ts > row->timestamp_ms)
+		t->unsorted = true;
 	t->events[at] = (struct tl_event){
 		.ts = row->timestamp_ms,
 		.thing_id = row->thing_id,
@@ -236,6 +236,45 @@ static bool load_failed(struct app *app, char *cause)
 	return false;
 }
 
+static int cmp_event_ts(const void *a, const void *b)
+{
+	int64_t x = ((const struct tl_event *)a)->ts, y = ((const struct tl_event *)b)->ts;
+	return x < y ? -1 : x > y;
+}
+
+/* Puts the rows appended since `head` (the sorted part) in ts order: sorts
+ * the new rows alone, then merges only when they reach back into the head.
+ * Rows arriving in time order (a live feed) cost nothing here. */
+static void merge_tail(struct timeline *t, size_t head)
+{
+	if (!t->unsorted)
+		return;
+	t->unsorted = false;
+	struct tl_event *e = t->events;
+	size_t n = t->count - head;
+	qsort(e + head, n, sizeof *e, cmp_event_ts);
+	if (head == 0 || e[head - 1].ts <= e[head].ts)
+		return;
+	/* The head rows after the first new one: the only ones that move. */
+	size_t from = 0, hi = head;
+	while (from < hi) {
+		size_t mid = from + (hi - from) / 2;
+		if (e[mid].ts <= e[head].ts)
+			from = mid + 1;
+		else
+			hi = mid;
+	}
+	size_t left = head - from;
+	struct tl_event *tmp = xreallocarray(NULL, left, sizeof *tmp);
+	memcpy(tmp, e + from, left * sizeof *tmp);
+	size_t i = 0, j = head, k = from;
+	while (i < left && j < t->count)
+		e[k++] = tmp[i].ts <= e[j].ts ? tmp[i++] : e[j++];
+	while (i < left)
+		e[k++] = tmp[i++];
+	free(tmp);
+}
+
 /* Loads the window: the shown buckets and a quarter page each side. */
 static bool load_window(struct timeline *t, struct app *app)
 {
@@ -248,6 +287,7 @@ static bool load_window(struct timeline *t, struct app *app)
 	t->reloading = true;
 	bool ok = journal_disconnects(app->journal, t->win_from, t->win_to, collect, t, &cause);
 	t->reloading = false;
+	merge_tail(t, 0);
 	return ok || load_failed(app, cause);
 }
 
@@ -309,7 +349,10 @@ static void timeline_update(struct app *app, void *data)
 		t->upto_seq = app_upto_seq(app);
 		int64_t start = app_timing_now_us();
 		uint64_t rows = mark - t->seen_seq;
-		if (!journal_disconnects_after(app->journal, t->seen_seq, mark, collect, t, &cause)) {
+		size_t head = t->count;
+		bool ok = journal_disconnects_after(app->journal, t->seen_seq, mark, collect, t, &cause);
+		merge_tail(t, head);
+		if (!ok) {
 			load_failed(app, cause);
 			return;
 		}

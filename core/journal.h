@@ -190,6 +190,20 @@ bool journal_thing_events(struct journal *journal, uint32_t thing_id, size_t lim
 bool journal_disconnects(struct journal *journal, int64_t from_ms, int64_t to_ms,
                          journal_row_fn fn, void *ctx, char **cause);
 
+/* Disconnect rows with after_seq < seq <= upto_seq (0 = no bound), in seq
+ * order: what arrived since a reader last looked (the timeline's update). */
+bool journal_disconnects_after(struct journal *journal, uint64_t after_seq, uint64_t upto_seq,
+                               journal_row_fn fn, void *ctx, char **cause);
+/* The earliest and latest disconnect timestamps among rows seq <= upto_seq
+ * (0 = no bound); *found false when there is none. */
+bool journal_disconnect_span(struct journal *journal, uint64_t upto_seq, int64_t *first_ms,
+                             int64_t *last_ms, bool *found, char **cause);
+
+/* How many disconnect rows have from_ms <= timestamp < to_ms (all rows,
+ * from the timestamp index alone: cheap, for sizing a window). */
+bool journal_disconnect_count(struct journal *journal, int64_t from_ms, int64_t to_ms,
+                              uint64_t *count, char **cause);
+
 /* Every (id, client_id) of the things table in id order. */
 typedef bool (*journal_thing_fn)(void *ctx, uint32_t id, const char *client_id);
 bool journal_things(struct journal *journal, journal_thing_fn fn, void *ctx, char **cause);

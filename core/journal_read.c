@@ -281,6 +281,82 @@ bool journal_disconnects(struct journal *j, int64_t from_ms, int64_t to_ms,
 	return run_rows(j, s, temp, false, false, fn, ctx, cause);
 }
 
+/* A statement of its own, finalized by run_rows: the timeline asks these
+ * a few times a second at most, so no cached slot. */
+static sqlite3_stmt *prepare_once(struct journal *j, const char *sql, char **cause)
+{
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(j->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		journal_db_cause(j->db, j->path, "cannot read", cause);
+		sqlite3_finalize(s);
+		return NULL;
+	}
+	return s;
+}
+
+bool journal_disconnects_after(struct journal *j, uint64_t after_seq, uint64_t upto_seq,
+                               journal_row_fn fn, void *ctx, char **cause)
+{
+	refresh_reader(j);
+	/* The seq range first (the rowid), then "type = 2" on those rows only. */
+	sqlite3_stmt *s = prepare_once(j, "SELECT " ROW_COLUMNS " FROM events WHERE seq > ?1 AND"
+	                               " seq <= ?2 AND type = 2 ORDER BY seq", cause);
+	if (!s)
+		return false;
+	sqlite3_bind_int64(s, 1, after_seq > INT64_MAX ? INT64_MAX : (sqlite3_int64)after_seq);
+	sqlite3_bind_int64(s, 2, seq_bound(upto_seq));
+	return run_rows(j, s, true, false, false, fn, ctx, cause);
+}
+
+/* One end of the disconnects' time span through the partial ts index. */
+static bool span_end(struct journal *j, const char *sql, uint64_t upto_seq, int64_t *ms,
+                     bool *found, char **cause)
+{
+	sqlite3_stmt *s = prepare_once(j, sql, cause);
+	if (!s)
+		return false;
+	sqlite3_bind_int64(s, 1, seq_bound(upto_seq));
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*ms = sqlite3_column_int64(s, 0);
+		*found = true;
+	} else if (rc != SQLITE_DONE) {
+		journal_db_cause(j->db, j->path, "cannot read", cause);
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE;
+}
+
+bool journal_disconnect_span(struct journal *j, uint64_t upto_seq, int64_t *first_ms,
+                             int64_t *last_ms, bool *found, char **cause)
+{
+	refresh_reader(j);
+	*found = false;
+	return span_end(j, "SELECT ts_ms FROM events WHERE type = 2 AND ts_ms IS NOT NULL AND"
+	                " seq <= ?1 ORDER BY ts_ms LIMIT 1", upto_seq, first_ms, found, cause) &&
+	       span_end(j, "SELECT ts_ms FROM events WHERE type = 2 AND ts_ms IS NOT NULL AND"
+	                " seq <= ?1 ORDER BY ts_ms DESC LIMIT 1", upto_seq, last_ms, found, cause);
+}
+
+bool journal_disconnect_count(struct journal *j, int64_t from_ms, int64_t to_ms, uint64_t *count,
+                              char **cause)
+{
+	/* Only the partial ts index is read: no row is decoded. */
+	sqlite3_stmt *s = prepare_once(j, "SELECT count(*) FROM events WHERE type = 2 AND"
+	                               " ts_ms >= ?1 AND ts_ms < ?2", cause);
+	if (!s)
+		return false;
+	sqlite3_bind_int64(s, 1, from_ms);
+	sqlite3_bind_int64(s, 2, to_ms);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*count = (uint64_t)sqlite3_column_int64(s, 0);
+	else
+		journal_db_cause(j->db, j->path, "cannot read", cause);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW;
+}
+
 bool journal_things_after(struct journal *j, uint32_t after_id, journal_thing_fn fn, void *ctx,
                           char **cause)
 {

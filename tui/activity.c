@@ -53,8 +53,14 @@ struct activity {
 	size_t line_count, line_top;
 };
 
-struct activity *activity_create(void)
+static struct activity *act_of(const struct app *app)
 {
+	return app_screen_data(app, SCREEN_ACTIVITY);
+}
+
+static void *activity_create(struct app *app)
+{
+	(void)app;
 	struct activity *a = xcalloc(1, sizeof *a);
 	a->autoscroll = true;
 	a->timestamps = true;
@@ -83,8 +89,9 @@ static void free_rows(struct activity *a)
 	a->count = 0;
 }
 
-void activity_destroy(struct activity *a)
+static void activity_destroy(void *data)
 {
+	struct activity *a = data;
 	if (a == NULL)
 		return;
 	free_rows(a);
@@ -179,25 +186,24 @@ static bool collect(void *ctx, const struct journal_row *row)
 	return true;
 }
 
-/* Marks duplicates (a connect or disconnect of a session already seen) and
- * out-of-order arrivals (older timestamp than something received before),
- * walking in receive order: rows are newest first. */
-static void mark_rows(struct activity *a)
+/* Marks duplicates by the reconciler's own rule (a scratch fleet of this
+ * one thing sees its rows in receive order, as the real one did) and
+ * out-of-order arrivals (older timestamp than something received before):
+ * rows are newest first. */
+static void mark_rows(struct activity *a, const struct fleet_config *config)
 {
+	struct fleet *scratch = fleet_create(config);
 	int64_t newest_ts = INT64_MIN;
 	for (size_t k = a->count; k-- > 0;) {
 		struct act_row *r = &a->rows[k];
-		if (r->type == EVENT_CONNECTED || r->type == EVENT_DISCONNECTED) {
-			for (size_t j = a->count - 1; j > k; j--) {
-				const struct act_row *o = &a->rows[j];
-				if (o->type == r->type && strcmp(o->session, r->session) == 0 &&
-				    (r->session[0] != '\0' ||
-				     (r->has_version && o->has_version && o->version == r->version))) {
-					r->duplicate = true;
-					break;
-				}
-			}
-		}
+		const struct fleet_event ev = {
+			.type = r->type, .client_id = a->client_id, .timestamp_ms = r->timestamp_ms,
+			.received_ms = r->received_ms, .has_version = r->has_version, .version = r->version,
+			.session_id = r->session, .reason = "", .ip = "", .seq = r->seq,
+		};
+		struct fleet_result result;
+		fleet_apply(scratch, &ev, &result);
+		r->duplicate = result.duplicate;
 		if (r->timestamp_ms != 0) {
 			if (r->timestamp_ms < newest_ts)
 				r->out_of_order = true;
@@ -205,6 +211,7 @@ static void mark_rows(struct activity *a)
 				newest_ts = r->timestamp_ms;
 		}
 	}
+	fleet_destroy(scratch);
 }
 
 /* Room for one more row at `at`, the rows from there moved down. */
@@ -252,8 +259,9 @@ static bool add_gap(void *ctx, const struct journal_gap *gap)
 	return true;
 }
 
-bool activity_load(struct activity *a, struct app *app, uint32_t thing_index)
+bool activity_load(struct app *app, uint32_t thing_index)
 {
+	struct activity *a = act_of(app);
 	const struct fleet_thing *thing = fleet_thing_at(app->session.fleet, thing_index);
 	uint64_t keep_seq = a->thing_index == thing_index && a->cursor < a->count ? a->rows[a->cursor].seq : 0;
 	bool same = a->thing_index == thing_index && a->client_id != NULL;
@@ -276,7 +284,7 @@ bool activity_load(struct activity *a, struct app *app, uint32_t thing_index)
 		free(cause);
 		return false;
 	}
-	mark_rows(a);
+	mark_rows(a, &app->session.config.reconcile);
 	if (!journal_gaps(app->session.journal, add_gap, a, &cause)) {
 		app_message(app, true, "activity: %s", cause != NULL ? cause : "cannot read the gaps");
 		free(cause);
@@ -294,14 +302,14 @@ bool activity_load(struct activity *a, struct app *app, uint32_t thing_index)
 	return true;
 }
 
-void activity_update(struct activity *a, struct app *app)
+static void activity_update(struct app *app, void *data)
 {
+	struct activity *a = data;
 	if (a->client_id == NULL)
 		return;
 	if (a->thing_index >= fleet_count(app->session.fleet)) {
 		/* A replay went back to before this thing's first event. */
-		app->screen = SCREEN_GRID;
-		app->dirty = true;
+		app_show(app, SCREEN_GRID);
 		return;
 	}
 	const struct fleet_thing *thing = fleet_thing_at(app->session.fleet, a->thing_index);
@@ -313,7 +321,7 @@ void activity_update(struct activity *a, struct app *app)
 	} else {
 		a->recheck_ms = 0;
 	}
-	activity_load(a, app, a->thing_index);
+	activity_load(app, a->thing_index);
 	app->dirty = true;
 }
 
@@ -344,7 +352,7 @@ static void format_time(const struct activity *a, int64_t ms, bool with_date, ch
 
 static void draw_raw(struct app *app)
 {
-	struct activity *a = app->activity;
+	struct activity *a = act_of(app);
 	int first = 2, rows = app->rows - first - 2;
 	if (a->line_top + (size_t)rows > a->line_count)
 		a->line_top = a->line_count > (size_t)rows ? a->line_count - (size_t)rows : 0;
@@ -359,7 +367,7 @@ static void draw_raw(struct app *app)
 
 static void open_raw(struct app *app)
 {
-	struct activity *a = app->activity;
+	struct activity *a = act_of(app);
 	if (a->cursor >= a->count || a->rows[a->cursor].gap)
 		return;
 	const struct act_row *r = &a->rows[a->cursor];
@@ -422,7 +430,7 @@ static void act_layout(const struct app *app, struct act_layout *l)
 	l->w_ts = 18;
 	x += l->w_ts + 1;
 	l->x_rx = x;
-	l->w_rx = app->activity->timestamps ? 12 : 0;
+	l->w_rx = act_of(app)->timestamps ? 12 : 0;
 	if (l->w_rx)
 		x += l->w_rx + 1;
 	l->x_type = x;
@@ -443,7 +451,7 @@ static void act_layout(const struct app *app, struct act_layout *l)
 
 static void draw_list(struct app *app)
 {
-	struct activity *a = app->activity;
+	struct activity *a = act_of(app);
 	struct act_layout l;
 	act_layout(app, &l);
 	int cattr = theme_attr(THEME_COLUMNS);
@@ -544,9 +552,9 @@ static void draw_list(struct app *app)
 		          theme_attr(THEME_DIM), false);
 }
 
-static void activity_draw(struct app *app)
+static void activity_draw(struct app *app, void *data)
 {
-	struct activity *a = app->activity;
+	struct activity *a = data;
 	char right[96];
 	snprintf(right, sizeof right, "%zu events%s%s", a->count, a->autoscroll ? "  autoscroll" : "",
 	         a->wrap ? "  wrap" : "");
@@ -563,9 +571,9 @@ static void activity_draw(struct app *app)
 	app_draw_footer(app, activity_screen.help, activity_screen.help_count);
 }
 
-static bool activity_key(struct app *app, int key)
+static bool activity_key(struct app *app, void *data, int key)
 {
-	struct activity *a = app->activity;
+	struct activity *a = data;
 	size_t page = a->page > 1 ? (size_t)a->page - 1 : 1;
 	if (a->raw) {
 		switch (key) {
@@ -603,7 +611,7 @@ static bool activity_key(struct app *app, int key)
 	case KEY_ESC:
 	case 'q':
 	case KEY_FN(KEY_LEFT):
-		app->screen = SCREEN_GRID;
+		app_show(app, SCREEN_GRID);
 		return true;
 	case KEY_FN(KEY_UP):
 	case 'k':
@@ -671,6 +679,11 @@ static const struct key_help activity_help[] = {
 
 const struct screen_ops activity_screen = {
 	.title = "Activity",
+	.shows_ages = true,
+	.create = activity_create,
+	.destroy = activity_destroy,
+	.update = activity_update,
+	.fleet_replaced = activity_update,
 	.draw = activity_draw,
 	.key = activity_key,
 	.help = activity_help,

@@ -184,9 +184,14 @@ void alerts_ui_header(const struct app *app, char *buf, size_t size)
 
 void app_open_alerts(struct app *app)
 {
+	app_show(app, SCREEN_ALERTS);
+}
+
+static bool alerts_enter(struct app *app, void *data)
+{
+	(void)data;
 	list_firing(app);
-	app->screen = SCREEN_ALERTS;
-	app->dirty = true;
+	return true;
 }
 
 /* ---- The screen ---- */
@@ -203,7 +208,7 @@ static void draw_row(struct app *app, int y, const struct alert_row *r, bool sel
 	const char *cid = t ? t->client_id : "?";
 	draw_untrusted(y, rule_w + 1, thing_w, cid, strlen(cid), attr, false);
 	char since[32];
-	if (app->absolute_time)
+	if (grid_absolute_time(app))
 		time_format_iso(r->started_ms, since, sizeof since);
 	else
 		time_format_age(now - r->started_ms, since, sizeof since);
@@ -212,8 +217,9 @@ static void draw_row(struct app *app, int y, const struct alert_row *r, bool sel
 	draw_untrusted(y, app->cols - reason_w, reason_w, reason, strlen(reason), attr, false);
 }
 
-static void alerts_draw(struct app *app)
+static void alerts_draw(struct app *app, void *data)
 {
+	(void)data;
 	struct alerts_ui *ui = app->alerts_ui;
 	if (app->session.replay && app_now_ms(app) != ui->listed_clock)
 		list_firing(app);
@@ -253,15 +259,16 @@ static void alerts_draw(struct app *app)
 	app_draw_footer(app, alerts_screen.help, alerts_screen.help_count);
 }
 
-static bool alerts_key(struct app *app, int key)
+static bool alerts_key(struct app *app, void *data, int key)
 {
+	(void)data;
 	struct alerts_ui *ui = app->alerts_ui;
 	size_t page = app->rows > 6 ? (size_t)app->rows - 6 : 1;
 	switch (key) {
 	case KEY_ESC:
 	case 'q':
 	case KEY_FN(KEY_LEFT):
-		app->screen = SCREEN_GRID;
+		app_show(app, SCREEN_GRID);
 		return true;
 	case KEY_FN(KEY_UP):
 	case 'k':
@@ -287,7 +294,7 @@ static bool alerts_key(struct app *app, int key)
 			app_open_activity(app, ui->rows[ui->cursor].thing_id - 1);
 		return true;
 	case 'a':
-		app->absolute_time = !app->absolute_time;
+		grid_toggle_absolute_time(app);
 		return true;
 	default:
 		return false;
@@ -305,6 +312,8 @@ static const struct key_help alerts_help[] = {
 
 const struct screen_ops alerts_screen = {
 	.title = "Alerts",
+	.shows_ages = true,
+	.enter = alerts_enter,
 	.draw = alerts_draw,
 	.key = alerts_key,
 	.help = alerts_help,

@@ -1,6 +1,6 @@
-/* The monitor's state: the model (journal, fleet, view, live source), what
- * each screen needs, and what is dirty. One poll() loop in app.c drives it;
- * each screen is a draw/handle-key pair chosen by `screen`. */
+/* The monitor's state: the model (journal, fleet, view, live source), the
+ * screens, and what is dirty. An event loop (core/loop.h) in app_loop.c
+ * drives it; each screen is a const `struct screen_ops` with its own state. */
 #ifndef THINGTOP_TUI_APP_H
 #define THINGTOP_TUI_APP_H
 
@@ -31,8 +31,6 @@ enum app_screen {
 	SCREEN_COUNT
 };
 
-struct activity;
-struct timeline;
 struct live;
 struct live_callbacks;
 struct replay;
@@ -78,27 +76,20 @@ struct app {
 	char refused[256];
 	bool lost_data;             /* quit while not recording: exit non-zero */
 
-	bool ascii;                 /* ASCII glyphs and escapes only */
 	struct theme theme;
 	int rows, cols;
 
+	/* Each screen's ops and own state (made by app_loop.c's run); `screen`
+	 * is the one shown. */
+	struct screen {
+		const struct screen_ops *ops;
+		void *data;
+	} screens[SCREEN_COUNT];
 	enum app_screen screen;
 	bool help;                  /* help overlay over the current screen */
 	struct prompt prompt;
 
-	/* grid */
-	size_t cursor;              /* row in the view */
-	size_t top;                 /* first row shown */
-	uint32_t cursor_thing;      /* thing index under the cursor */
-	bool has_cursor_thing;
-	char *find_text;            /* n / N search */
-	bool absolute_time;
-	char drill[128];            /* timeline drill-down label, "" when none */
-	int grid_rows;              /* data rows that fit, set by the draw */
-
-	struct activity *activity;
-	struct timeline *timeline;
-	struct alerts_ui *alerts_ui;  /* alerts_screen.c */
+	struct alerts_ui *alerts_ui;  /* alerts_screen.c: the rules, also when not shown */
 
 	/* what changed */
 	bool dirty;                 /* redraw needed */
@@ -107,8 +98,7 @@ struct app {
 	bool filter_preview;        /* the filter prompt changed: preview it */
 	int64_t last_draw_ms;
 	int64_t last_view_ms;
-	int64_t next_follow_ms;
-	int64_t next_tick_ms;
+	struct app_loop *loop;      /* app_loop.c: the event loop and its timers */
 
 	/* event rate over the last seconds */
 	uint64_t events;
@@ -131,23 +121,48 @@ struct key_help {
 	const char *desc;
 };
 
+/* A screen's lifecycle (tmux's window_mode). `data` is what create
+ * returned; every hook but draw and key may be NULL. */
 struct screen_ops {
 	const char *title;
-	void (*draw)(struct app *app);
-	bool (*key)(struct app *app, int key);   /* true when handled */
+	bool shows_filter;          /* the title line shows the filter and drill-down */
+	bool shows_ages;            /* redrawn each second: ages change with the clock */
+	void *(*create)(struct app *app);
+	void (*destroy)(void *data);
+	/* Before it is shown; false keeps the screen that was shown. */
+	bool (*enter)(struct app *app, void *data);
+	/* New data arrived (the view was refreshed), while shown. */
+	void (*update)(struct app *app, void *data);
+	/* The fleet was replaced (a replay jump), while shown. */
+	void (*fleet_replaced)(struct app *app, void *data);
+	void (*draw)(struct app *app, void *data);
+	bool (*key)(struct app *app, void *data, int key);   /* true when handled */
+	/* How far the replay's ] [ jump here, ms; NULL = a minute. */
+	int64_t (*replay_jump_ms)(struct app *app, void *data);
 	const struct key_help *help;
 	size_t help_count;
 };
 
 extern const struct screen_ops grid_screen, activity_screen, timeline_screen, alerts_screen;
 
+/* Creates and destroys every screen's state (screen.c; app_loop_run calls them). */
+void app_screens_create(struct app *app);
+void app_screens_destroy(struct app *app);
+/* Shows a screen after its enter hook agrees; false when it refused. */
+bool app_show(struct app *app, enum app_screen screen);
+/* A screen's state, NULL before app_screens_create. */
+void *app_screen_data(const struct app *app, enum app_screen screen);
+/* The fleet was replaced: refreshes the view and tells the shown screen. */
+void app_fleet_replaced(struct app *app);
+
 /* Status-line message, kept a few seconds. */
 void app_message(struct app *app, bool error, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Refreshes the view from the fleet, keeping the cursor on its thing. */
 void app_refresh_view(struct app *app);
+/* Moves the grid's cursor (a no-op before the grid exists). */
 void app_set_cursor_row(struct app *app, size_t row);
-/* Runs a ":" command line. */
+/* Runs a ":" command line (app_commands.c). */
 void app_command(struct app *app, const char *line);
 void app_export(struct app *app, const char *path);
 bool app_set_theme(struct app *app, const char *name);
@@ -155,23 +170,35 @@ bool app_set_filter(struct app *app, const char *expr);
 void app_open_activity(struct app *app, uint32_t thing_index);
 void app_open_timeline(struct app *app);
 
-/* Shared drawing of the frame: header line, footer key hints, status line. */
+/* Loads the activity log of a thing into its screen (activity.c). */
+bool activity_load(struct app *app, uint32_t thing_index);
+
+/* The grid's state that other screens use (grid.c). */
+void grid_keep_cursor(struct app *app);
+void grid_find(struct app *app, const char *text);
+const char *grid_drill(const struct app *app);
+void grid_set_drill(struct app *app, const char *label);
+bool grid_absolute_time(const struct app *app);
+void grid_toggle_absolute_time(struct app *app);
+
+/* app_loop.c: the loop until quit; a new event may make an alert due. */
+void app_loop_run(struct app *app);
+void app_loop_alerts_due(struct app *app);
+/* app.c, for the loop: draw a frame, read the keys waiting, and mark a
+ * loop turn's start and end (THINGTOP_UI_FRAMES). */
+void app_draw(struct app *app);
+void app_read_keys(struct app *app);
+void app_turn_start(void);
+/* A line for THINGTOP_UI_TIMING's file (benchmarks), when it is set. */
+void app_timing_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int64_t app_timing_now_us(void);
+void app_turn_end(void);
+
+/* Shared drawing of the frame: header line, footer key hints, status line
+ * (app_frame.c). */
 void app_draw_header(struct app *app, const char *title_right);
 void app_draw_footer(struct app *app, const struct key_help *help, size_t count);
-
-/* Screens' own state (activity.c, timeline.c). */
-struct activity *activity_create(void);
-void activity_destroy(struct activity *activity);
-bool activity_load(struct activity *activity, struct app *app, uint32_t thing_index);
-/* Reloads when the thing has new events (live updates). */
-void activity_update(struct activity *activity, struct app *app);
-
-struct timeline *timeline_create(void);
-void timeline_destroy(struct timeline *timeline);
-bool timeline_load(struct timeline *timeline, struct app *app);
-/* The width of one bucket at the current zoom, ms. */
-int64_t timeline_bucket_ms(const struct timeline *timeline);
-void timeline_update(struct timeline *timeline, struct app *app);
+void app_draw_status_line(struct app *app);
 
 /* "Now" for ages and the timeline: the replay clock when replaying, else
  * the wall clock. */

@@ -218,9 +218,6 @@ static void close_model(struct app *app)
 		live_destroy(app->live_source);
 	}
 	alerts_ui_close(app);
-	activity_destroy(app->activity);
-	timeline_destroy(app->timeline);
-	free(app->find_text);
 	session_close(&app->session);
 }
 
@@ -257,10 +254,7 @@ static int monitor_run(const struct cmd_entry *cmd, const struct app_options *op
 		return 1;
 	}
 	const struct config *config = &app->session.config;
-	app->ascii = app->opt.ascii || config->ui.ascii || !locale_is_utf8();
-	draw_set_ascii(app->ascii);
-	app->activity = activity_create();
-	app->timeline = timeline_create();
+	draw_set_ascii(app->opt.ascii || config->ui.ascii || !locale_is_utf8());
 
 	/* The theme is read before the screen starts; its error shows in the status line. */
 	char *theme_error = NULL;

@@ -13,6 +13,97 @@
 #include "timefmt.h"
 #include "xalloc.h"
 
+/* The grid's own state (moved out of struct app). */
+struct grid {
+	size_t cursor;              /* row in the view */
+	size_t top;                 /* first row shown */
+	uint32_t cursor_thing;      /* thing index under the cursor */
+	bool has_cursor_thing;
+	char *find_text;            /* n / N search */
+	bool absolute_time;
+	char drill[128];            /* timeline drill-down label, "" when none */
+	int rows;                   /* data rows that fit, set by the draw */
+};
+
+static struct grid *grid_of(const struct app *app)
+{
+	return app_screen_data(app, SCREEN_GRID);
+}
+
+void app_set_cursor_row(struct app *app, size_t row)
+{
+	struct grid *g = grid_of(app);
+	if (g == NULL)
+		return;             /* before the screens exist: the grid starts at row 0 */
+	size_t count = view_count(app->session.view);
+	if (count == 0) {
+		g->cursor = 0;
+		g->has_cursor_thing = false;
+		return;
+	}
+	if (row >= count)
+		row = count - 1;
+	g->cursor = row;
+	g->cursor_thing = view_row(app->session.view, row);
+	g->has_cursor_thing = true;
+}
+
+void grid_keep_cursor(struct app *app)
+{
+	struct grid *g = grid_of(app);
+	if (g == NULL)
+		return;
+	size_t row = (size_t)-1;
+	if (g->has_cursor_thing)
+		row = view_find(app->session.view, g->cursor_thing);
+	app_set_cursor_row(app, row != (size_t)-1 ? row : g->cursor);
+}
+
+const char *grid_drill(const struct app *app)
+{
+	const struct grid *g = grid_of(app);
+	return g != NULL ? g->drill : "";
+}
+
+void grid_set_drill(struct app *app, const char *label)
+{
+	struct grid *g = grid_of(app);
+	if (g != NULL)
+		snprintf(g->drill, sizeof g->drill, "%s", label);
+}
+
+bool grid_absolute_time(const struct app *app)
+{
+	const struct grid *g = grid_of(app);
+	return g != NULL && g->absolute_time;
+}
+
+void grid_toggle_absolute_time(struct app *app)
+{
+	struct grid *g = grid_of(app);
+	if (g != NULL)
+		g->absolute_time = !g->absolute_time;
+}
+
+static void *grid_create(struct app *app)
+{
+	struct grid *g = xcalloc(1, sizeof *g);
+	if (view_count(app->session.view) > 0) {
+		g->cursor_thing = view_row(app->session.view, 0);
+		g->has_cursor_thing = true;
+	}
+	return g;
+}
+
+static void grid_destroy(void *data)
+{
+	struct grid *g = data;
+	if (g == NULL)
+		return;
+	free(g->find_text);
+	free(g);
+}
+
 /* Grid columns in display order; `drop` says which go first when the
  * terminal is narrow (lower goes first, 0 = never). */
 struct grid_column {
@@ -130,7 +221,7 @@ static void draw_row(struct app *app, int y, const struct layout *lay, const str
 		case COL_SINCE:
 			if (thing->status == STATUS_UNKNOWN || thing->since_ms == 0)
 				snprintf(buf, sizeof buf, "-");
-			else if (app->absolute_time)
+			else if (grid_absolute_time(app))
 				time_format_iso(thing->since_ms, buf, sizeof buf);
 			else /* never negative: device clocks run ahead of ours */
 				time_format_age(now_ms > thing->since_ms ? now_ms - thing->since_ms : 0, buf,
@@ -176,8 +267,9 @@ static void draw_column_titles(struct app *app, int y, const struct layout *lay)
 	}
 }
 
-static void grid_draw(struct app *app)
+static void grid_draw(struct app *app, void *data)
 {
+	struct grid *g = data;
 	char right[64];
 	snprintf(right, sizeof right, "%zu/%zu", view_count(app->session.view), fleet_count(app->session.fleet));
 	app_draw_header(app, right);
@@ -190,20 +282,20 @@ static void grid_draw(struct app *app)
 	int rows = app->rows - first - 2;
 	if (rows < 1)
 		rows = 1;
-	app->grid_rows = rows;
+	g->rows = rows;
 	size_t count = view_count(app->session.view);
-	if (app->cursor >= count)
-		app->cursor = count > 0 ? count - 1 : 0;
-	if (app->cursor < app->top)
-		app->top = app->cursor;
-	if (app->cursor >= app->top + (size_t)rows)
-		app->top = app->cursor - (size_t)rows + 1;
-	if (app->top + (size_t)rows > count)
-		app->top = count > (size_t)rows ? count - (size_t)rows : 0;
+	if (g->cursor >= count)
+		g->cursor = count > 0 ? count - 1 : 0;
+	if (g->cursor < g->top)
+		g->top = g->cursor;
+	if (g->cursor >= g->top + (size_t)rows)
+		g->top = g->cursor - (size_t)rows + 1;
+	if (g->top + (size_t)rows > count)
+		g->top = count > (size_t)rows ? count - (size_t)rows : 0;
 
 	int64_t now = app_now_ms(app);
 	for (int r = 0; r < rows; r++) {
-		size_t row = app->top + (size_t)r;
+		size_t row = g->top + (size_t)r;
 		int y = first + r;
 		if (row >= count) {
 			draw_fill(y, 0, app->cols, theme_attr(THEME_NORMAL));
@@ -215,30 +307,38 @@ static void grid_draw(struct app *app)
 			continue;
 		}
 		const struct fleet_thing *thing = fleet_thing_at(app->session.fleet, view_row(app->session.view, row));
-		draw_row(app, y, &lay, thing, row == app->cursor, now);
+		draw_row(app, y, &lay, thing, row == g->cursor, now);
 	}
 	app_draw_footer(app, grid_screen.help, grid_screen.help_count);
 }
 
-static void search(struct app *app, int direction)
+static void search(struct app *app, struct grid *g, int direction)
 {
-	if (app->find_text == NULL || *app->find_text == '\0') {
+	if (g->find_text == NULL || *g->find_text == '\0') {
 		app_message(app, true, "no search text: press f to find a client id");
 		return;
 	}
 	size_t count = view_count(app->session.view);
 	for (size_t i = 1; i <= count; i++) {
-		size_t row = direction > 0 ? (app->cursor + i) % count : (app->cursor + count - i) % count;
+		size_t row = direction > 0 ? (g->cursor + i) % count : (g->cursor + count - i) % count;
 		const struct fleet_thing *thing = fleet_thing_at(app->session.fleet, view_row(app->session.view, row));
-		if (text_contains_nocase(thing->client_id, app->find_text)) {
-			size_t old = app->cursor;
+		if (text_contains_nocase(thing->client_id, g->find_text)) {
+			size_t old = g->cursor;
 			app_set_cursor_row(app, row);
 			if ((direction > 0 && row <= old) || (direction < 0 && row >= old))
 				app_message(app, false, "search wrapped");
 			return;
 		}
 	}
-	app_message(app, true, "no client id contains \"%s\"", app->find_text);
+	app_message(app, true, "no client id contains \"%s\"", g->find_text);
+}
+
+void grid_find(struct app *app, const char *text)
+{
+	struct grid *g = grid_of(app);
+	free(g->find_text);
+	g->find_text = xstrdup(text);
+	search(app, g, +1);
 }
 
 /* Shift+letter or < >: sort by a column; the same column again reverses. */
@@ -282,28 +382,29 @@ static void sort_step(struct app *app, int step)
 	app_refresh_view(app);
 }
 
-static bool grid_key(struct app *app, int key)
+static bool grid_key(struct app *app, void *data, int key)
 {
+	struct grid *g = data;
 	size_t count = view_count(app->session.view);
-	size_t page = app->grid_rows > 1 ? (size_t)app->grid_rows - 1 : 1;
+	size_t page = g->rows > 1 ? (size_t)g->rows - 1 : 1;
 	switch (key) {
 	case KEY_FN(KEY_UP):
 	case 'k':
-		if (app->cursor > 0)
-			app_set_cursor_row(app, app->cursor - 1);
+		if (g->cursor > 0)
+			app_set_cursor_row(app, g->cursor - 1);
 		return true;
 	case KEY_FN(KEY_DOWN):
 	case 'j':
-		app_set_cursor_row(app, app->cursor + 1);
+		app_set_cursor_row(app, g->cursor + 1);
 		return true;
 	case KEY_FN(KEY_PPAGE):
 	case KEY_CTRL('b'):
-		app_set_cursor_row(app, app->cursor > page ? app->cursor - page : 0);
+		app_set_cursor_row(app, g->cursor > page ? g->cursor - page : 0);
 		return true;
 	case KEY_FN(KEY_NPAGE):
 	case KEY_CTRL('f'):
 	case ' ':
-		app_set_cursor_row(app, app->cursor + page);
+		app_set_cursor_row(app, g->cursor + page);
 		return true;
 	case KEY_FN(KEY_HOME):
 	case 'g':
@@ -317,7 +418,7 @@ static bool grid_key(struct app *app, int key)
 	case '\r':
 	case KEY_FN(KEY_ENTER):
 		if (count > 0)
-			app_open_activity(app, view_row(app->session.view, app->cursor));
+			app_open_activity(app, view_row(app->session.view, g->cursor));
 		return true;
 	case KEY_FN(KEY_F(4)):
 	case '/':
@@ -325,13 +426,13 @@ static bool grid_key(struct app *app, int key)
 		return true;
 	case KEY_FN(KEY_F(3)):
 	case 'f':
-		prompt_open(&app->prompt, PROMPT_FIND, app->find_text);
+		prompt_open(&app->prompt, PROMPT_FIND, g->find_text);
 		return true;
 	case 'n':
-		search(app, +1);
+		search(app, g, +1);
 		return true;
 	case 'N':
-		search(app, -1);
+		search(app, g, -1);
 		return true;
 	case 't':
 		app_open_timeline(app);
@@ -340,7 +441,7 @@ static bool grid_key(struct app *app, int key)
 		app_open_alerts(app);
 		return true;
 	case 'a':
-		app->absolute_time = !app->absolute_time;
+		g->absolute_time = !g->absolute_time;
 		return true;
 	case '<':
 		sort_step(app, -1);
@@ -349,7 +450,7 @@ static bool grid_key(struct app *app, int key)
 		sort_step(app, +1);
 		return true;
 	case KEY_ESC:
-		if (app->drill[0] != '\0' || *view_filter_text(app->session.view) != '\0') {
+		if (g->drill[0] != '\0' || *view_filter_text(app->session.view) != '\0') {
 			app_set_filter(app, "");
 			app_message(app, false, "filter cleared");
 		}
@@ -392,6 +493,10 @@ static const struct key_help grid_help[] = {
 
 const struct screen_ops grid_screen = {
 	.title = "Fleet",
+	.shows_filter = true,
+	.shows_ages = true,
+	.create = grid_create,
+	.destroy = grid_destroy,
 	.draw = grid_draw,
 	.key = grid_key,
 	.help = grid_help,

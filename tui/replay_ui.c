@@ -40,12 +40,7 @@ void replay_status(const struct app *app, char *buf, size_t size)
 static void after_move(struct app *app)
 {
 	app->session.fleet = replay_fleet(app->session.replay);
-	app_refresh_view(app);
-	if (app->screen == SCREEN_ACTIVITY)
-		activity_update(app->activity, app);
-	else if (app->screen == SCREEN_TIMELINE)
-		timeline_update(app->timeline, app);
-	app->dirty = true;
+	app_fleet_replaced(app);
 }
 
 static void change_speed(struct app *app, bool faster)
@@ -68,7 +63,9 @@ bool replay_key(struct app *app, int key)
 		return false;
 	char *cause = NULL;
 	bool ok = true;
-	int64_t jump = app->screen == SCREEN_TIMELINE ? timeline_bucket_ms(app->timeline) : JUMP_MS;
+	const struct screen *screen = &app->screens[app->screen];
+	int64_t jump = screen->ops->replay_jump_ms != NULL ?
+		screen->ops->replay_jump_ms(app, screen->data) : JUMP_MS;
 	switch (key) {
 	case ' ':
 		replay_set_paused(r, !replay_paused(r));

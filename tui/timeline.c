@@ -5,225 +5,23 @@
 #include "build_config.h"
 
 #include <curses.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "app.h"
+#include "timeline.h"
 #include "draw.h"
 #include "text.h"
 #include "timefmt.h"
 #include "xalloc.h"
-
-#define TL_REASONS 16            /* distinct reasons kept apart; the rest is "other" */
-#define TL_OTHER (TL_REASONS - 1)
-
-static const int64_t bucket_sizes[] = {
-	60 * 1000, 5 * 60 * 1000, 15 * 60 * 1000, 60 * 60 * 1000, 6 * 60 * 60 * 1000, 24 * 60 * 60 * 1000,
-};
-static const char *const bucket_names[] = { "1m", "5m", "15m", "1h", "6h", "1d" };
-#define ZOOMS (int)(sizeof bucket_sizes / sizeof bucket_sizes[0])
-
-struct tl_event {
-	int64_t ts;
-	uint32_t thing_id;
-	uint8_t reason;
-};
-
-struct timeline {
-	struct tl_event *events;
-	size_t count, cap;
-	char *reasons[TL_REASONS];
-	size_t reason_count;
-	uint64_t loaded_seq;
-	uint64_t upto_seq;           /* rows past it are not shown (replay) */
-	int zoom;
-	int64_t first_bucket;        /* leftmost shown */
-	int64_t selected;            /* selected bucket */
-	int reason_sel;              /* -1 all, else a reason index */
-	bool filtered;               /* only things of the grid's view */
-	int visible;                 /* buckets that fit, set by the draw */
-	/* Times the recorder was not listening and events were lost: shaded. */
-	struct tl_gap { int64_t from, to; } *gaps;
-	size_t gap_count;
-};
-
-struct timeline *timeline_create(void)
-{
-	struct timeline *t = xcalloc(1, sizeof *t);
-	t->zoom = -1;
-	t->reason_sel = -1;
-	return t;
-}
-
-void timeline_destroy(struct timeline *t)
-{
-	if (t == NULL)
-		return;
-	free(t->events);
-	free(t->gaps);
-	for (size_t i = 0; i < t->reason_count; i++)
-		free(t->reasons[i]);
-	free(t);
-}
-
-static bool collect_gap(void *ctx, const struct journal_gap *gap)
-{
-	struct timeline *t = ctx;
-	if (!gap->lost || gap->after_seq >= t->upto_seq)
-		return true;
-	t->gaps = xreallocarray(t->gaps, t->gap_count + 1, sizeof *t->gaps);
-	t->gaps[t->gap_count++] = (struct tl_gap){ gap->from_ms, gap->to_ms };
-	return true;
-}
-
-/* True when [from, to) overlaps a time the recorder lost events. */
-static bool in_gap(const struct timeline *t, int64_t from, int64_t to)
-{
-	for (size_t i = 0; i < t->gap_count; i++) {
-		if (t->gaps[i].from < to && t->gaps[i].to > from)
-			return true;
-	}
-	return false;
-}
-
-static uint8_t intern_reason(struct timeline *t, const char *reason)
-{
-	if (reason == NULL || *reason == '\0')
-		reason = "(none)";
-	for (size_t i = 0; i < t->reason_count; i++) {
-		if (strcmp(t->reasons[i], reason) == 0)
-			return (uint8_t)i;
-	}
-	if (t->reason_count < TL_OTHER) {
-		t->reasons[t->reason_count] = xstrdup(reason);
-		return (uint8_t)t->reason_count++;
-	}
-	if (t->reason_count == TL_OTHER)
-		t->reasons[t->reason_count++] = xstrdup("other");
-	return TL_OTHER;
-}
-
-static bool collect(void *ctx, const struct journal_row *row)
-{
-	struct timeline *t = ctx;
-	if (row->seq > t->upto_seq)
-		return true;
-	if (t->count == t->cap) {
-		t->cap = t->cap ? t->cap * 2 : 1024;
-		t->events = xreallocarray(t->events, t->cap, sizeof *t->events);
-	}
-	t->events[t->count++] = (struct tl_event){
-		.ts = row->timestamp_ms,
-		.thing_id = row->thing_id,
-		.reason = intern_reason(t, row->reason),
-	};
-	return true;
-}
-
-static int64_t floor_div(int64_t a, int64_t b)
-{
-	int64_t q = a / b;
-	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
-static int64_t bucket_of(const struct timeline *t, int64_t ts)
-{
-	return floor_div(ts, bucket_sizes[t->zoom]);
-}
-
-/* The smallest zoom that shows everything in `width` buckets. */
-static void fit_zoom(struct timeline *t, int width, int64_t now_ms)
-{
-	if (t->count == 0) {
-		t->zoom = 1;
-		t->selected = bucket_of(t, now_ms);
-		t->first_bucket = t->selected - width + 1;
-		return;
-	}
-	int64_t lo = t->events[0].ts, hi = t->events[t->count - 1].ts;
-	t->zoom = ZOOMS - 1;
-	for (int z = 0; z < ZOOMS; z++) {
-		if (floor_div(hi, bucket_sizes[z]) - floor_div(lo, bucket_sizes[z]) < width) {
-			t->zoom = z;
-			break;
-		}
-	}
-	t->selected = bucket_of(t, hi);
-	t->first_bucket = t->selected - width + 1;
-}
-
-/* What the loaded rows depend on: the fleet's last row, or the replay
- * position (which also moves back). */
-static uint64_t loaded_mark(const struct app *app)
-{
-	return app->session.replay != NULL ? app_upto_seq(app) : fleet_last_seq(app->session.fleet);
-}
-
-bool timeline_load(struct timeline *t, struct app *app)
-{
-	t->count = 0;
-	for (size_t i = 0; i < t->reason_count; i++)
-		free(t->reasons[i]);
-	t->reason_count = 0;
-	char *cause = NULL;
-	t->loaded_seq = loaded_mark(app);
-	/* In a replay, rows after its position have not happened yet. */
-	t->upto_seq = app_upto_seq(app);
-	if (!journal_disconnects(app->session.journal, INT64_MIN, INT64_MAX, collect, t, &cause)) {
-		app_message(app, true, "timeline: %s", cause != NULL ? cause : "cannot read the journal");
-		free(cause);
-		return false;
-	}
-	t->gap_count = 0;
-	if (!journal_gaps(app->session.journal, collect_gap, t, &cause)) {
-		app_message(app, true, "timeline: %s", cause != NULL ? cause : "cannot read the gaps");
-		free(cause);
-	}
-	if (t->zoom < 0)
-		fit_zoom(t, app->cols > 20 ? (app->cols - 8) / 2 : 10, app_now_ms(app));
-	return true;
-}
-
-int64_t timeline_bucket_ms(const struct timeline *t)
-{
-	return bucket_sizes[t->zoom >= 0 ? t->zoom : 0];
-}
-
-void timeline_update(struct timeline *t, struct app *app)
-{
-	if (loaded_mark(app) == t->loaded_seq)
-		return;
-	int64_t last = bucket_of(t, app_now_ms(app));
-	bool at_end = t->selected >= last - 1;
-	timeline_load(t, app);
-	if (at_end && t->count > 0) {
-		int64_t nb = bucket_of(t, t->events[t->count - 1].ts);
-		if (nb > t->selected)
-			t->selected = nb;
-	}
-	app->dirty = true;
-}
 
 static bool counted(const struct timeline *t, const struct app *app, const struct tl_event *e)
 {
 	if (!t->filtered)
 		return true;
 	return e->thing_id != 0 && view_find(app->session.view, e->thing_id - 1) != (size_t)-1;
-}
-
-/* First event with ts >= from. */
-static size_t lower_bound(const struct timeline *t, int64_t from)
-{
-	size_t lo = 0, hi = t->count;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (t->events[mid].ts < from)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
 }
 
 static const char *const mono_fill = "#%@&*+=o~:x$XO/\\";
@@ -245,20 +43,146 @@ static void bar_glyph(const struct app *app, int reason, char *buf, size_t size)
 static void bucket_label(const struct timeline *t, int64_t bucket, char *buf, size_t size)
 {
 	char iso[TIME_ISO_SIZE];
-	time_format_iso(bucket * bucket_sizes[t->zoom], iso, sizeof iso);
-	if (bucket_sizes[t->zoom] >= 24 * 60 * 60 * 1000)
+	time_format_iso(bucket * tl_bucket_sizes[t->zoom], iso, sizeof iso);
+	if (tl_bucket_sizes[t->zoom] >= 24 * 60 * 60 * 1000)
 		snprintf(buf, size, "%.5s", iso + 5);              /* MM-DD */
-	else if (bucket_sizes[t->zoom] >= 6 * 60 * 60 * 1000)
+	else if (tl_bucket_sizes[t->zoom] >= 6 * 60 * 60 * 1000)
 		snprintf(buf, size, "%.2s %.2sh", iso + 8, iso + 11); /* DD HHh */
 	else
 		snprintf(buf, size, "%.5s", iso + 11);             /* HH:MM */
 }
 
-static void timeline_draw(struct app *app)
+/* Counts per shown bucket and reason, and totals: what one frame draws. */
+struct tl_counts {
+	int width;
+	size_t nr;                   /* reasons, at least 1 */
+	size_t *cells;               /* width x nr */
+	size_t shown[TL_REASONS], all[TL_REASONS];
+	size_t total_shown, total_all, max;
+};
+
+static void count_events(const struct timeline *t, const struct app *app, struct tl_counts *c)
 {
-	struct timeline *t = app->timeline;
+	c->nr = t->reason_count > 0 ? t->reason_count : 1;
+	c->cells = xcalloc((size_t)c->width * c->nr, sizeof *c->cells);
+	for (size_t i = 0; i < t->count; i++) {
+		const struct tl_event *e = &t->events[i];
+		if (!counted(t, app, e))
+			continue;
+		c->all[e->reason]++;
+		c->total_all++;
+	}
+	int64_t from = t->first_bucket * tl_bucket_sizes[t->zoom];
+	int64_t to = (t->first_bucket + c->width) * tl_bucket_sizes[t->zoom];
+	for (size_t i = tl_lower_bound(t, from); i < t->count && t->events[i].ts < to; i++) {
+		const struct tl_event *e = &t->events[i];
+		if (!counted(t, app, e))
+			continue;
+		int64_t b = tl_bucket_of(t, e->ts) - t->first_bucket;
+		c->cells[(size_t)b * c->nr + e->reason]++;
+		c->shown[e->reason]++;
+		c->total_shown++;
+	}
+	for (int b = 0; b < c->width; b++) {
+		size_t sum = 0;
+		for (size_t r = 0; r < c->nr; r++)
+			sum += c->cells[(size_t)b * c->nr + r];
+		if (sum > c->max)
+			c->max = sum;
+	}
+}
+
+/* One bucket's bar at column x, chart_h rows high from top. */
+static void draw_bar(const struct timeline *t, const struct app *app, const struct tl_counts *c,
+                     int b, int x, int top, int chart_h)
+{
+	const size_t *cell = &c->cells[(size_t)b * c->nr];
+	size_t sum = 0;
+	for (size_t r = 0; r < c->nr; r++)
+		sum += cell[r];
+	if (t->first_bucket + b == t->selected) {
+		for (int y = top; y < top + chart_h; y++)
+			draw_fill(y, x, 1, theme_attr(THEME_CURSOR));
+	}
+	int64_t bf = (t->first_bucket + b) * tl_bucket_sizes[t->zoom];
+	if (tl_in_gap(t, bf, bf + tl_bucket_sizes[t->zoom])) {
+		/* Not heard: an empty bar here means nothing, say so. */
+		for (int y = top; y < top + chart_h; y++)
+			draw_text(y, x, 1, draw_ascii() ? ":" : "\u2591", theme_attr(THEME_DIM), false);
+	}
+	if (sum == 0 || c->max == 0)
+		return;
+	int h = (int)((sum * (size_t)chart_h + c->max - 1) / c->max);
+	char buf[16];
+	for (int k = 0; k < h; k++) {
+		/* The reason at the middle of this cell's share of the bar. */
+		double at = ((double)k + 0.5) * (double)sum / (double)h;
+		size_t acc = 0;
+		int reason = 0;
+		for (size_t r = 0; r < c->nr; r++) {
+			acc += cell[r];
+			if ((double)acc > at) {
+				reason = (int)r;
+				break;
+			}
+		}
+		bar_glyph(app, reason, buf, sizeof buf);
+		int attr = reason_attr(reason);
+		if (t->reason_sel >= 0 && reason != t->reason_sel)
+			attr = theme_attr(THEME_DIM);
+		draw_text(top + chart_h - 1 - k, x, 1, buf, attr, false);
+	}
+}
+
+/* The selected bucket and the totals, on line y. */
+static void draw_info(const struct timeline *t, const struct app *app, const struct tl_counts *c, int y)
+{
+	char iso[TIME_ISO_SIZE], iso2[TIME_ISO_SIZE], buf[256];
+	time_format_iso(t->selected * tl_bucket_sizes[t->zoom], iso, sizeof iso);
+	time_format_iso((t->selected + 1) * tl_bucket_sizes[t->zoom], iso2, sizeof iso2);
+	size_t sel_count = 0;
+	int64_t sf = t->selected * tl_bucket_sizes[t->zoom], st = sf + tl_bucket_sizes[t->zoom];
+	for (size_t i = tl_lower_bound(t, sf); i < t->count && t->events[i].ts < st; i++) {
+		if (counted(t, app, &t->events[i]) && (t->reason_sel < 0 || t->events[i].reason == t->reason_sel))
+			sel_count++;
+	}
+	char reason_text[128];
+	if (t->reason_sel >= 0)
+		text_escape(t->reasons[t->reason_sel], strlen(t->reasons[t->reason_sel]), reason_text,
+		            sizeof reason_text, draw_ascii());
+	snprintf(buf, sizeof buf, "%.16s..%.5s  %zu %s%s  |  total: %zu shown, %zu disconnects",
+	         iso, iso2 + 11, sel_count, t->reason_sel >= 0 ? reason_text : "disconnects",
+	         tl_in_gap(t, sf, st) ? " (recorder not listening: events missing)" : "", c->total_shown,
+	         c->total_all);
+	draw_text(y, 0, app->cols, buf, theme_attr(THEME_TITLE), false);
+}
+
+/* One line per reason that occurs, from line y to bottom. */
+static void draw_legend(const struct timeline *t, const struct app *app, const struct tl_counts *c,
+                        int y, int bottom)
+{
+	int normal = theme_attr(THEME_NORMAL);
+	char buf[128];
+	for (size_t r = 0; r < t->reason_count && y <= bottom; r++) {
+		if (c->all[r] == 0)
+			continue;
+		char g[8];
+		bar_glyph(app, (int)r, g, sizeof g);
+		bool sel = t->reason_sel == (int)r;
+		draw_text(y, 1, 2, g, reason_attr((int)r), false);
+		draw_untrusted(y, 4, 30, t->reasons[r], strlen(t->reasons[r]),
+		               sel ? theme_attr(THEME_CURSOR) : normal, false);
+		snprintf(buf, sizeof buf, "%8zu shown %8zu total", c->shown[r], c->all[r]);
+		draw_text(y, 35, app->cols - 36, buf, normal, false);
+		y++;
+	}
+}
+
+static void timeline_draw(struct app *app, void *data)
+{
+	struct timeline *t = data;
 	char right[96];
-	snprintf(right, sizeof right, "bucket %s  %s", bucket_names[t->zoom],
+	snprintf(right, sizeof right, "bucket %s  %s", tl_bucket_names[t->zoom],
 	         t->filtered ? "filtered view" : "whole fleet");
 	app_draw_header(app, right);
 
@@ -271,43 +195,17 @@ static void timeline_draw(struct app *app)
 		t->first_bucket = t->selected;
 	if (t->selected >= t->first_bucket + width)
 		t->first_bucket = t->selected - width + 1;
+	int64_t size = tl_bucket_sizes[t->zoom];
+	if (t->first_bucket * size < t->win_from || (t->first_bucket + width) * size > t->win_to)
+		tl_load_window(t, app);
 
-	/* Counts per bucket and reason over the visible range, and totals. */
-	size_t nr = t->reason_count > 0 ? t->reason_count : 1;
-	size_t *counts = xcalloc((size_t)width * nr, sizeof *counts);
-	size_t shown_total[TL_REASONS] = { 0 }, all_total[TL_REASONS] = { 0 };
-	size_t total_shown = 0, total_all = 0;
-	for (size_t i = 0; i < t->count; i++) {
-		const struct tl_event *e = &t->events[i];
-		if (!counted(t, app, e))
-			continue;
-		all_total[e->reason]++;
-		total_all++;
-	}
-	int64_t from = t->first_bucket * bucket_sizes[t->zoom];
-	int64_t to = (t->first_bucket + width) * bucket_sizes[t->zoom];
-	for (size_t i = lower_bound(t, from); i < t->count && t->events[i].ts < to; i++) {
-		const struct tl_event *e = &t->events[i];
-		if (!counted(t, app, e))
-			continue;
-		int64_t b = bucket_of(t, e->ts) - t->first_bucket;
-		counts[(size_t)b * nr + e->reason]++;
-		shown_total[e->reason]++;
-		total_shown++;
-	}
-	size_t max = 0;
-	for (int b = 0; b < width; b++) {
-		size_t sum = 0;
-		for (size_t r = 0; r < nr; r++)
-			sum += counts[(size_t)b * nr + r];
-		if (sum > max)
-			max = sum;
-	}
+	struct tl_counts c = { .width = width };
+	count_events(t, app, &c);
 
 	/* Legend below the chart: one line per reason that occurs. */
 	int legend_lines = 0;
 	for (size_t r = 0; r < t->reason_count; r++)
-		legend_lines += all_total[r] > 0 ? 1 : 0;
+		legend_lines += c.all[r] > 0 ? 1 : 0;
 	int top = 2;
 	int bottom = app->rows - 3;                /* last line above status and footer */
 	int max_legend = (bottom - top) / 2 - 2;
@@ -318,55 +216,16 @@ static void timeline_draw(struct app *app)
 	int chart_h = axis_y - top;
 	if (chart_h < 1)
 		chart_h = 1;
-	int normal = theme_attr(THEME_NORMAL);
 	for (int y = top; y <= bottom; y++)
-		draw_fill(y, 0, app->cols, normal);
+		draw_fill(y, 0, app->cols, theme_attr(THEME_NORMAL));
 
 	/* Y axis: the maximum at the top. */
-	char buf[256];
-	snprintf(buf, sizeof buf, "%zu", max);
+	char buf[64];
+	snprintf(buf, sizeof buf, "%zu", c.max);
 	draw_text(top, 0, axis_w - 1, buf, theme_attr(THEME_DIM), true);
 	draw_text(top + chart_h - 1, 0, axis_w - 1, "0", theme_attr(THEME_DIM), true);
-
-	for (int b = 0; b < width; b++) {
-		int x = axis_w + b * 2;
-		size_t *c = &counts[(size_t)b * nr];
-		size_t sum = 0;
-		for (size_t r = 0; r < nr; r++)
-			sum += c[r];
-		bool sel = t->first_bucket + b == t->selected;
-		if (sel) {
-			for (int y = top; y < top + chart_h; y++)
-				draw_fill(y, x, 1, theme_attr(THEME_CURSOR));
-		}
-		int64_t bf = (t->first_bucket + b) * bucket_sizes[t->zoom];
-		if (in_gap(t, bf, bf + bucket_sizes[t->zoom])) {
-			/* Not heard: an empty bar here means nothing, say so. */
-			for (int y = top; y < top + chart_h; y++)
-				draw_text(y, x, 1, draw_ascii() ? ":" : "\u2591", theme_attr(THEME_DIM), false);
-		}
-		if (sum == 0 || max == 0)
-			continue;
-		int h = (int)((sum * (size_t)chart_h + max - 1) / max);
-		for (int k = 0; k < h; k++) {
-			/* The reason at the middle of this cell's share of the bar. */
-			double at = ((double)k + 0.5) * (double)sum / (double)h;
-			size_t acc = 0;
-			int reason = 0;
-			for (size_t r = 0; r < nr; r++) {
-				acc += c[r];
-				if ((double)acc > at) {
-					reason = (int)r;
-					break;
-				}
-			}
-			bar_glyph(app, reason, buf, sizeof buf);
-			int attr = reason_attr(reason);
-			if (t->reason_sel >= 0 && reason != t->reason_sel)
-				attr = theme_attr(THEME_DIM);
-			draw_text(top + chart_h - 1 - k, x, 1, buf, attr, false);
-		}
-	}
+	for (int b = 0; b < width; b++)
+		draw_bar(t, app, &c, b, axis_w + b * 2, top, chart_h);
 
 	/* Time axis labels every ~8 buckets. */
 	draw_fill(axis_y, 0, app->cols, theme_attr(THEME_DIM));
@@ -375,43 +234,9 @@ static void timeline_draw(struct app *app)
 		int x = axis_w + b * 2;
 		draw_text_clip(axis_y, x, app->cols - x, buf, theme_attr(THEME_DIM));
 	}
-
-	/* The selected bucket. */
-	char iso[TIME_ISO_SIZE], iso2[TIME_ISO_SIZE];
-	time_format_iso(t->selected * bucket_sizes[t->zoom], iso, sizeof iso);
-	time_format_iso((t->selected + 1) * bucket_sizes[t->zoom], iso2, sizeof iso2);
-	size_t sel_count = 0;
-	int64_t sf = t->selected * bucket_sizes[t->zoom], st = sf + bucket_sizes[t->zoom];
-	for (size_t i = lower_bound(t, sf); i < t->count && t->events[i].ts < st; i++) {
-		if (counted(t, app, &t->events[i]) && (t->reason_sel < 0 || t->events[i].reason == t->reason_sel))
-			sel_count++;
-	}
-	char reason_text[128];
-	if (t->reason_sel >= 0)
-		text_escape(t->reasons[t->reason_sel], strlen(t->reasons[t->reason_sel]), reason_text,
-		            sizeof reason_text, draw_ascii());
-	snprintf(buf, sizeof buf, "%.16s..%.5s  %zu %s%s  |  total: %zu shown, %zu disconnects",
-	         iso, iso2 + 11, sel_count, t->reason_sel >= 0 ? reason_text : "disconnects",
-	         in_gap(t, sf, st) ? " (recorder not listening: events missing)" : "", total_shown,
-	         total_all);
-	draw_text(info_y, 0, app->cols, buf, theme_attr(THEME_TITLE), false);
-
-	/* Legend. */
-	int y = info_y + 1;
-	for (size_t r = 0; r < t->reason_count && y <= bottom; r++) {
-		if (all_total[r] == 0)
-			continue;
-		char g[8];
-		bar_glyph(app, (int)r, g, sizeof g);
-		bool sel = t->reason_sel == (int)r;
-		draw_text(y, 1, 2, g, reason_attr((int)r), false);
-		draw_untrusted(y, 4, 30, t->reasons[r], strlen(t->reasons[r]),
-		               sel ? theme_attr(THEME_CURSOR) : normal, false);
-		snprintf(buf, sizeof buf, "%8zu shown %8zu total", shown_total[r], all_total[r]);
-		draw_text(y, 35, app->cols - 36, buf, normal, false);
-		y++;
-	}
-	free(counts);
+	draw_info(t, app, &c, info_y);
+	draw_legend(t, app, &c, info_y + 1, bottom);
+	free(c.cells);
 	app_draw_footer(app, timeline_screen.help, timeline_screen.help_count);
 }
 
@@ -422,13 +247,12 @@ static int cmp_u32(const void *a, const void *b)
 }
 
 /* Filters the grid to the things that disconnected in the selected bucket. */
-static void drill_down(struct app *app)
+static void drill_down(struct app *app, struct timeline *t)
 {
-	struct timeline *t = app->timeline;
-	int64_t from = t->selected * bucket_sizes[t->zoom], to = from + bucket_sizes[t->zoom];
+	int64_t from = t->selected * tl_bucket_sizes[t->zoom], to = from + tl_bucket_sizes[t->zoom];
 	size_t n = 0, cap = 64;
 	uint32_t *ids = xreallocarray(NULL, cap, sizeof *ids);
-	for (size_t i = lower_bound(t, from); i < t->count && t->events[i].ts < to; i++) {
+	for (size_t i = tl_lower_bound(t, from); i < t->count && t->events[i].ts < to; i++) {
 		const struct tl_event *e = &t->events[i];
 		if (e->thing_id == 0 || !counted(t, app, e))
 			continue;
@@ -465,9 +289,11 @@ static void drill_down(struct app *app)
 	filter_set_ids(view_filter(app->session.view), ids, u);
 	char iso[TIME_ISO_SIZE];
 	time_format_iso(from, iso, sizeof iso);
-	snprintf(app->drill, sizeof app->drill, "%.16s +%s %s: %zu things", iso, bucket_names[t->zoom],
+	char label[128];
+	snprintf(label, sizeof label, "%.16s +%s %s: %zu things", iso, tl_bucket_names[t->zoom],
 	         t->reason_sel >= 0 ? t->reasons[t->reason_sel] : "all reasons", u);
-	app->screen = SCREEN_GRID;
+	grid_set_drill(app, label);
+	app_show(app, SCREEN_GRID);
 	app_refresh_view(app);
 	app_set_cursor_row(app, 0);
 }
@@ -475,22 +301,22 @@ static void drill_down(struct app *app)
 static void zoom(struct timeline *t, int step)
 {
 	int z = t->zoom + step;
-	if (z < 0 || z >= ZOOMS)
+	if (z < 0 || z >= TL_ZOOMS)
 		return;
-	int64_t mid = t->selected * bucket_sizes[t->zoom] + bucket_sizes[t->zoom] / 2;
+	int64_t mid = t->selected * tl_bucket_sizes[t->zoom] + tl_bucket_sizes[t->zoom] / 2;
 	t->zoom = z;
-	t->selected = bucket_of(t, mid);
+	t->selected = tl_bucket_of(t, mid);
 	t->first_bucket = t->selected - t->visible / 2;
 }
 
-static bool timeline_key(struct app *app, int key)
+static bool timeline_key(struct app *app, void *data, int key)
 {
-	struct timeline *t = app->timeline;
+	struct timeline *t = data;
 	int page = t->visible > 1 ? t->visible - 1 : 1;
 	switch (key) {
 	case KEY_ESC:
 	case 'q':
-		app->screen = SCREEN_GRID;
+		app_show(app, SCREEN_GRID);
 		return true;
 	case KEY_FN(KEY_LEFT):
 	case 'h':
@@ -512,13 +338,13 @@ static bool timeline_key(struct app *app, int key)
 		return true;
 	case KEY_FN(KEY_HOME):
 	case 'g':
-		if (t->count > 0)
-			t->selected = bucket_of(t, t->events[0].ts);
+		if (t->span_found)
+			t->selected = tl_bucket_of(t, t->first_ts);
 		return true;
 	case KEY_FN(KEY_END):
 	case 'G':
-		if (t->count > 0)
-			t->selected = bucket_of(t, t->events[t->count - 1].ts);
+		if (t->span_found)
+			t->selected = tl_bucket_of(t, t->last_ts);
 		return true;
 	case '+':
 	case '=':
@@ -545,7 +371,7 @@ static bool timeline_key(struct app *app, int key)
 	case '\n':
 	case '\r':
 	case KEY_FN(KEY_ENTER):
-		drill_down(app);
+		drill_down(app, t);
 		return true;
 	default:
 		return false;
@@ -564,6 +390,13 @@ static const struct key_help timeline_help[] = {
 
 const struct screen_ops timeline_screen = {
 	.title = "Disconnects",
+	.shows_filter = true,
+	.create = timeline_create,
+	.destroy = timeline_destroy,
+	.enter = timeline_enter,
+	.update = timeline_update,
+	.fleet_replaced = timeline_update,
+	.replay_jump_ms = timeline_bucket_ms,
 	.draw = timeline_draw,
 	.key = timeline_key,
 	.help = timeline_help,

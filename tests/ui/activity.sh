@@ -43,4 +43,23 @@ keys Enter
 keys Enter
 check "Enter opens the log of the row" wait_for "Activity: delta-04"
 check "client-initiated reason" grep -qF "CLIENT_INITIATED_DISCONNECT" <<<"$(screen)"
+# Duplicates are marked by the reconciler's rule (RECONCILIATION.md: a
+# second connect or disconnect of a session already seen): the connect of
+# session ...01 delivered twice is one "dup"; the later session is not.
+new_server
+cat >"$DIR/dup.ndjson" <<'NDJSON'
+{"clientId":"dup-01","timestamp":1767225601000,"eventType":"connected","sessionIdentifier":"dddddddd-0000-0000-0000-000000000001","principalIdentifier":"p","ipAddress":"10.0.0.9","versionNumber":1}
+{"clientId":"dup-01","timestamp":1767225601000,"eventType":"connected","sessionIdentifier":"dddddddd-0000-0000-0000-000000000001","principalIdentifier":"p","ipAddress":"10.0.0.9","versionNumber":1}
+{"clientId":"dup-01","timestamp":1767225661000,"eventType":"disconnected","sessionIdentifier":"dddddddd-0000-0000-0000-000000000001","clientInitiatedDisconnect":true,"disconnectReason":"CLIENT_INITIATED_DISCONNECT","versionNumber":2}
+{"clientId":"dup-01","timestamp":1767225721000,"eventType":"connected","sessionIdentifier":"dddddddd-0000-0000-0000-000000000002","principalIdentifier":"p","ipAddress":"10.0.0.9","versionNumber":3}
+NDJSON
+"$THINGTOP" import -j "$DIR/dup.db" "$DIR/dup.ndjson" >/dev/null 2>&1
+start 120 30 -j "$DIR/dup.db" --no-connect
+keys :
+literal "thing dup-01"
+keys Enter
+check "dup activity" wait_for "Activity: dup-01"
+check "4 events" grep -qF "4 events" <<<"$(screen)"
+check "one dup mark" test "$(screen | grep -cE ' dup( |$)')" = 1
+check "the repeated connect is the dup" grep -qE '00:00:01\.000 .*connected .* dup' <<<"$(screen)"
 finish

@@ -33,4 +33,24 @@ keys -
 check "zoom out to 5m" grep -qF "bucket 5m" <<<"$(screen)"
 keys End
 check "one 5m bucket holds all 4" grep -qF "2026-01-01T00:00..00:05  4 disconnects" <<<"$(screen)"
+
+# Rows that arrive while it is open are added (the monitor follows the
+# journal another process writes): two more disconnects, at 00:04:30 and,
+# received later but older, at 00:01:30.
+new_server
+"$THINGTOP" import -j "$DIR/k.db" "$HERE/fleet.ndjson" >/dev/null 2>&1
+start 80 24 -j "$DIR/k.db" --no-connect
+keys t
+check "timeline reopened" wait_for "total: 4 shown, 4 disconnects"
+cat >"$DIR/more.ndjson" <<'NDJSON'
+{"clientId":"alpha-01","timestamp":1767225870000,"eventType":"disconnected","sessionIdentifier":"aaaaaaaa-0000-0000-0000-000000000001","clientInitiatedDisconnect":false,"disconnectReason":"CONNECTION_LOST","versionNumber":2}
+{"clientId":"echo-05","timestamp":1767225690000,"eventType":"disconnected","sessionIdentifier":"eeeeeeee-0000-0000-0000-000000000001","clientInitiatedDisconnect":false,"disconnectReason":"CONNECTION_LOST","versionNumber":2}
+NDJSON
+"$THINGTOP" import -j "$DIR/k.db" "$DIR/more.ndjson" >/dev/null 2>&1
+check "new disconnects added" wait_for "total: 6 shown, 6 disconnects"
+check "CONNECTION_LOST total 4" grep -qE 'CONNECTION_LOST +4 shown +4 total' <<<"$(screen)"
+keys End
+check "the 00:04 bucket holds 2" grep -qF "2026-01-01T00:04..00:05  2 disconnects" <<<"$(screen)"
+keys Left Left Left
+check "the 00:01 bucket holds 3" grep -qF "2026-01-01T00:01..00:02  3 disconnects" <<<"$(screen)"
 finish

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Timeline benchmark (issue 11): on a journal of EVENTS simulated events
+# (10,000,000 for the issue's figure, as bench_journal.sh builds; fewer by
+# default so CI stays quick), the time from `t` to the drawn timeline, then
+# its update cost while the monitor records RATE events/s from a broker.
+# Measured inside the real binary (THINGTOP_UI_TIMING): the key's time to
+# the finished screen, and each update's new rows and time.
+# Goal: open < 300 ms; update time follows the new rows, not the journal.
+#   bench_timeline.sh THINGTOP [EVENTS] [THINGS] [RATE] [SECONDS]
+set -euo pipefail
+thingtop=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+events=${2:-500000}
+things=${3:-$(( events / 10 ))}
+rate=${4:-50000}
+seconds=${5:-6}
+command -v tmux >/dev/null || { echo "tmux not installed: skipped"; exit 77; }
+MOSQUITTO=$(command -v mosquitto || { [ -x /usr/sbin/mosquitto ] && echo /usr/sbin/mosquitto; } || true)
+[ -n "$MOSQUITTO" ] || { echo "mosquitto not installed: skipped"; exit 77; }
+command -v python3 >/dev/null || { echo "python3 not installed: skipped"; exit 77; }
+dir=$(mktemp -d)
+sock="thingtop-bench-tl-$$"
+broker=
+trap 'tmux -L "$sock" kill-server >/dev/null 2>&1; [ -n "$broker" ] && kill $broker 2>/dev/null; wait 2>/dev/null; rm -rf "$dir"' EXIT
+
+"$thingtop" simulate --things "$things" --events "$events" --seed 7 \
+  --ndjson "$dir/events.ndjson" --truth "$dir/truth.csv" >/dev/null 2>&1
+"$thingtop" import -q -j "$dir/j.db" "$dir/events.ndjson" >/dev/null 2>&1
+rm -f "$dir/events.ndjson"
+echo "journal: $events events, $things things, $(( $(stat -c %s "$dir/j.db") / 1048576 )) MB"
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat >"$dir/mosquitto.conf" <<CONF
+listener $port 127.0.0.1
+allow_anonymous true
+persistence false
+max_queued_messages 0
+max_queued_bytes 0
+CONF
+"$MOSQUITTO" -c "$dir/mosquitto.conf" >"$dir/mosquitto.log" 2>&1 &
+broker=$!
+for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
+
+tmux -L "$sock" -f /dev/null new-session -d -s b -x 200 -y 60 -c "$dir" \
+  "bash -c 'echo \$\$ >$dir/pid; exec env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=tmux-256color THINGTOP_UI_TIMING=$dir/timing.txt $thingtop --broker 127.0.0.1:$port -j $dir/j.db 2>$dir/monitor.err'; sleep 600"
+screen() { tmux -L "$sock" capture-pane -p -t b; }
+for _ in $(seq 600); do screen | grep -q "^connected .*:$port" && break; sleep 0.1; done
+screen | grep -q "^connected .*:$port" || { screen; cat "$dir/monitor.err"; echo "the monitor did not connect"; exit 1; }
+pid=$(cat "$dir/pid")
+rss() { awk '/^VmRSS/ { printf "%d MB", $2 / 1024 }' "/proc/$pid/status"; }
+echo "monitor RSS before the timeline: $(rss)"
+
+: >"$dir/timing.txt"
+tmux -L "$sock" send-keys -t b t
+for _ in $(seq 300); do screen | grep -q "Disconnects" && break; sleep 0.1; done
+sleep 1
+open=$(awk '$1 == "key" && $2 == 116 { print $3; exit }' "$dir/timing.txt")
+echo "timeline open (t to the drawn screen): ${open:-?} ms (goal < 300)"
+echo "monitor RSS with the timeline open: $(rss)"
+
+"$thingtop" simulate --broker "127.0.0.1:$port" --things "$things" --rate "$rate" \
+  --events $(( rate * seconds )) --seed 11 >/dev/null 2>&1 || true
+sleep 2
+echo "monitor RSS after $((rate * seconds)) events: $(rss)"
+awk -v rate="$rate" '$1 == "timeline-update" {
+       n++; rows += $2; ms += $4; if ($4 > max) max = $4; win = $7
+       if ($2 > 0 && $4 / $2 * 1000 > worst) worst = $4 / $2 * 1000 }
+     END {
+       if (n == 0) { print "no timeline updates seen"; exit }
+       printf "timeline updates at %d events/s: %d, %d new journal rows in all, mean %.2f ms, max %.2f ms\n", rate, n, rows, ms / n, max
+       printf "update cost: %.3f ms per 1000 new rows (worst update %.3f); window kept: %d disconnects\n", rows ? ms / rows * 1000 : 0, worst, win
+     }' "$dir/timing.txt"

@@ -296,7 +296,32 @@ struct reader {
 	fleet_snapshot_read_fn read;
 	void *ctx;
 	bool short_read;
+	/* The checksum runs over the bytes as they are read, so a stored
+	 * (deflated) snapshot is read once, not once to check and once to load. */
+	struct checksum sum;
+	uint8_t carry[32];          /* read bytes not yet a whole 32-byte block */
+	size_t carry_len;
 };
+
+/* Adds bytes just read (in snapshot order) to the running checksum. */
+static void sum_feed(struct reader *r, const uint8_t *p, size_t len)
+{
+	if (r->carry_len > 0) {
+		size_t n = 32 - r->carry_len < len ? 32 - r->carry_len : len;
+		memcpy(r->carry + r->carry_len, p, n);
+		r->carry_len += n;
+		p += n;
+		len -= n;
+		if (r->carry_len < 32)
+			return;
+		checksum_blocks(&r->sum, r->carry, 32);
+		r->carry_len = 0;
+	}
+	size_t blocks = len & ~(size_t)31;
+	checksum_blocks(&r->sum, p, blocks);
+	memcpy(r->carry, p + blocks, len - blocks);
+	r->carry_len = len - blocks;
+}
 
 static size_t reader_offset(const struct reader *r)
 {
@@ -316,6 +341,7 @@ static bool refill(struct reader *r, size_t len)
 		want = r->content_end - (at + kept);
 	if (want > 0 && !r->read(r->ctx, r->buf + kept, want, at + kept))
 		return false;
+	sum_feed(r, r->buf + kept, want);
 	r->window_at = at;
 	r->p = r->buf;
 	r->end = r->buf + kept + want;
@@ -613,33 +639,29 @@ static const char *get_extra(struct reader *r, struct fleet *fleet)
 	return NULL;
 }
 
-/* The checksum of the whole snapshot against the one stored at its end,
- * read in window-sized pieces into buf. */
-static bool checksum_matches(size_t len, fleet_snapshot_read_fn read, void *ctx, uint8_t *buf,
-                             bool *read_failed)
+/* Reads what the parser left unread (all of it, unless loading failed),
+ * then compares the running checksum with the one stored at the end. */
+static bool sum_matches(struct reader *r, bool *read_failed)
 {
-	struct checksum c;
-	size_t content = len - 8, at = 0;
-
-	checksum_init(&c);
-	while (content - at >= 32) {
-		size_t n = content - at > WINDOW ? WINDOW : (content - at) & ~(size_t)31;
-		if (!read(ctx, buf, n, at)) {
+	size_t at = r->window_at + (size_t)(r->end - r->buf);
+	while (at < r->content_end) {
+		size_t n = r->content_end - at > WINDOW ? WINDOW : r->content_end - at;
+		if (!r->read(r->ctx, r->buf, n, at)) {
 			*read_failed = true;
 			return false;
 		}
-		checksum_blocks(&c, buf, n);
+		sum_feed(r, r->buf, n);
 		at += n;
 	}
-	size_t rest = content - at;
-	if (!read(ctx, buf, rest + 8, at)) {
+	r->p = r->end = r->buf;
+	r->window_at = at;
+	uint8_t stored[8];
+	if (!r->read(r->ctx, stored, 8, r->content_end)) {
 		*read_failed = true;
 		return false;
 	}
-	uint64_t stored = 0;
-	for (int b = 0; b < 8; b++)
-		stored |= (uint64_t)buf[rest + (size_t)b] << (8 * b);
-	return checksum_finish(&c, buf, rest, content) == stored;
+	return checksum_finish(&r->sum, r->carry, r->carry_len, r->content_end) ==
+	       fleet_load_le64(stored);
 }
 
 /* A snapshot already in memory, read like a stored one. */
@@ -667,12 +689,98 @@ struct fleet *fleet_load(const void *data, size_t len, const struct fleet_config
 	return fleet_load_stream(len, read_memory, &memory, config, cause);
 }
 
+/* Magic, format and layout; the format, or 0 with *cause set. */
+static uint32_t get_header(struct reader *r, size_t len, char **cause)
+{
+	const uint8_t *magic = get_bytes(r, 8);
+	if (!magic) {
+		set_cause(cause, "fleet snapshot unreadable");
+		return 0;
+	}
+	if (memcmp(magic, SNAPSHOT_MAGIC, 8) != 0) {
+		set_cause(cause, "not a fleet snapshot (bad magic)");
+		return 0;
+	}
+	uint32_t format = get_u32(r);
+	if (format != SNAPSHOT_FORMAT && format != SNAPSHOT_FORMAT_NO_EXTRAS) {
+		set_cause(cause, "fleet snapshot format %u not supported (want %d)", format,
+		          SNAPSHOT_FORMAT);
+		return 0;
+	}
+	uint8_t kept = get_u8(r), flap = get_u8(r);
+	get_u16(r);
+	if (kept != FLEET_SESSIONS_KEPT || flap != FLEET_FLAP_MAX) {
+		set_cause(cause, "fleet snapshot layout differs (%u sessions, %u flap slots)", kept, flap);
+		return 0;
+	}
+	uint64_t total = get_u64(r);
+	if (total != len) {
+		set_cause(cause, "fleet snapshot %s: %zu bytes, expected %llu",
+		          len < total ? "truncated" : "has trailing bytes", len, (unsigned long long)total);
+		return 0;
+	}
+	return format;
+}
+
+static const char *get_reasons(struct reader *r, struct fleet *fleet)
+{
+	size_t reasons = get_u16(r);
+	if (reasons < 1 + FLEET_KNOWN_REASONS || reasons > FLEET_REASON_IDS)
+		return "bad reason count";
+	for (size_t i = 1; i < reasons; i++) {
+		char name[EVENT_REASON_MAX + 1];
+		if (!get_str8(r, name, EVENT_REASON_MAX))
+			return r->short_read ? "truncated reason table" : "bad reason name";
+		if (i <= FLEET_KNOWN_REASONS) {
+			if (strcmp(name, fleet_known_reasons[i - 1]) != 0)
+				return "known reasons renumbered";
+		} else {
+			fleet_reason_append(fleet, name, strlen(name));
+		}
+	}
+	return NULL;
+}
+
+/* Things, then (format 2) extras; *index is the thing being read. */
+static const char *get_tables(struct reader *r, struct fleet *fleet, uint32_t format, size_t *index)
+{
+	size_t count = get_u32(r);
+	if (r->short_read ||
+	    count > (r->content_end - reader_offset(r)) / (format == 1 ? THING_FIXED : THING_MIN_2))
+		return "bad thing count";
+	fleet_reserve(fleet, count);
+	for (*index = 0; *index < count; (*index)++) {
+		const char *error = format == 1 ? get_thing(r, fleet, *index) : get_thing2(r, fleet);
+		if (error)
+			return error;
+		fleet->status_count[fleet_thing_at(fleet, *index)->status]++;
+	}
+	fleet->status_count[STATUS_UNKNOWN] -= count;
+	if (format != SNAPSHOT_FORMAT_NO_EXTRAS) {
+		size_t extras = get_u32(r);
+		if (r->short_read || extras > count ||
+		    extras > (r->content_end - reader_offset(r)) / EXTRA_FIXED)
+			return "bad extra count";
+		for (size_t i = 0; i < extras; i++) {
+			const char *error = get_extra(r, fleet);
+			if (error)
+				return error;
+		}
+	}
+	if (reader_offset(r) != r->content_end)
+		return "trailing bytes after the things";
+	return NULL;
+}
+
+/* The snapshot is read once: the checksum is computed as the bytes come,
+ * and compared before the fleet is handed out. When loading fails, the
+ * rest is read too, so damage is reported as damage, not as the first
+ * odd field it produced. */
 struct fleet *fleet_load_stream(size_t len, fleet_snapshot_read_fn read, void *ctx,
                                 const struct fleet_config *config, char **cause)
 {
 	struct reader r = { .content_end = len - 8, .read = read, .ctx = ctx };
 	struct fleet *fleet = NULL;
-	const char *error = NULL;
 	size_t index = 0;
 	bool read_failed = false;
 
@@ -680,109 +788,32 @@ struct fleet *fleet_load_stream(size_t len, fleet_snapshot_read_fn read, void *c
 		set_cause(cause, "fleet snapshot truncated: %zu bytes", len);
 		return NULL;
 	}
+	checksum_init(&r.sum);
 	r.buf = xmalloc(WINDOW);
 	r.p = r.end = r.buf;
-	const uint8_t *magic = get_bytes(&r, 8);
-	if (!magic) {
-		set_cause(cause, "fleet snapshot unreadable");
-		goto fail_early;
-	}
-	if (memcmp(magic, SNAPSHOT_MAGIC, 8) != 0) {
-		set_cause(cause, "not a fleet snapshot (bad magic)");
-		goto fail_early;
-	}
-	uint32_t format = get_u32(&r);
-	if (format != SNAPSHOT_FORMAT && format != SNAPSHOT_FORMAT_NO_EXTRAS) {
-		set_cause(cause, "fleet snapshot format %u not supported (want %d)", format,
-		          SNAPSHOT_FORMAT);
-		goto fail_early;
-	}
-	uint8_t kept = get_u8(&r), flap = get_u8(&r);
-	get_u16(&r);
-	if (kept != FLEET_SESSIONS_KEPT || flap != FLEET_FLAP_MAX) {
-		set_cause(cause, "fleet snapshot layout differs (%u sessions, %u flap slots)", kept, flap);
-		goto fail_early;
-	}
-	uint64_t total = get_u64(&r);
-	if (total != len) {
-		set_cause(cause, "fleet snapshot %s: %zu bytes, expected %llu",
-		          len < total ? "truncated" : "has trailing bytes", len, (unsigned long long)total);
-		goto fail_early;
-	}
-	/* A first pass checks the whole snapshot before anything is built. */
-	uint8_t *scratch = xmalloc(WINDOW);
-	bool intact = checksum_matches(len, read, ctx, scratch, &read_failed);
-	free(scratch);
-	if (!intact) {
-		set_cause(cause, read_failed ? "fleet snapshot unreadable"
-		                             : "fleet snapshot damaged (checksum mismatch)");
-		goto fail_early;
-	}
+	uint32_t format = get_header(&r, len, cause);
+	if (format == 0)
+		goto out;
 
 	fleet = fleet_create(config);
 	fleet->clock = get_i64(&r);
 	fleet->last_seq = get_u64(&r);
-
-	size_t reasons = get_u16(&r);
-	if (reasons < 1 + FLEET_KNOWN_REASONS || reasons > FLEET_REASON_IDS) {
-		error = "bad reason count";
-		goto fail;
+	const char *error = get_reasons(&r, fleet);
+	if (!error)
+		error = get_tables(&r, fleet, format, &index);
+	size_t offset = reader_offset(&r);
+	bool intact = sum_matches(&r, &read_failed);
+	if (!intact || error) {
+		if (!intact)
+			set_cause(cause, read_failed ? "fleet snapshot unreadable"
+			                             : "fleet snapshot damaged (checksum mismatch)");
+		else
+			set_cause(cause, "fleet snapshot damaged: %s (thing %zu, offset %zu)", error,
+			          index, offset);
+		fleet_destroy(fleet);
+		fleet = NULL;
 	}
-	for (size_t i = 1; i < reasons; i++) {
-		char name[EVENT_REASON_MAX + 1];
-		if (!get_str8(&r, name, EVENT_REASON_MAX)) {
-			error = r.short_read ? "truncated reason table" : "bad reason name";
-			goto fail;
-		}
-		if (i <= FLEET_KNOWN_REASONS) {
-			if (strcmp(name, fleet_known_reasons[i - 1]) != 0) {
-				error = "known reasons renumbered";
-				goto fail;
-			}
-		} else {
-			fleet_reason_append(fleet, name, strlen(name));
-		}
-	}
-
-	size_t count = get_u32(&r);
-	if (r.short_read ||
-	    count > (r.content_end - reader_offset(&r)) / (format == 1 ? THING_FIXED : THING_MIN_2)) {
-		error = "bad thing count";
-		goto fail;
-	}
-	fleet_reserve(fleet, count);
-	for (index = 0; index < count; index++) {
-		error = format == 1 ? get_thing(&r, fleet, index) : get_thing2(&r, fleet);
-		if (error)
-			goto fail;
-		fleet->status_count[fleet_thing_at(fleet, index)->status]++;
-	}
-	fleet->status_count[STATUS_UNKNOWN] -= count;
-	if (format != SNAPSHOT_FORMAT_NO_EXTRAS) {
-		size_t extras = get_u32(&r);
-		if (r.short_read || extras > count ||
-		    extras > (r.content_end - reader_offset(&r)) / EXTRA_FIXED) {
-			error = "bad extra count";
-			goto fail;
-		}
-		for (size_t i = 0; i < extras; i++) {
-			error = get_extra(&r, fleet);
-			if (error)
-				goto fail;
-		}
-	}
-	if (reader_offset(&r) != r.content_end) {
-		error = "trailing bytes after the things";
-		goto fail;
-	}
+out:
 	free(r.buf);
 	return fleet;
-
-fail:
-	set_cause(cause, "fleet snapshot damaged: %s (thing %zu, offset %zu)", error, index,
-	          reader_offset(&r));
-	fleet_destroy(fleet);
-fail_early:
-	free(r.buf);
-	return NULL;
 }

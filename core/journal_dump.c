@@ -88,12 +88,17 @@ static void put_base64(char **buf, size_t *len, size_t *cap, const char *s, size
 }
 
 /* True when the text is one JSON value, not a string, with nothing
- * around it: the import then takes exactly these bytes. */
-static bool embeddable(const char *s, size_t n)
+ * around it: the import then takes exactly these bytes. `parsed`: the
+ * payload of a lifecycle event, which event_parse (or the envelope's
+ * parse) already took with the same jansson flags, so it needs no second
+ * parse (the parse was most of a dump's time). */
+static bool embeddable(const char *s, size_t n, bool parsed)
 {
 	if (n == 0 || s[0] == '"' || strchr(" \t\r\n", s[0]) || strchr(" \t\r\n", s[n - 1]) ||
 	    memchr(s, '\0', n))
 		return false;
+	if (parsed)
+		return true;
 	json_error_t err;
 	json_t *v = json_loadb(s, n, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &err);
 	json_decref(v);
@@ -118,7 +123,7 @@ static void put_member(char **buf, size_t *len, size_t *cap, const char *key, co
 
 void journal_dump_line(char **buf, size_t *len, size_t *cap, const char *topic, size_t topic_len,
                        bool has_topic, const char *payload, size_t payload_len,
-                       int64_t received_ms, bool terminal)
+                       int64_t received_ms, bool parsed, bool terminal)
 {
 	char num[32];
 	put_str(buf, len, cap, "{");
@@ -126,7 +131,7 @@ void journal_dump_line(char **buf, size_t *len, size_t *cap, const char *topic, 
 		put_member(buf, len, cap, "topic", topic, topic_len, terminal);
 	else
 		put_str(buf, len, cap, "\"topic\":null");
-	if (!terminal && embeddable(payload, payload_len)) {
+	if (!terminal && embeddable(payload, payload_len, parsed)) {
 		put_str(buf, len, cap, ",\"payload\":");
 		put(buf, len, cap, payload, payload_len);
 	} else {
@@ -164,6 +169,14 @@ struct dump {
 	bool write_failed;
 };
 
+/* A lifecycle event's payload as event_parse took it: not one cut to
+ * EVENT_PAYLOAD_MAX (ingest keeps an oversize payload's first bytes). */
+static bool parsed_whole(const struct journal_row *row)
+{
+	return row->type >= EVENT_CONNECTED && row->type <= EVENT_UNSUBSCRIBED &&
+	       row->payload_len < EVENT_PAYLOAD_MAX;
+}
+
 static bool dump_row(void *ctx, const struct journal_row *row)
 {
 	struct dump *d = ctx;
@@ -179,7 +192,8 @@ static bool dump_row(void *ctx, const struct journal_row *row)
 	}
 	d->len = 0;
 	journal_dump_line(&d->buf, &d->len, &d->cap, row->topic, row->topic_len, row->topic_len > 0,
-	                  row->payload, row->payload_len, row->received_ms, o->terminal);
+	                  row->payload, row->payload_len, row->received_ms, parsed_whole(row),
+	                  o->terminal);
 	if (fwrite(d->buf, 1, d->len, d->out) != d->len) {
 		d->write_failed = true;
 		return false;

@@ -15,7 +15,8 @@
  *     code for AWS's reasons (else text); body the payload's compact form
  *     (journal_codec.h), payload empty (a schema-2 row not yet converted
  *     keeps its payload and has no body)
- *     index (seq >> 18, thing_id); partial index (ts_ms) for disconnects
+ *     index (seq >> 18, thing_id); partial indexes (ts_ms) for disconnects,
+ *     (type) for rows without a thing
  *   shapes(id INTEGER PRIMARY KEY, shape BLOB)  key orders of bodies
  *   snapshots(seq INTEGER PRIMARY KEY, received_ms, created_ms, data BLOB,
  *             raw_len)                   deflated when raw_len is set

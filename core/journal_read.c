@@ -39,7 +39,9 @@ static const char *const query_sql[QUERY_COUNT] = {
 	[QUERY_SNAPSHOT_AT] = ("SELECT seq FROM snapshots WHERE received_ms <= ?1"
 	                       " ORDER BY seq DESC LIMIT 1"),
 	[QUERY_FIRST_SEQ] = "SELECT min(seq) FROM events",
-	[QUERY_LOAD_SNAPSHOT] = ("SELECT seq, length(data), raw_len FROM snapshots WHERE seq <= ?1"
+	/* Not length(data): that reads the whole blob (sqlite3_blob_bytes
+	 * gives it). */
+	[QUERY_LOAD_SNAPSHOT] = ("SELECT seq, raw_len FROM snapshots WHERE seq <= ?1"
 	                         " ORDER BY seq DESC LIMIT 1"),
 };
 
@@ -422,8 +424,8 @@ bool journal_snapshot_open(struct journal *j, uint64_t at_most_seq, struct journ
 			*seq = (uint64_t)sqlite3_column_int64(s, 0);
 			*len = (size_t)sqlite3_blob_bytes(blob);
 			ok = true;
-			if (sqlite3_column_type(s, 2) != SQLITE_NULL) {
-				*len = (size_t)sqlite3_column_int64(s, 2);
+			if (sqlite3_column_type(s, 1) != SQLITE_NULL) {
+				*len = (size_t)sqlite3_column_int64(s, 1);
 				(*out)->inflater = journal_inflater_create(blob);
 				if (!(*out)->inflater) {
 					set_cause(cause, "journal %s: cannot inflate a snapshot", j->path);
@@ -497,7 +499,7 @@ static void take_total(sqlite3_stmt *s, struct journal_info *info)
 }
 
 /* Rows without a thing: rejects, ignored (and lifecycle events journaled
- * without a fleet). Through the thing index, so cheap. */
+ * without a fleet). Through their own partial index, so cheap. */
 static void take_thingless(sqlite3_stmt *s, struct journal_info *info)
 {
 	uint64_t n = (uint64_t)sqlite3_column_int64(s, 1);

@@ -53,9 +53,12 @@ static const char *const steps[JOURNAL_SCHEMA_VERSION] = {
 	"CREATE INDEX alerts_open ON alerts(fired_ms) WHERE resolved_ms IS NULL;",
 	/* 6: the thing index by block of seqs, then thing (the rowid, seq,
 	 * orders each thing's rows): appends touch the newest block's pages
-	 * only (JOURNAL_BLOCK_BITS in journal_internal.h). */
+	 * only (JOURNAL_BLOCK_BITS in journal_internal.h). Rows without a
+	 * thing (rejects, ignored), which journal info counts, get a small
+	 * index of their own. */
 	"DROP INDEX events_thing;"
-	"CREATE INDEX events_thing ON events(seq >> " JOURNAL_BLOCK_BITS_SQL ", thing_id);",
+	"CREATE INDEX events_thing ON events(seq >> " JOURNAL_BLOCK_BITS_SQL ", thing_id);"
+	"CREATE INDEX events_thingless ON events(type) WHERE thing_id IS NULL;",
 };
 
 void journal_db_cause(sqlite3 *db, const char *path, const char *what, char **cause)

@@ -69,6 +69,8 @@ void journal_db_cause(sqlite3 *db, const char *path, const char *what, char **ca
  * 10M-event journal). Both spellings must agree. */
 #define JOURNAL_BLOCK_BITS 18
 #define JOURNAL_BLOCK_BITS_SQL "18"
+/* A reader's page cache, KiB (journal_schema.c). */
+#define READER_CACHE_KIB "2048"
 /* Busy timeouts: the writer waits this long for a lock (then the batch
  * fails and is retried), other connections longer. */
 #define JOURNAL_WRITER_BUSY_MS 1000

@@ -107,7 +107,7 @@ static sqlite3 *open_with(const char *name, int flags, const char *path, bool wr
 		  "PRAGMA journal_size_limit = 67108864;"
 		/* Readers scan in order and read snapshots through the cache: a
 		 * small cache and no mmap keep a viewer's memory to its fleet. */
-		: "PRAGMA cache_size = -2048;"
+		: "PRAGMA cache_size = -" READER_CACHE_KIB ";"
 		  "PRAGMA mmap_size = 0;";
 	if (!exec(db, path, tuning, "cannot configure", cause)) {
 		sqlite3_close(db);

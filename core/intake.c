@@ -179,6 +179,11 @@ bool intake_write_round(struct intake *in, char **cause)
 	return true;
 }
 
+bool intake_must_wait(const struct intake *in)
+{
+	return in->old_last_seq && in->file_bytes + in->round_len + 8 > FILE_BYTES;
+}
+
 void intake_release(struct intake *in, uint64_t committed_seq)
 {
 	if (in->old_last_seq && committed_seq >= in->old_last_seq) {

@@ -44,6 +44,10 @@ void intake_add(struct intake *intake, uint64_t seq, int64_t received_ms, const 
  * when the journal lags 8 MiB behind); the round stays in memory for a
  * retry. */
 bool intake_write_round(struct intake *intake, char **cause);
+/* True when writing the round now would fail for want of room: the
+ * journal lags a whole file behind (a backlog drained faster than the
+ * disk commits). The caller waits for the journal, then releases. */
+bool intake_must_wait(const struct intake *intake);
 /* Messages up to committed_seq are in the journal: the files are rotated
  * and the older one removed once all of it is committed. */
 void intake_release(struct intake *intake, uint64_t committed_seq);

@@ -6,7 +6,7 @@
  * caller never waits on the disk; journal_flush waits. Other processes may
  * read the journal while one writes it (WAL): open them JOURNAL_READ_ONLY.
  *
- * Schema 3 (journal_schema.c has the migrations, PRAGMA user_version):
+ * Schema 6 (journal_schema.c has the migrations, PRAGMA user_version):
  *   things(id INTEGER PRIMARY KEY, client_id TEXT UNIQUE, principal,
  *          thing_name)                      the first event's, kept once
  *   events(seq INTEGER PRIMARY KEY, received_ms, type, thing_id, ts_ms,
@@ -15,7 +15,8 @@
  *     code for AWS's reasons (else text); body the payload's compact form
  *     (journal_codec.h), payload empty (a schema-2 row not yet converted
  *     keeps its payload and has no body)
- *     index (thing_id, seq); partial index (ts_ms) for disconnects
+ *     index (seq >> 18, thing_id); partial indexes (ts_ms) for disconnects,
+ *     (type) for rows without a thing
  *   shapes(id INTEGER PRIMARY KEY, shape BLOB)  key orders of bodies
  *   snapshots(seq INTEGER PRIMARY KEY, received_ms, created_ms, data BLOB,
  *             raw_len)                   deflated when raw_len is set
@@ -31,7 +32,7 @@
 
 #include "event.h"
 
-#define JOURNAL_SCHEMA_VERSION 5
+#define JOURNAL_SCHEMA_VERSION 6
 
 enum journal_mode {
 	JOURNAL_READ_WRITE,       /* creates the file and its folder when missing */

@@ -17,6 +17,13 @@
 
 /* WAL pages (8 KiB) after which a checkpoint is due: 32 MiB. */
 #define CHECKPOINT_PAGES 16384
+/* WAL frames after which the WAL must start over: 256 MiB. Under a steady
+ * stream of commits a PASSIVE checkpoint never quite catches up at the
+ * moment the writer begins a transaction, so the WAL never wraps; a 10M
+ * event import left a 21 GB WAL behind (and every lookup of a page went
+ * through its index). */
+#define RESTART_FRAMES 32768
+#define RESTART_WAIT_MS 100
 
 struct journal_checkpointer {
 	sqlite3 *db;                /* this thread's own connection */
@@ -39,7 +46,18 @@ static void *checkpoint_main(void *arg)
 		pthread_mutex_unlock(&c->lock);
 		/* A failed or partial checkpoint is retried on the next wake-up;
 		 * the rows are safe in the WAL meanwhile. */
-		sqlite3_wal_checkpoint_v2(c->db, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		int frames = 0, copied = 0;
+		sqlite3_wal_checkpoint_v2(c->db, "main", SQLITE_CHECKPOINT_PASSIVE, &frames, &copied);
+		/* Most frames are copied now: RESTART copies the rest while it
+		 * holds the writer off, and the next commit writes the WAL from
+		 * its start. It waits for readers with the writer held off, so
+		 * briefly (RESTART_WAIT_MS, far below the writer's own busy
+		 * timeout); a reader in the way means another try later. */
+		if (frames >= RESTART_FRAMES) {
+			sqlite3_busy_timeout(c->db, RESTART_WAIT_MS);
+			sqlite3_wal_checkpoint_v2(c->db, "main", SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+			sqlite3_busy_timeout(c->db, JOURNAL_READER_BUSY_MS);
+		}
 		pthread_mutex_lock(&c->lock);
 	}
 	pthread_mutex_unlock(&c->lock);

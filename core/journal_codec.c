@@ -193,15 +193,32 @@ static bool put_ctx_value(struct journal_codec_buf *b, int key, const struct jou
 	return true;
 }
 
+/* Whether str renders as the n bytes of a JSON string's inside `v`: 1
+ * or 0, in one pass; -1 when v holds an escape before any difference
+ * (then only a rendering can tell). */
+static int plain_equal(const char *str, const char *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char a = (unsigned char)v[i], b = (unsigned char)str[i];
+		if (a == '\\')
+			return -1;
+		/* b < 0x20 (a NUL ending str too) and '"' render as escapes. */
+		if (a != b || b < 0x20 || b == '"')
+			return 0;
+	}
+	return str[n] == '\0';
+}
+
 /* True when the value's text is what put_ctx_value renders. */
 static bool ctx_matches(struct journal_codec_buf *scratch, int key,
                         const struct journal_codec_ctx *c, const char *v, size_t len)
 {
 	const char *str = ctx_string(key, c);
 	/* A string without escapes: compare in place. */
-	if (str && len >= 2 && v[0] == '"' && !memchr(v + 1, '\\', len - 2)) {
-		size_t n = len - 2;
-		return strlen(str) == n && memcmp(str, v + 1, n) == 0 && plain_len(str) == n;
+	if (str && len >= 2 && v[0] == '"') {
+		int equal = plain_equal(str, v + 1, len - 2);
+		if (equal >= 0)
+			return equal;
 	}
 	scratch->len = 0;
 	return put_ctx_value(scratch, key, c) && scratch->len == len &&

@@ -33,10 +33,11 @@ bool journal_dump(struct journal *journal, FILE *out, const struct journal_dump_
                   uint64_t *lines, char **cause);
 
 /* Appends one envelope line for a message to a malloc'd buffer (*buf,
- * *len, *cap), newline included. */
+ * *len, *cap), newline included. `parsed`: the payload is known to be
+ * JSON jansson takes (a lifecycle event's), so it is not parsed again. */
 void journal_dump_line(char **buf, size_t *len, size_t *cap, const char *topic, size_t topic_len,
                        bool has_topic, const char *payload, size_t payload_len,
-                       int64_t received_ms, bool terminal);
+                       int64_t received_ms, bool parsed, bool terminal);
 
 /* Base64 (RFC 4648) back to bytes: a malloc'd buffer and *len; NULL for
  * text that is not base64. */

@@ -62,6 +62,19 @@ void journal_db_cause(sqlite3 *db, const char *path, const char *what, char **ca
  * when it is the canonical "$aws/events/FAMILY/TYPE/CLIENT_ID" (about a
  * tenth of a row); journal_read.c rebuilds it. NULL topic = none known. */
 #define JOURNAL_TOPIC_MAX (64 + EVENT_CLIENT_ID_MAX)
+/* Seqs per block of the thing index (schema 6): events_thing is keyed by
+ * (seq >> JOURNAL_BLOCK_BITS, thing_id), so a batch of appends touches
+ * only the newest block's part of it, not every page of a thing index
+ * that grows with the journal (that wrote ~100 MB of WAL per batch on a
+ * 10M-event journal). Both spellings must agree. */
+#define JOURNAL_BLOCK_BITS 18
+#define JOURNAL_BLOCK_BITS_SQL "18"
+/* A reader's page cache, KiB (journal_schema.c). */
+#define READER_CACHE_KIB "2048"
+/* Busy timeouts: the writer waits this long for a lock (then the batch
+ * fails and is retried), other connections longer. */
+#define JOURNAL_WRITER_BUSY_MS 1000
+#define JOURNAL_READER_BUSY_MS 5000
 /* "presence" or "subscriptions" for the lifecycle types, else NULL. */
 const char *journal_topic_family(enum event_type type);
 

@@ -27,7 +27,8 @@ static const char *const query_sql[QUERY_COUNT] = {
 	[QUERY_THING_EVENTS] = "SELECT e.seq, e.received_ms, e.type, e.thing_id, e.ts_ms, e.version,"
 	                       " e.session, e.reason, e.ip, e.topic, e.payload, t.client_id, e.body,"
 	                       " t.principal, t.thing_name FROM events e LEFT JOIN things t"
-	                       " ON t.id = e.thing_id WHERE e.thing_id = ?1 ORDER BY e.seq DESC LIMIT ?2",
+	                       " ON t.id = e.thing_id WHERE (e.seq >> " JOURNAL_BLOCK_BITS_SQL ") = ?2"
+	                       " AND e.thing_id = ?1 ORDER BY e.seq DESC LIMIT ?3",
 	/* "type = 2" literally, so the partial index applies. */
 	[QUERY_DISCONNECTS] = "SELECT " ROW_COLUMNS " FROM events"
 	                      " WHERE type = 2 AND ts_ms >= ?1 AND ts_ms < ?2 ORDER BY ts_ms, seq",
@@ -38,7 +39,9 @@ static const char *const query_sql[QUERY_COUNT] = {
 	[QUERY_SNAPSHOT_AT] = ("SELECT seq FROM snapshots WHERE received_ms <= ?1"
 	                       " ORDER BY seq DESC LIMIT 1"),
 	[QUERY_FIRST_SEQ] = "SELECT min(seq) FROM events",
-	[QUERY_LOAD_SNAPSHOT] = ("SELECT seq, length(data), raw_len FROM snapshots WHERE seq <= ?1"
+	/* Not length(data): that reads the whole blob (sqlite3_blob_bytes
+	 * gives it). */
+	[QUERY_LOAD_SNAPSHOT] = ("SELECT seq, raw_len FROM snapshots WHERE seq <= ?1"
 	                         " ORDER BY seq DESC LIMIT 1"),
 };
 
@@ -257,16 +260,53 @@ bool journal_scan(struct journal *j, uint64_t after_seq, uint64_t upto_seq, bool
 	return run_rows(j, s, temp, with_raw, with_raw, fn, ctx, cause);
 }
 
+static uint64_t query_seq(struct journal *j, enum journal_query q, bool bind, int64_t value);
+
+/* journal_thing_events' rows: counts them, notes the caller stopping. */
+struct thing_walk {
+	journal_row_fn fn;
+	void *ctx;
+	size_t left;                /* rows still wanted; SIZE_MAX: all */
+	bool stopped;
+};
+
+static bool walk_row(void *ctx, const struct journal_row *row)
+{
+	struct thing_walk *w = ctx;
+	if (w->left != SIZE_MAX)
+		w->left--;
+	if (!w->fn(w->ctx, row)) {
+		w->stopped = true;
+		return false;
+	}
+	return w->left > 0;
+}
+
+/* The thing index is by block of seqs first (schema 6, journal_schema.c),
+ * so the newest rows come from the newest block down. */
 bool journal_thing_events(struct journal *j, uint32_t thing_id, size_t limit,
                           journal_row_fn fn, void *ctx, char **cause)
 {
-	bool temp;
-	sqlite3_stmt *s = query_get(j, QUERY_THING_EVENTS, &temp, cause);
-	if (!s)
-		return false;
-	sqlite3_bind_int64(s, 1, thing_id);
-	sqlite3_bind_int64(s, 2, limit == 0 || limit > INT64_MAX ? -1 : (sqlite3_int64)limit);
-	return run_rows(j, s, temp, true, true, fn, ctx, cause);
+	struct thing_walk w = { .fn = fn, .ctx = ctx, .left = limit == 0 ? SIZE_MAX : limit };
+	uint64_t first = query_seq(j, QUERY_FIRST_SEQ, false, 0);
+	uint64_t last = query_seq(j, QUERY_LAST_SEQ, false, 0);
+	if (last == 0)
+		return true;
+	uint64_t lowest = first >> JOURNAL_BLOCK_BITS;
+	for (uint64_t b = (last >> JOURNAL_BLOCK_BITS) + 1; b-- > lowest;) {
+		bool temp;
+		sqlite3_stmt *s = query_get(j, QUERY_THING_EVENTS, &temp, cause);
+		if (!s)
+			return false;
+		sqlite3_bind_int64(s, 1, thing_id);
+		sqlite3_bind_int64(s, 2, (sqlite3_int64)b);
+		sqlite3_bind_int64(s, 3, w.left > INT64_MAX ? -1 : (sqlite3_int64)w.left);
+		if (!run_rows(j, s, temp, true, true, walk_row, &w, cause))
+			return false;
+		if (w.stopped || w.left == 0)
+			break;
+	}
+	return true;
 }
 
 bool journal_disconnects(struct journal *j, int64_t from_ms, int64_t to_ms,
@@ -460,8 +500,8 @@ bool journal_snapshot_open(struct journal *j, uint64_t at_most_seq, struct journ
 			*seq = (uint64_t)sqlite3_column_int64(s, 0);
 			*len = (size_t)sqlite3_blob_bytes(blob);
 			ok = true;
-			if (sqlite3_column_type(s, 2) != SQLITE_NULL) {
-				*len = (size_t)sqlite3_column_int64(s, 2);
+			if (sqlite3_column_type(s, 1) != SQLITE_NULL) {
+				*len = (size_t)sqlite3_column_int64(s, 1);
 				(*out)->inflater = journal_inflater_create(blob);
 				if (!(*out)->inflater) {
 					set_cause(cause, "journal %s: cannot inflate a snapshot", j->path);
@@ -535,7 +575,7 @@ static void take_total(sqlite3_stmt *s, struct journal_info *info)
 }
 
 /* Rows without a thing: rejects, ignored (and lifecycle events journaled
- * without a fleet). Through the thing index, so cheap. */
+ * without a fleet). Through their own partial index, so cheap. */
 static void take_thingless(sqlite3_stmt *s, struct journal_info *info)
 {
 	uint64_t n = (uint64_t)sqlite3_column_int64(s, 1);

@@ -51,6 +51,14 @@ static const char *const steps[JOURNAL_SCHEMA_VERSION] = {
 	" resolved_ms INTEGER, PRIMARY KEY(rule, thing_id, started_ms)) WITHOUT ROWID;"
 	"CREATE INDEX alerts_fired ON alerts(fired_ms);"
 	"CREATE INDEX alerts_open ON alerts(fired_ms) WHERE resolved_ms IS NULL;",
+	/* 6: the thing index by block of seqs, then thing (the rowid, seq,
+	 * orders each thing's rows): appends touch the newest block's pages
+	 * only (JOURNAL_BLOCK_BITS in journal_internal.h). Rows without a
+	 * thing (rejects, ignored), which journal info counts, get a small
+	 * index of their own. */
+	"DROP INDEX events_thing;"
+	"CREATE INDEX events_thing ON events(seq >> " JOURNAL_BLOCK_BITS_SQL ", thing_id);"
+	"CREATE INDEX events_thingless ON events(type) WHERE thing_id IS NULL;",
 };
 
 void journal_db_cause(sqlite3 *db, const char *path, const char *what, char **cause)
@@ -88,7 +96,7 @@ static sqlite3 *open_with(const char *name, int flags, const char *path, bool wr
 	/* The writer gives up on a lock sooner: a foreign process holding the
 	 * journal's write lock is a failure it must report (record exits, the
 	 * monitor stops reading) rather than sit on unacknowledged rounds. */
-	sqlite3_busy_timeout(db, writer ? 1000 : 5000);
+	sqlite3_busy_timeout(db, writer ? JOURNAL_WRITER_BUSY_MS : JOURNAL_READER_BUSY_MS);
 	const char *tuning = writer
 		/* 64 MiB of cache keeps both indexes' hot pages in memory; the
 		 * WAL is checkpointed by journal_checkpoint.c (every 32 MiB, off
@@ -99,7 +107,7 @@ static sqlite3 *open_with(const char *name, int flags, const char *path, bool wr
 		  "PRAGMA journal_size_limit = 67108864;"
 		/* Readers scan in order and read snapshots through the cache: a
 		 * small cache and no mmap keep a viewer's memory to its fleet. */
-		: "PRAGMA cache_size = -2048;"
+		: "PRAGMA cache_size = -" READER_CACHE_KIB ";"
 		  "PRAGMA mmap_size = 0;";
 	if (!exec(db, path, tuning, "cannot configure", cause)) {
 		sqlite3_close(db);

@@ -151,6 +151,14 @@ static void enter_failure(struct live *live, const char *cause)
  * looked at. False (failing) when either cannot keep what comes. */
 static bool keep_round(struct live *live, char **cause)
 {
+	/* Back-pressure, not failure: every message is applied and its rows
+	 * committed before the round goes on (the broker holds the rest). */
+	if (intake_must_wait(live->intake)) {
+		ingest_pipe_drain(live->pipe, true, 0);
+		if (journal_sync(live->journal, true, cause) < 0)
+			return false;
+		intake_release(live->intake, journal_committed_seq(live->journal));
+	}
 	if (!intake_write_round(live->intake, cause))
 		return false;
 	live->round_messages = 0;

@@ -52,7 +52,7 @@ struct mqtt_source {
 	char last_log_error[256];
 	bool attempt_started;        /* a connect is in progress or done on this socket */
 	int64_t connect_started_ms;
-	struct mqtt_source_stats stats;
+	uint64_t received;             /* messages handed on, for the dispatch round */
 	bool tls;
 	char *tls_warning;           /* the client certificate does not chain to our CA */
 };
@@ -99,7 +99,6 @@ static void back_off(struct mqtt_source *src, const char *why)
 		delay = BACKOFF_MAX_MS;
 	delay -= (int64_t)(random_u32() % (uint32_t)(delay / 2 + 1));
 	src->status.attempt++;
-	src->stats.failures++;
 	src->status.next_try_ms = time_mono_ms() + delay;
 	src->status.session_present = false;
 	src->attempt_started = false;
@@ -161,9 +160,6 @@ static void on_connect(struct mosquitto *mosq, void *obj, int rc, int flags,
 		back_off(src, why);
 		return;
 	}
-	src->stats.connects++;
-	if (src->stats.connects > 1)
-		src->stats.reconnects++;
 	src->status.attempt = 0;
 	src->status.session_present = (flags & 1) != 0;
 	src->status.filters_pending = (unsigned)src->topic_count;
@@ -228,7 +224,7 @@ static void on_message(struct mosquitto *mosq, void *obj, const struct mosquitto
                        const mosquitto_property *props)
 {
 	struct mqtt_source *src = obj;
-	src->stats.received++;
+	src->received++;
 	if (src->on_message)
 		src->on_message(src->ctx, msg->topic, msg->payload, (size_t)msg->payloadlen);
 }
@@ -495,15 +491,15 @@ bool mqtt_source_dispatch(struct mqtt_source *src)
 	 * a CONNACK or SUBACK read just before buffered messages), or a batch
 	 * is done. */
 	int idle = 0, i;
-	uint64_t first = src->stats.received;
+	uint64_t first = src->received;
 	src->more_pending = false;
 	for (i = 0; i < READS_PER_DISPATCH && idle < 2; i++) {
-		if (src->round_limit && src->stats.received - first >= src->round_limit)
+		if (src->round_limit && src->received - first >= src->round_limit)
 			break;
 		/* Checked every 64 reads: the clock costs more than a read. */
 		if (i % 64 == 63 && time_mono_ms() - now >= DISPATCH_BUDGET_MS)
 			break;
-		uint64_t before = src->stats.received;
+		uint64_t before = src->received;
 		errno = 0;
 		int rc = mosquitto_loop_read(src->mosq, 1);
 		if (rc != MOSQ_ERR_SUCCESS) {
@@ -512,7 +508,7 @@ bool mqtt_source_dispatch(struct mqtt_source *src)
 		}
 		if (!src->attempt_started)
 			return true; /* backing off: a callback dropped the connection */
-		idle = src->stats.received == before ? idle + 1 : 0;
+		idle = src->received == before ? idle + 1 : 0;
 	}
 	/* Stopped with messages still coming: they may sit in TLS's buffer,
 	 * where poll() cannot see them, so ask for an immediate next turn. */

@@ -48,13 +48,6 @@ struct mqtt_status {
 typedef void (*mqtt_message_fn)(void *ctx, const char *topic, const void *payload, size_t len);
 typedef void (*mqtt_state_fn)(void *ctx, const struct mqtt_status *status);
 
-struct mqtt_source_stats {
-	uint64_t received;
-	uint64_t connects;            /* successful CONNACKs */
-	uint64_t reconnects;          /* connects after the first */
-	uint64_t failures;            /* attempts that failed */
-};
-
 /* Checks the TLS files (readable, key not readable by others, certificate
  * not expired, certificate matches key) and sets up the client; does not
  * connect yet (the first dispatch does). NULL with *cause on a setting

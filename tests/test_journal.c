@@ -370,6 +370,49 @@ static void test_thing_events(void)
 	free(path);
 }
 
+/* The thing index is by block of 2^18 seqs: rows spread over four
+ * blocks (seqs moved apart in the file) still come newest first, and a
+ * limit stops inside a block. */
+static void test_thing_events_blocks(void)
+{
+	char *path = new_path("blocks.db");
+	struct journal *j = open_rw(path);
+	CHECK(j != NULL);
+	if (!j)
+		return;
+	fill_two_things(j);
+	CHECK(flush(j));
+	journal_close(j);
+	sqlite3 *db = NULL;
+	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+	CHECK(sqlite3_exec(db, "UPDATE events SET seq = seq * 100000", NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+	j = journal_open(path, JOURNAL_READ_ONLY, NULL);
+	CHECK(j != NULL);
+	if (!j)
+		return;
+	/* a at 1e5 (block 0), 3e5 and 5e5 (block 1), 7e5 (2), 8e5 (3). */
+	struct rows rows = { .count = 0 };
+	CHECK(journal_thing_events(j, 1, 3, collect, &rows, NULL));
+	CHECK_INT(rows.count, 3);
+	CHECK_INT(rows.r[0].row.seq, 800000);
+	CHECK_INT(rows.r[1].row.seq, 700000);
+	CHECK_INT(rows.r[2].row.seq, 500000);
+	rows.count = 0;
+	CHECK(journal_thing_events(j, 1, 0, collect, &rows, NULL));
+	CHECK_INT(rows.count, 5);
+	CHECK_INT(rows.r[3].row.seq, 300000);
+	CHECK_INT(rows.r[4].row.seq, 100000);
+	CHECK_STR(rows.r[4].client, "a");
+	rows.count = 0;
+	CHECK(journal_thing_events(j, 2, 0, collect, &rows, NULL));
+	CHECK_INT(rows.count, 3);
+	CHECK_INT(rows.r[0].row.seq, 600000);
+	CHECK_INT(rows.r[2].row.seq, 200000);
+	journal_close(j);
+	free(path);
+}
+
 struct thing_list {
 	int count;
 	uint32_t ids[8];
@@ -1000,6 +1043,7 @@ int main(void)
 	RUN(test_many_appends);
 	RUN(test_commit_without_flush);
 	RUN(test_thing_events);
+	RUN(test_thing_events_blocks);
 	RUN(test_things);
 	RUN(test_disconnects);
 	RUN(test_seq_at);

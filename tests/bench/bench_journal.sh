@@ -37,6 +37,7 @@ cat "$dir/journal.db" >/dev/null   # warm the page cache: a journal in use is
 measure "open + rebuild (goal < 2 s)" \
   "$thingtop" export -j "$dir/journal.db" --filter 'client_id~^no-such-thing$' -o "$dir/none.csv"
 measure "open + export of every thing" "$thingtop" export -j "$dir/journal.db" -o "$dir/now.csv"
+echo "export: peak RSS per thing $(($(cut -d' ' -f2 "$dir/time.txt") * 1024 / things)) bytes (goal < 300)"
 
 # The middle of the receive span, from the journal itself.
 read -r first last < <(sqlite3 -separator ' ' "$dir/journal.db" \

@@ -250,6 +250,131 @@ static bool read_mode(struct reader *r, const config_setting_t *s, const char *n
 	return true;
 }
 
+static bool read_duration(struct reader *r, const config_setting_t *s, const char *name,
+                          int64_t *field)
+{
+	int type = config_setting_type(s);
+	long long n;
+	int64_t ms;
+	if (get_int(s, &n)) {
+		if (n < 0 || n > INT64_MAX / 1000)
+			return fail(r, s, name, "%lld is out of range", n);
+		ms = n * 1000;
+	} else if (type == CONFIG_TYPE_STRING) {
+		const char *text = config_setting_get_string(s);
+		if (!time_parse_duration(text, &ms) || ms < 0)
+			return fail(r, s, name, "\"%s\" is not a duration (like \"30s\", \"10m\", \"2h\", \"30d\")", text);
+	} else {
+		return fail(r, s, name, "expected a duration like \"10m\", got %s", type_name(type));
+	}
+	*field = ms;
+	return true;
+}
+
+static bool read_size(struct reader *r, const config_setting_t *s, const char *name,
+                      int64_t *field)
+{
+	int type = config_setting_type(s);
+	long long n;
+	int64_t bytes;
+	if (get_int(s, &n)) {
+		if (n < 0)
+			return fail(r, s, name, "%lld is out of range", n);
+		bytes = n;
+	} else if (type == CONFIG_TYPE_STRING) {
+		const char *text = config_setting_get_string(s);
+		if (!text_parse_size(text, &bytes))
+			return fail(r, s, name, "\"%s\" is not a size (like \"500M\", \"1.5G\")", text);
+	} else {
+		return fail(r, s, name, "expected a size like \"2G\", got %s", type_name(type));
+	}
+	*field = bytes;
+	return true;
+}
+
+static bool read_protocol(struct reader *r, const config_setting_t *s, const char *name,
+                          enum config_protocol *field)
+{
+	long long n;
+	if (get_int(s, &n) && (n == 4 || n == 5)) {
+		*field = n == 5 ? CONFIG_MQTT_5 : CONFIG_MQTT_311;
+		return true;
+	}
+	if (config_setting_type(s) == CONFIG_TYPE_STRING) {
+		const char *text = config_setting_get_string(s);
+		if (strcmp(text, "3.1.1") == 0 || strcmp(text, "311") == 0) {
+			*field = CONFIG_MQTT_311;
+			return true;
+		}
+		if (strcmp(text, "5") == 0 || strcmp(text, "5.0") == 0) {
+			*field = CONFIG_MQTT_5;
+			return true;
+		}
+	}
+	return fail(r, s, name, "expected \"3.1.1\" or \"5\"");
+}
+
+static bool read_color(struct reader *r, const config_setting_t *s, const char *name,
+                       enum config_color *field)
+{
+	static const char *const names[] = { "auto", "always", "never" };
+	const char *text = config_setting_type(s) == CONFIG_TYPE_STRING ? config_setting_get_string(s) : "";
+	for (int i = 0; i < 3; i++) {
+		if (strcmp(text, names[i]) == 0) {
+			*field = (enum config_color)i;
+			return true;
+		}
+	}
+	return fail(r, s, name, "expected \"auto\", \"always\" or \"never\"");
+}
+
+/* A list of 1..max non-empty strings (or 0..max when `allow_empty`);
+ * `example` shows its form in the error. */
+static bool check_string_list(struct reader *r, const config_setting_t *s, const char *name,
+                              int max, bool allow_empty, const char *example)
+{
+	int type = config_setting_type(s);
+	if (type != CONFIG_TYPE_ARRAY && type != CONFIG_TYPE_LIST)
+		return fail(r, s, name, "expected a list of strings like %s, got %s", example,
+		            type_name(type));
+	int count = config_setting_length(s);
+	if (count > max || (!allow_empty && count < 1))
+		return fail(r, s, name, "expected %d to %d entries, got %d", allow_empty ? 0 : 1, max, count);
+	for (int i = 0; i < count; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+		if (config_setting_type(e) != CONFIG_TYPE_STRING ||
+		    (!allow_empty && !*config_setting_get_string(e)))
+			return fail(r, e, name, "element %d is not a%s string", i + 1,
+			            allow_empty ? "" : " topic filter");
+	}
+	return true;
+}
+
+static bool read_topics(struct reader *r, struct config *config, const config_setting_t *s,
+                        const char *name)
+{
+	if (!check_string_list(r, s, name, CONFIG_TOPICS_MAX, false, "[\"$aws/events/presence/#\"]"))
+		return false;
+	free_topics(config);
+	for (int i = 0; i < config_setting_length(s); i++)
+		config->topics[config->topic_count++] =
+			xstrdup(config_setting_get_string(config_setting_get_elem(s, (unsigned)i)));
+	return true;
+}
+
+static bool read_args(struct reader *r, struct config *config, const config_setting_t *s,
+                      const char *name)
+{
+	if (!check_string_list(r, s, name, CONFIG_CLI_ARGS_MAX, true,
+	                       "[\"--endpoint-url\", \"http://localhost:4566\"]"))
+		return false;
+	free_cli_args(config);
+	for (int i = 0; i < config_setting_length(s); i++)
+		config->aws.cli_args[config->aws.cli_arg_count++] =
+			xstrdup(config_setting_get_string(config_setting_get_elem(s, (unsigned)i)));
+	return true;
+}
+
 static bool read_setting(struct reader *r, struct config *config, const struct setting *def,
                          const config_setting_t *s)
 {
@@ -279,106 +404,20 @@ static bool read_setting(struct reader *r, struct config *config, const struct s
 			return fail(r, s, name, "expected true or false, got %s", type_name(type));
 		*(bool *)field = config_setting_get_bool(s);
 		return true;
-	case KIND_DURATION: {
-		int64_t ms;
-		if (get_int(s, &n)) {
-			if (n < 0 || n > INT64_MAX / 1000)
-				return fail(r, s, name, "%lld is out of range", n);
-			ms = n * 1000;
-		} else if (type == CONFIG_TYPE_STRING) {
-			const char *text = config_setting_get_string(s);
-			if (!time_parse_duration(text, &ms) || ms < 0)
-				return fail(r, s, name, "\"%s\" is not a duration (like \"30s\", \"10m\", \"2h\", \"30d\")", text);
-		} else {
-			return fail(r, s, name, "expected a duration like \"10m\", got %s", type_name(type));
-		}
-		*(int64_t *)field = ms;
-		return true;
-	}
-	case KIND_SIZE: {
-		int64_t bytes;
-		if (get_int(s, &n)) {
-			if (n < 0)
-				return fail(r, s, name, "%lld is out of range", n);
-			bytes = n;
-		} else if (type == CONFIG_TYPE_STRING) {
-			const char *text = config_setting_get_string(s);
-			if (!text_parse_size(text, &bytes))
-				return fail(r, s, name, "\"%s\" is not a size (like \"500M\", \"1.5G\")", text);
-		} else {
-			return fail(r, s, name, "expected a size like \"2G\", got %s", type_name(type));
-		}
-		*(int64_t *)field = bytes;
-		return true;
-	}
-	case KIND_PROTOCOL: {
-		enum config_protocol *p = field;
-		if (get_int(s, &n) && (n == 4 || n == 5)) {
-			*p = n == 5 ? CONFIG_MQTT_5 : CONFIG_MQTT_311;
-			return true;
-		}
-		if (type == CONFIG_TYPE_STRING) {
-			const char *text = config_setting_get_string(s);
-			if (strcmp(text, "3.1.1") == 0 || strcmp(text, "311") == 0) {
-				*p = CONFIG_MQTT_311;
-				return true;
-			}
-			if (strcmp(text, "5") == 0 || strcmp(text, "5.0") == 0) {
-				*p = CONFIG_MQTT_5;
-				return true;
-			}
-		}
-		return fail(r, s, name, "expected \"3.1.1\" or \"5\"");
-	}
-	case KIND_COLOR: {
-		static const char *const names[] = { "auto", "always", "never" };
-		const char *text = type == CONFIG_TYPE_STRING ? config_setting_get_string(s) : "";
-		for (int i = 0; i < 3; i++) {
-			if (strcmp(text, names[i]) == 0) {
-				*(enum config_color *)field = (enum config_color)i;
-				return true;
-			}
-		}
-		return fail(r, s, name, "expected \"auto\", \"always\" or \"never\"");
-	}
+	case KIND_DURATION:
+		return read_duration(r, s, name, field);
+	case KIND_SIZE:
+		return read_size(r, s, name, field);
+	case KIND_PROTOCOL:
+		return read_protocol(r, s, name, field);
+	case KIND_COLOR:
+		return read_color(r, s, name, field);
 	case KIND_MODE:
 		return read_mode(r, s, name, field);
-	case KIND_TOPICS: {
-		if (type != CONFIG_TYPE_ARRAY && type != CONFIG_TYPE_LIST)
-			return fail(r, s, name, "expected a list of strings like [\"$aws/events/presence/#\"], got %s",
-			            type_name(type));
-		int count = config_setting_length(s);
-		if (count < 1 || count > CONFIG_TOPICS_MAX)
-			return fail(r, s, name, "expected 1 to %d topic filters, got %d", CONFIG_TOPICS_MAX, count);
-		for (int i = 0; i < count; i++) {
-			const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
-			if (config_setting_type(e) != CONFIG_TYPE_STRING || !*config_setting_get_string(e))
-				return fail(r, e, name, "element %d is not a topic filter string", i + 1);
-		}
-		free_topics(config);
-		for (int i = 0; i < count; i++)
-			config->topics[config->topic_count++] =
-				xstrdup(config_setting_get_string(config_setting_get_elem(s, (unsigned)i)));
-		return true;
-	}
-	case KIND_ARGS: {
-		if (type != CONFIG_TYPE_ARRAY && type != CONFIG_TYPE_LIST)
-			return fail(r, s, name, "expected a list of strings like [\"--endpoint-url\", "
-			            "\"http://localhost:4566\"], got %s", type_name(type));
-		int count = config_setting_length(s);
-		if (count > CONFIG_CLI_ARGS_MAX)
-			return fail(r, s, name, "expected at most %d arguments, got %d", CONFIG_CLI_ARGS_MAX, count);
-		for (int i = 0; i < count; i++) {
-			const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
-			if (config_setting_type(e) != CONFIG_TYPE_STRING)
-				return fail(r, e, name, "element %d is not a string", i + 1);
-		}
-		free_cli_args(config);
-		for (int i = 0; i < count; i++)
-			config->aws.cli_args[config->aws.cli_arg_count++] =
-				xstrdup(config_setting_get_string(config_setting_get_elem(s, (unsigned)i)));
-		return true;
-	}
+	case KIND_TOPICS:
+		return read_topics(r, config, s, name);
+	case KIND_ARGS:
+		return read_args(r, config, s, name);
 	}
 	return false;
 }

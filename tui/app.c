@@ -376,12 +376,17 @@ static void on_change(void *ctx, const struct live_status *live)
 	else
 		app->not_recording[0] = '\0';
 	app->dirty = true;
+	/* The re-sync's failure goes where warnings go, unless one is there. */
+	if (!app->refused[0] || strncmp(app->refused, "re-sync", 7) == 0)
+		snprintf(app->refused, sizeof app->refused, "%s", live->sync_error);
 	if (status == NULL)
 		return;
 	if (status->state == MQTT_CONNECTED && status->filters_refused > 0)
 		snprintf(app->refused, sizeof app->refused, "subscription refused: %s", status->refused);
 	else if (*live->rate_warning)
 		snprintf(app->refused, sizeof app->refused, "%s", live->rate_warning);
+	else if (*live->sync_error)
+		snprintf(app->refused, sizeof app->refused, "%s", live->sync_error);
 	else if (status->state == MQTT_CONNECTED)
 		app->refused[0] = '\0';
 	char host[64];

@@ -13,9 +13,20 @@
 #include "draw.h"
 #include "summary.h"
 #include "text.h"
+#include "timefmt.h"
 #include "xalloc.h"
 
 #define CHOICES_MAX 40          /* columns c and C cycle through */
+/* New data rebuilds the counts at the refresh rate, but no sooner than
+ * this many times the last build's time after it: at a million things
+ * a build takes half a second (tests/bench/bench_summary.c), and the keys
+ * must stay quick. */
+#define BUILD_SPACING 5
+
+struct choices {
+	struct column_ref refs[CHOICES_MAX];
+	int count;
+};
 
 struct summary_screen {
 	struct column_ref by;
@@ -23,6 +34,12 @@ struct summary_screen {
 	struct summary *summary;
 	size_t cursor, top;
 	int rows;                   /* rows that fit, set by the draw */
+	bool stale;                 /* new data since the counts were made */
+	/* What c and C cycle through, listed once each time the screen opens
+	 * (a look at every thing's registry). */
+	struct choices choices;
+	bool listed;
+	int64_t built_ms, build_cost_ms;  /* time_mono_ms() of the last build, its duration */
 };
 
 static struct summary_screen *screen_of(const struct app *app)
@@ -46,11 +63,6 @@ static void summary_screen_destroy(void *data)
 }
 
 /* ---- Which columns to count by ---- */
-
-struct choices {
-	struct column_ref refs[CHOICES_MAX];
-	int count;
-};
 
 static void choice_add(struct choices *c, enum column_id id, const char *attr)
 {
@@ -106,6 +118,15 @@ static void list_choices(const struct app *app, struct choices *c)
 	choice_add(c, COL_FLAGS, NULL);
 }
 
+static const struct choices *choices_of(struct app *app, struct summary_screen *s)
+{
+	if (!s->listed) {
+		list_choices(app, &s->choices);
+		s->listed = true;
+	}
+	return &s->choices;
+}
+
 static bool same_column(const struct column_ref *a, const struct column_ref *b)
 {
 	return a->id == b->id && (a->id != COL_ATTR || strcmp(a->attr, b->attr) == 0);
@@ -117,15 +138,17 @@ static bool same_column(const struct column_ref *a, const struct column_ref *b)
 static void rebuild(struct app *app, struct summary_screen *s)
 {
 	if (!s->chosen) {
-		struct choices c;
-		list_choices(app, &c);
-		s->by = c.refs[0];
+		s->by = choices_of(app, s)->refs[0];
 		s->chosen = true;
 	}
 	const struct summary_group *g = s->summary != NULL ? summary_group_at(s->summary, s->cursor) : NULL;
 	char *value = g != NULL ? xstrdup(g->value) : NULL;
 	summary_destroy(s->summary);
+	int64_t start = time_mono_ms();
 	s->summary = summary_build(app->session.fleet, app->session.view, &s->by);
+	s->built_ms = time_mono_ms();
+	s->build_cost_ms = s->built_ms - start;
+	s->stale = false;
 	s->cursor = 0;
 	for (size_t i = 0; value != NULL && i < summary_count(s->summary); i++) {
 		if (strcmp(summary_group_at(s->summary, i)->value, value) == 0)
@@ -154,16 +177,16 @@ static void count_by(struct app *app, struct summary_screen *s, const struct col
 /* c and C: the next or previous column of the choices. */
 static void cycle(struct app *app, struct summary_screen *s, int step)
 {
-	struct choices c;
-	list_choices(app, &c);
+	const struct choices *c = choices_of(app, s);
 	int at = -1;
-	for (int i = 0; i < c.count; i++) {
-		if (same_column(&c.refs[i], &s->by))
+	for (int i = 0; i < c->count; i++) {
+		if (same_column(&c->refs[i], &s->by))
 			at = i;
 	}
 	if (at < 0)
-		at = step > 0 ? c.count - 1 : 0;
-	count_by(app, s, &c.refs[(at + step + c.count) % c.count]);
+		at = step > 0 ? c->count - 1 : 0;
+	struct column_ref by = c->refs[(at + step + c->count) % c->count];
+	count_by(app, s, &by);
 }
 
 void app_open_summary(struct app *app, const char *column)
@@ -187,13 +210,30 @@ void app_open_summary(struct app *app, const char *column)
 
 static bool summary_enter(struct app *app, void *data)
 {
-	rebuild(app, data);
+	struct summary_screen *s = data;
+	s->listed = false;
+	rebuild(app, s);
 	return true;
+}
+
+/* A replay jump: the counts of the new fleet at once. */
+static void summary_enter_again(struct app *app, void *data)
+{
+	summary_enter(app, data);
+}
+
+/* Rebuilds for new data when the last build is far enough behind. */
+static void catch_up(struct app *app, struct summary_screen *s)
+{
+	if (s->stale && time_mono_ms() >= s->built_ms + BUILD_SPACING * s->build_cost_ms)
+		rebuild(app, s);
 }
 
 static void summary_update(struct app *app, void *data)
 {
-	rebuild(app, data);
+	struct summary_screen *s = data;
+	s->stale = true;
+	catch_up(app, s);
 }
 
 /* ---- Drill-down ---- */
@@ -348,6 +388,7 @@ static void draw_group(struct app *app, int y, const struct summary_layout *l,
 static void summary_draw(struct app *app, void *data)
 {
 	struct summary_screen *s = data;
+	catch_up(app, s);
 	size_t count = summary_count(s->summary);
 	char name[VIEW_ATTR_MAX + 8], right[VIEW_ATTR_MAX + 64];
 	view_column_ref_name(&s->by, name, sizeof name);
@@ -465,11 +506,12 @@ static const struct key_help summary_help[] = {
 const struct screen_ops summary_screen = {
 	.title = "Summary",
 	.shows_filter = true,
+	.shows_ages = true,         /* redrawn each second: a build put off by catch_up comes then */
 	.create = summary_create,
 	.destroy = summary_screen_destroy,
 	.enter = summary_enter,
 	.update = summary_update,
-	.fleet_replaced = summary_update,
+	.fleet_replaced = summary_enter_again,
 	.draw = summary_draw,
 	.key = summary_key,
 	.help = summary_help,

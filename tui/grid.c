@@ -22,7 +22,7 @@ struct grid {
 	bool has_cursor_thing;
 	char *find_text;            /* n / N search */
 	bool absolute_time;
-	char drill[128];            /* timeline drill-down label, "" when none */
+	char drill[128];            /* drill-down label (timeline, summary), "" when none */
 	struct grid_columns columns;  /* what it shows (:columns) */
 	int rows;                   /* data rows that fit, set by the draw */
 };

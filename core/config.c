@@ -74,6 +74,7 @@ static const struct setting settings[] = {
 	{ "reconcile.flap_sessions", KIND_INT, OFF(reconcile.flap_sessions), 1, FLEET_FLAP_MAX - 1 },
 	{ "reconcile.flap_window", KIND_DURATION, OFF(reconcile.flap_window_ms), 0, 0 },
 	{ "ui.theme", KIND_STRING, OFF(ui.theme), 0, 0 },
+	{ "ui.columns", KIND_STRING, OFF(ui.columns), 0, 0 },
 	{ "ui.refresh_hz", KIND_INT, OFF(ui.refresh_hz), 1, 60 },
 	{ "ui.mouse", KIND_BOOL, OFF(ui.mouse), 0, 0 },
 	{ "ui.ascii", KIND_BOOL, OFF(ui.ascii), 0, 0 },

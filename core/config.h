@@ -102,6 +102,7 @@ struct config {
 	struct fleet_config reconcile; /* order_window, settle, flap_sessions, flap_window */
 	struct {
 		char *theme;              /* "default" */
+		char *columns;            /* the grid's columns, NULL = the default */
 		int refresh_hz;           /* 1..60, default 10 */
 		bool mouse;               /* false, so terminal text selection works */
 		bool ascii;               /* ASCII-only borders and arrows */

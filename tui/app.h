@@ -28,6 +28,7 @@ enum app_screen {
 	SCREEN_ACTIVITY,
 	SCREEN_TIMELINE,
 	SCREEN_ALERTS,
+	SCREEN_SUMMARY,
 	SCREEN_COUNT
 };
 
@@ -48,6 +49,7 @@ struct app_options {
 	const char *theme;
 	const char *filter;
 	const char *sort;
+	const char *columns;        /* --columns LIST, else ui.columns */
 	bool no_connect;
 	bool follow;
 	bool no_color;
@@ -144,6 +146,7 @@ struct screen_ops {
 };
 
 extern const struct screen_ops grid_screen, activity_screen, timeline_screen, alerts_screen;
+extern const struct screen_ops summary_screen;
 
 /* Creates and destroys every screen's state (screen.c; app_loop_run calls them). */
 void app_screens_create(struct app *app);
@@ -169,6 +172,9 @@ bool app_set_theme(struct app *app, const char *name);
 bool app_set_filter(struct app *app, const char *expr);
 void app_open_activity(struct app *app, uint32_t thing_index);
 void app_open_timeline(struct app *app);
+/* The summary screen counting by `column` ("attr.site"); NULL or "" keeps
+ * the column it had (summary_screen.c). */
+void app_open_summary(struct app *app, const char *column);
 
 /* Loads the activity log of a thing into its screen (activity.c). */
 bool activity_load(struct app *app, uint32_t thing_index);
@@ -180,6 +186,8 @@ const char *grid_drill(const struct app *app);
 void grid_set_drill(struct app *app, const char *label);
 bool grid_absolute_time(const struct app *app);
 void grid_toggle_absolute_time(struct app *app);
+/* `:columns LIST` (grid_layout.h); "" says which are shown. */
+void grid_set_columns(struct app *app, const char *list);
 
 /* app_loop.c: the loop until quit; a new event may make an alert due. */
 void app_loop_run(struct app *app);

@@ -20,6 +20,12 @@ struct app_cmd {
 	void (*fn)(struct app *app, const char *arg);
 };
 
+static void cmd_columns(struct app *app, const char *arg)
+{
+	grid_set_columns(app, arg);
+	app_show(app, SCREEN_GRID);
+}
+
 static void cmd_export(struct app *app, const char *arg)
 {
 	app_export(app, arg);
@@ -93,6 +99,11 @@ static void cmd_sort(struct app *app, const char *arg)
 	}
 }
 
+static void cmd_summary(struct app *app, const char *arg)
+{
+	app_open_summary(app, arg);
+}
+
 static void cmd_theme(struct app *app, const char *arg)
 {
 	if (*arg == '\0' || app_set_theme(app, arg))
@@ -124,6 +135,7 @@ static void cmd_timeline(struct app *app, const char *arg)
 
 /* Sorted by name (strcmp): looked up with bsearch. */
 static const struct app_cmd commands[] = {
+	{ "columns", "[LIST|default]", false, "the grid's columns, e.g. status,client_id,attr.site (none: say which)", cmd_columns },
 	{ "export", "[FILE]", false, "export the filtered, sorted view to CSV", cmd_export },
 	{ "filter", "[EXPR]", false, "set the filter (none clears it)", cmd_filter },
 	{ "find", "TEXT", false, "find a client id", cmd_find },
@@ -133,6 +145,7 @@ static const struct app_cmd commands[] = {
 	{ "quit", NULL, false, "quit", cmd_quit },
 	{ "since", "DURATION|all", false, "only things whose status changed within DURATION", cmd_since },
 	{ "sort", "SPEC", false, "sort, e.g. -since or status,client_id", cmd_sort },
+	{ "summary", "[COLUMN]", false, "count things per value of COLUMN, e.g. attr.site", cmd_summary },
 	{ "theme", "[NAME]", false, "switch theme (none: say which)", cmd_theme },
 	{ "thing", "CLIENT_ID", true, "the activity log of one thing", cmd_thing },
 	{ "timeline", NULL, false, "the disconnect-reason timeline", cmd_timeline },

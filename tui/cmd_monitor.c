@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "draw.h"
+#include "grid_layout.h"
 #include "live.h"
 #include "replay.h"
 #include "term.h"
@@ -26,6 +27,7 @@
 const char cmd_monitor_usage[] =
 	"Usage: thingtop [-j JOURNAL] [--no-connect] [--follow] [--broker HOST[:PORT]] [-c CONFIG]\n"
 	"                [--theme NAME] [--no-color] [--ascii] [--filter EXPR] [--sort SPEC]\n"
+	"                [--columns LIST]\n"
 	"\n"
 	"The interactive monitor: subscribes to the broker, journals what arrives\n"
 	"and shows the fleet (grid, activity log, disconnect timeline; ? for keys).\n"
@@ -48,6 +50,8 @@ const char cmd_monitor_usage[] =
 	"  --ascii              ASCII only: no UTF-8 glyphs or borders\n"
 	"  --filter EXPR        start with this filter (see thingtop help filter)\n"
 	"  --sort SPEC          start with this sort, e.g. -since or status,client_id\n"
+	"  --columns LIST       the grid's columns, e.g. status,client_id,attr.site\n"
+	"                       (default: ui.columns, else the usual ten)\n"
 	"  -h, --help           this text\n";
 
 /* -1 to go on, else the exit status. */
@@ -55,7 +59,7 @@ static int parse_args(const struct cmd_entry *cmd, struct app_options *opt, int 
 {
 	enum { OPT_NO_CONNECT = 256, OPT_FOLLOW, OPT_BROKER, OPT_ID, OPT_CAFILE, OPT_CAPATH, OPT_CERT,
 	       OPT_KEY, OPT_ALPN, OPT_AWS, OPT_CLEAN, OPT_THEME, OPT_NO_COLOR, OPT_ASCII, OPT_FILTER,
-	       OPT_SORT };
+	       OPT_SORT, OPT_COLUMNS };
 	static const struct option options[] = {
 		{"journal", required_argument, NULL, 'j'},
 		{"config", required_argument, NULL, 'c'},
@@ -77,6 +81,7 @@ static int parse_args(const struct cmd_entry *cmd, struct app_options *opt, int 
 		{"ascii", no_argument, NULL, OPT_ASCII},
 		{"filter", required_argument, NULL, OPT_FILTER},
 		{"sort", required_argument, NULL, OPT_SORT},
+		{"columns", required_argument, NULL, OPT_COLUMNS},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
@@ -104,6 +109,7 @@ static int parse_args(const struct cmd_entry *cmd, struct app_options *opt, int 
 		case OPT_ASCII: opt->ascii = true; break;
 		case OPT_FILTER: opt->filter = optarg; break;
 		case OPT_SORT: opt->sort = optarg; break;
+		case OPT_COLUMNS: opt->columns = optarg; break;
 		}
 	}
 	if (optind < argc)
@@ -152,6 +158,25 @@ static bool start_live(struct app *app, char **cause)
 	return true;
 }
 
+/* The grid reads --columns (else ui.columns) when it is made: wrong
+ * names are said here, before the terminal starts. */
+static bool check_columns(const struct cmd_entry *cmd, struct app *app)
+{
+	const char *list = app->opt.columns;
+	const char *from = "--columns";
+	if (list == NULL) {
+		list = app->session.config.ui.columns;
+		from = "ui.columns";
+	}
+	struct grid_columns columns;
+	char *cause = NULL;
+	if (list == NULL || grid_columns_parse(list, &columns, &cause))
+		return true;
+	cli_print_cause(cmd, xasprintf("%s: %s", from, cause));
+	free(cause);
+	return false;
+}
+
 static bool open_model(const struct cmd_entry *cmd, struct app *app)
 {
 	const struct app_options *opt = &app->opt;
@@ -185,6 +210,8 @@ static bool open_model(const struct cmd_entry *cmd, struct app *app)
 		free(cause);
 		return false;
 	}
+	if (!check_columns(cmd, app))
+		return false;
 	if (!cli_session_open_journal(cmd, &open, &app->session))
 		return false;
 	if (app->session.replay != NULL)

@@ -9,6 +9,7 @@
 
 #include "app.h"
 #include "draw.h"
+#include "grid_layout.h"
 #include "text.h"
 #include "timefmt.h"
 #include "xalloc.h"
@@ -21,7 +22,8 @@ struct grid {
 	bool has_cursor_thing;
 	char *find_text;            /* n / N search */
 	bool absolute_time;
-	char drill[128];            /* timeline drill-down label, "" when none */
+	char drill[128];            /* drill-down label (timeline, summary), "" when none */
+	struct grid_columns columns;  /* what it shows (:columns) */
 	int rows;                   /* data rows that fit, set by the draw */
 };
 
@@ -85,9 +87,29 @@ void grid_toggle_absolute_time(struct app *app)
 		g->absolute_time = !g->absolute_time;
 }
 
+/* `:columns LIST`; "" says which are shown. */
+void grid_set_columns(struct app *app, const char *list)
+{
+	struct grid *g = grid_of(app);
+	char *cause = NULL;
+	if (*list != '\0' && !grid_columns_parse(list, &g->columns, &cause)) {
+		app_message(app, true, "columns: %s", cause != NULL ? cause : "invalid");
+		free(cause);
+		return;
+	}
+	char text[GRID_COLUMNS_MAX * (VIEW_ATTR_MAX + 8)];
+	grid_columns_format(&g->columns, text, sizeof text);
+	app_message(app, false, "columns: %s", text);
+	app->dirty = true;
+}
+
 static void *grid_create(struct app *app)
 {
 	struct grid *g = xcalloc(1, sizeof *g);
+	/* --columns, else ui.columns (cmd_monitor.c checked both). */
+	const char *list = app->opt.columns != NULL ? app->opt.columns : app->session.config.ui.columns;
+	if (list == NULL || !grid_columns_parse(list, &g->columns, NULL))
+		grid_columns_default(&g->columns);
 	if (view_count(app->session.view) > 0) {
 		g->cursor_thing = view_row(app->session.view, 0);
 		g->has_cursor_thing = true;
@@ -102,82 +124,6 @@ static void grid_destroy(void *data)
 		return;
 	free(g->find_text);
 	free(g);
-}
-
-/* Grid columns in display order; `drop` says which go first when the
- * terminal is narrow (lower goes first, 0 = never). */
-struct grid_column {
-	enum column_id column;
-	const char *title;
-	int width;
-	int drop;
-};
-
-static const struct grid_column grid_columns[] = {
-	{ COL_STATUS, "ST", 4, 0 },
-	{ COL_CLIENT_ID, "CLIENT ID", 0, 0 },
-	{ COL_SINCE, "SINCE", 8, 0 },
-	{ COL_REASON, "LAST REASON", 20, 8 },
-	{ COL_IP, "IP", 15, 3 },
-	{ COL_SESSIONS, "SESS", 5, 5 },
-	{ COL_DISCONNECTS, "DISC", 5, 6 },
-	{ COL_VERSION, "VER", 5, 4 },
-	{ COL_FAILURES, "FAIL", 5, 2 },
-	{ COL_FLAGS, "FLAGS", 18, 1 },
-};
-#define GRID_COLUMNS (sizeof grid_columns / sizeof grid_columns[0])
-#define CLIENT_MIN 20
-
-struct layout {
-	int x[GRID_COLUMNS];
-	int width[GRID_COLUMNS];   /* 0 = not shown */
-};
-
-static void compute_layout(int cols, struct layout *out)
-{
-	bool shown[GRID_COLUMNS];
-	for (size_t i = 0; i < GRID_COLUMNS; i++)
-		shown[i] = true;
-	for (;;) {
-		int fixed = 0;
-		for (size_t i = 0; i < GRID_COLUMNS; i++) {
-			if (shown[i])
-				fixed += grid_columns[i].width + 1;
-		}
-		if (cols - fixed >= CLIENT_MIN)
-			break;
-		/* Drop the lowest-priority column still shown. */
-		int best = -1;
-		for (size_t i = 0; i < GRID_COLUMNS; i++) {
-			if (shown[i] && grid_columns[i].drop > 0 &&
-			    (best < 0 || grid_columns[i].drop < grid_columns[best].drop))
-				best = (int)i;
-		}
-		if (best < 0)
-			break;
-		shown[best] = false;
-	}
-	int fixed = 0;
-	for (size_t i = 0; i < GRID_COLUMNS; i++) {
-		if (shown[i])
-			fixed += grid_columns[i].width + 1;
-	}
-	int x = 0;
-	for (size_t i = 0; i < GRID_COLUMNS; i++) {
-		out->x[i] = x;
-		if (!shown[i]) {
-			out->width[i] = 0;
-			continue;
-		}
-		int w = grid_columns[i].width;
-		if (w == 0) {
-			w = cols - fixed - 1;
-			if (w < 8)
-				w = 8;
-		}
-		out->width[i] = w;
-		x += w + 1;
-	}
 }
 
 static int status_attr(const struct fleet_thing *thing)
@@ -202,35 +148,45 @@ static void status_cell(const struct app *app, const struct fleet_thing *thing, 
 	         (thing->flags & THING_UNCERTAIN) ? "?" : "");
 }
 
-static void draw_row(struct app *app, int y, const struct layout *lay, const struct fleet_thing *thing,
+/* SINCE and RECEIVED: an age, or the time itself after `a`. */
+static void time_cell(const struct app *app, int64_t ms, int64_t now_ms, char *buf, size_t size)
+{
+	if (ms == 0)
+		snprintf(buf, size, "-");
+	else if (grid_absolute_time(app))
+		time_format_iso(ms, buf, size);
+	else /* never negative: device clocks run ahead of ours */
+		time_format_age(now_ms > ms ? now_ms - ms : 0, buf, size);
+}
+
+static void draw_row(struct app *app, int y, const struct grid_layout *lay, const struct fleet_thing *thing,
                      bool selected, int64_t now_ms)
 {
+	const struct grid_columns *cols = &grid_of(app)->columns;
 	int normal = selected ? theme_attr(THEME_CURSOR) : theme_attr(THEME_NORMAL);
 	draw_fill(y, 0, app->cols, normal);
-	for (size_t i = 0; i < GRID_COLUMNS; i++) {
-		int w = lay->width[i];
+	for (int i = 0; i < lay->count; i++) {
+		int w = lay->slot[i].width, x = lay->slot[i].x;
 		if (w == 0)
 			continue;
-		const struct column *col = &view_columns[grid_columns[i].column];
+		const struct column_ref *ref = &cols->refs[i];
 		char buf[256];
-		switch (col->id) {
+		switch (ref->id) {
 		case COL_STATUS:
 			status_cell(app, thing, buf, sizeof buf);
-			draw_text(y, lay->x[i], w, buf, selected ? normal : status_attr(thing), false);
+			draw_text(y, x, w, buf, selected ? normal : status_attr(thing), false);
 			break;
 		case COL_SINCE:
-			if (thing->status == STATUS_UNKNOWN || thing->since_ms == 0)
-				snprintf(buf, sizeof buf, "-");
-			else if (grid_absolute_time(app))
-				time_format_iso(thing->since_ms, buf, sizeof buf);
-			else /* never negative: device clocks run ahead of ours */
-				time_format_age(now_ms > thing->since_ms ? now_ms - thing->since_ms : 0, buf,
-				                sizeof buf);
-			draw_text(y, lay->x[i], w, buf, normal, true);
+			time_cell(app, thing->status == STATUS_UNKNOWN ? 0 : thing->since_ms, now_ms, buf, sizeof buf);
+			draw_text(y, x, w, buf, normal, true);
+			break;
+		case COL_RECEIVED:
+			time_cell(app, thing->since_received_ms, now_ms, buf, sizeof buf);
+			draw_text(y, x, w, buf, normal, true);
 			break;
 		default: {
-			size_t n = view_cell_text(app->session.fleet, thing, col->id, buf, sizeof buf);
-			if (col->id == COL_FLAGS && alerts_ui_thing_firing(app, thing->id)) {
+			size_t n = view_cell_text_ref(app->session.fleet, thing, ref, buf, sizeof buf);
+			if (ref->id == COL_FLAGS && alerts_ui_thing_firing(app, thing->id)) {
 				char flags[sizeof buf];
 				memcpy(flags, buf, sizeof flags);
 				n = (size_t)snprintf(buf, sizeof buf, "firing%s%s", n ? "|" : "", flags);
@@ -238,32 +194,39 @@ static void draw_row(struct app *app, int y, const struct layout *lay, const str
 			if (n >= sizeof buf)
 				n = sizeof buf - 1;
 			int attr = normal;
-			if (col->id == COL_FLAGS && !selected)
+			if (ref->id == COL_FLAGS && !selected)
 				attr = theme_attr(THEME_MARK);
-			draw_untrusted(y, lay->x[i], w, buf, n, attr, col->right_align || col->numeric);
+			draw_untrusted(y, x, w, buf, n, attr, lay->slot[i].right);
 			break;
 		}
 		}
 	}
 }
 
-static void draw_column_titles(struct app *app, int y, const struct layout *lay)
+/* The sort's first key is this column (and attribute). */
+static bool sorted_by(const struct sort_spec *sort, const struct column_ref *ref)
 {
+	return sort != NULL && sort->count > 0 && sort->keys[0].column == ref->id &&
+	       (ref->id != COL_ATTR || strcmp(sort->keys[0].attr, ref->attr) == 0);
+}
+
+static void draw_column_titles(struct app *app, int y, const struct grid_layout *lay)
+{
+	const struct grid_columns *cols = &grid_of(app)->columns;
 	int attr = theme_attr(THEME_COLUMNS);
 	draw_fill(y, 0, app->cols, attr);
 	const struct sort_spec *sort = view_sort(app->session.view);
-	for (size_t i = 0; i < GRID_COLUMNS; i++) {
-		if (lay->width[i] == 0)
+	for (int i = 0; i < lay->count; i++) {
+		const struct grid_slot *slot = &lay->slot[i];
+		if (slot->width == 0)
 			continue;
-		const struct column *col = &view_columns[grid_columns[i].column];
 		char title[64];
 		const char *arrow = "";
-		if (sort != NULL && sort->count > 0 && sort->keys[0].column == col->id)
+		if (sorted_by(sort, &cols->refs[i]))
 			arrow = draw_glyph(sort->keys[0].direction > 0 ? GLYPH_UP : GLYPH_DOWN);
-		snprintf(title, sizeof title, "%s%s", grid_columns[i].title, arrow);
-		bool right = (col->right_align || col->numeric || col->id == COL_SINCE) &&
-		             draw_width(title) < lay->width[i];
-		draw_text(y, lay->x[i], lay->width[i], title, attr, right);
+		snprintf(title, sizeof title, "%s%s", slot->title, arrow);
+		bool right = slot->right && draw_width(title) < slot->width;
+		draw_text(y, slot->x, slot->width, title, attr, right);
 	}
 }
 
@@ -274,8 +237,8 @@ static void grid_draw(struct app *app, void *data)
 	snprintf(right, sizeof right, "%zu/%zu", view_count(app->session.view), fleet_count(app->session.fleet));
 	app_draw_header(app, right);
 
-	struct layout lay;
-	compute_layout(app->cols, &lay);
+	struct grid_layout lay;
+	grid_layout_compute(&g->columns, app->cols, &lay);
 	draw_column_titles(app, 2, &lay);
 
 	int first = 3;
@@ -360,24 +323,28 @@ static void sort_by(struct app *app, enum column_id column)
 
 static void sort_step(struct app *app, int step)
 {
-	struct layout lay;
-	compute_layout(app->cols, &lay);
+	const struct grid_columns *cols = &grid_of(app)->columns;
+	struct grid_layout lay;
+	grid_layout_compute(cols, app->cols, &lay);
 	const struct sort_spec *cur = view_sort(app->session.view);
 	int at = -1;
-	for (size_t i = 0; i < GRID_COLUMNS; i++) {
-		if (cur != NULL && cur->count > 0 && grid_columns[i].column == cur->keys[0].column)
-			at = (int)i;
+	for (int i = 0; i < cols->count; i++) {
+		if (sorted_by(cur, &cols->refs[i]))
+			at = i;
 	}
-	for (size_t n = 0; n < GRID_COLUMNS; n++) {
-		at = (at + step + (int)GRID_COLUMNS) % (int)GRID_COLUMNS;
-		if (lay.width[at] > 0)
+	if (at < 0 && step < 0)
+		at = 0;
+	for (int n = 0; n < cols->count; n++) {
+		at = (at + step + cols->count) % cols->count;
+		if (lay.slot[at].width > 0)
 			break;
 	}
-	enum column_id column = grid_columns[at].column;
+	const struct column_ref *ref = &cols->refs[at];
 	struct sort_spec spec = { 0 };
 	spec.count = 1;
-	spec.keys[0].column = column;
-	spec.keys[0].direction = view_columns[column].default_direction;
+	spec.keys[0].column = ref->id;
+	spec.keys[0].direction = view_columns[ref->id].default_direction;
+	memcpy(spec.keys[0].attr, ref->attr, sizeof spec.keys[0].attr);
 	view_set_sort_spec(app->session.view, &spec);
 	app_refresh_view(app);
 }
@@ -437,6 +404,9 @@ static bool grid_key(struct app *app, void *data, int key)
 	case 't':
 		app_open_timeline(app);
 		return true;
+	case 's':
+		app_open_summary(app, NULL);
+		return true;
 	case '!':
 		app_open_alerts(app);
 		return true;
@@ -480,15 +450,16 @@ static const struct key_help grid_help[] = {
 	{ "S I A R ...", "sort", "sort (again reverses): S status, I client id, A since, R reason, P ip, V version, O sessions, D disconnects, F failures, L flags, T thing type, W groups" },
 	{ "< >", NULL, "sort by the previous / next column" },
 	{ "t", "timeline", "disconnect-reason timeline" },
+	{ "s", "summary", "things per thing type, group, attribute, reason, ... by status (:summary COLUMN)" },
 	{ "!", "alerts", "firing alerts (rule, thing, since, reason)" },
 	{ "a", NULL, "toggle age / absolute time in SINCE" },
 	{ "Ctrl-S", "export", "export the filtered, sorted view to CSV" },
 	{ "Z", "pause", "pause / resume the view (events keep being recorded)" },
-	{ ":", "cmd", "command: thing ID, export FILE, theme NAME, since 1h, filter EXPR, sort SPEC, find TEXT, q" },
+	{ ":", "cmd", "command: thing ID, export FILE, theme NAME, since 1h, filter EXPR, sort SPEC, find TEXT, columns LIST, summary COLUMN, q" },
 	{ "?", "help", "this help (F1 too)" },
 	{ "Up Down j k", NULL, "move the cursor" },
 	{ "PgUp PgDn g G", NULL, "page, first, last row (Home End too)" },
-	{ "Esc", NULL, "clear the filter and the timeline drill-down" },
+	{ "Esc", NULL, "clear the filter and the timeline's or summary's drill-down" },
 };
 
 const struct screen_ops grid_screen = {

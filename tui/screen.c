@@ -10,6 +10,7 @@ static const struct screen_ops *const screen_table[SCREEN_COUNT] = {
 	[SCREEN_ACTIVITY] = &activity_screen,
 	[SCREEN_TIMELINE] = &timeline_screen,
 	[SCREEN_ALERTS] = &alerts_screen,
+	[SCREEN_SUMMARY] = &summary_screen,
 };
 
 void app_screens_create(struct app *app)

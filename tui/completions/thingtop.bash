@@ -43,7 +43,7 @@ _thingtop()
 	case $cmd in
 	"")
 		if [[ $cur == -* ]]; then
-			opts="-j --journal -c --config --broker --aws-endpoint --cafile --capath --cert --key --alpn -V --protocol --id --clean-session --no-connect --follow --theme --no-color --ascii --filter --sort -h --help --version"
+			opts="-j --journal -c --config --broker --aws-endpoint --cafile --capath --cert --key --alpn -V --protocol --id --clean-session --no-connect --follow --theme --no-color --ascii --filter --sort --columns -h --help --version"
 		else
 			opts="record import export replay journal check sync simulate demo help"
 		fi ;;

@@ -267,15 +267,38 @@ static void draw_column_titles(struct app *app, int y, const struct layout *lay)
 	}
 }
 
+/* "sort: sessions▼ (hidden)  " when the sort's first column is not shown
+ * at this width (or not a grid column at all), else "". */
+static void hidden_sort(const struct app *app, const struct layout *lay, char *buf, size_t size)
+{
+	buf[0] = '\0';
+	const struct sort_spec *sort = view_sort(app->session.view);
+	if (sort == NULL || sort->count == 0)
+		return;
+	for (size_t i = 0; i < GRID_COLUMNS; i++) {
+		if (grid_columns[i].column == sort->keys[0].column && lay->width[i] > 0)
+			return;
+	}
+	struct column_ref ref = { .id = sort->keys[0].column };
+	snprintf(ref.attr, sizeof ref.attr, "%s", sort->keys[0].attr);
+	char name[VIEW_ATTR_MAX + 32], safe[VIEW_ATTR_MAX * 4];
+	view_column_ref_name(&ref, name, sizeof name);
+	text_escape(name, strlen(name), safe, sizeof safe, draw_ascii());
+	snprintf(buf, size, "sort: %s%s (hidden)  ", safe,
+	         draw_glyph(sort->keys[0].direction > 0 ? GLYPH_UP : GLYPH_DOWN));
+}
+
 static void grid_draw(struct app *app, void *data)
 {
 	struct grid *g = data;
-	char right[64];
-	snprintf(right, sizeof right, "%zu/%zu", view_count(app->session.view), fleet_count(app->session.fleet));
-	app_draw_header(app, right);
-
 	struct layout lay;
 	compute_layout(app->cols, &lay);
+	char right[VIEW_ATTR_MAX * 4 + 96], hidden[VIEW_ATTR_MAX * 4 + 48];
+	hidden_sort(app, &lay, hidden, sizeof hidden);
+	snprintf(right, sizeof right, "%s%zu/%zu", hidden, view_count(app->session.view),
+	         fleet_count(app->session.fleet));
+	app_draw_header(app, right);
+
 	draw_column_titles(app, 2, &lay);
 
 	int first = 3;

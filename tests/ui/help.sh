@@ -87,4 +87,28 @@ for size in "80 24" "200 60"; do
 		new_server
 	fi
 done
+
+# In a replay at 80x24 the replay's keys come too, every one of them
+# (tui/replay_ui.c's table), down to the last line.
+new_server
+sed -n '/replay_help\[\] = {/,/^};/p' "$SRC/tui/replay_ui.c" | sed -n 's/^\t{ "[^"]*", "[^"]*", "\([^"]*\)".*/\1/p' >"$DIR/replay_keys"
+check "replay_ui.c has a key table" test "$(wc -l <"$DIR/replay_keys")" -ge 4
+# (start waits for "connected", which the header has in full at 100 columns)
+start 100 24 replay "$DIR/j.db" --speed 0.01
+T resize-window -t ui -x 80 -y 24
+sleep 0.4
+keys '?'
+check "replay: help opens" wait_for "Help: Fleet"
+: >"$DIR/page"
+for _ in $(seq 30); do
+	body >>"$DIR/page"
+	screen | head -1 | grep -qE 'lines [0-9]+-([0-9]+) of \1$' && break
+	keys PageDown
+done
+while read -r d; do
+	grep -qF -- "$d" "$DIR/page" || fail "replay: \"$d\" not in the help"
+done <"$DIR/replay_keys"
+pass "replay: every replay key described"
+check "replay: the page ends with the colours legend" grep -qF "reason0-7" <<<"$(body)"
+keys q
 finish

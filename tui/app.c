@@ -203,6 +203,16 @@ static void restore_filter(struct app *app)
 	free(cause);
 }
 
+/* Enter on a wrong filter: the previous one stays, and the error says so. */
+static void keep_filter(struct app *app)
+{
+	restore_filter(app);
+	char why[sizeof app->message];
+	const char *cause = strncmp(app->message, "filter: ", 8) == 0 ? app->message + 8 : app->message;
+	snprintf(why, sizeof why, "%s", cause);
+	app_message(app, true, "filter unchanged, %s", why);
+}
+
 static void prompt_done(struct app *app, enum prompt_result result)
 {
 	enum prompt_kind kind = app->prompt.kind;
@@ -215,7 +225,7 @@ static void prompt_done(struct app *app, enum prompt_result result)
 		if (result == PROMPT_CANCEL)
 			app_set_filter(app, "");
 		else if (!app_set_filter(app, text))
-			restore_filter(app);
+			keep_filter(app);
 		break;
 	case PROMPT_FIND:
 		if (result == PROMPT_ACCEPT && text[0] != '\0')

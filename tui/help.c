@@ -13,10 +13,10 @@
 
 /* The help page's own keys: its footer and help_key. */
 static const struct key_help page_keys[] = {
+	{ "q Esc ?", "close", "back to the screen" },
 	{ "Up Down j k", "scroll", "a line up / down" },
 	{ "PgUp PgDn", "page", "a page up / down (Space, Ctrl-B, Ctrl-F too)" },
 	{ "g G", "top/end", "first / last line (Home End too)" },
-	{ "q Esc ?", "close", "back to the screen" },
 };
 
 #define KEY_COL_MAX 22
@@ -167,24 +167,44 @@ static void clamp(struct app *app)
 		app->help_top = 0;
 }
 
+/* Builds and wraps the page at this width; sets its size in app. */
+static int prepare(struct app *app, const struct screen_ops *ops, struct help_page *page,
+                   struct help_rows *rows)
+{
+	help_page_build(page, app, ops);
+	int kw = key_column(page, app->cols);
+	layout(page, app->cols, kw, rows);
+	/* Line 0 is the title; the last two the status line and the keys. */
+	app->help_page = app->rows - 3;
+	app->help_lines = (int)rows->count;
+	clamp(app);
+	return kw;
+}
+
+static void release(struct help_page *page, struct help_rows *rows)
+{
+	free(rows->rows);
+	help_page_free(page);
+}
+
 void help_open(struct app *app)
 {
 	app->help = true;
 	app->help_top = 0;
 	app->dirty = true;
+	/* Its size now: keys that come before the first draw scroll right. */
+	struct help_page page = { 0 };
+	struct help_rows rows = { 0 };
+	getmaxyx(stdscr, app->rows, app->cols);
+	prepare(app, app->screens[app->screen].ops, &page, &rows);
+	release(&page, &rows);
 }
 
 void help_draw(struct app *app, const struct screen_ops *ops)
 {
 	struct help_page page = { 0 };
-	help_page_build(&page, app, ops);
-	int kw = key_column(&page, app->cols);
 	struct help_rows rows = { 0 };
-	layout(&page, app->cols, kw, &rows);
-	/* Line 0 is the title; the last two the status line and the keys. */
-	app->help_page = app->rows - 3;
-	app->help_lines = (int)rows.count;
-	clamp(app);
+	int kw = prepare(app, ops, &page, &rows);
 	for (int i = 0; i < app->help_page; i++) {
 		size_t at = (size_t)(app->help_top + i);
 		if (at < rows.count)
@@ -193,8 +213,7 @@ void help_draw(struct app *app, const struct screen_ops *ops)
 			draw_fill(1 + i, 0, app->cols, theme_attr(THEME_NORMAL));
 	}
 	draw_frame(app, ops);
-	free(rows.rows);
-	help_page_free(&page);
+	release(&page, &rows);
 }
 
 void help_key(struct app *app, int key)

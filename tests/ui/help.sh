@@ -75,6 +75,11 @@ for size in "80 24" "200 60"; do
 	keys '?'
 	keys '?'
 	check "$1x$2: ? closes" wait_for "CLIENT ID"
+	keys :
+	literal help
+	keys Enter
+	check "$1x$2: :help opens it" wait_for "Help: Fleet"
+	keys q
 	# Another screen has its own keys.
 	keys t
 	wait_for "Disconnects" >/dev/null
@@ -82,6 +87,16 @@ for size in "80 24" "200 60"; do
 	check "$1x$2: the timeline's help" wait_for "Help: Disconnects"
 	keys q
 	if [ "$1" = 80 ]; then
+		# ? and G in one write: G counts the page before it is drawn.
+		T send-keys -t ui '?' G
+		sleep 0.4
+		check "$1x$2: ? then G at once shows the last line" grep -qF "reason0-7" <<<"$(body)"
+		T resize-window -t ui -x 60 -y 20
+		sleep 0.4
+		check "60x20: the close key stays in the footer" grep -qF "q Esc ? close" <<<"$(screen | tail -1)"
+		keys End
+		check "60x20: End reaches the last line" grep -qF "reason0-7" <<<"$(body)"
+		keys q
 		keys C-c
 		wait_for "EXIT=0" >/dev/null || fail "$1x$2: Ctrl-C did not quit with 0"
 		new_server

@@ -31,6 +31,7 @@
 
 #define MIN_COLS 60
 #define MIN_ROWS 16
+#define MESSAGE_INFO_MS 4000
 
 void app_message(struct app *app, bool error, const char *fmt, ...)
 {
@@ -39,7 +40,8 @@ void app_message(struct app *app, bool error, const char *fmt, ...)
 	vsnprintf(app->message, sizeof app->message, fmt, ap);
 	va_end(ap);
 	app->message_error = error;
-	app->message_until_ms = time_mono_ms() + (error ? 8000 : 4000);
+	/* An error waits for the reader: the next key clears it (handle_key). */
+	app->message_until_ms = error ? INT64_MAX : time_mono_ms() + MESSAGE_INFO_MS;
 	app->dirty = true;
 }
 
@@ -89,33 +91,6 @@ bool app_set_theme(struct app *app, const char *name)
 	clearok(curscr, TRUE);
 	app->dirty = true;
 	return true;
-}
-
-void app_export(struct app *app, const char *path)
-{
-	char *made = NULL;
-	if (path == NULL || *path == '\0') {
-		char stamp[32];
-		time_t now = time(NULL);
-		struct tm tm;
-		gmtime_r(&now, &tm);
-		strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-		char cwd[4096];
-		if (getcwd(cwd, sizeof cwd) == NULL)
-			snprintf(cwd, sizeof cwd, ".");
-		made = xasprintf("%s/thingtop-%s.csv", cwd, stamp);
-		path = made;
-	}
-	char *cause = NULL;
-	if (export_view_csv_file(app->session.view, app->session.fleet, path, &cause)) {
-		char safe[1024];
-		text_escape(path, strlen(path), safe, sizeof safe, draw_ascii());
-		app_message(app, false, "exported %zu rows to %s", view_count(app->session.view), safe);
-	} else {
-		app_message(app, true, "export: %s", cause != NULL ? cause : "failed");
-		free(cause);
-	}
-	free(made);
 }
 
 void app_open_activity(struct app *app, uint32_t thing_index)
@@ -193,9 +168,10 @@ void app_draw(struct app *app)
 		curs_set(0);
 	} else {
 		struct screen *s = &app->screens[app->screen];
-		s->ops->draw(app, s->data);
 		if (app->help)
 			help_draw(app, s->ops);
+		else
+			s->ops->draw(app, s->data);
 		app_draw_status_line(app);
 	}
 	refresh();
@@ -216,6 +192,27 @@ void app_draw(struct app *app)
 
 /* ---- Keys ---- */
 
+/* Back to the filter from before the / prompt: a wrong one never replaces it. */
+static void restore_filter(struct app *app)
+{
+	if (strcmp(view_filter_text(app->session.view), app->filter_before) == 0)
+		return;
+	char *cause = NULL;
+	if (view_set_filter(app->session.view, app->filter_before, &cause))
+		app_refresh_view(app);
+	free(cause);
+}
+
+/* Enter on a wrong filter: the previous one stays, and the error says so. */
+static void keep_filter(struct app *app)
+{
+	restore_filter(app);
+	char why[sizeof app->message];
+	const char *cause = strncmp(app->message, "filter: ", 8) == 0 ? app->message + 8 : app->message;
+	snprintf(why, sizeof why, "%s", cause);
+	app_message(app, true, "filter unchanged, %s", why);
+}
+
 static void prompt_done(struct app *app, enum prompt_result result)
 {
 	enum prompt_kind kind = app->prompt.kind;
@@ -224,10 +221,11 @@ static void prompt_done(struct app *app, enum prompt_result result)
 	prompt_close(&app->prompt);
 	switch (kind) {
 	case PROMPT_FILTER:
+		app->prompt_error[0] = '\0';
 		if (result == PROMPT_CANCEL)
 			app_set_filter(app, "");
-		else
-			app_set_filter(app, text);
+		else if (!app_set_filter(app, text))
+			keep_filter(app);
 		break;
 	case PROMPT_FIND:
 		if (result == PROMPT_ACCEPT && text[0] != '\0')
@@ -254,6 +252,9 @@ static void handle_key(struct app *app, int key)
 		clearok(curscr, TRUE);
 		return;
 	}
+	/* An error has been seen once a key comes. */
+	if (app->message_error)
+		app->message[0] = '\0';
 	if (app->prompt.kind != PROMPT_NONE) {
 		enum prompt_result r = prompt_key(&app->prompt, key);
 		if (r != PROMPT_EDITING) {
@@ -265,7 +266,7 @@ static void handle_key(struct app *app, int key)
 		return;
 	}
 	if (app->help) {
-		app->help = false;
+		help_key(app, key);
 		return;
 	}
 	if (app->cols < MIN_COLS || app->rows < MIN_ROWS) {
@@ -276,12 +277,18 @@ static void handle_key(struct app *app, int key)
 	if (replay_key(app, key))
 		return;
 	struct screen *s = &app->screens[app->screen];
-	if (s->ops->key(app, s->data, key))
+	if (s->ops->key(app, s->data, key)) {
+		if (app->prompt.kind == PROMPT_FILTER) {
+			snprintf(app->filter_before, sizeof app->filter_before, "%s",
+			         view_filter_text(app->session.view));
+			app->prompt_error[0] = '\0';
+		}
 		return;
+	}
 	switch (key) {
 	case '?':
 	case KEY_FN(KEY_F(1)):
-		app->help = true;
+		help_open(app);
 		break;
 	case KEY_FN(KEY_F(10)):
 		app->quit = true;
@@ -298,7 +305,7 @@ static void handle_key(struct app *app, int key)
 		prompt_open(&app->prompt, PROMPT_COMMAND, NULL);
 		break;
 	case KEY_CTRL('s'):
-		app_export(app, NULL);
+		app_export_prompt(app);
 		break;
 	case 'Z':
 		app->paused = !app->paused;
@@ -315,8 +322,8 @@ static void handle_key(struct app *app, int key)
 	}
 }
 
-/* Applies the filter being typed; a half-typed term that does not parse
- * yet keeps the old rows. */
+/* Applies the filter being typed; one that does not parse shows the
+ * rows of the filter from before the prompt, and the prompt says why. */
 static void preview_filter(struct app *app)
 {
 	app->filter_preview = false;
@@ -326,11 +333,13 @@ static void preview_filter(struct app *app)
 	if (view_set_filter(app->session.view, app->prompt.text, &cause)) {
 		grid_set_drill(app, "");
 		app_refresh_view(app);
-		app->message[0] = '\0';
+		app->prompt_error[0] = '\0';
 	} else {
-		app_message(app, true, "%s", cause != NULL ? cause : "invalid filter");
+		snprintf(app->prompt_error, sizeof app->prompt_error, "%s", cause != NULL ? cause : "invalid filter");
 		free(cause);
+		restore_filter(app);
 	}
+	app->dirty = true;
 }
 
 void app_read_keys(struct app *app)

@@ -88,8 +88,11 @@ struct app {
 		void *data;
 	} screens[SCREEN_COUNT];
 	enum app_screen screen;
-	bool help;                  /* help overlay over the current screen */
+	bool help;                  /* the help page instead of the current screen */
+	int help_top, help_lines, help_page; /* help.c: first line shown, lines, lines a page */
 	struct prompt prompt;
+	char filter_before[PROMPT_MAX]; /* the filter when the / prompt opened */
+	char prompt_error[512];     /* why the filter being typed does not parse */
 
 	struct alerts_ui *alerts_ui;  /* alerts_screen.c: the rules, also when not shown */
 
@@ -158,7 +161,8 @@ void *app_screen_data(const struct app *app, enum app_screen screen);
 /* The fleet was replaced: refreshes the view and tells the shown screen. */
 void app_fleet_replaced(struct app *app);
 
-/* Status-line message, kept a few seconds. */
+/* Status-line message: an error stays until the next key, information
+ * fades after a few seconds. */
 void app_message(struct app *app, bool error, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Refreshes the view from the fleet, keeping the cursor on its thing. */
@@ -167,7 +171,15 @@ void app_refresh_view(struct app *app);
 void app_set_cursor_row(struct app *app, size_t row);
 /* Runs a ":" command line (app_commands.c). */
 void app_command(struct app *app, const char *line);
+/* export_prompt.c: writes the view as CSV to `path` (NULL or "" = the
+ * default path); Ctrl-S opens the ":export" prompt with the default path. */
 void app_export(struct app *app, const char *path);
+void app_export_prompt(struct app *app);
+/* $XDG_DOWNLOAD_DIR, else ~/Downloads when it exists, else $HOME, and
+ * thingtop-YYYYMMDD-HHMMSS.csv (UTC). */
+void app_export_default_path(char *buf, size_t size);
+/* The ":" commands in table order, for the help page; false past the end. */
+bool app_command_info(size_t i, const char **name, const char **args, const char **help);
 bool app_set_theme(struct app *app, const char *name);
 bool app_set_filter(struct app *app, const char *expr);
 void app_open_activity(struct app *app, uint32_t thing_index);
@@ -233,8 +245,11 @@ bool alerts_ui_thing_firing(const struct app *app, uint32_t thing_id);
 void alerts_ui_header(const struct app *app, char *buf, size_t size);
 void app_open_alerts(struct app *app);
 
-/* help.c */
+/* help.c: the full-screen help page of the shown screen; help_key takes
+ * every key while it is open. */
+void help_open(struct app *app);
 void help_draw(struct app *app, const struct screen_ops *ops);
+void help_key(struct app *app, int key);
 
 /* replay_ui.c: the replay's keys, before the screen's; true when handled. */
 bool replay_key(struct app *app, int key);

@@ -52,7 +52,7 @@ static void cmd_help(struct app *app, const char *arg)
 		app_message(app, false, ":%s%s%s  %s", cmd->name, cmd->args != NULL ? " " : "",
 		            cmd->args != NULL ? cmd->args : "", cmd->help);
 	else
-		app->help = true;
+		help_open(app);
 }
 
 static void cmd_quit(struct app *app, const char *arg)
@@ -161,6 +161,16 @@ static int command_compare(const void *key, const void *entry)
 static const struct app_cmd *command_find(const char *name)
 {
 	return bsearch(name, commands, COMMAND_COUNT, sizeof commands[0], command_compare);
+}
+
+bool app_command_info(size_t i, const char **name, const char **args, const char **help)
+{
+	if (i >= COMMAND_COUNT)
+		return false;
+	*name = commands[i].name;
+	*args = commands[i].args;
+	*help = commands[i].help;
+	return true;
 }
 
 static void unknown(struct app *app, const char *name)

@@ -162,6 +162,48 @@ void app_draw_footer(struct app *app, const struct key_help *help, size_t count)
 	}
 }
 
+/* Byte offset of 1-based character column `col` in `text`. */
+static size_t column_offset(const char *text, size_t col)
+{
+	size_t at = 0;
+	for (size_t c = 1; c < col && text[at] != '\0'; c++) {
+		at++;
+		while ((text[at] & 0xc0) == 0x80)
+			at++;
+	}
+	return at;
+}
+
+/* Why the filter being typed does not parse, on the line under the
+ * prompt (the footer's): a caret under the column the parser names, when
+ * that column is on screen, and the parser's words beside it. */
+static void draw_prompt_error(struct app *app, int x0, const char *start)
+{
+	int y = app->rows - 1, attr = theme_attr(THEME_ERROR);
+	draw_fill(y, 0, app->cols, theme_attr(THEME_NORMAL));
+	const char *msg = app->prompt_error;
+	size_t col = 0;
+	int caret = -1;
+	if (sscanf(msg, "column %zu:", &col) == 1 && col > 0) {
+		const char *at = app->prompt.text + column_offset(app->prompt.text, col);
+		if (at >= start) {
+			char shown[PROMPT_MAX * 4];
+			text_escape(start, (size_t)(at - start), shown, sizeof shown, draw_ascii());
+			caret = x0 + draw_width(shown);
+		}
+	}
+	if (caret < 0 || caret >= app->cols) {
+		draw_untrusted(y, 0, app->cols, msg, strlen(msg), attr, false);
+		return;
+	}
+	draw_text_clip(y, caret, 1, "^", attr | A_BOLD);
+	int mw = draw_width(msg);
+	if (caret + 2 + mw <= app->cols || caret < app->cols / 2)
+		draw_untrusted(y, caret + 2, app->cols - caret - 2, msg, strlen(msg), attr, false);
+	else
+		draw_untrusted(y, 0, caret - 1, msg, strlen(msg), attr, true);
+}
+
 void app_draw_status_line(struct app *app)
 {
 	int y = app->rows - 2;
@@ -185,6 +227,8 @@ void app_draw_status_line(struct app *app)
 			before = draw_width(shown);
 		}
 		draw_untrusted(y, lw, room, start, strlen(start), attr, false);
+		if (app->prompt.kind == PROMPT_FILTER && app->prompt_error[0] != '\0')
+			draw_prompt_error(app, lw, start);
 		move(y, lw + before);
 		curs_set(1);
 		return;

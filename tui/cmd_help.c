@@ -8,6 +8,7 @@
 
 #include "commands.h"
 #include "fleet.h"
+#include "legend.h"
 #include "view.h"
 
 const char cmd_help_usage[] =
@@ -22,18 +23,6 @@ const char cmd_help_usage[] =
 	"\n"
 	"Options:\n"
 	"  -h, --help           this text\n";
-
-/* What each column of core's table means, by column id. */
-static const struct {
-	const char *name, *meaning;
-} flag_values[] = {
-	{"settling", "the status changed within reconcile.settle (10 s): it may still flip as"
-	             " late or reordered events arrive"},
-	{"flapping", "more than reconcile.flap_sessions sessions started within"
-	             " reconcile.flap_window (5 in 10 min)"},
-	{"uncertain", "events contradicted each other and the status rests on arrival order,"
-	              " not timestamps (core/RECONCILIATION.md)"},
-};
 
 /* The text wrapped at 78 columns, indented by `indent`. */
 static void print_wrapped(const char *text, int indent)
@@ -60,9 +49,9 @@ static void print_wrapped(const char *text, int indent)
 static void print_flags(void)
 {
 	printf("Flags (the flags column; filter flags:NAME, flags: for none):\n");
-	for (size_t i = 0; i < sizeof flag_values / sizeof flag_values[0]; i++) {
-		printf("  %-16s ", flag_values[i].name);
-		print_wrapped(flag_values[i].meaning, 19);
+	for (size_t i = 0; i < legend_flag_count; i++) {
+		printf("  %-16s ", legend_flags[i].name);
+		print_wrapped(legend_flags[i].meaning, 19);
 	}
 	printf("\nStatuses (the status column; filter status:NAME):\n");
 	for (int s = 0; s < STATUS_COUNT; s++)
@@ -85,17 +74,16 @@ static void print_columns(void)
 
 static void print_filter(void)
 {
-	fputs("Filter (thingtop export --filter, check --filter, the monitor's / key);\n"
-	      "terms are separated by spaces and all must match:\n"
-	      "  word             the client id contains word (any case)\n"
-	      "  field:value      the column's text equals value (any case for status,\n"
-	      "                   last_reason and flags), e.g. status:disconnected\n"
-	      "  field~regex      POSIX extended regex search (any case), client_id~^gw\n"
-	      "  field>N  <N  >=N  <=N\n"
-	      "                   numeric columns, e.g. sessions>3; since>10m compares the age\n"
-	      "  !term            negation, e.g. !plant/\n"
-	      "  \"quoted words\"   a value with spaces; \\\" and \\\\ escape inside quotes\n"
-	      "Fields are the column names (thingtop help columns), attr.NAME included.\n"
+	fputs("Filter (thingtop export --filter, check --filter, the monitor's / key):\n", stdout);
+	for (size_t i = 0; i < legend_filter_count; i++) {
+		const struct legend_filter *f = &legend_filters[i];
+		char text[256];
+		snprintf(text, sizeof text, "%s%s%s", f->meaning, f->example != NULL ? ", e.g. " : "",
+		         f->example != NULL ? f->example : "");
+		printf("  %-18s ", f->form);
+		print_wrapped(text, 21);
+	}
+	fputs("Fields are the column names (thingtop help columns), attr.NAME included.\n"
 	      "\n"
 	      "Sort (--sort): col[,-col]... by column name; '-' descending, e.g.\n"
 	      "  status,-since\n", stdout);

@@ -45,6 +45,11 @@ bool draw_ascii(void)
 	return ascii_mode;
 }
 
+const char *draw_glyph_form(enum draw_glyph glyph, bool ascii)
+{
+	return ascii ? ascii_glyphs[glyph] : utf8_glyphs[glyph];
+}
+
 const char *draw_glyph(enum draw_glyph glyph)
 {
 	return ascii_mode ? ascii_glyphs[glyph] : utf8_glyphs[glyph];

@@ -22,6 +22,8 @@ enum draw_glyph {
 void draw_set_ascii(bool ascii);
 bool draw_ascii(void);
 const char *draw_glyph(enum draw_glyph glyph);
+/* The glyph in one form whatever the mode, for the help's legend. */
+const char *draw_glyph_form(enum draw_glyph glyph, bool ascii);
 
 /* Draws `len` bytes of untrusted `s` escaped, at (y, x), clipped and
  * padded to `width` cells (right-aligned when asked). Returns cells used. */

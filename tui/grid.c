@@ -230,15 +230,41 @@ static void draw_column_titles(struct app *app, int y, const struct grid_layout 
 	}
 }
 
+/* "sort: sessions▼ (hidden)  " when the sort's first column is not shown
+ * at this width (or not a grid column at all), else "". */
+static void hidden_sort(const struct app *app, const struct grid *g, const struct grid_layout *lay,
+                        char *buf, size_t size)
+{
+	buf[0] = '\0';
+	const struct sort_spec *sort = view_sort(app->session.view);
+	if (sort == NULL || sort->count == 0)
+		return;
+	for (int i = 0; i < g->columns.count && i < lay->count; i++) {
+		const struct column_ref *ref = &g->columns.refs[i];
+		if (ref->id == sort->keys[0].column && lay->slot[i].width > 0 &&
+		    (ref->id != COL_ATTR || strcmp(ref->attr, sort->keys[0].attr) == 0))
+			return;
+	}
+	struct column_ref ref = { .id = sort->keys[0].column };
+	snprintf(ref.attr, sizeof ref.attr, "%s", sort->keys[0].attr);
+	char name[VIEW_ATTR_MAX + 32], safe[VIEW_ATTR_MAX * 4];
+	view_column_ref_name(&ref, name, sizeof name);
+	text_escape(name, strlen(name), safe, sizeof safe, draw_ascii());
+	snprintf(buf, size, "sort: %s%s (hidden)  ", safe,
+	         draw_glyph(sort->keys[0].direction > 0 ? GLYPH_UP : GLYPH_DOWN));
+}
+
 static void grid_draw(struct app *app, void *data)
 {
 	struct grid *g = data;
-	char right[64];
-	snprintf(right, sizeof right, "%zu/%zu", view_count(app->session.view), fleet_count(app->session.fleet));
-	app_draw_header(app, right);
-
 	struct grid_layout lay;
 	grid_layout_compute(&g->columns, app->cols, &lay);
+	char right[VIEW_ATTR_MAX * 4 + 96], hidden[VIEW_ATTR_MAX * 4 + 48];
+	hidden_sort(app, g, &lay, hidden, sizeof hidden);
+	snprintf(right, sizeof right, "%s%zu/%zu", hidden, view_count(app->session.view),
+	         fleet_count(app->session.fleet));
+	app_draw_header(app, right);
+
 	draw_column_titles(app, 2, &lay);
 
 	int first = 3;
@@ -445,7 +471,7 @@ static bool grid_key(struct app *app, void *data, int key)
 static const struct key_help grid_help[] = {
 	{ "q", "quit", "quit (Ctrl-C always quits)" },
 	{ "Enter", "log", "activity log of the thing under the cursor" },
-	{ "/", "filter", "filter (Enter applies, Esc clears; !term negates; status:connected reason:X since<10m sessions>3 field~regex)" },
+	{ "/", "filter", "filter as you type (Enter applies, Esc clears; the syntax is below)" },
 	{ "f n N", "find", "find a client id, then next / previous match" },
 	{ "S I A R ...", "sort", "sort (again reverses): S status, I client id, A since, R reason, P ip, V version, O sessions, D disconnects, F failures, L flags, T thing type, W groups" },
 	{ "< >", NULL, "sort by the previous / next column" },
@@ -453,7 +479,7 @@ static const struct key_help grid_help[] = {
 	{ "s", "summary", "things per thing type, group, attribute, reason, ... by status (:summary COLUMN)" },
 	{ "!", "alerts", "firing alerts (rule, thing, since, reason)" },
 	{ "a", NULL, "toggle age / absolute time in SINCE" },
-	{ "Ctrl-S", "export", "export the filtered, sorted view to CSV" },
+	{ "Ctrl-S", "export", "export the filtered, sorted view to CSV: a prompt with a file in Downloads or home (Enter writes, Esc cancels)" },
 	{ "Z", "pause", "pause / resume the view (events keep being recorded)" },
 	{ ":", "cmd", "command: thing ID, export FILE, theme NAME, since 1h, filter EXPR, sort SPEC, find TEXT, columns LIST, summary COLUMN, q" },
 	{ "?", "help", "this help (F1 too)" },

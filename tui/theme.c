@@ -38,6 +38,36 @@ static const char *const element_names[THEME_COUNT] = {
 	[THEME_REASON0 + 7] = "reason7",
 };
 
+/* What each element colours, for the help page. */
+static const char *const element_meanings[THEME_REASON0] = {
+	[THEME_NORMAL] = "ordinary text",
+	[THEME_HEADER] = "the top line: recording state, event rate, counts",
+	[THEME_TITLE] = "the screen's title line: filter, drill-down, rows shown",
+	[THEME_COLUMNS] = "column titles",
+	[THEME_CURSOR] = "the row under the cursor",
+	[THEME_CONNECTED] = "a connected thing",
+	[THEME_DISCONNECTED] = "a disconnected thing",
+	[THEME_UNKNOWN] = "a thing whose status is unknown",
+	[THEME_MARK] = "flags (settling, flapping, uncertain) and duplicates",
+	[THEME_FOOTER] = "the key hints at the bottom",
+	[THEME_FOOTER_KEY] = "a key in the hints",
+	[THEME_MESSAGE] = "an information message (fades after a few seconds)",
+	[THEME_ERROR] = "an error message (stays until the next key)",
+	[THEME_PROMPT] = "the / f : prompts",
+	[THEME_DIM] = "secondary text",
+};
+
+const char *theme_element_name(enum theme_element element)
+{
+	return element_names[element];
+}
+
+const char *theme_element_meaning(enum theme_element element)
+{
+	return element < THEME_REASON0 ? element_meanings[element] :
+	       "a disconnect reason on the timeline, one colour each";
+}
+
 static const char *const color_names[16] = {
 	"black", "red", "green", "yellow", "blue", "magenta", "cyan", "white",
 	"bright_black", "bright_red", "bright_green", "bright_yellow",

@@ -64,5 +64,8 @@ void theme_apply(const struct theme *theme, bool color);
 /* The curses attributes (colour pair included) of an element. */
 int theme_attr(enum theme_element element);
 bool theme_has_color(void);
+/* An element's name in theme files ("footer_key") and what it colours. */
+const char *theme_element_name(enum theme_element element);
+const char *theme_element_meaning(enum theme_element element);
 
 #endif

@@ -1,5 +1,6 @@
-/* The fleet grid: one row per thing of the view, sortable and filterable,
- * the cursor kept on its thing while rows move. */
+/* The fleet grid: one row per thing of the view, sortable and filterable.
+ * As in htop, new data leaves the cursor on its screen row (the thing under
+ * it may change); follow mode (F) keeps it on its thing instead. */
 #include "build_config.h"
 
 #include <curses.h>
@@ -9,6 +10,7 @@
 
 #include "app.h"
 #include "draw.h"
+#include "sort_menu.h"
 #include "text.h"
 #include "timefmt.h"
 #include "xalloc.h"
@@ -23,6 +25,8 @@ struct grid {
 	bool absolute_time;
 	char drill[128];            /* timeline drill-down label, "" when none */
 	int rows;                   /* data rows that fit, set by the draw */
+	bool follow;                /* F: the cursor stays on its thing */
+	struct sort_menu menu;      /* F6 */
 };
 
 static struct grid *grid_of(const struct app *app)
@@ -57,6 +61,25 @@ void grid_keep_cursor(struct app *app)
 	if (g->has_cursor_thing)
 		row = view_find(app->session.view, g->cursor_thing);
 	app_set_cursor_row(app, row != (size_t)-1 ? row : g->cursor);
+}
+
+/* New data: the cursor keeps its row, unless following its thing, or
+ * the grid is not shown (back from the activity log, the thing is there). */
+void grid_keep_row(struct app *app)
+{
+	struct grid *g = grid_of(app);
+	if (g == NULL)
+		return;
+	if (g->follow || app->screen != SCREEN_GRID)
+		grid_keep_cursor(app);
+	else
+		app_set_cursor_row(app, g->cursor);
+}
+
+bool grid_follow(const struct app *app)
+{
+	const struct grid *g = grid_of(app);
+	return g != NULL && g->follow;
 }
 
 const char *grid_drill(const struct app *app)
@@ -309,6 +332,8 @@ static void grid_draw(struct app *app, void *data)
 		const struct fleet_thing *thing = fleet_thing_at(app->session.fleet, view_row(app->session.view, row));
 		draw_row(app, y, &lay, thing, row == g->cursor, now);
 	}
+	if (g->menu.open)
+		sort_menu_draw(&g->menu, first, rows, view_sort(app->session.view));
 	app_draw_footer(app, grid_screen.help, grid_screen.help_count);
 }
 
@@ -382,12 +407,34 @@ static void sort_step(struct app *app, int step)
 	app_refresh_view(app);
 }
 
+static void toggle_follow(struct app *app, struct grid *g)
+{
+	g->follow = !g->follow;
+	if (g->follow)
+		grid_keep_cursor(app);
+	app_message(app, false, g->follow ? "follow: the cursor stays on its thing (F ends)" :
+	            "follow off: the cursor keeps its row");
+}
+
 static bool grid_key(struct app *app, void *data, int key)
 {
 	struct grid *g = data;
 	size_t count = view_count(app->session.view);
 	size_t page = g->rows > 1 ? (size_t)g->rows - 1 : 1;
+	if (g->menu.open) {
+		enum column_id column;
+		if (sort_menu_key(&g->menu, key, &column))
+			sort_by(app, column);
+		return true;
+	}
 	switch (key) {
+	case 'F':
+	case KEY_FN(KEY_F(5)):
+		toggle_follow(app, g);
+		return true;
+	case KEY_FN(KEY_F(6)):
+		sort_menu_open(&g->menu, view_sort(app->session.view));
+		return true;
 	case KEY_FN(KEY_UP):
 	case 'k':
 		if (g->cursor > 0)
@@ -472,13 +519,52 @@ static bool grid_key(struct app *app, void *data, int key)
 	return false;
 }
 
+/* Which column title is at x; -1 between or past them. */
+static int column_at(const struct app *app, int x)
+{
+	struct layout lay;
+	compute_layout(app->cols, &lay);
+	for (size_t i = 0; i < GRID_COLUMNS; i++) {
+		if (lay.width[i] > 0 && x >= lay.x[i] && x <= lay.x[i] + lay.width[i])
+			return (int)i;
+	}
+	return -1;
+}
+
+/* A click selects a row, a double click opens its activity log, a click
+ * on a column title sorts by it (again reverses). */
+static void grid_mouse(struct app *app, void *data, const struct app_mouse *m)
+{
+	struct grid *g = data;
+	if (g->menu.open) {
+		enum column_id column;
+		if (sort_menu_click(&g->menu, m->y, m->x, &column))
+			sort_by(app, column);
+		return;
+	}
+	if (m->y == 2) {
+		int i = column_at(app, m->x);
+		if (i >= 0)
+			sort_by(app, grid_columns[i].column);
+		return;
+	}
+	size_t row = g->top + (size_t)(m->y - 3);
+	if (m->y < 3 || m->y >= 3 + g->rows || row >= view_count(app->session.view))
+		return;
+	app_set_cursor_row(app, row);
+	if (m->kind == APP_MOUSE_DOUBLE)
+		app_open_activity(app, view_row(app->session.view, row));
+}
+
 static const struct key_help grid_help[] = {
 	{ "q", "quit", "quit (Ctrl-C always quits)" },
 	{ "Enter", "log", "activity log of the thing under the cursor" },
 	{ "/", "filter", "filter (Enter applies, Esc clears; !term negates; status:connected reason:X since<10m sessions>3 field~regex)" },
 	{ "f n N", "find", "find a client id, then next / previous match" },
-	{ "S I A R ...", "sort", "sort (again reverses): S status, I client id, A since, R reason, P ip, V version, O sessions, D disconnects, F failures, L flags, T thing type, W groups" },
+	{ "S I A R ...", "sort", "sort (again reverses): S status, I client id, A since, R reason, P ip, V version, O sessions, D disconnects, X failures, L flags, T thing type, W groups" },
 	{ "< >", NULL, "sort by the previous / next column" },
+	{ "F6", "sort", "sort menu: Up Down, Enter sorts (the same column again reverses), Esc cancels" },
+	{ "F F5", "follow", "follow mode: the cursor stays on its thing as rows move (FOLLOW in the header); off, it keeps its row" },
 	{ "t", "timeline", "disconnect-reason timeline" },
 	{ "!", "alerts", "firing alerts (rule, thing, since, reason)" },
 	{ "a", NULL, "toggle age / absolute time in SINCE" },
@@ -499,6 +585,7 @@ const struct screen_ops grid_screen = {
 	.destroy = grid_destroy,
 	.draw = grid_draw,
 	.key = grid_key,
+	.mouse = grid_mouse,
 	.help = grid_help,
 	.help_count = sizeof grid_help / sizeof grid_help[0],
 };

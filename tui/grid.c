@@ -563,7 +563,7 @@ static const struct key_help grid_help[] = {
 	{ "f n N", "find", "find a client id, then next / previous match" },
 	{ "S I A R ...", "sort", "sort (again reverses): S status, I client id, A since, R reason, P ip, V version, O sessions, D disconnects, X failures, L flags, T thing type, W groups" },
 	{ "< >", NULL, "sort by the previous / next column" },
-	{ "F6", "sort", "sort menu: Up Down, Enter sorts (the same column again reverses), Esc cancels" },
+	{ "F6", NULL, "sort menu: Up Down, Enter sorts (the same column again reverses), Esc cancels" },
 	{ "F F5", "follow", "follow mode: the cursor stays on its thing as rows move (FOLLOW in the header); off, it keeps its row" },
 	{ "t", "timeline", "disconnect-reason timeline" },
 	{ "!", "alerts", "firing alerts (rule, thing, since, reason)" },

@@ -106,6 +106,17 @@ for size in 80x24 200x60; do
 	for _ in $(seq $((h / 3 + 3))); do sgr_wheel 64 10 6; done
 	check "$size: the wheel up scrolls back (dev-000 first)" test "$(first_id)" = dev-000
 
+	# In the F6 menu a click chooses an entry (status, client_id, since, ...
+	# from the row below the menu's title): since.
+	keys F6
+	check "$size: F6 menu open" wait_for "Sort by"
+	sgr_click 5 6
+	check "$size: a click in the sort menu sorts by since" bash -c "tmux -L '$SOCK' capture-pane -p -t ui | sed -n 3p | grep -qE 'SINCE[▲▼]'"
+	check "$size: and closes the menu" bash -c "! tmux -L '$SOCK' capture-pane -p -t ui | grep -qF 'Sort by'"
+	keys F6
+	sgr_click 60 12
+	check "$size: a click beside the menu closes it" bash -c "! tmux -L '$SOCK' capture-pane -p -t ui | grep -qF 'Sort by'"
+
 	# The timeline takes the wheel as Up / Down keys: it stays shown.
 	keys t
 	sgr_wheel 65 10 6

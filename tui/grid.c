@@ -150,6 +150,8 @@ static const struct grid_column grid_columns[] = {
 };
 #define GRID_COLUMNS (sizeof grid_columns / sizeof grid_columns[0])
 #define CLIENT_MIN 20
+#define TITLES_Y 2                 /* the column titles' line */
+#define FIRST_Y 3                  /* the first row's line */
 
 struct layout {
 	int x[GRID_COLUMNS];
@@ -299,9 +301,9 @@ static void grid_draw(struct app *app, void *data)
 
 	struct layout lay;
 	compute_layout(app->cols, &lay);
-	draw_column_titles(app, 2, &lay);
+	draw_column_titles(app, TITLES_Y, &lay);
 
-	int first = 3;
+	int first = FIRST_Y;
 	int rows = app->rows - first - 2;
 	if (rows < 1)
 		rows = 1;
@@ -542,14 +544,16 @@ static void grid_mouse(struct app *app, void *data, const struct app_mouse *m)
 			sort_by(app, column);
 		return;
 	}
-	if (m->y == 2) {
+	if (m->y == TITLES_Y) {
 		int i = column_at(app, m->x);
 		if (i >= 0)
 			sort_by(app, grid_columns[i].column);
 		return;
 	}
-	size_t row = g->top + (size_t)(m->y - 3);
-	if (m->y < 3 || m->y >= 3 + g->rows || row >= view_count(app->session.view))
+	if (m->y < FIRST_Y || m->y >= FIRST_Y + g->rows)
+		return;
+	size_t row = g->top + (size_t)(m->y - FIRST_Y);
+	if (row >= view_count(app->session.view))
 		return;
 	app_set_cursor_row(app, row);
 	if (m->kind == APP_MOUSE_DOUBLE)

@@ -423,7 +423,8 @@ static bool grid_key(struct app *app, void *data, int key)
 	struct grid *g = data;
 	size_t count = view_count(app->session.view);
 	size_t page = g->rows > 1 ? (size_t)g->rows - 1 : 1;
-	if (g->menu.open) {
+	/* The menu takes the keys while open; F10 still quits. */
+	if (g->menu.open && key != KEY_FN(KEY_F(10))) {
 		enum column_id column;
 		if (sort_menu_key(&g->menu, key, &column))
 			sort_by(app, column);

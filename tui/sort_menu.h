@@ -18,7 +18,7 @@ struct sort_menu {
 /* Opens the menu on the column sorted by now. */
 void sort_menu_open(struct sort_menu *m, const struct sort_spec *current);
 /* A key while open: true when it chose, with *column set; the menu
- * closes on Enter, Esc, F6 and q, and eats every other key. */
+ * closes on Enter, Esc, F6 and q, and ignores other keys. */
 bool sort_menu_key(struct sort_menu *m, int key, enum column_id *column);
 /* A click while open: on an entry chooses it, elsewhere closes. */
 bool sort_menu_click(struct sort_menu *m, int y, int x, enum column_id *column);

@@ -134,9 +134,9 @@ CELL(cell_attr)
 
 /* Sort keys (Shift+letter): S status, I client id, A since (age),
  * R reason, P ip, V version, E session, O sessions, D disconnects,
- * U duplicates, F failures, L flags, C received, T thing type, W groups
+ * U duplicates, X failures, L flags, C received, T thing type, W groups
  * (attr.NAME has none: it needs a name). N is taken by "previous
- * match" and Z by pause. */
+ * match", Z by pause, F by follow mode and G by the last row. */
 const struct column view_columns[COL_COUNT] = {
 	[COL_STATUS] = {COL_STATUS, "status", COLUMN_KEYWORD, false, false, 'S', +1,
 		"connected, disconnected or unknown (never seen either), as reconciled"
@@ -162,7 +162,7 @@ const struct column view_columns[COL_COUNT] = {
 		"disconnects, duplicate deliveries excluded", cell_disconnects},
 	[COL_DUPLICATES] = {COL_DUPLICATES, "duplicates", COLUMN_NUMBER, true, true, 'U', -1,
 		"connect or disconnect events delivered more than once", cell_duplicates},
-	[COL_FAILURES] = {COL_FAILURES, "connect_failures", COLUMN_NUMBER, true, true, 'F', -1,
+	[COL_FAILURES] = {COL_FAILURES, "connect_failures", COLUMN_NUMBER, true, true, 'X', -1,
 		"refused connects (connect failures)", cell_failures},
 	[COL_FLAGS] = {COL_FLAGS, "flags", COLUMN_KEYWORD, false, false, 'L', -1,
 		"settling, flapping, uncertain (see below), joined by '|'; empty when none", cell_flags},

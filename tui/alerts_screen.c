@@ -301,6 +301,20 @@ static bool alerts_key(struct app *app, void *data, int key)
 	}
 }
 
+/* A click selects the alert under it, a double click opens its thing's
+ * activity log, as Enter does. */
+static void alerts_mouse(struct app *app, void *data, const struct app_mouse *m)
+{
+	struct alerts_ui *ui = app->alerts_ui;
+	int rows = app->rows - 3 - 2;
+	size_t k = ui->top + (size_t)(m->y - 3);
+	if (m->y < 3 || m->y >= 3 + rows || k >= ui->count)
+		return;
+	ui->cursor = k;
+	if (m->kind == APP_MOUSE_DOUBLE)
+		alerts_key(app, data, '\n');
+}
+
 static const struct key_help alerts_help[] = {
 	{ "q Esc", "back", "back to the fleet grid" },
 	{ "Enter", "log", "activity log of the thing under the cursor" },
@@ -316,6 +330,7 @@ const struct screen_ops alerts_screen = {
 	.enter = alerts_enter,
 	.draw = alerts_draw,
 	.key = alerts_key,
+	.mouse = alerts_mouse,
 	.help = alerts_help,
 	.help_count = sizeof alerts_help / sizeof alerts_help[0],
 };

@@ -55,13 +55,26 @@ uint64_t app_upto_seq(const struct app *app)
 	return app->session.replay != NULL ? replay_position(app->session.replay) : UINT64_MAX;
 }
 
-void app_refresh_view(struct app *app)
+static void refresh_from_fleet(struct app *app, bool by_data)
 {
 	view_refresh(app->session.view, app->session.fleet);
 	app->last_view_ms = time_mono_ms();
 	app->data_dirty = false;
 	app->dirty = true;
-	grid_keep_cursor(app);
+	if (by_data)
+		grid_keep_row(app);
+	else
+		grid_keep_cursor(app);
+}
+
+void app_refresh_view(struct app *app)
+{
+	refresh_from_fleet(app, false);
+}
+
+void app_refresh_data(struct app *app)
+{
+	refresh_from_fleet(app, true);
 }
 
 bool app_set_filter(struct app *app, const char *expr)
@@ -240,11 +253,38 @@ static void prompt_done(struct app *app, enum prompt_result result)
 	}
 }
 
+static void handle_key(struct app *app, int key);
+
+/* The wheel scrolls as three Up / Down keys would; a click goes to the
+ * shown screen, unless a prompt or the help is over it. */
+static void handle_mouse(struct app *app)
+{
+	struct app_mouse m;
+	if (!app_mouse_read(&m))
+		return;
+	if (m.kind == APP_MOUSE_WHEEL_UP || m.kind == APP_MOUSE_WHEEL_DOWN) {
+		if (app->prompt.kind != PROMPT_NONE)
+			return;
+		for (int i = 0; i < 3; i++)
+			handle_key(app, KEY_FN(m.kind == APP_MOUSE_WHEEL_UP ? KEY_UP : KEY_DOWN));
+		return;
+	}
+	struct screen *s = &app->screens[app->screen];
+	if (app->prompt.kind != PROMPT_NONE || app->help || app->cols < MIN_COLS ||
+	    app->rows < MIN_ROWS || s->ops->mouse == NULL)
+		return;
+	s->ops->mouse(app, s->data, &m);
+}
+
 static void handle_key(struct app *app, int key)
 {
 	app->dirty = true;
 	if (key == KEY_CTRL('c')) {
 		app->quit = true;
+		return;
+	}
+	if (key == KEY_FN(KEY_MOUSE)) {
+		handle_mouse(app);
 		return;
 	}
 	if (key == KEY_FN(KEY_RESIZE)) {
@@ -310,7 +350,7 @@ static void handle_key(struct app *app, int key)
 	case 'Z':
 		app->paused = !app->paused;
 		if (!app->paused && app->data_dirty)
-			app_refresh_view(app);
+			app_refresh_data(app);
 		app_message(app, false, app->paused ? "paused: events are still recorded (Z resumes)" :
 		            "resumed");
 		break;

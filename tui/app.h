@@ -126,6 +126,16 @@ struct key_help {
 	const char *desc;
 };
 
+/* A mouse click, decoded (mouse.c); the wheel arrives as Up / Down keys. */
+enum app_mouse_kind { APP_MOUSE_CLICK, APP_MOUSE_DOUBLE, APP_MOUSE_WHEEL_UP, APP_MOUSE_WHEEL_DOWN };
+struct app_mouse {
+	enum app_mouse_kind kind;
+	int y, x;
+};
+/* Reads the mouse event curses queued (after KEY_MOUSE); false when it
+ * is none this program handles. */
+bool app_mouse_read(struct app_mouse *m);
+
 /* A screen's lifecycle (tmux's window_mode). `data` is what create
  * returned; every hook but draw and key may be NULL. */
 struct screen_ops {
@@ -142,6 +152,8 @@ struct screen_ops {
 	void (*fleet_replaced)(struct app *app, void *data);
 	void (*draw)(struct app *app, void *data);
 	bool (*key)(struct app *app, void *data, int key);   /* true when handled */
+	/* A click or double click at a screen cell; NULL = clicks do nothing. */
+	void (*mouse)(struct app *app, void *data, const struct app_mouse *m);
 	/* How far the replay's ] [ jump here, ms; NULL = a minute. */
 	int64_t (*replay_jump_ms)(struct app *app, void *data);
 	const struct key_help *help;
@@ -165,8 +177,12 @@ void app_fleet_replaced(struct app *app);
  * fades after a few seconds. */
 void app_message(struct app *app, bool error, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-/* Refreshes the view from the fleet, keeping the cursor on its thing. */
+/* Refreshes the view from the fleet, keeping the cursor on its thing
+ * (after a key: sort, filter, jump). */
 void app_refresh_view(struct app *app);
+/* The same after new data: the grid's cursor keeps its screen row unless
+ * follow mode is on (htop). */
+void app_refresh_data(struct app *app);
 /* Moves the grid's cursor (a no-op before the grid exists). */
 void app_set_cursor_row(struct app *app, size_t row);
 /* Runs a ":" command line (app_commands.c). */
@@ -193,6 +209,8 @@ bool activity_load(struct app *app, uint32_t thing_index);
 
 /* The grid's state that other screens use (grid.c). */
 void grid_keep_cursor(struct app *app);
+void grid_keep_row(struct app *app);
+bool grid_follow(const struct app *app);   /* F: the cursor stays on its thing */
 void grid_find(struct app *app, const char *text);
 const char *grid_drill(const struct app *app);
 void grid_set_drill(struct app *app, const char *label);

@@ -39,11 +39,15 @@ static void header_state(const struct app *app, char *state, size_t size, char *
 	name = name != NULL ? name + 1 : (app->session.journal_path != NULL ? app->session.journal_path : "-");
 	char firing[64];
 	alerts_ui_header(app, firing, sizeof firing);
-	const char *paused = app->paused ? "  PAUSED" : "";
+	/* Follow mode (F) goes with PAUSED: both say why the grid holds still
+	 * or not. */
+	char paused[32];
+	snprintf(paused, sizeof paused, "%s%s", app->paused ? "  PAUSED" : "",
+	         grid_follow(app) ? "  FOLLOW" : "");
 	if (app->session.replay != NULL) {
 		char status[160];
 		replay_status(app, status, sizeof status);
-		snprintf(state, size, "replay %s%s", status, firing);
+		snprintf(state, size, "replay %s%s%s", status, grid_follow(app) ? "  FOLLOW" : "", firing);
 		snprintf(where, where_size, "%s", name);
 	} else if (app->live && app->refused[0] != '\0') {
 		snprintf(state, size, "%s  %.1f ev/s%s%s", app->refused, app->rate, paused, firing);

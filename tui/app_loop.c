@@ -100,7 +100,7 @@ static void alerts(void *ctx)
 static void refresh(void *ctx)
 {
 	struct app *app = ctx;
-	app_refresh_view(app);
+	app_refresh_data(app);
 	struct screen *s = &app->screens[app->screen];
 	if (s->ops->update != NULL)
 		s->ops->update(app, s->data);

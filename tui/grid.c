@@ -1,5 +1,6 @@
-/* The fleet grid: one row per thing of the view, sortable and filterable,
- * the cursor kept on its thing while rows move. */
+/* The fleet grid: one row per thing of the view, sortable and filterable.
+ * As in htop, new data leaves the cursor on its screen row (the thing under
+ * it may change); follow mode (F) keeps it on its thing instead. */
 #include "build_config.h"
 
 #include <curses.h>
@@ -10,6 +11,7 @@
 #include "app.h"
 #include "draw.h"
 #include "grid_layout.h"
+#include "sort_menu.h"
 #include "text.h"
 #include "timefmt.h"
 #include "xalloc.h"
@@ -25,6 +27,8 @@ struct grid {
 	char drill[128];            /* drill-down label (timeline, summary), "" when none */
 	struct grid_columns columns;  /* what it shows (:columns) */
 	int rows;                   /* data rows that fit, set by the draw */
+	bool follow;                /* F: the cursor stays on its thing */
+	struct sort_menu menu;      /* F6 */
 };
 
 static struct grid *grid_of(const struct app *app)
@@ -59,6 +63,25 @@ void grid_keep_cursor(struct app *app)
 	if (g->has_cursor_thing)
 		row = view_find(app->session.view, g->cursor_thing);
 	app_set_cursor_row(app, row != (size_t)-1 ? row : g->cursor);
+}
+
+/* New data: the cursor keeps its row, unless following its thing, or
+ * the grid is not shown (back from the activity log, the thing is there). */
+void grid_keep_row(struct app *app)
+{
+	struct grid *g = grid_of(app);
+	if (g == NULL)
+		return;
+	if (g->follow || app->screen != SCREEN_GRID)
+		grid_keep_cursor(app);
+	else
+		app_set_cursor_row(app, g->cursor);
+}
+
+bool grid_follow(const struct app *app)
+{
+	const struct grid *g = grid_of(app);
+	return g != NULL && g->follow;
 }
 
 const char *grid_drill(const struct app *app)
@@ -125,6 +148,9 @@ static void grid_destroy(void *data)
 	free(g->find_text);
 	free(g);
 }
+
+#define TITLES_Y 2                 /* the column titles' line */
+#define FIRST_Y 3                  /* the first row's line */
 
 static int status_attr(const struct fleet_thing *thing)
 {
@@ -265,9 +291,9 @@ static void grid_draw(struct app *app, void *data)
 	         fleet_count(app->session.fleet));
 	app_draw_header(app, right);
 
-	draw_column_titles(app, 2, &lay);
+	draw_column_titles(app, TITLES_Y, &lay);
 
-	int first = 3;
+	int first = FIRST_Y;
 	int rows = app->rows - first - 2;
 	if (rows < 1)
 		rows = 1;
@@ -298,6 +324,8 @@ static void grid_draw(struct app *app, void *data)
 		const struct fleet_thing *thing = fleet_thing_at(app->session.fleet, view_row(app->session.view, row));
 		draw_row(app, y, &lay, thing, row == g->cursor, now);
 	}
+	if (g->menu.open)
+		sort_menu_draw(&g->menu, first, rows, view_sort(app->session.view));
 	app_draw_footer(app, grid_screen.help, grid_screen.help_count);
 }
 
@@ -331,20 +359,31 @@ void grid_find(struct app *app, const char *text)
 }
 
 /* Shift+letter or < >: sort by a column; the same column again reverses. */
-static void sort_by(struct app *app, enum column_id column)
+/* Sorts by one column (an attribute's too); the same column again
+ * reverses. `say` puts the new order on the status line. */
+static void sort_by_ref(struct app *app, const struct column_ref *ref, bool say)
 {
 	const struct sort_spec *cur = view_sort(app->session.view);
 	struct sort_spec spec = { 0 };
 	spec.count = 1;
-	spec.keys[0].column = column;
-	spec.keys[0].direction = view_columns[column].default_direction;
-	if (cur != NULL && cur->count > 0 && cur->keys[0].column == column)
+	spec.keys[0].column = ref->id;
+	spec.keys[0].direction = view_columns[ref->id].default_direction;
+	memcpy(spec.keys[0].attr, ref->attr, sizeof spec.keys[0].attr);
+	if (say && sorted_by(cur, ref))
 		spec.keys[0].direction = -cur->keys[0].direction;
 	view_set_sort_spec(app->session.view, &spec);
 	app_refresh_view(app);
-	char text[128];
+	if (!say)
+		return;
+	char text[VIEW_ATTR_MAX + 64];
 	sort_format(&spec, text, sizeof text);
 	app_message(app, false, "sort: %s", text);
+}
+
+static void sort_by(struct app *app, enum column_id column)
+{
+	struct column_ref ref = { .id = column };
+	sort_by_ref(app, &ref, true);
 }
 
 static void sort_step(struct app *app, int step)
@@ -365,14 +404,16 @@ static void sort_step(struct app *app, int step)
 		if (lay.slot[at].width > 0)
 			break;
 	}
-	const struct column_ref *ref = &cols->refs[at];
-	struct sort_spec spec = { 0 };
-	spec.count = 1;
-	spec.keys[0].column = ref->id;
-	spec.keys[0].direction = view_columns[ref->id].default_direction;
-	memcpy(spec.keys[0].attr, ref->attr, sizeof spec.keys[0].attr);
-	view_set_sort_spec(app->session.view, &spec);
-	app_refresh_view(app);
+	sort_by_ref(app, &cols->refs[at], false);
+}
+
+static void toggle_follow(struct app *app, struct grid *g)
+{
+	g->follow = !g->follow;
+	if (g->follow)
+		grid_keep_cursor(app);
+	app_message(app, false, g->follow ? "follow: the cursor stays on its thing (F ends)" :
+	            "follow off: the cursor keeps its row");
 }
 
 static bool grid_key(struct app *app, void *data, int key)
@@ -380,7 +421,21 @@ static bool grid_key(struct app *app, void *data, int key)
 	struct grid *g = data;
 	size_t count = view_count(app->session.view);
 	size_t page = g->rows > 1 ? (size_t)g->rows - 1 : 1;
+	/* The menu takes the keys while open; F10 still quits. */
+	if (g->menu.open && key != KEY_FN(KEY_F(10))) {
+		enum column_id column;
+		if (sort_menu_key(&g->menu, key, &column))
+			sort_by(app, column);
+		return true;
+	}
 	switch (key) {
+	case 'F':
+	case KEY_FN(KEY_F(5)):
+		toggle_follow(app, g);
+		return true;
+	case KEY_FN(KEY_F(6)):
+		sort_menu_open(&g->menu, view_sort(app->session.view));
+		return true;
 	case KEY_FN(KEY_UP):
 	case 'k':
 		if (g->cursor > 0)
@@ -468,13 +523,55 @@ static bool grid_key(struct app *app, void *data, int key)
 	return false;
 }
 
+/* Which of the grid's columns has its title at x; -1 between or past them. */
+static int column_at(const struct app *app, const struct grid *g, int x)
+{
+	struct grid_layout lay;
+	grid_layout_compute(&g->columns, app->cols, &lay);
+	for (int i = 0; i < lay.count; i++) {
+		const struct grid_slot *slot = &lay.slot[i];
+		if (slot->width > 0 && x >= slot->x && x <= slot->x + slot->width)
+			return i;
+	}
+	return -1;
+}
+
+/* A click selects a row, a double click opens its activity log, a click
+ * on a column title sorts by it (again reverses). */
+static void grid_mouse(struct app *app, void *data, const struct app_mouse *m)
+{
+	struct grid *g = data;
+	if (g->menu.open) {
+		enum column_id column;
+		if (sort_menu_click(&g->menu, m->y, m->x, &column))
+			sort_by(app, column);
+		return;
+	}
+	if (m->y == TITLES_Y) {
+		int i = column_at(app, g, m->x);
+		if (i >= 0)
+			sort_by_ref(app, &g->columns.refs[i], true);
+		return;
+	}
+	if (m->y < FIRST_Y || m->y >= FIRST_Y + g->rows)
+		return;
+	size_t row = g->top + (size_t)(m->y - FIRST_Y);
+	if (row >= view_count(app->session.view))
+		return;
+	app_set_cursor_row(app, row);
+	if (m->kind == APP_MOUSE_DOUBLE)
+		app_open_activity(app, view_row(app->session.view, row));
+}
+
 static const struct key_help grid_help[] = {
 	{ "q", "quit", "quit (Ctrl-C always quits)" },
 	{ "Enter", "log", "activity log of the thing under the cursor" },
 	{ "/", "filter", "filter as you type (Enter applies, Esc clears; the syntax is below)" },
 	{ "f n N", "find", "find a client id, then next / previous match" },
-	{ "S I A R ...", "sort", "sort (again reverses): S status, I client id, A since, R reason, P ip, V version, O sessions, D disconnects, F failures, L flags, T thing type, W groups" },
+	{ "S I A R ...", "sort", "sort (again reverses): S status, I client id, A since, R reason, P ip, V version, O sessions, D disconnects, X failures, L flags, T thing type, W groups" },
 	{ "< >", NULL, "sort by the previous / next column" },
+	{ "F6", NULL, "sort menu: Up Down, Enter sorts (the same column again reverses), Esc cancels" },
+	{ "F F5", "follow", "follow mode: the cursor stays on its thing as rows move (FOLLOW in the header); off, it keeps its row" },
 	{ "t", "timeline", "disconnect-reason timeline" },
 	{ "s", "summary", "things per thing type, group, attribute, reason, ... by status (:summary COLUMN)" },
 	{ "!", "alerts", "firing alerts (rule, thing, since, reason)" },
@@ -496,6 +593,7 @@ const struct screen_ops grid_screen = {
 	.destroy = grid_destroy,
 	.draw = grid_draw,
 	.key = grid_key,
+	.mouse = grid_mouse,
 	.help = grid_help,
 	.help_count = sizeof grid_help / sizeof grid_help[0],
 };

@@ -88,9 +88,11 @@ bool term_start(bool color, bool mouse)
 	nodelay(stdscr, TRUE);
 	curs_set(0);
 	color_wanted = color && has_colors();
-	if (mouse)
-		mousemask(BUTTON1_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
-	else
+	if (mouse) {
+		/* Clicks, double clicks (the activity log) and the wheel. */
+		mousemask(BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+		mouseinterval(250);
+	} else
 		mousemask(0, NULL);
 	return true;
 }

@@ -392,9 +392,9 @@ void timeline_update(struct app *app, void *data)
 			return;
 		}
 		t->seen_seq = mark;
-		app_timing_note("timeline-update %" PRIu64 " rows %.3f ms window %zu\n", rows,
-		                (double)(app_timing_now_us() - start) / 1000.0,
-		                t->use_counts ? t->cell_buckets : t->count);
+		app_timing_note("timeline-update %" PRIu64 " rows %.3f ms window %zu rows %zu buckets\n",
+		                rows, (double)(app_timing_now_us() - start) / 1000.0, t->count,
+		                t->use_counts ? t->cell_buckets : 0);
 	}
 	if (at_end && t->span_found) {
 		int64_t nb = tl_bucket_of(t, t->last_ts);

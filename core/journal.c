@@ -84,7 +84,10 @@ static bool check_readable(struct journal *j, char **cause)
 		          j->path);
 		return false;
 	}
-	if (version < JOURNAL_SCHEMA_VERSION) {
+	/* A viewer reads the schema before the counts too: it reads rows
+	 * where it would read counts (journal_disconnect_counts). */
+	if (version < JOURNAL_SCHEMA_VERSION &&
+	    (j->mode != JOURNAL_READ_ONLY || version < JOURNAL_COUNTS_VERSION - 1)) {
 		set_cause(cause, "journal %s has the older schema %d: open it once read-write to upgrade it",
 		          j->path, version);
 		return false;

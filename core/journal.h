@@ -6,7 +6,7 @@
  * caller never waits on the disk; journal_flush waits. Other processes may
  * read the journal while one writes it (WAL): open them JOURNAL_READ_ONLY.
  *
- * Schema 6 (journal_schema.c has the migrations, PRAGMA user_version):
+ * Schema 7 (journal_schema.c has the migrations, PRAGMA user_version):
  *   things(id INTEGER PRIMARY KEY, client_id TEXT UNIQUE, principal,
  *          thing_name)                      the first event's, kept once
  *   events(seq INTEGER PRIMARY KEY, received_ms, type, thing_id, ts_ms,
@@ -22,7 +22,9 @@
  *             raw_len)                   deflated when raw_len is set
  *   meta(key TEXT PRIMARY KEY, value)
  *   alerts(rule, thing_id, started_ms, fired_ms, sent_ms, resolved_ms)
- *     written and read by journal_alerts.c */
+ *     written and read by journal_alerts.c
+ *   disconnect_counts(minute, reason, n)  disconnects per minute of ts_ms
+ *     and reason text, kept with the rows (journal_counts.c) */
 #ifndef THINGTOP_JOURNAL_H
 #define THINGTOP_JOURNAL_H
 
@@ -32,7 +34,7 @@
 
 #include "event.h"
 
-#define JOURNAL_SCHEMA_VERSION 6
+#define JOURNAL_SCHEMA_VERSION 7
 
 enum journal_mode {
 	JOURNAL_READ_WRITE,       /* creates the file and its folder when missing */
@@ -204,6 +206,16 @@ bool journal_disconnect_span(struct journal *journal, uint64_t upto_seq, int64_t
  * from the timestamp index alone: cheap, for sizing a window). */
 bool journal_disconnect_count(struct journal *journal, int64_t from_ms, int64_t to_ms,
                               uint64_t *count, char **cause);
+
+/* Disconnects per minute (floor of ts_ms / 60000) and reason text ("" for
+ * none), from_minute <= minute < to_minute, by minute, without reading a
+ * row. *upto_seq gets the last seq they include (read together). When the
+ * journal has no counts (an older schema, opened read-only), returns true
+ * with *available false: read the rows instead. */
+typedef bool (*journal_count_fn)(void *ctx, int64_t minute, const char *reason, uint64_t n);
+bool journal_disconnect_counts(struct journal *journal, int64_t from_minute, int64_t to_minute,
+                               journal_count_fn fn, void *ctx, uint64_t *upto_seq,
+                               bool *available, char **cause);
 
 /* Every (id, client_id) of the things table in id order. */
 typedef bool (*journal_thing_fn)(void *ctx, uint32_t id, const char *client_id);

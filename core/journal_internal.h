@@ -211,9 +211,41 @@ void journal_writer_set_retention(struct journal_writer *writer,
 /* Runs maintenance until nothing is left to do; waits. */
 bool journal_writer_prune(struct journal_writer *writer, uint64_t *pruned, char **cause);
 
+/* journal_counts.c: disconnects per minute and reason (schema 7), kept
+ * by the writer in each batch's transaction and by retention in each of
+ * its deletes. */
+#define JOURNAL_COUNTS_VERSION 7
+/* floor(ts_ms / 60000), also for times before 1970. */
+int64_t journal_minute_of(int64_t ts_ms);
+/* Adds thingtop_reason(stored reason) to a connection: the reason text
+ * counts are keyed by (the migration and retention use it). */
+bool journal_counts_register(sqlite3 *db);
+struct journal_count_key {
+	int64_t minute;
+	const char *reason;           /* borrowed until the flush */
+	size_t len;
+};
+struct journal_counts {
+	struct journal_count_key *v;
+	size_t count, cap;
+	sqlite3_stmt *upsert;
+};
+void journal_counts_add(struct journal_counts *counts, int64_t ts_ms, const char *reason,
+                        size_t len);
+/* Adds what was collected to the table (inside the batch's transaction)
+ * and empties the collection, also on failure. */
+bool journal_counts_flush(struct journal_counts *counts, sqlite3 *db);
+void journal_counts_finish(struct journal_counts *counts);
+/* Takes the disconnects among the rows seq < below_seq off the counts
+ * (inside the transaction that deletes those rows). */
+bool journal_counts_subtract(sqlite3 *db, uint64_t below_seq);
+
 /* journal_read.c */
 
 /* Finalizes the cached statements. */
 void journal_read_finish(struct journal *journal);
+/* Reopens a reader that read the file immutable once a writer came
+ * (between queries only). */
+void journal_refresh_reader(struct journal *journal);
 
 #endif

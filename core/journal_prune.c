@@ -203,8 +203,13 @@ enum prune_result journal_prune_step(sqlite3 *db, const char *path,
 	uint64_t cut = prune_cut(&st, policy, time_now_ms());
 	if (cut) {
 		uint64_t below = cut - st.first > PRUNE_CHUNK ? st.first + PRUNE_CHUNK : cut;
-		if (!run_delete(db, "DELETE FROM events WHERE seq < ?1", below, &changes)) {
+		/* The rows and their disconnect counts go in one transaction. */
+		if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
+		    !journal_counts_subtract(db, below) ||
+		    !run_delete(db, "DELETE FROM events WHERE seq < ?1", below, &changes) ||
+		    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 			journal_db_cause(db, path, "cannot prune events", cause);
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 			result = PRUNE_FAILED;
 			goto out;
 		}

@@ -89,7 +89,7 @@ void journal_read_finish(struct journal *j)
  * or reopens when the file changed (a writer came and went): an immutable
  * connection would not see, or would misread, what was written. Only
  * between queries. */
-static void refresh_reader(struct journal *j)
+void journal_refresh_reader(struct journal *j)
 {
 	if (!j->immutable ||
 	    (!journal_files_writer_seen(j->path) && journal_files_stamp(j->path) == j->stamp))
@@ -337,7 +337,7 @@ static sqlite3_stmt *prepare_once(struct journal *j, const char *sql, char **cau
 bool journal_disconnects_after(struct journal *j, uint64_t after_seq, uint64_t upto_seq,
                                journal_row_fn fn, void *ctx, char **cause)
 {
-	refresh_reader(j);
+	journal_refresh_reader(j);
 	/* The seq range first (the rowid), then "type = 2" on those rows only. */
 	sqlite3_stmt *s = prepare_once(j, "SELECT " ROW_COLUMNS " FROM events WHERE seq > ?1 AND"
 	                               " seq <= ?2 AND type = 2 ORDER BY seq", cause);
@@ -370,7 +370,7 @@ static bool span_end(struct journal *j, const char *sql, uint64_t upto_seq, int6
 bool journal_disconnect_span(struct journal *j, uint64_t upto_seq, int64_t *first_ms,
                              int64_t *last_ms, bool *found, char **cause)
 {
-	refresh_reader(j);
+	journal_refresh_reader(j);
 	*found = false;
 	return span_end(j, "SELECT ts_ms FROM events WHERE type = 2 AND ts_ms IS NOT NULL AND"
 	                " seq <= ?1 ORDER BY ts_ms LIMIT 1", upto_seq, first_ms, found, cause) &&
@@ -442,7 +442,7 @@ static uint64_t query_seq(struct journal *j, enum journal_query q, bool bind, in
 uint64_t journal_last_seq(struct journal *j)
 {
 	/* What a follower asks each time: the moment to see a new writer. */
-	refresh_reader(j);
+	journal_refresh_reader(j);
 	return query_seq(j, QUERY_LAST_SEQ, false, 0);
 }
 

@@ -255,6 +255,7 @@ struct journal_writer *journal_writer_start(sqlite3 *db, const char *path, uint6
 fail:
 	journal_writer_finalize(w);
 	journal_encoder_finish(&w->encoder);
+	journal_counts_finish(&w->counts);
 	sqlite3_close(db);
 	free(w->path);
 	free(w);
@@ -274,6 +275,7 @@ void journal_writer_stop(struct journal_writer *w)
 
 	journal_writer_finalize(w);
 	journal_encoder_finish(&w->encoder);
+	journal_counts_finish(&w->counts);
 	/* The last connection to close checkpoints and removes the WAL. */
 	sqlite3_close(w->db);
 	/* Batches a failing journal could not commit: reported by the caller

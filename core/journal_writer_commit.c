@@ -171,7 +171,13 @@ static bool commit_rows(struct journal_writer *w, const struct batch *b)
 		                    &packed);
 		if (!step_reset(ev))
 			return false;
+		if (r->type == EVENT_DISCONNECTED && (r->flags & REC_HAS_TS))
+			journal_counts_add(&w->counts, r->ts_ms, reason, r->reason_len);
 	}
+	/* Counted in the same transaction: the rows and their counts commit
+	 * (or roll back) together. */
+	if (!journal_counts_flush(&w->counts, w->db))
+		return false;
 	/* New shapes go with the rows that use them (and again after a
 	 * rolled back batch: the table is asked what it holds). */
 	return journal_encoder_save_shapes(&w->encoder);
@@ -185,6 +191,7 @@ bool journal_writer_commit_batch(struct journal_writer *w, const struct batch *b
 		journal_db_cause(w->db, w->path, "cannot start a transaction", cause);
 		return false;
 	}
+	w->counts.count = 0;
 	if (!commit_things(w, b) || !commit_rows(w, b) || !step_reset(w->stmt[STMT_COMMIT])) {
 		journal_db_cause(w->db, w->path, "cannot write", cause);
 		step_reset(w->stmt[STMT_ROLLBACK]);

@@ -83,6 +83,7 @@ struct journal_writer {
 	char *maint_error;          /* the last maintenance failure; not fatal */
 
 	struct journal_encoder encoder;  /* writer thread only */
+	struct journal_counts counts;    /* the batch's disconnects (journal_counts.c) */
 };
 
 /* Prepares the writer's statements; false with *cause. */

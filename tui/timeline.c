@@ -61,10 +61,31 @@ struct tl_counts {
 	size_t total_shown, total_all, max;
 };
 
+/* From the window's cells (counts mode): no row is read. */
+static void count_cells(const struct timeline *t, struct tl_counts *c)
+{
+	int64_t win_first = t->win_from / tl_bucket_sizes[t->zoom];
+	for (size_t wb = 0; wb < t->cell_buckets; wb++) {
+		int64_t b = win_first + (int64_t)wb - t->first_bucket;
+		for (size_t r = 0; r < t->reason_count; r++) {
+			size_t n = t->cells[wb * TL_REASONS + r];
+			c->all[r] += n;
+			c->total_all += n;
+			if (b < 0 || b >= c->width)
+				continue;
+			c->cells[(size_t)b * c->nr + r] += n;
+			c->shown[r] += n;
+			c->total_shown += n;
+		}
+	}
+}
+
 static void count_events(const struct timeline *t, const struct app *app, struct tl_counts *c)
 {
 	c->nr = t->reason_count > 0 ? t->reason_count : 1;
 	c->cells = xcalloc((size_t)c->width * c->nr, sizeof *c->cells);
+	if (t->use_counts)
+		count_cells(t, c);
 	for (size_t i = 0; i < t->count; i++) {
 		const struct tl_event *e = &t->events[i];
 		if (!counted(t, app, e))
@@ -146,6 +167,10 @@ static void draw_info(const struct timeline *t, const struct app *app, const str
 		if (counted(t, app, &t->events[i]) && (t->reason_sel < 0 || t->events[i].reason == t->reason_sel))
 			sel_count++;
 	}
+	for (size_t r = 0; t->use_counts && r < t->reason_count; r++) {
+		if (t->reason_sel < 0 || (int)r == t->reason_sel)
+			sel_count += tl_cell(t, t->selected, (int)r);
+	}
 	char reason_text[128];
 	if (t->reason_sel >= 0)
 		text_escape(t->reasons[t->reason_sel], strlen(t->reasons[t->reason_sel]), reason_text,
@@ -195,8 +220,7 @@ static void timeline_draw(struct app *app, void *data)
 		t->first_bucket = t->selected;
 	if (t->selected >= t->first_bucket + width)
 		t->first_bucket = t->selected - width + 1;
-	int64_t size = tl_bucket_sizes[t->zoom];
-	if (t->first_bucket * size < t->win_from || (t->first_bucket + width) * size > t->win_to)
+	if (tl_window_stale(t, width))
 		tl_load_window(t, app);
 
 	struct tl_counts c = { .width = width };
@@ -240,40 +264,15 @@ static void timeline_draw(struct app *app, void *data)
 	app_draw_footer(app, timeline_screen.help, timeline_screen.help_count);
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return x < y ? -1 : x > y;
-}
-
 /* Filters the grid to the things that disconnected in the selected bucket. */
 static void drill_down(struct app *app, struct timeline *t)
 {
 	int64_t from = t->selected * tl_bucket_sizes[t->zoom], to = from + tl_bucket_sizes[t->zoom];
-	size_t n = 0, cap = 64;
-	uint32_t *ids = xreallocarray(NULL, cap, sizeof *ids);
-	for (size_t i = tl_lower_bound(t, from); i < t->count && t->events[i].ts < to; i++) {
-		const struct tl_event *e = &t->events[i];
-		if (e->thing_id == 0 || !counted(t, app, e))
-			continue;
-		if (t->reason_sel >= 0 && e->reason != t->reason_sel)
-			continue;
-		if (n == cap) {
-			cap *= 2;
-			ids = xreallocarray(ids, cap, sizeof *ids);
-		}
-		ids[n++] = e->thing_id;
-	}
-	if (n == 0) {
-		free(ids);
+	uint32_t *ids = NULL;
+	size_t u = tl_bucket_things(t, app, from, to, &ids);
+	if (u == 0) {
 		app_message(app, true, "no disconnects in this bucket");
 		return;
-	}
-	qsort(ids, n, sizeof *ids, cmp_u32);
-	size_t u = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (u == 0 || ids[u - 1] != ids[i])
-			ids[u++] = ids[i];
 	}
 	/* A fresh filter with the same terms, restricted to these things. */
 	char *expr = xstrdup(view_filter_text(app->session.view));

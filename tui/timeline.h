@@ -35,6 +35,17 @@ struct timeline {
 	struct tl_event *events;     /* by ts, within [win_from, win_to) */
 	size_t count, cap;
 	int64_t win_from, win_to;
+	/* The whole fleet live is drawn from the journal's disconnect counts
+	 * (per minute and reason): no row is kept, the cells are the window's
+	 * buckets at the zoom they were loaded for. Rows are read where counts
+	 * cannot serve: the filtered view, a replay, an older journal, and a
+	 * drill-down's things. */
+	bool use_counts;
+	size_t *cells;               /* by window bucket, then reason (TL_REASONS) */
+	size_t cell_buckets;
+	uint64_t cells_seq;          /* the cells hold the rows up to here */
+	int win_zoom;                /* the zoom and scope the window was loaded for */
+	bool win_filtered;
 	char *reasons[TL_REASONS];
 	size_t reason_count;
 	uint64_t seen_seq;           /* rows up to here are in (or outside the window) */
@@ -66,7 +77,18 @@ bool tl_in_gap(const struct timeline *t, int64_t from, int64_t to);
 /* First kept event with ts >= from. */
 size_t tl_lower_bound(const struct timeline *t, int64_t from);
 int64_t tl_bucket_of(const struct timeline *t, int64_t ts);
-/* Loads the rows around the shown buckets (after a scroll or a zoom). */
+/* Loads the rows (or counts) around the shown buckets (after a scroll, a
+ * zoom or a change of scope). */
 bool tl_load_window(struct timeline *t, struct app *app);
+/* True when the shown buckets need another window: outside it, or another
+ * zoom or scope than it was loaded for. */
+bool tl_window_stale(const struct timeline *t, int width);
+/* Counts mode: the count of bucket (of the current zoom) and reason. */
+size_t tl_cell(const struct timeline *t, int64_t bucket, int reason);
+/* The things that disconnected in [from, to) (the selected reason only,
+ * the filtered view's only when filtered), sorted and unique, read from
+ * the journal; their number, 0 with *ids NULL when none. */
+size_t tl_bucket_things(struct timeline *t, struct app *app, int64_t from, int64_t to,
+                        uint32_t **ids);
 
 #endif

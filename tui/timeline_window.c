@@ -21,6 +21,7 @@ void *timeline_create(struct app *app)
 	(void)app;
 	struct timeline *t = xcalloc(1, sizeof *t);
 	t->zoom = -1;
+	t->win_zoom = -1;
 	t->reason_sel = -1;
 	return t;
 }
@@ -31,6 +32,7 @@ void timeline_destroy(void *data)
 	if (t == NULL)
 		return;
 	free(t->events);
+	free(t->cells);
 	free(t->gaps);
 	for (size_t i = 0; i < t->reason_count; i++)
 		free(t->reasons[i]);
@@ -101,6 +103,14 @@ static bool collect(void *ctx, const struct journal_row *row)
 	t->span_found = true;
 	if (row->timestamp_ms < t->win_from || row->timestamp_ms >= t->win_to)
 		return true;
+	if (t->use_counts) {
+		/* Counted once: the cells already hold the rows up to cells_seq. */
+		if (row->seq > t->cells_seq) {
+			size_t b = (size_t)(tl_bucket_of(t, row->timestamp_ms) - t->win_from / tl_bucket_sizes[t->zoom]);
+			t->cells[b * TL_REASONS + intern_reason(t, row->reason)]++;
+		}
+		return true;
+	}
 	if (t->count == t->cap) {
 		t->cap = t->cap ? t->cap * 2 : 1024;
 		t->events = xreallocarray(t->events, t->cap, sizeof *t->events);
@@ -177,10 +187,13 @@ static void bound_zoom(struct timeline *t, const struct app *app, int width)
 }
 
 /* What the loaded rows reach: the fleet's last row, or the replay
- * position (which also moves back). */
+ * position (which also moves back); never past what the journal has
+ * committed (the fleet may be ahead of it), so no row is passed over. */
 static uint64_t loaded_mark(const struct app *app)
 {
-	return app->session.replay != NULL ? app_upto_seq(app) : fleet_last_seq(app->session.fleet);
+	uint64_t mark = app->session.replay != NULL ? app_upto_seq(app) : fleet_last_seq(app->session.fleet);
+	uint64_t committed = journal_last_seq(app->session.journal);
+	return committed < mark ? committed : mark;
 }
 
 static bool load_failed(struct app *app, char *cause)
@@ -229,6 +242,51 @@ static void merge_tail(struct timeline *t, size_t head)
 	free(tmp);
 }
 
+static bool add_count(void *ctx, int64_t minute, const char *reason, uint64_t n)
+{
+	struct timeline *t = ctx;
+	int64_t b = floor_div(minute, tl_bucket_sizes[t->zoom] / 60000) - t->win_from / tl_bucket_sizes[t->zoom];
+	if (b >= 0 && (size_t)b < t->cell_buckets)
+		t->cells[(size_t)b * TL_REASONS + intern_reason(t, reason)] += (size_t)n;
+	return true;
+}
+
+/* Counts serve the whole fleet, live. */
+static bool counts_wanted(const struct timeline *t, const struct app *app)
+{
+	return !t->filtered && app->session.replay == NULL;
+}
+
+/* The window from the journal's counts: false when it has none (then
+ * rows are read), else *ok says how the read went. */
+static bool load_counts(struct timeline *t, struct app *app, bool *ok)
+{
+	size_t n = (size_t)((t->win_to - t->win_from) / tl_bucket_sizes[t->zoom]);
+	t->cells = xreallocarray(t->cells, n * TL_REASONS, sizeof *t->cells);
+	memset(t->cells, 0, n * TL_REASONS * sizeof *t->cells);
+	t->cell_buckets = n;
+	t->use_counts = true;
+	uint64_t upto = 0;
+	bool available = false;
+	char *cause = NULL;
+	*ok = journal_disconnect_counts(app->session.journal, t->win_from / 60000, t->win_to / 60000,
+	                                add_count, t, &upto, &available, &cause);
+	if (*ok && !available) {
+		t->use_counts = false;
+		return false;
+	}
+	if (!*ok)
+		return !load_failed(app, cause);
+	/* The counts reach upto: rows past it come by update; rows between
+	 * seen_seq and it only move the span. */
+	t->cells_seq = upto;
+	if (upto > t->seen_seq)
+		*ok = journal_disconnects_after(app->session.journal, t->seen_seq, upto, collect, t, &cause) ||
+		      load_failed(app, cause);
+	t->seen_seq = upto;
+	return true;
+}
+
 /* Loads the window: the shown buckets and a quarter page each side. */
 bool tl_load_window(struct timeline *t, struct app *app)
 {
@@ -236,13 +294,33 @@ bool tl_load_window(struct timeline *t, struct app *app)
 	int64_t size = tl_bucket_sizes[t->zoom];
 	t->win_from = (t->first_bucket - width / 4) * size;
 	t->win_to = (t->first_bucket + width + width / 4) * size;
+	t->win_zoom = t->zoom;
+	t->win_filtered = t->filtered;
 	t->count = 0;
+	bool done = false;
+	if (counts_wanted(t, app) && load_counts(t, app, &done))
+		return done;
+	t->use_counts = false;
 	char *cause = NULL;
 	t->reloading = true;
 	bool ok = journal_disconnects(app->session.journal, t->win_from, t->win_to, collect, t, &cause);
 	t->reloading = false;
 	merge_tail(t, 0);
 	return ok || load_failed(app, cause);
+}
+
+static bool no_count(void *ctx, int64_t minute, const char *reason, uint64_t n)
+{
+	(void)ctx, (void)minute, (void)reason, (void)n;
+	return false;
+}
+
+static bool counts_available(struct app *app)
+{
+	uint64_t upto;
+	bool available = false;
+	return journal_disconnect_counts(app->session.journal, 0, 0, no_count, NULL, &upto, &available,
+	                                 NULL) && available;
 }
 
 static bool timeline_load(struct timeline *t, struct app *app)
@@ -266,7 +344,9 @@ static bool timeline_load(struct timeline *t, struct app *app)
 	if (t->zoom < 0) {
 		t->visible = app->cols > 20 ? (app->cols - 8) / 2 : 10;
 		fit_zoom(t, t->visible, app_now_ms(app));
-		bound_zoom(t, app, t->visible);
+		/* Rows cost per row, counts per bucket: only rows need a bound. */
+		if (!counts_wanted(t, app) || !counts_available(app))
+			bound_zoom(t, app, t->visible);
 	}
 	return tl_load_window(t, app);
 }
@@ -292,11 +372,12 @@ void timeline_update(struct app *app, void *data)
 {
 	struct timeline *t = data;
 	uint64_t mark = loaded_mark(app);
-	if (mark == t->seen_seq)
+	bool back = app->session.replay != NULL && (mark < t->seen_seq || app_upto_seq(app) < t->upto_seq);
+	if (mark <= t->seen_seq && !back)
 		return;
 	int64_t last = tl_bucket_of(t, app_now_ms(app));
 	bool at_end = t->selected >= last - 1;
-	if (mark < t->seen_seq || app_upto_seq(app) < t->upto_seq) {
+	if (back) {
 		timeline_load(t, app);
 	} else {
 		char *cause = NULL;
@@ -311,8 +392,9 @@ void timeline_update(struct app *app, void *data)
 			return;
 		}
 		t->seen_seq = mark;
-		app_timing_note("timeline-update %" PRIu64 " rows %.3f ms window %zu\n", rows,
-		                (double)(app_timing_now_us() - start) / 1000.0, t->count);
+		app_timing_note("timeline-update %" PRIu64 " rows %.3f ms window %zu rows %zu buckets\n",
+		                rows, (double)(app_timing_now_us() - start) / 1000.0, t->count,
+		                t->use_counts ? t->cell_buckets : 0);
 	}
 	if (at_end && t->span_found) {
 		int64_t nb = tl_bucket_of(t, t->last_ts);
@@ -320,4 +402,75 @@ void timeline_update(struct app *app, void *data)
 			t->selected = nb;
 	}
 	app->dirty = true;
+}
+
+bool tl_window_stale(const struct timeline *t, int width)
+{
+	int64_t size = tl_bucket_sizes[t->zoom];
+	return t->first_bucket * size < t->win_from || (t->first_bucket + width) * size > t->win_to ||
+	       t->win_zoom != t->zoom || t->win_filtered != t->filtered;
+}
+
+size_t tl_cell(const struct timeline *t, int64_t bucket, int reason)
+{
+	int64_t b = bucket - t->win_from / tl_bucket_sizes[t->zoom];
+	if (!t->use_counts || b < 0 || (size_t)b >= t->cell_buckets || reason < 0 || reason >= TL_REASONS)
+		return 0;
+	return t->cells[(size_t)b * TL_REASONS + (size_t)reason];
+}
+
+/* A drill-down's rows: those the chart counts, of the selected reason. */
+struct bucket_walk {
+	struct timeline *t;
+	struct app *app;
+	uint32_t *ids;
+	size_t count, cap;
+};
+
+static bool collect_thing(void *ctx, const struct journal_row *row)
+{
+	struct bucket_walk *w = ctx;
+	struct timeline *t = w->t;
+	if (row->seq > t->upto_seq || row->seq > t->seen_seq || row->thing_id == 0)
+		return true;
+	if (t->filtered && view_find(w->app->session.view, row->thing_id - 1) == (size_t)-1)
+		return true;
+	if (t->reason_sel >= 0 && intern_reason(t, row->reason) != t->reason_sel)
+		return true;
+	if (w->count == w->cap) {
+		w->cap = w->cap ? w->cap * 2 : 64;
+		w->ids = xreallocarray(w->ids, w->cap, sizeof *w->ids);
+	}
+	w->ids[w->count++] = row->thing_id;
+	return true;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+size_t tl_bucket_things(struct timeline *t, struct app *app, int64_t from, int64_t to,
+                        uint32_t **ids)
+{
+	struct bucket_walk w = { .t = t, .app = app };
+	char *cause = NULL;
+	if (!journal_disconnects(app->session.journal, from, to, collect_thing, &w, &cause)) {
+		load_failed(app, cause);
+		w.count = 0;
+	}
+	if (w.count > 0)
+		qsort(w.ids, w.count, sizeof *w.ids, cmp_u32);
+	size_t u = 0;
+	for (size_t i = 0; i < w.count; i++) {
+		if (u == 0 || w.ids[u - 1] != w.ids[i])
+			w.ids[u++] = w.ids[i];
+	}
+	if (u == 0) {
+		free(w.ids);
+		w.ids = NULL;
+	}
+	*ids = w.ids;
+	return u;
 }

@@ -89,7 +89,33 @@ bool session_open_journal(struct session *session, const struct session_options 
 	if (options->journal == SESSION_JOURNAL_WRITE)
 		journal_set_retention(session->journal, session->config.journal.retain_ms,
 		                      session->config.journal.max_size);
-	return open_fleet(session, options, cause);
+	if (!open_fleet(session, options, cause))
+		return false;
+	if (session->fleet) {
+		ingest_init(&session->ingest, session->journal, session->fleet);
+		if (options->journal == SESSION_JOURNAL_WRITE)
+			session->ingest.snapshot_every = INGEST_SNAPSHOT_EVERY;
+	}
+	return true;
+}
+
+bool session_start_live(struct session *session, const struct live_options *options,
+                        const struct live_callbacks *callbacks, void *ctx, char **cause)
+{
+	session->live = live_create(&session->config, &session->ingest, options, callbacks, ctx,
+	                            cause);
+	return session->live != NULL;
+}
+
+bool session_stop_live(struct session *session, uint64_t *lost, char **cause)
+{
+	*lost = 0;
+	if (!session->live)
+		return true;
+	bool ok = live_stop(session->live, lost, cause);
+	live_destroy(session->live);
+	session->live = NULL;
+	return ok;
 }
 
 bool session_open(struct session *session, const struct session_options *options, char **cause)
@@ -100,6 +126,12 @@ bool session_open(struct session *session, const struct session_options *options
 
 void session_close(struct session *session)
 {
+	if (session->live) {
+		uint64_t lost;
+		char *cause = NULL;
+		session_stop_live(session, &lost, &cause);
+		free(cause);
+	}
 	view_destroy(session->view);
 	if (session->replay)
 		replay_destroy(session->replay);   /* owns the fleet */

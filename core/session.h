@@ -2,8 +2,10 @@
  * the config (-c, else $THINGTOP_CONFIG, else the XDG path), the journal
  * path (-j, else the config's journal.path, else the default), the
  * journal, the fleet (rebuilt from the journal, as of a time, or played
- * back by a replay) and a view over it. No terminal code: the callers
- * print the cause. */
+ * back by a replay) and a view over it; for the commands that append
+ * (record, import, sync, the live monitor) the ingest that journals and
+ * reconciles, and for those that listen (record, the live monitor) the
+ * MQTT source(s). No terminal code: the callers print the cause. */
 #ifndef THINGTOP_SESSION_H
 #define THINGTOP_SESSION_H
 
@@ -12,7 +14,9 @@
 
 #include "config.h"
 #include "fleet.h"
+#include "ingest.h"
 #include "journal.h"
+#include "live.h"
 #include "view.h"
 
 struct replay;
@@ -49,6 +53,11 @@ struct session {
 	struct fleet *fleet;
 	struct replay *replay;
 	struct view *view;          /* empty filter and default sort until set */
+	/* With a journal and a fleet: what appends to both (ingest_event,
+	 * ingest_message), with periodic snapshots when it may write. */
+	struct ingest ingest;
+	/* Listening to the broker(s): after session_start_live. */
+	struct live *live;
 	/* Why session_open_journal failed: replay_from/replay_to are no
 	 * times or out of order (for the caller, a usage error). */
 	bool bad_range;
@@ -65,7 +74,15 @@ bool session_open_journal(struct session *session, const struct session_options 
                           char **cause);
 /* Both steps. */
 bool session_open(struct session *session, const struct session_options *options, char **cause);
-/* Closes what was opened (also after a failed open); zeroes the session. */
+/* Starts listening (core/live.h) into the session's ingest; false with
+ * *cause. */
+bool session_start_live(struct session *session, const struct live_options *options,
+                        const struct live_callbacks *callbacks, void *ctx, char **cause);
+/* Stops listening and journals what was received (live_stop: *lost and
+ * *cause when that fails); the source is gone after it. */
+bool session_stop_live(struct session *session, uint64_t *lost, char **cause);
+/* Closes what was opened (also after a failed open; a source still
+ * listening is stopped first); zeroes the session. */
 void session_close(struct session *session);
 
 #endif

@@ -137,8 +137,8 @@ void alerts_ui_close(struct app *app)
 void alerts_ui_event(struct app *app)
 {
 	struct alerts_ui *ui = app->alerts_ui;
-	if (ui && ui->service && app->ingest.last.thing_id)
-		alert_service_event(ui->service, app->ingest.last.thing_id, fleet_clock(app->session.fleet));
+	if (ui && ui->service && app->session.ingest.last.thing_id)
+		alert_service_event(ui->service, app->session.ingest.last.thing_id, fleet_clock(app->session.fleet));
 }
 
 int64_t alerts_ui_tick(struct app *app, int64_t mono_ms)

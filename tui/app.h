@@ -65,8 +65,6 @@ struct app {
 	/* config, journal_path, journal, fleet, view and the replay (which
 	 * owns the fleet then), opened by cmd_monitor.c */
 	struct session session;
-	struct live *live_source;   /* recording from a broker (live) */
-	struct ingest ingest;
 	bool live;                  /* connected to a broker (not journal-only) */
 	bool following;             /* polling a journal another process writes */
 	char broker_state[96];      /* host:port */

@@ -165,10 +165,10 @@ static const struct loop_source_ops stdin_source = {
 static size_t mqtt_prepare(void *ctx, struct pollfd *fds, size_t max, int64_t *due_ms)
 {
 	struct app *app = ctx;
-	int64_t due = time_mono_ms() + live_next_timeout_ms(app->live_source);
+	int64_t due = time_mono_ms() + live_next_timeout_ms(app->session.live);
 	if (due < *due_ms)
 		*due_ms = due;
-	return live_pollfds(app->live_source, fds, max);
+	return live_pollfds(app->session.live, fds, max);
 }
 
 static void mqtt_dispatch(void *ctx, const struct pollfd *fds, size_t count)
@@ -176,7 +176,7 @@ static void mqtt_dispatch(void *ctx, const struct pollfd *fds, size_t count)
 	struct app *app = ctx;
 	(void)fds;
 	(void)count;
-	live_dispatch(app->live_source);
+	live_dispatch(app->session.live);
 }
 
 static const struct loop_source_ops mqtt_source = {
@@ -204,7 +204,7 @@ static void loop_setup(struct app *app, struct app_loop *l)
 	l->view = loop_add_timer(l->loop, refresh, app);
 	l->draw = loop_add_timer(l->loop, draw, app);
 	loop_add_source(l->loop, &stdin_source, app);
-	if (app->live_source != NULL)
+	if (app->session.live != NULL)
 		loop_add_source(l->loop, &mqtt_source, app);
 	int64_t now = time_mono_ms();
 	if (app->following)

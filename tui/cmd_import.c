@@ -62,7 +62,7 @@ const char cmd_import_usage[] =
 	"1 when the journal or an input file cannot be used, 2 for a usage error.\n";
 
 struct import_run {
-	struct ingest ingest;
+	struct ingest *ingest;       /* the session's */
 	int64_t clock_ms;           /* receive clock for lines without receivedAt */
 	unsigned long rejects_shown;
 	bool quiet;
@@ -117,9 +117,9 @@ static bool import_dynamodb(struct import_run *run, FILE *in, const char *name)
 		int64_t received = receive_time(run, &rec->event, false, 0);
 		if (rec->event.type == EVENT_REJECT)
 			report_reject(run, name, 0, &rec->event);
-		ingest_event(&run->ingest, rec->topic, rec->raw, rec->raw_len, &rec->event, received);
-		if (run->ingest.stats.received % HEALTH_EVERY == 0 &&
-		    journal_failed(run->ingest.journal, NULL)) {
+		ingest_event(run->ingest, rec->topic, rec->raw, rec->raw_len, &rec->event, received);
+		if (run->ingest->stats.received % HEALTH_EVERY == 0 &&
+		    journal_failed(run->ingest->journal, NULL)) {
 			run->journal_failed = true;
 			break;
 		}
@@ -156,11 +156,11 @@ static bool import_stream(struct import_run *run, FILE *in, const char *name, nd
 		int64_t received = receive_time(run, event, line->msg.has_received, line->msg.received_ms);
 		if (event->type == EVENT_REJECT)
 			report_reject(run, name, line->line_no, event);
-		ingest_event(&run->ingest, line->msg.topic, line->msg.raw, line->msg.raw_len, event,
+		ingest_event(run->ingest, line->msg.topic, line->msg.raw, line->msg.raw_len, event,
 		             received);
 		last_line = line->line_no;
-		if (run->ingest.stats.received % HEALTH_EVERY == 0 &&
-		    journal_failed(run->ingest.journal, NULL)) {
+		if (run->ingest->stats.received % HEALTH_EVERY == 0 &&
+		    journal_failed(run->ingest->journal, NULL)) {
 			run->journal_failed = true;
 			break;
 		}
@@ -208,8 +208,7 @@ int cmd_import(const struct cmd_entry *cmd, int argc, char **argv)
 	struct session session;
 	if (!cli_session_open(cmd, &open, &session))
 		return 1;
-	ingest_init(&run.ingest, session.journal, session.fleet);
-	run.ingest.snapshot_every = INGEST_SNAPSHOT_EVERY;
+	run.ingest = &session.ingest;
 	run.clock_ms = fleet_clock(session.fleet);
 
 	int status = 0;
@@ -242,20 +241,20 @@ int cmd_import(const struct cmd_entry *cmd, int argc, char **argv)
 	}
 
 	char *cause = NULL;
-	uint64_t first_seq = fleet_last_seq(session.fleet) - run.ingest.stats.received + 1;
-	if (!ingest_checkpoint(&run.ingest, &cause)) {
+	uint64_t first_seq = fleet_last_seq(session.fleet) - run.ingest->stats.received + 1;
+	if (!ingest_checkpoint(run.ingest, &cause)) {
 		uint64_t committed = journal_committed_seq(session.journal);
 		uint64_t kept = committed >= first_seq ? committed - first_seq + 1 : 0;
 		fprintf(stderr, "thingtop import: %s\n", cause);
 		fprintf(stderr, "thingtop import: stopped: the first %llu of the %llu lines read were"
 		        " committed; the rest were not imported\n", (unsigned long long)kept,
-		        (unsigned long long)run.ingest.stats.received);
+		        (unsigned long long)run.ingest->stats.received);
 		free(cause);
 		session_close(&session);
 		return 1;
 	}
 	double seconds = (double)(time_mono_ms() - started) / 1000.0;
-	const struct ingest_stats *st = &run.ingest.stats;
+	const struct ingest_stats *st = &run.ingest->stats;
 	if (st->rejected > REJECTS_SHOWN && !run.quiet)
 		fprintf(stderr, "thingtop: ... and %llu more rejected lines\n",
 		        (unsigned long long)(st->rejected - REJECTS_SHOWN));

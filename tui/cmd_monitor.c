@@ -140,12 +140,8 @@ static bool apply_flags(struct config *config, const struct app_options *opt, ch
  * snapshots and retention (the session set it). */
 static bool start_live(struct app *app, char **cause)
 {
-	ingest_init(&app->ingest, app->session.journal, app->session.fleet);
-	app->ingest.snapshot_every = INGEST_SNAPSHOT_EVERY;
 	const struct live_options options = { .retry = true };
-	app->live_source = live_create(&app->session.config, &app->ingest, &options,
-	                               &app_live_callbacks, app, cause);
-	if (app->live_source == NULL)
+	if (!session_start_live(&app->session, &options, &app_live_callbacks, app, cause))
 		return false;
 	app->live = true;
 	/* No warning merely because the client certificate is not signed by
@@ -230,11 +226,11 @@ static bool open_model(const struct cmd_entry *cmd, struct app *app)
 
 static void close_model(struct app *app)
 {
-	if (app->live_source != NULL) {
+	if (app->session.live != NULL) {
 		char *cause = NULL;
 		uint64_t lost = 0;
-		app->lost_data = !live_status(app->live_source)->recording;
-		if (!live_stop(app->live_source, &lost, &cause)) {
+		app->lost_data = !live_status(app->session.live)->recording;
+		if (!session_stop_live(&app->session, &lost, &cause)) {
 			fprintf(stderr, "thingtop: %s\n", cause != NULL ? cause : "cannot commit the journal");
 			if (lost > 0)
 				fprintf(stderr, "thingtop: %" PRIu64 " message(s) received and acknowledged to the"
@@ -242,7 +238,6 @@ static void close_model(struct app *app)
 			app->lost_data = true;
 			free(cause);
 		}
-		live_destroy(app->live_source);
 	}
 	alerts_ui_close(app);
 	session_close(&app->session);

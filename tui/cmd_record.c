@@ -35,8 +35,8 @@ static void on_signal(int sig)
 }
 
 struct recorder {
-	struct ingest ingest;
-	struct live *live;
+	struct ingest *ingest;      /* the session's */
+	struct live *live;          /* the session's, while listening */
 	const char *host;
 	int port;
 	bool quiet;
@@ -186,14 +186,14 @@ const char cmd_record_usage[] =
 static void rate_line(struct recorder *rec, uint64_t *last_received, int64_t *last_ms)
 {
 	int64_t now = time_mono_ms();
-	const struct ingest_stats *st = &rec->ingest.stats;
+	const struct ingest_stats *st = &rec->ingest->stats;
 	double secs = (double)(now - *last_ms) / 1000.0;
 	double rate = secs > 0 ? (double)(st->received - *last_received) / secs : 0.0;
 	fprintf(stderr,
 	        "thingtop record: received %" PRIu64 " (%.0f msg/s), rejected %" PRIu64
 	        ", duplicates %" PRIu64 ", things %zu, connected %zu\n",
-	        st->received, rate, st->rejected, st->duplicates, fleet_count(rec->ingest.fleet),
-	        fleet_status_count(rec->ingest.fleet, STATUS_CONNECTED));
+	        st->received, rate, st->rejected, st->duplicates, fleet_count(rec->ingest->fleet),
+	        fleet_status_count(rec->ingest->fleet, STATUS_CONNECTED));
 	*last_received = st->received;
 	*last_ms = now;
 }
@@ -374,30 +374,30 @@ int cmd_record(const struct cmd_entry *cmd, int argc, char **argv)
 		goto fail;
 	if (!cli_session_open_journal(cmd, &open, &session))
 		return 1;
-	ingest_init(&rec.ingest, session.journal, session.fleet);
-	rec.ingest.snapshot_every = INGEST_SNAPSHOT_EVERY;
+	rec.ingest = &session.ingest;
 	rec.host = config->broker.host;
 	rec.port = config->broker.port;
 	rec.filters = (unsigned)config->topic_count;
 
 	/* record_hooks: alert rules and the metrics file. */
-	rec.hooks = record_hooks_create(config, &rec.ingest, journal_path, args.metrics_file, &cause);
+	rec.hooks = record_hooks_create(config, rec.ingest, journal_path, args.metrics_file, &cause);
 	if (!rec.hooks)
 		goto fail;
 
 	catch_stop_signals();
 	const struct live_options options = { .retry = false };
 	const struct live_callbacks callbacks = { .on_message = on_message, .on_change = on_change };
-	rec.live = live_create(config, &rec.ingest, &options, &callbacks, &rec, &cause);
-	if (!rec.live)
+	if (!session_start_live(&session, &options, &callbacks, &rec, &cause))
 		goto fail;
+	rec.live = session.live;
 
 	if (!quiet)
 		fprintf(stderr, "thingtop record: journal %s\n", journal_path);
 	bool ok = record_loop(&rec, quiet, stats_ms, &cause);
 	uint64_t lost = 0;
 	char *stop_cause = NULL;
-	bool stopped = live_stop(rec.live, &lost, &stop_cause);
+	bool stopped = session_stop_live(&session, &lost, &stop_cause);
+	rec.live = NULL;
 	if (!ok) {
 		fprintf(stderr, "thingtop record: %s\n", cause ? cause : "failed");
 	} else if (!stopped) {
@@ -405,7 +405,7 @@ int cmd_record(const struct cmd_entry *cmd, int argc, char **argv)
 	} else {
 		if (!quiet)
 			fprintf(stderr, "thingtop record: stopped; %" PRIu64 " messages received, all journaled\n",
-			        rec.ingest.stats.received);
+			        rec.ingest->stats.received);
 		status = 0;
 	}
 	if (lost > 0)
@@ -420,7 +420,6 @@ int cmd_record(const struct cmd_entry *cmd, int argc, char **argv)
 fail:
 	fprintf(stderr, "thingtop record: %s\n", cause ? cause : "failed");
 out:
-	live_destroy(rec.live);
 	record_hooks_destroy(rec.hooks);  /* record_hooks */
 	free(cause);
 	session_close(&session);

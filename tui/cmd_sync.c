@@ -54,7 +54,7 @@ const char cmd_sync_usage[] =
 	"1 when the AWS CLI, an input or the journal failed, 2 for a usage error.\n";
 
 struct sync_run {
-	struct ingest ingest;
+	struct ingest *ingest;       /* the session's */
 	int64_t now_ms;
 	unsigned long rejects_shown;
 	unsigned long connected, disconnected, never, registry_only;
@@ -99,7 +99,7 @@ static bool sync_text(struct sync_run *run, const char *text, size_t len, const 
 		if (item->event.type == EVENT_REJECT)
 			report_reject(run, name, &item->event);
 		count(run, &item->event);
-		ingest_event(&run->ingest, NULL, item->raw, item->raw_len, &item->event, run->now_ms);
+		ingest_event(run->ingest, NULL, item->raw, item->raw_len, &item->event, run->now_ms);
 	}
 	const char *error = baseline_reader_error(reader);
 	if (error) {
@@ -222,8 +222,7 @@ int cmd_sync(const struct cmd_entry *cmd, int argc, char **argv)
 	struct session session;
 	if (!cli_session_open(cmd, &open, &session))
 		return 1;
-	ingest_init(&run.ingest, session.journal, session.fleet);
-	run.ingest.snapshot_every = INGEST_SNAPSHOT_EVERY;
+	run.ingest = &session.ingest;
 	run.now_ms = time_now_ms();
 	/* Rebuilds must read these rows' payloads (registry fields). */
 	journal_set_meta(session.journal, REBUILD_META_BASELINE, "1");
@@ -246,14 +245,14 @@ int cmd_sync(const struct cmd_entry *cmd, int argc, char **argv)
 			status = 1;
 
 	char *cause = NULL;
-	if (!ingest_checkpoint(&run.ingest, &cause)) {
+	if (!ingest_checkpoint(run.ingest, &cause)) {
 		fprintf(stderr, "thingtop sync: %s\n", cause);
 		free(cause);
 		session_close(&session);
 		return 1;
 	}
 	double seconds = (double)(time_mono_ms() - started) / 1000.0;
-	const struct ingest_stats *st = &run.ingest.stats;
+	const struct ingest_stats *st = &run.ingest->stats;
 	fprintf(stderr,
 	        "synced %llu things: %lu connected, %lu disconnected, %lu never connected, "
 	        "%lu without connectivity, %llu rejected (%.2f s, %.0f things/s) into %s\n",

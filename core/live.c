@@ -354,6 +354,30 @@ int live_next_timeout_ms(const struct live *live)
 	return wait > 1000 ? 1000 : wait;
 }
 
+/* Every connection, the re-sync's child and the caller's own (stdin). */
+_Static_assert(CONFIG_CONNECTIONS_MAX + 2 <= LOOP_FDS_MAX, "a loop polls every connection");
+
+static size_t loop_prepare(void *ctx, struct pollfd *fds, size_t max, int64_t *due_ms)
+{
+	struct live *live = ctx;
+	int64_t due = time_mono_ms() + live_next_timeout_ms(live);
+	if (due < *due_ms)
+		*due_ms = due;
+	return live_pollfds(live, fds, max);
+}
+
+static void loop_dispatch(void *ctx, const struct pollfd *fds, size_t count)
+{
+	(void)fds;
+	(void)count;
+	live_dispatch(ctx);
+}
+
+const struct loop_source_ops live_loop_source = {
+	.prepare = loop_prepare,
+	.dispatch = loop_dispatch,
+};
+
 /* A connection whose rate stays near the broker's per-connection limit is
  * probably losing events (AWS drops the excess without a word). */
 static void watch_rates(struct live *live)

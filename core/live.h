@@ -33,6 +33,7 @@
 
 #include "config.h"
 #include "ingest.h"
+#include "loop.h"
 #include "mqtt_source.h"
 
 /* Messages read between two intake writes: what a SIGKILL can lose at most. */
@@ -88,12 +89,13 @@ struct live *live_create(const struct config *config, struct ingest *ingest,
 void live_destroy(struct live *live);
 
 /* For the caller's poll(): the sockets to poll now (at most `max`, none
- * while not recording), and when live_dispatch must run again. An array
- * of LIVE_POLLFDS_MAX holds them all: every connection and the re-sync's
- * child. */
-#define LIVE_POLLFDS_MAX (CONFIG_CONNECTIONS_MAX + 1)
+ * while not recording), and when live_dispatch must run again. At most
+ * one a connection and one for the re-sync's child. */
 size_t live_pollfds(const struct live *live, struct pollfd *fds, size_t max);
 int live_next_timeout_ms(const struct live *live);
+/* The same as a source of a core/loop.h loop (its ctx: the struct live):
+ * its sockets and deadline, and live_dispatch after every wait. */
+extern const struct loop_source_ops live_loop_source;
 
 /* One turn: reads a round of messages (after the previous round is
  * committed), commits it, and handles failure and recovery. */

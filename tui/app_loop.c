@@ -162,28 +162,6 @@ static const struct loop_source_ops stdin_source = {
 	.dispatch = stdin_dispatch,
 };
 
-static size_t mqtt_prepare(void *ctx, struct pollfd *fds, size_t max, int64_t *due_ms)
-{
-	struct app *app = ctx;
-	int64_t due = time_mono_ms() + live_next_timeout_ms(app->session.live);
-	if (due < *due_ms)
-		*due_ms = due;
-	return live_pollfds(app->session.live, fds, max);
-}
-
-static void mqtt_dispatch(void *ctx, const struct pollfd *fds, size_t count)
-{
-	struct app *app = ctx;
-	(void)fds;
-	(void)count;
-	live_dispatch(app->session.live);
-}
-
-static const struct loop_source_ops mqtt_source = {
-	.prepare = mqtt_prepare,
-	.dispatch = mqtt_dispatch,
-};
-
 static int refresh_interval_ms(const struct app *app)
 {
 	int hz = app->session.config.ui.refresh_hz;
@@ -205,7 +183,7 @@ static void loop_setup(struct app *app, struct app_loop *l)
 	l->draw = loop_add_timer(l->loop, draw, app);
 	loop_add_source(l->loop, &stdin_source, app);
 	if (app->session.live != NULL)
-		loop_add_source(l->loop, &mqtt_source, app);
+		loop_add_source(l->loop, &live_loop_source, app->session.live);
 	int64_t now = time_mono_ms();
 	if (app->following)
 		loop_timer_arm(l->follow, now);

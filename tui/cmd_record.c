@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -210,48 +209,77 @@ static void catch_stop_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-/* Polls and dispatches until a stop signal or a reason to give up; false
- * with *cause for the latter. */
-static bool record_loop(struct recorder *rec, bool quiet, int64_t stats_ms, char **cause)
+/* False with *cause when recording cannot go on: the journal failed, or
+ * the broker refused every subscription (nothing can ever arrive: the
+ * operator must fix the policy). */
+static bool still_recording(const struct recorder *rec, char **cause)
 {
-	uint64_t last_received = 0;
-	int64_t last_rate_ms = time_mono_ms();
-	while (!stop_requested) {
-		const struct live_status *ls = live_status(rec->live);
-		if (!ls->recording) {
-			set_cause(cause, "%s", ls->journal_error);
-			return false;
-		}
-		const struct mqtt_status *st = ls->broker;
-		if (st && st->state == MQTT_CONNECTED && st->filters_pending == 0 &&
-		    st->filters_refused == rec->filters) {
-			/* Nothing can ever arrive: let the operator fix the policy. */
-			set_cause(cause, "the broker refused every subscription (%s)", st->refused);
-			return false;
-		}
-		struct pollfd fds[LIVE_POLLFDS_MAX];
-		size_t nfds = live_pollfds(rec->live, fds, sizeof fds / sizeof fds[0]);
-		int timeout = live_next_timeout_ms(rec->live);
-		int hooks_timeout = record_hooks_tick(rec->hooks);  /* record_hooks */
-		if (hooks_timeout >= 0 && (timeout < 0 || hooks_timeout < timeout))
-			timeout = hooks_timeout;
-		if (stats_ms > 0 && !quiet) {
-			int64_t until = last_rate_ms + stats_ms - time_mono_ms();
-			if (until < timeout)
-				timeout = until < 0 ? 0 : (int)until;
-		}
-		int n = poll(fds, (nfds_t)nfds, timeout);
-		if (n < 0 && errno != EINTR) {
-			set_cause(cause, "poll: %s", strerror(errno));
-			return false;
-		}
-		if (stop_requested)
-			break;
-		live_dispatch(rec->live);
-		if (stats_ms > 0 && !quiet && time_mono_ms() - last_rate_ms >= stats_ms)
-			rate_line(rec, &last_received, &last_rate_ms);
+	const struct live_status *ls = live_status(rec->live);
+	if (!ls->recording) {
+		set_cause(cause, "%s", ls->journal_error);
+		return false;
+	}
+	const struct mqtt_status *st = ls->broker;
+	if (st && st->state == MQTT_CONNECTED && st->filters_pending == 0 &&
+	    st->filters_refused == rec->filters) {
+		set_cause(cause, "the broker refused every subscription (%s)", st->refused);
+		return false;
 	}
 	return true;
+}
+
+/* Alert rules and the metrics file: ticked every turn, due again when
+ * they say. */
+static size_t hooks_prepare(void *ctx, struct pollfd *fds, size_t max, int64_t *due_ms)
+{
+	struct recorder *rec = ctx;
+	(void)fds;
+	(void)max;
+	int wait = record_hooks_tick(rec->hooks);
+	if (wait >= 0 && time_mono_ms() + wait < *due_ms)
+		*due_ms = time_mono_ms() + wait;
+	return 0;
+}
+
+static const struct loop_source_ops hooks_source = { .prepare = hooks_prepare };
+
+struct rate_report {
+	struct recorder *rec;
+	struct loop_timer *timer;
+	int64_t every_ms;
+	uint64_t last_received;
+	int64_t last_ms;
+};
+
+static void report_rate(void *ctx)
+{
+	struct rate_report *r = ctx;
+	rate_line(r->rec, &r->last_received, &r->last_ms);
+	loop_timer_arm(r->timer, r->last_ms + r->every_ms);
+}
+
+/* Runs the loop (the broker connections, the hooks, the rate line every
+ * stats_ms unless quiet) until a stop signal or a reason to give up;
+ * false with *cause for the latter. */
+static bool record_loop(struct recorder *rec, bool quiet, int64_t stats_ms, char **cause)
+{
+	struct loop *loop = loop_create();
+	loop_add_source(loop, &live_loop_source, rec->live);
+	loop_add_source(loop, &hooks_source, rec);
+	struct rate_report rate = { .rec = rec, .every_ms = stats_ms, .last_ms = time_mono_ms() };
+	rate.timer = loop_add_timer(loop, report_rate, &rate);
+	if (stats_ms > 0 && !quiet)
+		loop_timer_arm(rate.timer, rate.last_ms + stats_ms);
+	bool ok = true;
+	while (ok && !stop_requested) {
+		ok = still_recording(rec, cause);
+		if (ok && !loop_run_once(loop)) {
+			set_cause(cause, "poll: %s", strerror(errno));
+			ok = false;
+		}
+	}
+	loop_destroy(loop);
+	return ok;
 }
 
 struct record_args {

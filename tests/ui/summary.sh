@@ -122,7 +122,7 @@ NDJSON
 check "update: berlin all down" wait_re '^berlin +4 +4 +100% +0 +0 +0 '
 check "update: porto all up" grep -qE '^porto +2 +0 +0% +2 +0 +0 ' <<<"$(screen)"
 keys '?'
-check "help lists the summary keys" wait_for "Summary keys"
+check "help lists the summary keys" wait_for "Keys of Summary"
 keys Escape Escape
 
 # ---- registry columns in the grid ----

@@ -11,6 +11,7 @@
 
 #include "app.h"
 #include "draw.h"
+#include "payload_topics.h"
 #include "text.h"
 #include "timefmt.h"
 #include "xalloc.h"
@@ -99,41 +100,6 @@ static void activity_destroy(void *data)
 	free_lines(a);
 	free(a->client_id);
 	free(a);
-}
-
-/* The topics of a subscribed/unsubscribed payload, joined by ", ". */
-static char *payload_topics(const char *payload, size_t len)
-{
-	json_error_t err;
-	json_t *root = json_loadb(payload, len, 0, &err);
-	if (root == NULL)
-		return NULL;
-	json_t *topics = json_object_get(root, "topics");
-	char *out = NULL;
-	if (json_is_array(topics)) {
-		size_t n = 0, cap = 0;
-		size_t i;
-		json_t *t;
-		json_array_foreach(topics, i, t) {
-			if (!json_is_string(t))
-				continue;
-			const char *s = json_string_value(t);
-			size_t sl = json_string_length(t);
-			if (n + sl + 3 > cap) {
-				cap = (n + sl + 3) * 2;
-				out = xrealloc(out, cap);
-			}
-			if (n > 0) {
-				memcpy(out + n, ", ", 2);
-				n += 2;
-			}
-			memcpy(out + n, s, sl);
-			n += sl;
-			out[n] = '\0';
-		}
-	}
-	json_decref(root);
-	return out;
 }
 
 static bool collect(void *ctx, const struct journal_row *row)
@@ -665,6 +631,29 @@ static bool activity_key(struct app *app, void *data, int key)
 	}
 }
 
+/* A click selects the event under it (rows may wrap over several lines),
+ * a double click opens its raw JSON, as Enter does. The raw page ignores
+ * clicks. */
+static void activity_mouse(struct app *app, void *data, const struct app_mouse *m)
+{
+	struct activity *a = data;
+	if (a->raw || m->y < 3 || m->y >= 3 + a->page)
+		return;
+	struct act_layout l;
+	act_layout(app, &l);
+	int y = 3;
+	for (size_t i = a->top; i < a->count; i++) {
+		y += row_height(a, &a->rows[i], l.w_det);
+		if (m->y < y) {
+			a->cursor = i;
+			a->autoscroll = a->autoscroll && i == 0;
+			if (m->kind == APP_MOUSE_DOUBLE)
+				open_raw(app);
+			return;
+		}
+	}
+}
+
 static const struct key_help activity_help[] = {
 	{ "Esc", "back", "back to the grid (q too)" },
 	{ "Enter", "raw", "the event's raw JSON, pretty-printed (Esc back)" },
@@ -686,6 +675,7 @@ const struct screen_ops activity_screen = {
 	.fleet_replaced = activity_update,
 	.draw = activity_draw,
 	.key = activity_key,
+	.mouse = activity_mouse,
 	.help = activity_help,
 	.help_count = sizeof activity_help / sizeof activity_help[0],
 };

@@ -11,6 +11,7 @@
 #include "app.h"
 #include "draw.h"
 #include "grid_layout.h"
+#include "legend.h"
 #include "sort_menu.h"
 #include "text.h"
 #include "timefmt.h"
@@ -168,10 +169,11 @@ static void status_cell(const struct app *app, const struct fleet_thing *thing, 
 {
 	enum draw_glyph g = thing->status == STATUS_CONNECTED ? GLYPH_CONNECTED :
 	                    thing->status == STATUS_DISCONNECTED ? GLYPH_DISCONNECTED : GLYPH_UNKNOWN;
+	/* The marks come from the help page's legend: one source. */
 	snprintf(buf, size, "%s%s%s%s", draw_glyph(g),
-	         fleet_thing_settling(app->session.fleet, thing) ? "~" : "",
-	         fleet_thing_flapping(app->session.fleet, thing) ? "!" : "",
-	         (thing->flags & THING_UNCERTAIN) ? "?" : "");
+	         fleet_thing_settling(app->session.fleet, thing) ? legend_flags[LEGEND_SETTLING].mark : "",
+	         fleet_thing_flapping(app->session.fleet, thing) ? legend_flags[LEGEND_FLAPPING].mark : "",
+	         (thing->flags & THING_UNCERTAIN) ? legend_flags[LEGEND_UNCERTAIN].mark : "");
 }
 
 /* SINCE and RECEIVED: an age, or the time itself after `a`. */

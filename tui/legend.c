@@ -4,12 +4,12 @@
 #include "legend.h"
 
 const struct legend_flag legend_flags[] = {
-	{"settling", "~", "the status changed within reconcile.settle (10 s): it may still flip as"
-	                  " late or reordered events arrive"},
-	{"flapping", "!", "more than reconcile.flap_sessions sessions started within"
-	                  " reconcile.flap_window (5 in 10 min)"},
-	{"uncertain", "?", "events contradicted each other and the status rests on arrival order,"
-	                   " not timestamps (core/RECONCILIATION.md)"},
+	[LEGEND_SETTLING] = {"settling", "~", "the status changed within reconcile.settle (10 s):"
+	                                      " it may still flip as late or reordered events arrive"},
+	[LEGEND_FLAPPING] = {"flapping", "!", "more than reconcile.flap_sessions sessions started within"
+	                                      " reconcile.flap_window (5 in 10 min)"},
+	[LEGEND_UNCERTAIN] = {"uncertain", "?", "events contradicted each other and the status rests"
+	                                        " on arrival order, not timestamps (core/RECONCILIATION.md)"},
 };
 const size_t legend_flag_count = sizeof legend_flags / sizeof legend_flags[0];
 

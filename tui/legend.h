@@ -11,6 +11,8 @@ struct legend_flag {
 	const char *mark;       /* "~" */
 	const char *meaning;
 };
+/* Indexes of legend_flags, in its order. */
+enum legend_flag_id { LEGEND_SETTLING, LEGEND_FLAPPING, LEGEND_UNCERTAIN };
 extern const struct legend_flag legend_flags[];
 extern const size_t legend_flag_count;
 

@@ -490,6 +490,19 @@ static bool summary_key(struct app *app, void *data, int key)
 	}
 }
 
+/* A click selects the row under it, a double click drills down, as
+ * Enter does. */
+static void summary_mouse(struct app *app, void *data, const struct app_mouse *m)
+{
+	struct summary_screen *s = data;
+	size_t i = s->top + (size_t)(m->y - 3);
+	if (m->y < 3 || m->y >= 3 + s->rows || i >= summary_count(s->summary))
+		return;
+	s->cursor = i;
+	if (m->kind == APP_MOUSE_DOUBLE)
+		drill_down(app, s);
+}
+
 static const struct key_help summary_help[] = {
 	{ "Esc", "back", "back to the grid (q too)" },
 	{ "Enter", "drill", "the grid with the things of the selected value only" },
@@ -514,6 +527,7 @@ const struct screen_ops summary_screen = {
 	.fleet_replaced = summary_enter_again,
 	.draw = summary_draw,
 	.key = summary_key,
+	.mouse = summary_mouse,
 	.help = summary_help,
 	.help_count = sizeof summary_help / sizeof summary_help[0],
 };

@@ -24,6 +24,8 @@ static bool counted(const struct timeline *t, const struct app *app, const struc
 	return e->thing_id != 0 && view_find(app->session.view, e->thing_id - 1) != (size_t)-1;
 }
 
+#define TL_AXIS_W 6              /* the y axis' labels, left of the bars */
+
 static const char *const mono_fill = "#%@&*+=o~:x$XO/\\";
 
 static int reason_attr(int reason)
@@ -211,7 +213,7 @@ static void timeline_draw(struct app *app, void *data)
 	         t->filtered ? "filtered view" : "whole fleet");
 	app_draw_header(app, right);
 
-	int axis_w = 6;
+	int axis_w = TL_AXIS_W;
 	int width = (app->cols - axis_w - 1) / 2;
 	if (width < 1)
 		width = 1;
@@ -240,6 +242,7 @@ static void timeline_draw(struct app *app, void *data)
 	int chart_h = axis_y - top;
 	if (chart_h < 1)
 		chart_h = 1;
+	t->axis_y = axis_y;
 	for (int y = top; y <= bottom; y++)
 		draw_fill(y, 0, app->cols, theme_attr(THEME_NORMAL));
 
@@ -377,6 +380,19 @@ static bool timeline_key(struct app *app, void *data, int key)
 	}
 }
 
+/* A click on the chart (or its time axis) selects the bucket under it,
+ * a double click drills down, as Enter does. */
+static void timeline_mouse(struct app *app, void *data, const struct app_mouse *m)
+{
+	struct timeline *t = data;
+	int dx = m->x - TL_AXIS_W;
+	if (m->y < 2 || m->y > t->axis_y || dx < 0 || dx / 2 >= t->visible)
+		return;
+	t->selected = t->first_bucket + dx / 2;
+	if (m->kind == APP_MOUSE_DOUBLE)
+		drill_down(app, t);
+}
+
 static const struct key_help timeline_help[] = {
 	{ "Esc", "back", "back to the grid (q too)" },
 	{ "Enter", "drill", "filter the grid to the things that disconnected in the selected bucket (and reason)" },
@@ -398,6 +414,7 @@ const struct screen_ops timeline_screen = {
 	.replay_jump_ms = timeline_bucket_ms,
 	.draw = timeline_draw,
 	.key = timeline_key,
+	.mouse = timeline_mouse,
 	.help = timeline_help,
 	.help_count = sizeof timeline_help / sizeof timeline_help[0],
 };

@@ -60,6 +60,7 @@ struct timeline {
 	int reason_sel;              /* -1 all, else a reason index */
 	bool filtered;               /* only things of the grid's view */
 	int visible;                 /* buckets that fit, set by the draw */
+	int axis_y;                  /* the time axis' line, set by the draw */
 	/* Times the recorder was not listening and events were lost: shaded. */
 	struct tl_gap { int64_t from, to; } *gaps;
 	size_t gap_count;

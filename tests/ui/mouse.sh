@@ -6,8 +6,11 @@
 # terminal's own reports: SGR (`\e[<b;x;yM` press, `m` release) with
 # TERM=xterm-256color, whose kmous is `\e[<`, and the X10 form (`\e[M` and
 # three bytes) with TERM=tmux-256color. Without the option a click does
-# nothing. At 80x24 and 200x60. (The alerts screen's clicks need a firing
-# alert, hence a broker: not covered here.)
+# nothing. On the timeline a click selects a bucket and a double click
+# drills down; on the summary and the activity log a click selects a row
+# and a double click drills down / opens the raw event. At 80x24 and
+# 200x60. (The alerts screen's clicks need a firing alert, hence a broker:
+# not covered here.)
 . "$(dirname "$0")/lib.sh"
 
 N=120
@@ -146,9 +149,89 @@ for size in 80x24 200x60; do
 	sgr_click $((x + 2)) 2
 	check "$size: without ui.mouse a title click does not sort" bash -c "! tmux -L '$SOCK' capture-pane -p -t ui | sed -n 3p | grep -qF 'CLIENT ID▲'"
 	[ "$FAILED" = 0 ] || { echo "--- $size:"; screen; }
-	if [ "$size" != 200x60 ]; then
-		keys C-c
-		wait_for "EXIT=0" >/dev/null || fail "$size: exit 0 (no mouse)"
-	fi
+	keys C-c
+	wait_for "EXIT=0" >/dev/null || fail "$size: exit 0 (no mouse)"
+done
+
+# The timeline, the summary and the activity log, on summary.sh's fixture
+# (registry.json, registry.ndjson): the 4 disconnects (b1 b2 b3 l1) all
+# fall in 00:01 on 2026-01-01, the minute the timeline opens on (its last
+# bucket); 00:00 has none. By thing type: press (b1 b2 l1, all down) first,
+# then robot (b3 l2 p1). b1's log: disconnected (newest), then connected.
+"$THINGTOP" sync -q -j "$DIR/r.db" "$HERE/registry.json" 2>"$DIR/sync.err" ||
+	{ cat "$DIR/sync.err"; echo "sync failed"; exit 1; }
+"$THINGTOP" import -q -j "$DIR/r.db" "$HERE/registry.ndjson" 2>"$DIR/import.err" ||
+	{ cat "$DIR/import.err"; echo "import failed"; exit 1; }
+line() { screen | sed -n "$1p"; }
+# The column of the first bar glyph on the chart's top line (the bucket
+# with all 4 disconnects is the highest bar).
+bar_x() {
+	local l
+	l=$(line 3)
+	case $l in *█*) ;; *) echo -1; return ;; esac
+	l=${l%%█*}
+	echo ${#l}
+}
+for size in 80x24 200x60; do
+	w=${size%x*} h=${size#*x}
+	new_server
+	start_term xterm-256color "$w" "$h" -c "$DIR/mouse.conf" -j "$DIR/r.db" --no-connect
+	wait_for "b1" || fail "$size: grid shown (registry)"
+
+	keys t
+	check "$size: timeline open" wait_for "Disconnects"
+	x=$(bar_x)
+	check "$size: the 00:01 bar is drawn (x=$x)" test "$x" -gt 6
+	check "$size: 00:01 selected at first" grep -qE '00:01\.\.00:02  4 disconnects' <<<"$(screen)"
+	# A click two cells left (the bucket before): 00:00, none.
+	sgr_click $((x - 2)) 5
+	check "$size: a click selects the bucket under it (00:00)" grep -qE '00:00\.\.00:01  0 disconnects' <<<"$(screen)"
+	# A click on the time axis below the bar selects it again.
+	axis=$(screen | grep -nE '^ {6}[0-9]{2}:[0-9]{2}' | head -n 1 | cut -d: -f1)
+	sgr_click "$x" $((axis - 1))
+	check "$size: a click on the time axis selects 00:01" grep -qE '00:01\.\.00:02  4 disconnects' <<<"$(screen)"
+	# A double click on the empty bucket: nothing to drill into.
+	sgr_double $((x - 2)) 5
+	check "$size: a double click on an empty bucket stays" bash -c "tmux -L '$SOCK' capture-pane -p -t ui | sed -n 2p | grep -qF Disconnects"
+	check "$size: and says why" wait_for "no disconnects in this bucket"
+	# A double click on the bar drills down: the grid with those 4 things.
+	sgr_double "$x" 4
+	check "$size: a double click drills down" wait_for "all reasons: 4 things]"
+	check "$size: the bucket's things" test "$(grid_ids | sort | tr '\n' ' ')" = "b1 b2 b3 l1 "
+	keys Escape
+
+	keys s
+	check "$size: summary by thing type" wait_for "by thing_type"
+	# A click on the second row (robot) selects it: Enter drills into it.
+	sgr_click 2 4
+	keys Enter
+	check "$size: a click selects the summary row (robot)" wait_for "[thing_type=robot: 3 things]"
+	check "$size: robot's things" test "$(grid_ids | sort | tr '\n' ' ')" = "b3 l2 p1 "
+	keys Escape s
+	check "$size: summary again" wait_for "by thing_type"
+	# A double click on the first row (press) drills down at once.
+	sgr_double 2 3
+	check "$size: a double click drills down (press)" wait_for "[thing_type=press: 3 things]"
+	check "$size: press's things" test "$(grid_ids | sort | tr '\n' ' ')" = "b1 b2 l1 "
+	# A click below the rows changes nothing.
+	keys Escape s
+	sgr_double 2 $((h - 4))
+	check "$size: a double click past the rows stays on the summary" bash -c "tmux -L '$SOCK' capture-pane -p -t ui | sed -n 2p | grep -qF Summary"
+	keys Escape
+
+	# The activity log: a click selects an event, a double click opens its
+	# raw JSON (as Enter does).
+	keys :
+	literal "thing b1"
+	keys Enter
+	check "$size: b1's activity log" wait_for "Activity: b1"
+	sgr_click 3 4
+	keys Enter
+	check "$size: a click selects the older event (connected)" wait_for '"eventType": "connected"'
+	keys Escape
+	sgr_double 3 3
+	check "$size: a double click opens the newest (disconnected)" wait_for '"eventType": "disconnected"'
+	keys Escape Escape
+	[ "$FAILED" = 0 ] || { echo "--- $size:"; screen; }
 done
 finish

@@ -12,6 +12,7 @@
 
 #include "alert_service.h"
 #include "app.h"
+#include "list_keys.h"
 #include "draw.h"
 #include "journal_alerts.h"
 #include "text.h"
@@ -264,27 +265,13 @@ static bool alerts_key(struct app *app, void *data, int key)
 	(void)data;
 	struct alerts_ui *ui = app->alerts_ui;
 	size_t page = app->rows > 6 ? (size_t)app->rows - 6 : 1;
+	if (list_move_key(key, &ui->cursor, ui->count, page))
+		return true;
 	switch (key) {
 	case KEY_ESC:
 	case 'q':
 	case KEY_FN(KEY_LEFT):
 		app_show(app, SCREEN_GRID);
-		return true;
-	case KEY_FN(KEY_UP):
-	case 'k':
-		if (ui->cursor > 0)
-			ui->cursor--;
-		return true;
-	case KEY_FN(KEY_DOWN):
-	case 'j':
-		if (ui->cursor + 1 < ui->count)
-			ui->cursor++;
-		return true;
-	case KEY_FN(KEY_PPAGE):
-		ui->cursor = ui->cursor > page ? ui->cursor - page : 0;
-		return true;
-	case KEY_FN(KEY_NPAGE):
-		ui->cursor += page;
 		return true;
 	case '\n':
 	case '\r':

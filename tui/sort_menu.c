@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "app.h"
+#include "list_keys.h"
 #include "draw.h"
 #include "sort_menu.h"
 
@@ -47,29 +48,12 @@ bool sort_menu_key(struct sort_menu *m, int key, enum column_id *column)
 {
 	int count = entry_count();
 	int page = m->shown > 1 ? m->shown - 1 : 1;
+	size_t at = (size_t)m->at;
+	if (list_move_key(key, &at, (size_t)count, (size_t)page)) {
+		m->at = (int)at;
+		return false;
+	}
 	switch (key) {
-	case KEY_FN(KEY_UP):
-	case 'k':
-		m->at = m->at > 0 ? m->at - 1 : 0;
-		return false;
-	case KEY_FN(KEY_DOWN):
-	case 'j':
-		m->at = m->at + 1 < count ? m->at + 1 : count - 1;
-		return false;
-	case KEY_FN(KEY_PPAGE):
-		m->at = m->at > page ? m->at - page : 0;
-		return false;
-	case KEY_FN(KEY_NPAGE):
-		m->at = m->at + page < count ? m->at + page : count - 1;
-		return false;
-	case KEY_FN(KEY_HOME):
-	case 'g':
-		m->at = 0;
-		return false;
-	case KEY_FN(KEY_END):
-	case 'G':
-		m->at = count - 1;
-		return false;
 	case '\n':
 	case '\r':
 	case KEY_FN(KEY_ENTER):

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "list_keys.h"
 #include "draw.h"
 #include "summary.h"
 #include "text.h"
@@ -435,37 +436,12 @@ static bool summary_key(struct app *app, void *data, int key)
 	struct summary_screen *s = data;
 	size_t count = summary_count(s->summary);
 	size_t page = s->rows > 1 ? (size_t)s->rows - 1 : 1;
+	if (list_move_key(key, &s->cursor, count, page))
+		return true;
 	switch (key) {
 	case KEY_ESC:
 	case 'q':
 		app_show(app, SCREEN_GRID);
-		return true;
-	case KEY_FN(KEY_UP):
-	case 'k':
-		if (s->cursor > 0)
-			s->cursor--;
-		return true;
-	case KEY_FN(KEY_DOWN):
-	case 'j':
-		if (s->cursor + 1 < count)
-			s->cursor++;
-		return true;
-	case KEY_FN(KEY_PPAGE):
-	case KEY_CTRL('b'):
-		s->cursor = s->cursor > page ? s->cursor - page : 0;
-		return true;
-	case KEY_FN(KEY_NPAGE):
-	case KEY_CTRL('f'):
-	case ' ':
-		s->cursor = s->cursor + page < count ? s->cursor + page : (count > 0 ? count - 1 : 0);
-		return true;
-	case KEY_FN(KEY_HOME):
-	case 'g':
-		s->cursor = 0;
-		return true;
-	case KEY_FN(KEY_END):
-	case 'G':
-		s->cursor = count > 0 ? count - 1 : 0;
 		return true;
 	case 'c':
 	case KEY_FN(KEY_RIGHT):

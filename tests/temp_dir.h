@@ -5,6 +5,7 @@
 #define THINGTOP_TEMP_DIR_H
 
 #include <ftw.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -33,6 +34,22 @@ static inline int temp_remove_entry(const char *path, const struct stat *st, int
 static inline void temp_dir_remove(void)
 {
 	nftw(temp_dir, temp_remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Copies a file (a journal kept under tests/data) byte for byte. */
+static inline bool temp_copy_file(const char *from, const char *to)
+{
+	FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+	char buf[8192];
+	size_t n;
+	bool ok = in && out;
+	while (ok && (n = fread(buf, 1, sizeof buf, in)) > 0)
+		ok = fwrite(buf, 1, n, out) == n;
+	if (in)
+		fclose(in);
+	if (out && fclose(out) != 0)
+		ok = false;
+	return ok;
 }
 
 /* A path not used before in the folder; free it. */

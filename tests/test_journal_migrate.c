@@ -118,25 +118,10 @@ static bool exec_sql(const char *path, const char *sql)
 	return ok;
 }
 
-static bool copy_file(const char *from, const char *to)
-{
-	FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
-	char buf[8192];
-	size_t n;
-	bool ok = in && out;
-	while (ok && (n = fread(buf, 1, sizeof buf, in)) > 0)
-		ok = fwrite(buf, 1, n, out) == n;
-	if (in)
-		fclose(in);
-	if (out && fclose(out) != 0)
-		ok = false;
-	return ok;
-}
-
 static void test_interrupted_upgrade(const char *source)
 {
 	char *path = new_path("schema2.db");
-	CHECK(copy_file(source, path));
+	CHECK(temp_copy_file(source, path));
 	CHECK_INT(query_int(path, "PRAGMA user_version"), 2);
 	read_expected(path);
 	CHECK(expected_count > 20);

@@ -308,21 +308,6 @@ static void test_counts_after_prune(void)
 	free(path);
 }
 
-static bool copy_file(const char *from, const char *to)
-{
-	FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
-	char buf[8192];
-	size_t n;
-	bool ok = in && out;
-	while (ok && (n = fread(buf, 1, sizeof buf, in)) > 0)
-		ok = fwrite(buf, 1, n, out) == n;
-	if (in)
-		fclose(in);
-	if (out && fclose(out) != 0)
-		ok = false;
-	return ok;
-}
-
 static bool nothing(void *ctx, int64_t minute, const char *reason, uint64_t n)
 {
 	(void)minute, (void)reason, (void)n;
@@ -335,7 +320,7 @@ static bool nothing(void *ctx, int64_t minute, const char *reason, uint64_t n)
 static void test_counts_after_upgrade(const char *schema2)
 {
 	char *path = new_path("schema2.db");
-	CHECK(copy_file(schema2, path));
+	CHECK(temp_copy_file(schema2, path));
 	struct journal *j = open_rw(path);
 	CHECK(j != NULL);
 	if (j) {
@@ -351,7 +336,7 @@ static void test_counts_after_upgrade(const char *schema2)
 	free(path);
 
 	path = new_path("schema6.db");
-	CHECK(copy_file(schema2, path));
+	CHECK(temp_copy_file(schema2, path));
 	char *cause = NULL;
 	CHECK(journal_create_at_version(path, 6, &cause));
 	free(cause);

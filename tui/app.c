@@ -452,11 +452,6 @@ static void on_change(void *ctx, const struct live_status *live)
 		            status->reason != NULL ? status->reason : "");
 }
 
-static void run(struct app *app)
-{
-	app_loop_run(app);
-}
-
 /* ---- What cmd_monitor.c starts ---- */
 
 const struct live_callbacks app_live_callbacks = { .on_message = on_message, .on_change = on_change };
@@ -469,7 +464,7 @@ void app_loop(struct app *app)
 	const char *frames = getenv("THINGTOP_UI_FRAMES");
 	if (frames != NULL && *frames != '\0')
 		frames_file = fopen(frames, "a");
-	run(app);
+	app_loop_run(app);
 	if (timing_file != NULL)
 		fclose(timing_file);
 	if (frames_file != NULL)

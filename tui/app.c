@@ -425,19 +425,16 @@ static void on_change(void *ctx, const struct live_status *live)
 	else
 		app->not_recording[0] = '\0';
 	app->dirty = true;
-	/* The re-sync's failure goes where warnings go, unless one is there. */
-	if (!app->refused[0] || strncmp(app->refused, "re-sync", 7) == 0)
-		snprintf(app->refused, sizeof app->refused, "%s", live->sync_error);
+	snprintf(app->sync_warning, sizeof app->sync_warning, "%s", live->sync_error);
 	if (status == NULL)
 		return;
 	if (status->state == MQTT_CONNECTED && status->filters_refused > 0)
-		snprintf(app->refused, sizeof app->refused, "subscription refused: %s", status->refused);
+		snprintf(app->broker_warning, sizeof app->broker_warning, "subscription refused: %s",
+		         status->refused);
 	else if (*live->rate_warning)
-		snprintf(app->refused, sizeof app->refused, "%s", live->rate_warning);
-	else if (*live->sync_error)
-		snprintf(app->refused, sizeof app->refused, "%s", live->sync_error);
+		snprintf(app->broker_warning, sizeof app->broker_warning, "%s", live->rate_warning);
 	else if (status->state == MQTT_CONNECTED)
-		app->refused[0] = '\0';
+		app->broker_warning[0] = '\0';
 	char host[64];
 	text_escape(app->session.config.broker.host != NULL ? app->session.config.broker.host : "?",
 	            app->session.config.broker.host != NULL ? strlen(app->session.config.broker.host) : 1,

@@ -69,11 +69,14 @@ struct app {
 	bool following;             /* polling a journal another process writes */
 	char broker_state[96];      /* host:port */
 	char conn_state[64];        /* connected, backing off, ... */
-	/* Sticky while it lasts: the journal cannot be written ("" = fine),
-	 * and the broker refused subscriptions or a connection is near its
-	 * rate limit. */
+	/* Sticky while it lasts: the journal cannot be written ("" = fine);
+	 * the broker refused subscriptions or a connection is near its rate
+	 * limit; the last periodic re-sync failed. Kept apart because they
+	 * change on different calls (a re-sync's change carries no broker
+	 * state); the header shows the broker's first (app_warning). */
 	char not_recording[512];
-	char refused[256];
+	char broker_warning[256];
+	char sync_warning[256];
 	bool lost_data;             /* quit while not recording: exit non-zero */
 
 	struct theme theme;
@@ -232,6 +235,9 @@ void app_turn_end(void);
 
 /* Shared drawing of the frame: header line, footer key hints, status line
  * (app_frame.c). */
+/* The warning the header shows while live: the broker's, else the
+ * re-sync's; "" when none. */
+const char *app_warning(const struct app *app);
 void app_draw_header(struct app *app, const char *title_right);
 void app_draw_footer(struct app *app, const struct key_help *help, size_t count);
 void app_draw_status_line(struct app *app);

@@ -32,6 +32,11 @@ static void header_counts(const struct app *app, int form, char *buf, size_t siz
 /* What the header must say first, whatever the width: whether we record
  * (or replay, or follow), the event rate, PAUSED, firing alerts; then,
  * where there is room, where from (`where`). */
+const char *app_warning(const struct app *app)
+{
+	return app->broker_warning[0] != '\0' ? app->broker_warning : app->sync_warning;
+}
+
 static void header_state(const struct app *app, char *state, size_t size, char *where,
                          size_t where_size)
 {
@@ -49,8 +54,8 @@ static void header_state(const struct app *app, char *state, size_t size, char *
 		replay_status(app, status, sizeof status);
 		snprintf(state, size, "replay %s%s%s", status, grid_follow(app) ? "  FOLLOW" : "", firing);
 		snprintf(where, where_size, "%s", name);
-	} else if (app->live && app->refused[0] != '\0') {
-		snprintf(state, size, "%s  %.1f ev/s%s%s", app->refused, app->rate, paused, firing);
+	} else if (app->live && *app_warning(app) != '\0') {
+		snprintf(state, size, "%s  %.1f ev/s%s%s", app_warning(app), app->rate, paused, firing);
 		snprintf(where, where_size, "%s", app->broker_state);
 	} else if (app->live) {
 		snprintf(state, size, "%s  %.1f ev/s%s%s", app->conn_state, app->rate, paused, firing);
@@ -71,7 +76,7 @@ void app_draw_header(struct app *app, const char *title_right)
 		draw_fill(0, 0, app->cols, attr);
 		draw_untrusted(0, 0, app->cols, app->not_recording, strlen(app->not_recording), attr, false);
 	} else {
-		if (app->live && app->refused[0] != '\0')
+		if (app->live && *app_warning(app) != '\0')
 			attr = theme_attr(THEME_ERROR) | A_BOLD;
 		draw_fill(0, 0, app->cols, attr);
 		char state[512], where[300], counts[160];

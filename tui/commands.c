@@ -14,7 +14,7 @@
 const struct cmd_entry cmd_table[] = {
 	{
 		.name = NULL,
-		.summary = "the monitor: fleet grid, activity log, disconnect timeline",
+		.summary = "the monitor: fleet grid, activity log, timeline, summary, alerts",
 		.usage = cmd_monitor_usage,
 		.config = true, .journal = SESSION_JOURNAL_WRITE, .fleet = SESSION_FLEET_REBUILT,
 		.journal_note = "read-only with --no-connect or --follow",

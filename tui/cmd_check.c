@@ -16,7 +16,8 @@ enum { CHECK_OK, CHECK_WARNING, CHECK_CRITICAL, CHECK_UNKNOWN };
 static const char *const verdicts[] = { "OK", "WARNING", "CRITICAL", "UNKNOWN" };
 
 const char cmd_check_usage[] =
-	"Usage: thingtop check [-j JOURNAL] [-c CONFIG] --filter EXPR --warning N --critical M\n"
+	"Usage: thingtop check [-j JOURNAL] [-c CONFIG] --filter EXPR\n"
+	"                      --warning N --critical M\n"
 	"\n"
 	"Counts the things matching EXPR (the filter language of export and the\n"
 	"monitor) and prints one Nagios/Icinga plugin line with performance data:\n"
@@ -25,7 +26,8 @@ const char cmd_check_usage[] =
 	"M), 3 UNKNOWN (the journal cannot be read, or bad arguments).\n"
 	"\n"
 	"Options:\n"
-	"  -j, --journal FILE   journal to read (default %s)\n"
+	"  -j, --journal FILE   journal to read (default\n"
+	"                       %s)\n"
 	"  -c, --config FILE    config file for the reconciliation settings\n"
 	"  -f, --filter EXPR    which things to count (default: all)\n"
 	"  -w, --warning N      WARNING above N things\n"

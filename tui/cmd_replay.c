@@ -21,8 +21,9 @@
 #include "xalloc.h"
 
 const char cmd_replay_usage[] =
-	"Usage: thingtop replay JOURNAL [-c CONFIG] [--speed N|max] [--from TIME] [--to TIME]\n"
-	"                        [--theme NAME] [--no-color] [--ascii] [--filter EXPR] [--sort SPEC]\n"
+	"Usage: thingtop replay JOURNAL [-c CONFIG] [--speed N|max] [--from TIME]\n"
+	"                             [--to TIME] [--theme NAME] [--no-color] [--ascii]\n"
+	"                             [--filter EXPR] [--sort SPEC]\n"
 	"       thingtop replay JOURNAL --export FILE [--speed max] [--to TIME] ...\n"
 	"       thingtop replay JOURNAL --alerts [--from TIME] [--to TIME]\n"
 	"\n"

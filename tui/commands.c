@@ -70,7 +70,7 @@ const struct cmd_entry cmd_table[] = {
 	},
 	{
 		.name = "journal",
-		.summary = "info, check, vacuum, prune, dump a journal; forget its broker session",
+		.summary = "info, check, vacuum, prune, dump; forget the broker session",
 		.usage = cmd_journal_usage,
 		.config = true, .journal = SESSION_JOURNAL_READ, .fleet = SESSION_FLEET_NONE,
 		.journal_note = "read-write for vacuum, prune and forget-session",

@@ -28,6 +28,8 @@ for c in $cmds ""; do
   check_eq "$name -h exit status" "$?" 0
   check "$name -h starts with its usage" grep -q "^Usage: $name" "$tmp/h.out"
   check "$name -h writes nothing on stderr" test ! -s "$tmp/h.err"
+  # Read on an 80-column terminal over SSH: no line wraps.
+  check_eq "$name -h lines over 80 columns" "$(awk 'length > 80' "$tmp/h.out")" ""
   "$thingtop" $c --help >"$tmp/help.out" 2>&1
   check "$name --help = -h" cmp -s "$tmp/h.out" "$tmp/help.out"
   if [[ -n $c ]]; then
@@ -75,7 +77,7 @@ for c in $cmds; do
 done
 
 # Theme names: the monitor's usage == themes/*.theme == the example config.
-usage_themes=$("$thingtop" --help | sed -n 's/^  --theme NAME *\(.*\), or a \.theme file$/\1/p' |
+usage_themes=$("$thingtop" --help | sed -n 's/^  --theme NAME *\(.*\) or FILE\.theme$/\1/p' |
   tr -d ' ' | tr ',' '\n' | sort)
 file_themes=$(cd "$src/themes" && ls *.theme | sed 's/\.theme$//' | sort)
 config_themes=$(sed -n '/# Colour theme:/,/theme = /p' "$src/config/thingtop.conf" | sed 's/#//' |

@@ -12,6 +12,7 @@
 #include "draw.h"
 #include "grid_layout.h"
 #include "legend.h"
+#include "list_keys.h"
 #include "sort_menu.h"
 #include "text.h"
 #include "timefmt.h"
@@ -430,6 +431,11 @@ static bool grid_key(struct app *app, void *data, int key)
 			sort_by(app, column);
 		return true;
 	}
+	size_t row = g->cursor;
+	if (list_move_key(key, &row, count, page)) {
+		app_set_cursor_row(app, row);
+		return true;
+	}
 	switch (key) {
 	case 'F':
 	case KEY_FN(KEY_F(5)):
@@ -437,32 +443,6 @@ static bool grid_key(struct app *app, void *data, int key)
 		return true;
 	case KEY_FN(KEY_F(6)):
 		sort_menu_open(&g->menu, view_sort(app->session.view));
-		return true;
-	case KEY_FN(KEY_UP):
-	case 'k':
-		if (g->cursor > 0)
-			app_set_cursor_row(app, g->cursor - 1);
-		return true;
-	case KEY_FN(KEY_DOWN):
-	case 'j':
-		app_set_cursor_row(app, g->cursor + 1);
-		return true;
-	case KEY_FN(KEY_PPAGE):
-	case KEY_CTRL('b'):
-		app_set_cursor_row(app, g->cursor > page ? g->cursor - page : 0);
-		return true;
-	case KEY_FN(KEY_NPAGE):
-	case KEY_CTRL('f'):
-	case ' ':
-		app_set_cursor_row(app, g->cursor + page);
-		return true;
-	case KEY_FN(KEY_HOME):
-	case 'g':
-		app_set_cursor_row(app, 0);
-		return true;
-	case KEY_FN(KEY_END):
-	case 'G':
-		app_set_cursor_row(app, count > 0 ? count - 1 : 0);
 		return true;
 	case '\n':
 	case '\r':

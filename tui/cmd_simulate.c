@@ -194,40 +194,78 @@ static int parse_args(const struct cmd_entry *cmd, int argc, char **argv, struct
 	return -1;
 }
 
+/* Where the messages go: an NDJSON file and/or a broker. */
+struct sim_outputs {
+	FILE *ndjson;
+	struct simulate_publisher *pub;
+};
+
+static bool emit(struct sim_outputs *out, const struct simulate_message *msg, char **cause)
+{
+	if (out->ndjson)
+		simulate_write_ndjson(msg, out->ndjson);
+	/* Malformed messages (a quirk of files) are not published. */
+	return !out->pub || msg->malformed || simulate_publish(out->pub, msg, cause);
+}
+
+/* Generates the stream until its count, duration or a signal, paced as
+ * asked, then what the model still holds back, so the truth is complete. */
+static bool stream(struct simulator *sim, const struct sim_args *args, struct sim_outputs *out,
+                   char **cause)
+{
+	bool wall_clock = args->broker || args->realtime;
+	int64_t wall_start = time_mono_ms();
+	int64_t sim_start = args->so.start_ms;
+	struct simulate_message msg;
+	uint64_t n = 0;
+	while (!stop_requested && !(args->events && n >= args->events)) {
+		if (args->duration_ms && !wall_clock && simulate_clock(sim) - sim_start >= args->duration_ms)
+			break;
+		if (args->duration_ms && wall_clock && time_mono_ms() - wall_start >= args->duration_ms)
+			break;
+		simulate_next(sim, &msg);
+		n++;
+		if (args->realtime)
+			sleep_ms((msg.received_ms - sim_start) - (time_mono_ms() - wall_start));
+		else if (args->rate > 0)
+			sleep_ms((int64_t)((double)n * 1000.0 / args->rate) - (time_mono_ms() - wall_start));
+		if (!emit(out, &msg, cause))
+			return false;
+	}
+	while (simulate_drain(sim, &msg))
+		if (!emit(out, &msg, cause))
+			return false;
+	return !out->pub || simulate_publisher_flush(out->pub, cause);
+}
+
 int cmd_simulate(const struct cmd_entry *cmd, int argc, char **argv)
 {
 	struct sim_args args = { 0 };
 	int parsed = parse_args(cmd, argc, argv, &args);
 	if (parsed >= 0)
 		return parsed;
-	struct simulate_options so = args.so;
-	const char *broker = args.broker, *ndjson_path = args.ndjson_path,
-	           *truth_path = args.truth_path;
-	uint64_t events = args.events, qos = args.qos;
-	int64_t duration_ms = args.duration_ms;
-	double rate = args.rate;
-	bool realtime = args.realtime;
 	char *cause = NULL;
 
 	int status = 1;
 	struct config config;
 	config_defaults(&config);
-	struct simulator *sim = simulate_create(&so);
-	struct simulate_publisher *pub = NULL;
-	FILE *ndjson = NULL, *truth = NULL;
+	struct simulator *sim = simulate_create(&args.so);
+	struct sim_outputs out = { 0 };
+	FILE *truth = NULL;
 
-	if (broker) {
-		if (!config_apply_broker_arg(&config, broker, &cause))
+	if (args.broker) {
+		if (!config_apply_broker_arg(&config, args.broker, &cause))
 			goto fail;
-		pub = simulate_publisher_create(config.broker.host, config.broker.port, (int)qos, &cause);
-		if (!pub)
+		out.pub = simulate_publisher_create(config.broker.host, config.broker.port, (int)args.qos,
+		                                    &cause);
+		if (!out.pub)
 			goto fail;
 	}
-	if (ndjson_path && !(ndjson = open_out(ndjson_path, &cause)))
+	if (args.ndjson_path && !(out.ndjson = open_out(args.ndjson_path, &cause)))
 		goto fail;
-	if (ndjson && ndjson != stdout) {
+	if (out.ndjson && out.ndjson != stdout) {
 		static char buf[1 << 20];
-		setvbuf(ndjson, buf, _IOFBF, sizeof buf);
+		setvbuf(out.ndjson, buf, _IOFBF, sizeof buf);
 	}
 
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -235,48 +273,17 @@ int cmd_simulate(const struct cmd_entry *cmd, int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	int64_t wall_start = time_mono_ms();
-	int64_t sim_start = so.start_ms;
-	struct simulate_message msg;
-	uint64_t n = 0;
-	for (;;) {
-		if (stop_requested)
-			break;
-		if (events && n >= events)
-			break;
-		if (duration_ms && !realtime && !broker && simulate_clock(sim) - sim_start >= duration_ms)
-			break;
-		if (duration_ms && (broker || realtime) && time_mono_ms() - wall_start >= duration_ms)
-			break;
-		simulate_next(sim, &msg);
-		n++;
-		if (realtime)
-			sleep_ms((msg.received_ms - sim_start) - (time_mono_ms() - wall_start));
-		else if (rate > 0)
-			sleep_ms((int64_t)((double)n * 1000.0 / rate) - (time_mono_ms() - wall_start));
-		if (ndjson)
-			simulate_write_ndjson(&msg, ndjson);
-		if (pub && !msg.malformed && !simulate_publish(pub, &msg, &cause))
-			goto fail;
-	}
-	/* Deliver what the model still holds back, so the truth is complete. */
-	while (simulate_drain(sim, &msg)) {
-		if (ndjson)
-			simulate_write_ndjson(&msg, ndjson);
-		if (pub && !msg.malformed && !simulate_publish(pub, &msg, &cause))
-			goto fail;
-	}
-	if (pub && !simulate_publisher_flush(pub, &cause))
+	if (!stream(sim, &args, &out, &cause))
 		goto fail;
-	if (ndjson && (fflush(ndjson) != 0 || ferror(ndjson))) {
-		set_cause(&cause, "%s: %s", ndjson_path, strerror(errno));
+	if (out.ndjson && (fflush(out.ndjson) != 0 || ferror(out.ndjson))) {
+		set_cause(&cause, "%s: %s", args.ndjson_path, strerror(errno));
 		goto fail;
 	}
-	if (truth_path) {
-		if (!(truth = open_out(truth_path, &cause)))
+	if (args.truth_path) {
+		if (!(truth = open_out(args.truth_path, &cause)))
 			goto fail;
 		if (!simulate_write_truth(sim, truth) || fflush(truth) != 0) {
-			set_cause(&cause, "%s: %s", truth_path, strerror(errno));
+			set_cause(&cause, "%s: %s", args.truth_path, strerror(errno));
 			goto fail;
 		}
 	}
@@ -287,11 +294,11 @@ int cmd_simulate(const struct cmd_entry *cmd, int argc, char **argv)
 fail:
 	fprintf(stderr, "thingtop simulate: %s\n", cause ? cause : "failed");
 out:
-	if (ndjson && ndjson != stdout)
-		fclose(ndjson);
+	if (out.ndjson && out.ndjson != stdout)
+		fclose(out.ndjson);
 	if (truth && truth != stdout)
 		fclose(truth);
-	simulate_publisher_destroy(pub);
+	simulate_publisher_destroy(out.pub);
 	simulate_destroy(sim);
 	config_finish(&config);
 	free(cause);

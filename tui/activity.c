@@ -415,21 +415,57 @@ static void act_layout(const struct app *app, struct act_layout *l)
 	l->w_det = app->cols - x - 1;
 }
 
+static void draw_headings(struct app *app, const struct act_layout *l)
+{
+	int cattr = theme_attr(THEME_COLUMNS);
+	draw_fill(2, 0, app->cols, cattr);
+	draw_text(2, l->x_ts, l->w_ts, "EVENT TIME (UTC)", cattr, false);
+	if (l->w_rx)
+		draw_text(2, l->x_rx, l->w_rx, "RECEIVED", cattr, false);
+	draw_text(2, l->x_type, l->w_type, "TYPE", cattr, false);
+	draw_text(2, l->x_sess, l->w_sess, "SESSION", cattr, false);
+	draw_text(2, l->x_ver, l->w_ver, "VER", cattr, true);
+	draw_text(2, l->x_mark, l->w_mark, "MARK", cattr, false);
+	draw_text(2, l->x_det, l->w_det, "REASON / IP / TOPICS", cattr, false);
+}
+
+/* Untrusted text escaped, then wrapped over at most `lines` lines of a
+ * column `width` cells wide at x, never splitting a UTF-8 character. */
+static void draw_wrapped(int y, int lines, int x, int width, const char *text, int attr)
+{
+	char esc[1024];
+	size_t n = text_escape(text, strlen(text), esc, sizeof esc, draw_ascii());
+	size_t at = 0;
+	for (int k = 0; k < lines && at < n; k++) {
+		/* Take as many bytes as fit in the column. */
+		size_t take = 0;
+		int cells = 0;
+		while (at + take < n) {
+			size_t cl = 1;
+			while (at + take + cl < n && (esc[at + take + cl] & 0xc0) == 0x80)
+				cl++;
+			int cw = (int)text_display_width(esc + at + take, cl);
+			if (cells + cw > width)
+				break;
+			cells += cw;
+			take += cl;
+		}
+		if (take == 0)
+			break;
+		char part[1024];
+		memcpy(part, esc + at, take);
+		part[take] = '\0';
+		draw_text(y + k, x, width, part, attr, false);
+		at += take;
+	}
+}
+
 static void draw_list(struct app *app)
 {
 	struct activity *a = act_of(app);
 	struct act_layout l;
 	act_layout(app, &l);
-	int cattr = theme_attr(THEME_COLUMNS);
-	draw_fill(2, 0, app->cols, cattr);
-	draw_text(2, l.x_ts, l.w_ts, "EVENT TIME (UTC)", cattr, false);
-	if (l.w_rx)
-		draw_text(2, l.x_rx, l.w_rx, "RECEIVED", cattr, false);
-	draw_text(2, l.x_type, l.w_type, "TYPE", cattr, false);
-	draw_text(2, l.x_sess, l.w_sess, "SESSION", cattr, false);
-	draw_text(2, l.x_ver, l.w_ver, "VER", cattr, true);
-	draw_text(2, l.x_mark, l.w_mark, "MARK", cattr, false);
-	draw_text(2, l.x_det, l.w_det, "REASON / IP / TOPICS", cattr, false);
+	draw_headings(app, &l);
 
 	int first = 3, rows = app->rows - first - 2;
 	a->page = rows;
@@ -480,35 +516,11 @@ static void draw_list(struct app *app)
 		         r->duplicate && r->out_of_order ? "," : "", r->out_of_order ? "late" : "",
 		         ahead && (r->duplicate || r->out_of_order) ? "," : "", ahead ? "ahead" : "");
 		draw_text(y, l.x_mark, l.w_mark, buf, sel ? attr : theme_attr(THEME_MARK), false);
-		if (h <= 1) {
+		if (h <= 1)
 			draw_untrusted(y, l.x_det, l.w_det, r->detail, strlen(r->detail), attr, false);
-		} else {
-			char esc[1024];
-			size_t n = text_escape(r->detail, strlen(r->detail), esc, sizeof esc, draw_ascii());
-			size_t at = 0;
-			for (int k = 0; k < h && y + k < first + rows && at < n; k++) {
-				/* Take as many bytes as fit in the column. */
-				size_t take = 0;
-				int cells = 0;
-				while (at + take < n) {
-					size_t cl = 1;
-					while (at + take + cl < n && (esc[at + take + cl] & 0xc0) == 0x80)
-						cl++;
-					int cw = (int)text_display_width(esc + at + take, cl);
-					if (cells + cw > l.w_det)
-						break;
-					cells += cw;
-					take += cl;
-				}
-				char part[1024];
-				memcpy(part, esc + at, take);
-				part[take] = '\0';
-				draw_text(y + k, l.x_det, l.w_det, part, attr, false);
-				at += take;
-				if (take == 0)
-					break;
-			}
-		}
+		else
+			draw_wrapped(y, first + rows - y < h ? first + rows - y : h, l.x_det, l.w_det,
+			             r->detail, attr);
 		y += h;
 	}
 	for (; y < first + rows; y++)

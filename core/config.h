@@ -26,6 +26,9 @@
 #define CONFIG_FILE_MAX (1 << 20)
 #define CONFIG_SETTINGS_MAX 1000
 #define CONFIG_JOURNAL_MODE_DEFAULT 0600
+/* What aws.endpoint implies unless tls.* says otherwise (port 443). */
+#define CONFIG_AWS_ROOT_CA "/etc/ssl/certs/Amazon_Root_CA_1.pem"
+#define CONFIG_AWS_ALPN "x-amzn-mqtt-ca"
 
 /* MQTT protocol levels, as MOSQ_OPT_PROTOCOL_VERSION takes them. */
 enum config_protocol {

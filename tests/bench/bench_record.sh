@@ -14,24 +14,12 @@ TT=${1:?usage: bench_record.sh THINGTOP [EVENTS]}
 EVENTS=${2:-1000000}
 THINGS=$(( EVENTS / 10 > 0 ? EVENTS / 10 : 1 ))
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || { echo "mosquitto not installed: skip"; exit 77; }
-MOSQUITTO=$(command -v mosquitto || echo /usr/sbin/mosquitto)
 WORK=$(mktemp -d /tmp/thingtop-bench.XXXXXX)
-BROKER=
-trap '[ -n "$BROKER" ] && kill $BROKER 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"' EXIT
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat > "$WORK/mosquitto.conf" <<CONF
-listener $PORT 127.0.0.1
-allow_anonymous true
-user $(id -un)
-persistence false
-max_queued_messages 0
-max_queued_bytes 0
-# max_inflight_messages stays at its default (20): the QoS 1 window real brokers use
-queue_qos0_messages true
-CONF
-"$MOSQUITTO" -c "$WORK/mosquitto.conf" 2>"$WORK/mosquitto.log" &
-BROKER=$!
-for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break; sleep 0.05; done
+trap '[ -n "${bench_broker:-}" ] && kill $bench_broker 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"' EXIT
+. "$(dirname "$0")/lib.sh"
+# max_inflight_messages stays at its default (20): the QoS 1 window real brokers use.
+bench_start_broker "$WORK" "queue_qos0_messages true" || exit 1
+PORT=$bench_port
 TOPIC='$aws/events/presence/#'
 now() { date +%s.%N; }
 

@@ -16,13 +16,11 @@ things=${3:-$(( events / 10 ))}
 rate=${4:-50000}
 seconds=${5:-6}
 command -v tmux >/dev/null || { echo "tmux not installed: skipped"; exit 77; }
-MOSQUITTO=$(command -v mosquitto || { [ -x /usr/sbin/mosquitto ] && echo /usr/sbin/mosquitto; } || true)
-[ -n "$MOSQUITTO" ] || { echo "mosquitto not installed: skipped"; exit 77; }
+command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || { echo "mosquitto not installed: skipped"; exit 77; }
 command -v python3 >/dev/null || { echo "python3 not installed: skipped"; exit 77; }
 dir=$(mktemp -d)
 sock="thingtop-bench-tl-$$"
-broker=
-trap 'tmux -L "$sock" kill-server >/dev/null 2>&1; [ -n "$broker" ] && kill $broker 2>/dev/null; wait 2>/dev/null; rm -rf "$dir"' EXIT
+trap 'tmux -L "$sock" kill-server >/dev/null 2>&1; [ -n "${bench_broker:-}" ] && kill $bench_broker 2>/dev/null; wait 2>/dev/null; rm -rf "$dir"' EXIT
 
 "$thingtop" simulate --things "$things" --events "$events" --seed 7 \
   --ndjson "$dir/events.ndjson" --truth "$dir/truth.csv" >/dev/null 2>&1
@@ -30,23 +28,12 @@ trap 'tmux -L "$sock" kill-server >/dev/null 2>&1; [ -n "$broker" ] && kill $bro
 rm -f "$dir/events.ndjson"
 echo "journal: $events events, $things things, $(( $(stat -c %s "$dir/j.db") / 1048576 )) MB"
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat >"$dir/mosquitto.conf" <<CONF
-listener $port 127.0.0.1
-allow_anonymous true
-persistence false
-max_queued_messages 0
-max_queued_bytes 0
-CONF
-"$MOSQUITTO" -c "$dir/mosquitto.conf" >"$dir/mosquitto.log" 2>&1 &
-broker=$!
-for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
-
-tmux -L "$sock" -f /dev/null new-session -d -s b -x 200 -y 60 -c "$dir" \
-  "bash -c 'echo \$\$ >$dir/pid; exec env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=tmux-256color THINGTOP_UI_TIMING=$dir/timing.txt $thingtop --broker 127.0.0.1:$port -j $dir/j.db 2>$dir/monitor.err'; sleep 600"
+. "$(dirname "$0")/lib.sh"
+bench_start_broker "$dir" || exit 1
+port=$bench_port
+bench_start_monitor "$sock" "$dir" "THINGTOP_UI_TIMING=$dir/timing.txt" \
+  "$thingtop" --broker "127.0.0.1:$port" -j "$dir/j.db" || exit 1
 screen() { tmux -L "$sock" capture-pane -p -t b; }
-for _ in $(seq 600); do screen | grep -q "^connected .*:$port" && break; sleep 0.1; done
-screen | grep -q "^connected .*:$port" || { screen; cat "$dir/monitor.err"; echo "the monitor did not connect"; exit 1; }
 pid=$(cat "$dir/pid")
 rss() { awk '/^VmRSS/ { printf "%d MB", $2 / 1024 }' "/proc/$pid/status"; }
 echo "monitor RSS before the timeline: $(rss)"

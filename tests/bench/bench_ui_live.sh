@@ -19,37 +19,20 @@ things=${3:-100000}
 rate=${4:-50000}
 publishers=${5:-1}
 command -v tmux >/dev/null || { echo "tmux not installed: skipped"; exit 77; }
-MOSQUITTO=$(command -v mosquitto || { [ -x /usr/sbin/mosquitto ] && echo /usr/sbin/mosquitto; } || true)
-[ -n "$MOSQUITTO" ] || { echo "mosquitto not installed: skipped"; exit 77; }
+command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || { echo "mosquitto not installed: skipped"; exit 77; }
 command -v sqlite3 >/dev/null || { echo "sqlite3 not installed: skipped"; exit 77; }
 command -v python3 >/dev/null || { echo "python3 not installed: skipped"; exit 77; }
 dir=$(mktemp -d)
 sock="thingtop-bench-live-$$"
-broker=
-trap 'tmux -L "$sock" kill-server >/dev/null 2>&1; [ -n "$broker" ] && kill $broker 2>/dev/null; wait 2>/dev/null; [ -n "${KEEP:-}" ] && echo "kept $dir" || rm -rf "$dir"' EXIT
+trap 'tmux -L "$sock" kill-server >/dev/null 2>&1; [ -n "${bench_broker:-}" ] && kill $bench_broker 2>/dev/null; wait 2>/dev/null; [ -n "${KEEP:-}" ] && echo "kept $dir" || rm -rf "$dir"' EXIT
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat >"$dir/mosquitto.conf" <<CONF
-listener $port 127.0.0.1
-allow_anonymous true
-user $(id -un)
-persistence false
-max_queued_messages 0
-max_queued_bytes 0
-CONF
-"$MOSQUITTO" -c "$dir/mosquitto.conf" >"$dir/mosquitto.log" 2>&1 &
-broker=$!
-for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
+. "$(dirname "$0")/lib.sh"
+bench_start_broker "$dir" || exit 1
+port=$bench_port
 
 # The monitor, live: it subscribes, reconciles and journals every event.
-tmux -L "$sock" -f /dev/null new-session -d -s b -x 200 -y 60 -c "$dir" \
-  "bash -c 'echo \$\$ >$dir/pid; exec env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=tmux-256color THINGTOP_UI_TIMING=$dir/keys.txt THINGTOP_UI_FRAMES=$dir/frames.txt $thingtop --broker 127.0.0.1:$port -j $dir/j.db 2>$dir/monitor.err'; echo EXIT=\$?; sleep 600"
-for _ in $(seq 100); do
-  tmux -L "$sock" capture-pane -p -t b | grep -q "$port connected" && break
-  sleep 0.1
-done
-tmux -L "$sock" capture-pane -p -t b | grep -q "$port connected" ||
-  { tmux -L "$sock" capture-pane -p -t b; cat "$dir/monitor.err"; echo "the monitor did not connect"; exit 1; }
+bench_start_monitor "$sock" "$dir" "THINGTOP_UI_TIMING=$dir/keys.txt THINGTOP_UI_FRAMES=$dir/frames.txt" \
+  "$thingtop" --broker "127.0.0.1:$port" -j "$dir/j.db" || exit 1
 sleep 0.5
 
 echo "load: $publishers publisher(s), $events events over $things things at $rate/s in all," \

@@ -105,6 +105,10 @@ struct fleet_event {
 	const char *reason;
 	const char *ip;
 	uint64_t seq;               /* journal sequence number: arrival order */
+	/* A rebuild's hint, 0 when none: the journal's id of the thing, whose
+	 * client_id is then the fleet's own string (fleet_thing_at(id - 1)),
+	 * so the thing is found without hashing its client id. */
+	uint32_t thing_id;
 	/* EVENT_BASELINE only: the thing's JSON object (registry fields), or
 	 * NULL when the caller did not read it (the status needs only the
 	 * timestamp and reason). */

@@ -375,6 +375,17 @@ static void apply_baseline(struct fleet *fleet, struct fleet_thing *thing,
 	result->status_changed = thing->status != before;
 }
 
+/* The thing a rebuild names by id (event->thing_id), or NULL. The hint
+ * is taken only when the client id is that thing's own string, so a
+ * wrong id can never touch another thing. */
+static struct fleet_thing *known_thing(struct fleet *fleet, const struct fleet_event *event)
+{
+	if (event->thing_id == 0 || event->thing_id > fleet->count)
+		return NULL;
+	struct fleet_thing *thing = fleet_thing_mut(fleet, event->thing_id - 1);
+	return thing->client_id == event->client_id ? thing : NULL;
+}
+
 void fleet_apply(struct fleet *fleet, const struct fleet_event *event, struct fleet_result *result)
 {
 	struct fleet_result dummy;
@@ -405,12 +416,15 @@ void fleet_apply(struct fleet *fleet, const struct fleet_event *event, struct fl
 	if (!event->client_id || !*event->client_id)
 		return;
 
-	size_t len = strlen(event->client_id);
-	uint64_t hash = fleet_hash_bytes(event->client_id, len);
-	struct fleet_thing *thing = fleet_lookup(fleet, event->client_id, len, hash);
+	struct fleet_thing *thing = known_thing(fleet, event);
 	if (!thing) {
-		thing = fleet_thing_new(fleet, event->client_id, len, hash);
-		result->new_thing = true;
+		size_t len = strlen(event->client_id);
+		uint64_t hash = fleet_hash_bytes(event->client_id, len);
+		thing = fleet_lookup(fleet, event->client_id, len, hash);
+		if (!thing) {
+			thing = fleet_thing_new(fleet, event->client_id, len, hash);
+			result->new_thing = true;
+		}
 	}
 	result->thing_id = thing->id;
 	if (event->received_ms > thing->last_received_ms)

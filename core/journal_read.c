@@ -138,12 +138,20 @@ static void restore_topic(struct journal_row *row, char *topic_buf)
 	const char *family = journal_topic_family(row->type);
 	if (!family || !row->client_id[0])
 		return;
-	int n = snprintf(topic_buf, JOURNAL_TOPIC_MAX, "$aws/events/%s/%s/%s", family,
-	                 event_type_name(row->type), row->client_id);
-	if (n > 0 && n < JOURNAL_TOPIC_MAX) {
-		row->topic = topic_buf;
-		row->topic_len = (size_t)n;
+	/* Joined by hand: snprintf was a twentieth of a rebuild's time. */
+	const char *parts[] = { "$aws/events/", family, "/", event_type_name(row->type), "/",
+	                        row->client_id };
+	size_t n = 0;
+	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+		size_t len = strlen(parts[i]);
+		if (n + len >= JOURNAL_TOPIC_MAX)
+			return;
+		memcpy(topic_buf + n, parts[i], len);
+		n += len;
 	}
+	topic_buf[n] = '\0';
+	row->topic = topic_buf;
+	row->topic_len = n;
 }
 
 /* Where a row's text is rebuilt: valid until the next row. */

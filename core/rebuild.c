@@ -73,6 +73,7 @@ void rebuild_event_from_row(const struct journal_row *row, const char *client_id
 		.reason = lifecycle ? row->reason : "",
 		.ip = row->ip,
 		.seq = row->seq,
+		.thing_id = lifecycle ? row->thing_id : 0,
 		/* Registry fields, when the scan read the raw rows. */
 		.payload = row->type == EVENT_BASELINE ? row->payload : NULL,
 		.payload_len = row->type == EVENT_BASELINE ? row->payload_len : 0,

@@ -946,6 +946,46 @@ static void test_property_shuffled(void)
 	fleet_destroy(f);
 }
 
+/* A rebuild's thing_id hint finds the thing without its client id's
+ * hash, and only when the client id is that thing's own string: a hint
+ * naming another thing, or a copy of the string, goes by the name. */
+static void test_thing_id_hint(void)
+{
+	struct fleet *f = fleet_create(NULL);
+	put(f, (struct ev){ CONN, .client = "alpha", .session = "1", .ts = T0 });
+	put(f, (struct ev){ CONN, .client = "beta", .session = "2", .ts = T0 });
+	const struct fleet_thing *alpha = fleet_find(f, "alpha"), *beta = fleet_find(f, "beta");
+
+	struct fleet_event e = { .type = EVENT_DISCONNECTED, .client_id = beta->client_id,
+	                         .timestamp_ms = T0 + SEC, .received_ms = T0 + SEC,
+	                         .session_id = "2", .reason = "CONNECTION_LOST", .seq = 10,
+	                         .thing_id = beta->id };
+	struct fleet_result r;
+	fleet_apply(f, &e, &r);
+	CHECK_INT(r.thing_id, beta->id);
+	CHECK_INT(beta->status, STATUS_DISCONNECTED);
+	CHECK_INT(alpha->status, STATUS_CONNECTED);
+
+	/* A wrong hint (alpha's id with beta's name) leaves alpha alone. */
+	e = (struct fleet_event){ .type = EVENT_CONNECTED, .client_id = beta->client_id,
+	                          .timestamp_ms = T0 + 2 * SEC, .received_ms = T0 + 2 * SEC,
+	                          .session_id = "3", .seq = 11, .thing_id = alpha->id };
+	fleet_apply(f, &e, &r);
+	CHECK_INT(r.thing_id, beta->id);
+	CHECK_INT(beta->status, STATUS_CONNECTED);
+	CHECK_STR(alpha->session_id, "1");
+
+	/* A hint past the fleet, with a new name: a new thing as usual. */
+	e = (struct fleet_event){ .type = EVENT_CONNECTED, .client_id = "gamma",
+	                          .timestamp_ms = T0, .received_ms = T0 + 3 * SEC,
+	                          .session_id = "4", .seq = 12, .thing_id = 99 };
+	fleet_apply(f, &e, &r);
+	CHECK(r.new_thing);
+	CHECK_INT(r.thing_id, 3);
+	CHECK_INT(fleet_count(f), 3);
+	fleet_destroy(f);
+}
+
 int main(void)
 {
 	RUN(test_simple_connect);
@@ -970,5 +1010,6 @@ int main(void)
 	RUN(test_snapshot_round_trip);
 	RUN(test_snapshot_damage);
 	RUN(test_property_shuffled);
+	RUN(test_thing_id_hint);
 	return check_summary();
 }

@@ -807,6 +807,71 @@ static void test_snapshot_round_trip(void)
 	free(data);
 }
 
+/* Format 3 stores times and versions as differences from their
+ * neighbours: values far apart or at the ends of their range, and
+ * sessions that differ from the thing in every way, still round-trip. */
+static void test_snapshot_extremes(void)
+{
+	struct fleet *f = fleet_create(NULL);
+	fleet_set_clock(f, T0);
+	const int64_t ends[] = { INT64_MIN, INT64_MAX, 0, -1, T0, -T0 };
+	const size_t n = sizeof ends / sizeof ends[0];
+	for (size_t i = 0; i < n * n; i++) {
+		char id[16];
+		snprintf(id, sizeof id, "x%zu", i);
+		struct fleet_thing *t = (struct fleet_thing *)fleet_add_thing(f, (uint32_t)i + 1, id);
+		int64_t a = ends[i % n], b = ends[i / n];
+		t->since_ms = a;
+		t->since_received_ms = b;
+		t->last_received_ms = a;
+		t->version = b;
+		snprintf(t->session_id, sizeof t->session_id, "s%zu", i);
+		t->session[0] = (struct fleet_session){ .key = i % 2 ? 0 : UINT64_MAX - i, .ts_ms = b,
+		                                        .version = a, .arrival = UINT32_MAX, .flags = 3 };
+		t->session[1] = (struct fleet_session){ .key = i, .ts_ms = i % 3 ? a : b,
+		                                        .version = i % 3 ? INT64_MIN : a, .reason = 1 };
+		t->flap_ring[i % FLEET_FLAP_MAX] = UINT32_MAX - (uint32_t)i;
+	}
+	size_t len;
+	uint8_t *data = fleet_save(f, &len);
+	CHECK_INT(data[8], 3); /* the format written */
+	char *cause = NULL;
+	struct fleet *g = fleet_load(data, len, NULL, &cause);
+	CHECK(g != NULL && cause == NULL);
+	CHECK(g && fleets_equal(f, g));
+	CHECK(g && fleet_thing_at(g, 1)->session[0].ts_ms == INT64_MIN);
+	CHECK(g && fleet_thing_at(g, 1)->since_ms == INT64_MAX);
+	free(cause);
+	fleet_destroy(g);
+	free(data);
+	fleet_destroy(f);
+}
+
+static void reseal(uint8_t *data, size_t len);
+
+/* A session head byte format 3 does not know is refused by name. */
+static void test_snapshot_bad_session_head(void)
+{
+	struct fleet *f = fleet_create(NULL);
+	fleet_add_thing(f, 1, "a");
+	size_t len;
+	uint8_t *data = fleet_save(f, &len);
+	/* The thing's last session head (0: never seen) comes just before
+	 * the u32 extra count and the u64 checksum. */
+	CHECK_INT(data[len - 13], 0);
+	const uint8_t bad[] = { 3, 16, 0x80 };
+	for (size_t i = 0; i < sizeof bad; i++) {
+		data[len - 13] = bad[i];
+		reseal(data, len);
+		char *cause = NULL;
+		CHECK(fleet_load(data, len, NULL, &cause) == NULL);
+		CHECK(cause && strstr(cause, "bad session"));
+		free(cause);
+	}
+	free(data);
+	fleet_destroy(f);
+}
+
 /* The snapshot checksum as documented in fleet_snapshot.c, to forge
  * snapshots whose checksum is right but whose content is not. */
 static uint64_t doc_mix(uint64_t h, uint64_t w)
@@ -1075,6 +1140,8 @@ int main(void)
 	RUN(test_ip_forms);
 	RUN(test_snapshot_round_trip);
 	RUN(test_snapshot_format2_loads);
+	RUN(test_snapshot_extremes);
+	RUN(test_snapshot_bad_session_head);
 	RUN(test_snapshot_damage);
 	RUN(test_property_shuffled);
 	return check_summary();

@@ -30,12 +30,13 @@
  * SPREAD-th of the journal's seq span, but close enough that an --at
  * anywhere stays under its 3 s goal: loading a snapshot then replaying
  * the rows after it, up to the next one kept, fits AT_BUDGET_MS.
- * Measured on a 2-core machine, release build, 1M things (bench_journal.sh):
- * a replay applies ~740k rows/s (REPLAY_ROWS_PER_MS, rounded down) and a
- * snapshot loads at ~12 ns a byte of its undeflated size (1.1-1.2 s for
- * 91-97 MB). So an --at replays at most (AT_BUDGET_MS - load) * 700 rows:
- * ~1.0M after a 1M-thing snapshot, ~1.6M after a 300k-thing one. The
- * remaining 0.5 s is for opening the journal and the export.
+ * Measured on the 2-core dev machine, release build, 1M things
+ * (bench_journal.sh's journal): a replay applies 680k-820k rows/s
+ * (REPLAY_ROWS_PER_MS: 700) and a snapshot loads in 0.55-1.2 s for 91-97
+ * MB undeflated (LOAD_NS_PER_BYTE: 12, the slow end). So an --at replays
+ * at most (AT_BUDGET_MS - load) * 700 rows: ~1.0M after a 91 MB (1M-thing)
+ * snapshot, ~1.4M after a 43 MB one. The other 0.5 s of the 3 s goal is
+ * for opening the journal and the export.
  * SNAPSHOTS_MAX bounds their number on huge journals. */
 #define SNAPSHOTS_RECENT 2
 #define SNAPSHOTS_SPREAD 6
@@ -90,8 +91,10 @@ static bool read_state(sqlite3 *db, struct state *st)
 
 	sqlite3_stmt *s = NULL;
 	size_t cap = 0;
-	int rc = sqlite3_prepare_v2(db, "SELECT seq, received_ms, ifnull(raw_len, length(data)) FROM snapshots ORDER BY seq", -1,
-	                            &s, NULL);
+	int rc = sqlite3_prepare_v2(db,
+	                            "SELECT seq, received_ms, ifnull(raw_len, length(data))"
+	                            " FROM snapshots ORDER BY seq",
+	                            -1, &s, NULL);
 	while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (st->count == cap) {
 			cap = cap ? cap * 2 : 16;

@@ -257,11 +257,13 @@ static void test_costly_snapshots_stay(void)
 	in.snapshot_every = 100;
 	feed(&in, &t, 0, 3000, NULL, NULL, 0);
 	CHECK(ingest_checkpoint(&in, NULL));
-	/* One every 100 rows, each said to be 240 MB undeflated. Thinning
-	 * reads only their seq and size (and may have thinned the real ones
-	 * while the rows went in), so stand-ins with the size do. */
+	/* Thinning done (it also runs while the rows go in), then one every
+	 * 100 rows, each said to be 240 MB undeflated: thinning reads only
+	 * their seq and size, so stand-ins with the size do. */
+	CHECK(prune(j, NULL));
 	sqlite3 *db = NULL;
 	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+	sqlite3_busy_timeout(db, 10000);
 	CHECK(sqlite3_exec(db,
 	                   "WITH RECURSIVE n(s) AS (SELECT 100 UNION ALL SELECT s + 100 FROM n"
 	                   " WHERE s < 2900) INSERT OR IGNORE INTO snapshots"
@@ -274,6 +276,7 @@ static void test_costly_snapshots_stay(void)
 
 	/* Loaded fast, they thin out as before. */
 	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+	sqlite3_busy_timeout(db, 10000);
 	CHECK(sqlite3_exec(db, "UPDATE snapshots SET raw_len = 1000", NULL, NULL, NULL) == SQLITE_OK);
 	sqlite3_close(db);
 	CHECK(prune(j, NULL));

@@ -1,7 +1,9 @@
 /* Fleet snapshots: the whole table as a portable byte string.
  *
- * Format 2 (written; a third of format 1's size) differs from format 1
- * only in the thing records, see put_thing2. Both are read.
+ * Format 3 (written) differs from format 2 only in the thing records, see
+ * put_thing3: times and versions as deltas from their neighbours. Format
+ * 2 (a third of format 1's size) differs from format 1 only in the thing
+ * records, see get_thing2 in fleet_snapshot_load.c. All three are read.
  *
  * Format 1, every integer little-endian:
  *   magic "TTFLEET\n", u32 format, u8 sessions kept, u8 flap ring size,
@@ -15,7 +17,7 @@
  *     u32 x FLEET_FLAP_MAX flap ring, u8 flap_next,
  *     per kept session: u64 key, i64 ts_ms, i64 version, u32 arrival,
  *     u8 flags, u8 reason,
- *   (format 2) u32 extra count, then per thing with a baseline or registry
+ *   (formats 2, 3) u32 extra count, then per thing with a baseline or registry
  *     fields (fleet_baseline.c): u32 thing index, u8 base_flags,
  *     base_reason, ev_status, ev_flags, ev_last_reason, i64 base_ts_ms,
  *     base_received_ms, ev_since_ms, ev_since_received_ms, events_ts_ms,
@@ -108,16 +110,51 @@ static void put_time(struct writer *w, int64_t clock, int64_t ms)
 	put_varint(w, zigzag((int64_t)((uint64_t)clock - (uint64_t)ms)));
 }
 
-/* Format 2's thing record: varint client id length + bytes (the id is
- * the position), u8 status, flags, last_reason, ip_family, the three
- * times (put_time), varint n + the ip's first n bytes (the rest zero),
- * the session id as 0xff + 16 bytes when it is a lowercase UUID else
- * u8 length + bytes, u8 length + ip_text, zigzag version, varint
- * counters, flap ring (0 or 1 + zigzag of clock seconds - value), u8
- * flap_next, per kept session u8 0 (all zero), 1 (u64 key follows) or
- * 2 (the key is the hash of the thing's session id), time, zigzag
- * version, varint arrival, u8 flags, u8 reason. */
-static void put_thing2(struct writer *w, const struct fleet_thing *t, int64_t clock)
+/* The difference a - b, small when they are close (zigzag). */
+static uint64_t delta(int64_t a, int64_t b)
+{
+	return zigzag((int64_t)((uint64_t)a - (uint64_t)b));
+}
+
+/* Format 3's session: a head byte (kind in bits 0-1: 0 all zero, 1 u64
+ * key follows, 2 the key is the hash of the thing's session id; bit 2:
+ * version equals ref_version; bit 3: ts_ms equals ref_ts), then the key,
+ * delta ts_ms - ref_ts and delta version - ref_version unless equal,
+ * varint arrival, u8 flags, u8 reason. */
+static void put_session3(struct writer *w, const struct fleet_session *s, uint64_t sid_hash,
+                         int64_t ref_ts, int64_t ref_version)
+{
+	bool empty = !s->key && !s->ts_ms && !s->version && !s->arrival && !s->flags && !s->reason;
+	if (empty) {
+		put_u8(w, 0);
+		return;
+	}
+	bool derived = s->key == sid_hash;
+	put_u8(w, (uint8_t)((derived ? 2 : 1) | (s->version == ref_version ? 4 : 0) |
+	                    (s->ts_ms == ref_ts ? 8 : 0)));
+	if (!derived)
+		put_u64(w, s->key);
+	if (s->ts_ms != ref_ts)
+		put_varint(w, delta(s->ts_ms, ref_ts));
+	if (s->version != ref_version)
+		put_varint(w, delta(s->version, ref_version));
+	put_varint(w, s->arrival);
+	put_u8(w, s->flags);
+	put_u8(w, s->reason);
+}
+
+/* Format 3's thing record, the one place that reads a thing's fields
+ * (get_thing3 is its mirror): varint client id length + bytes (the id is
+ * the position), u8 status, flags, last_reason, ip_family, since_ms as
+ * put_time, since_received_ms as delta from since_ms, last_received_ms
+ * as delta from since_received_ms (times of one event lie close),
+ * varint n + the ip's first n bytes (the rest zero), the session id as
+ * 0xff + 16 bytes when it is a lowercase UUID else u8 length + bytes, u8
+ * length + ip_text, zigzag version, varint counters, flap ring (0 or 1 +
+ * zigzag of clock seconds - value), u8 flap_next, then the kept
+ * sessions (put_session3), each against the one before it (the first
+ * against since_ms and the thing's version). */
+static void put_thing3(struct writer *w, const struct fleet_thing *t, int64_t clock)
 {
 	size_t id_len = strlen(t->client_id);
 	put_varint(w, id_len);
@@ -125,8 +162,8 @@ static void put_thing2(struct writer *w, const struct fleet_thing *t, int64_t cl
 	uint8_t small[4] = { t->status, t->flags, t->last_reason, t->ip_family };
 	put_bytes(w, small, 4);
 	put_time(w, clock, t->since_ms);
-	put_time(w, clock, t->since_received_ms);
-	put_time(w, clock, t->last_received_ms);
+	put_varint(w, delta(t->since_received_ms, t->since_ms));
+	put_varint(w, delta(t->last_received_ms, t->since_received_ms));
 	size_t ip_len = sizeof t->ip;
 	while (ip_len > 0 && t->ip[ip_len - 1] == 0)
 		ip_len--;
@@ -149,20 +186,12 @@ static void put_thing2(struct writer *w, const struct fleet_thing *t, int64_t cl
 	for (size_t i = 0; i < FLEET_FLAP_MAX; i++)
 		put_varint(w, t->flap_ring[i] ? 1 + zigzag(clock_s - (int64_t)t->flap_ring[i]) : 0);
 	put_u8(w, t->flap_next);
+	uint64_t sid_hash = fleet_hash_bytes(t->session_id, strlen(t->session_id));
+	int64_t ref_ts = t->since_ms, ref_version = t->version;
 	for (size_t i = 0; i < FLEET_SESSIONS_KEPT; i++) {
-		const struct fleet_session *s = &t->session[i];
-		bool empty = !s->key && !s->ts_ms && !s->version && !s->arrival && !s->flags && !s->reason;
-		bool derived = s->key == fleet_hash_bytes(t->session_id, strlen(t->session_id));
-		put_u8(w, empty ? 0 : derived ? 2 : 1);
-		if (empty)
-			continue;
-		if (!derived)
-			put_u64(w, s->key);
-		put_time(w, clock, s->ts_ms);
-		put_varint(w, zigzag(s->version));
-		put_varint(w, s->arrival);
-		put_u8(w, s->flags);
-		put_u8(w, s->reason);
+		put_session3(w, &t->session[i], sid_hash, ref_ts, ref_version);
+		ref_ts = t->session[i].ts_ms;
+		ref_version = t->session[i].version;
 	}
 }
 
@@ -215,7 +244,7 @@ void *fleet_save(const struct fleet *fleet, size_t *len)
 
 	put_u32(&w, (uint32_t)fleet->count);
 	for (size_t i = 0; i < fleet->count; i++)
-		put_thing2(&w, fleet_thing_at(fleet, i), fleet->clock);
+		put_thing3(&w, fleet_thing_at(fleet, i), fleet->clock);
 	put_u32(&w, (uint32_t)fleet->extra_count);
 	for (size_t i = 0; i < fleet->extra_count; i++)
 		put_extra(&w, &fleet->extras[i]);

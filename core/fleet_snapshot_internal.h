@@ -10,8 +10,9 @@
 #include "fleet_internal.h"
 
 #define SNAPSHOT_MAGIC "TTFLEET\n"
-#define SNAPSHOT_FORMAT 2
-/* The least a format-2 thing record takes. */
+#define SNAPSHOT_FORMAT 3
+#define SNAPSHOT_FORMAT_2 2
+/* The least a format-2 or format-3 thing record takes. */
 #define THING_MIN_2 24
 #define SNAPSHOT_FORMAT_NO_EXTRAS 1
 #define EXTRA_FIXED (4 + 5 + 5 * 8 + 3 * 2)

@@ -204,6 +204,14 @@ static bool get_session2(struct reader *r, char *out, size_t max)
 	return true;
 }
 
+/* Format 2's thing record: varint client id length + bytes (the id is
+ * the position), u8 status, flags, last_reason, ip_family, the three
+ * times (get_time), varint n + the ip's first n bytes, the session id
+ * (get_session2), u8 length + ip_text, zigzag version, varint counters,
+ * flap ring (0 or 1 + zigzag of clock seconds - value), u8 flap_next,
+ * per kept session u8 0 (all zero), 1 (u64 key follows) or 2 (the key is
+ * the hash of the thing's session id), time, zigzag version, varint
+ * arrival, u8 flags, u8 reason. */
 static const char *get_thing2(struct reader *r, struct fleet *fleet)
 {
 	struct fleet_thing *t;
@@ -251,6 +259,76 @@ static const char *get_thing2(struct reader *r, struct fleet *fleet)
 		s->arrival = (uint32_t)get_varint(r);
 		s->flags = get_u8(r);
 		s->reason = get_u8(r);
+	}
+	return check_thing(r, fleet, t);
+}
+
+/* a + the zigzag delta read next: put_thing3's delta undone. */
+static int64_t get_delta(struct reader *r, int64_t a)
+{
+	return (int64_t)((uint64_t)a + (uint64_t)unzigzag(get_varint(r)));
+}
+
+/* Format 3's session (put_session3 in fleet_snapshot.c). */
+static const char *get_session3(struct reader *r, struct fleet_session *s, uint64_t sid_hash,
+                                int64_t ref_ts, int64_t ref_version)
+{
+	uint8_t head = get_u8(r);
+	if (head == 0)
+		return NULL;
+	if (head > 15 || (head & 3) == 0 || (head & 3) == 3)
+		return "bad session";
+	s->key = (head & 3) == 1 ? get_u64(r) : sid_hash;
+	s->ts_ms = head & 8 ? ref_ts : get_delta(r, ref_ts);
+	s->version = head & 4 ? ref_version : get_delta(r, ref_version);
+	s->arrival = (uint32_t)get_varint(r);
+	s->flags = get_u8(r);
+	s->reason = get_u8(r);
+	return NULL;
+}
+
+/* Format 3's thing record (put_thing3 in fleet_snapshot.c, its mirror). */
+static const char *get_thing3(struct reader *r, struct fleet *fleet)
+{
+	struct fleet_thing *t;
+	const char *error = get_client(r, fleet, (size_t)get_varint(r), &t);
+	if (error)
+		return error;
+	int64_t clock = fleet->clock;
+	t->status = get_u8(r);
+	t->flags = get_u8(r);
+	t->last_reason = get_u8(r);
+	t->ip_family = get_u8(r);
+	t->since_ms = get_time(r, clock);
+	t->since_received_ms = get_delta(r, t->since_ms);
+	t->last_received_ms = get_delta(r, t->since_received_ms);
+	uint64_t ip_len = get_varint(r);
+	const uint8_t *ip = ip_len <= sizeof t->ip ? get_bytes(r, ip_len) : NULL;
+	if (!ip)
+		return r->short_read ? "truncated" : "bad ip";
+	memcpy(t->ip, ip, ip_len);
+	if (!get_session2(r, t->session_id, sizeof t->session_id - 1) ||
+	    !get_str8(r, t->ip_text, sizeof t->ip_text - 1))
+		return r->short_read ? "truncated" : "bad session id or ip text";
+	t->version = unzigzag(get_varint(r));
+	t->sessions = (uint32_t)get_varint(r);
+	t->disconnects = (uint32_t)get_varint(r);
+	t->duplicates = (uint32_t)get_varint(r);
+	t->connect_failures = (uint32_t)get_varint(r);
+	int64_t clock_s = clock / 1000;
+	for (size_t i = 0; i < FLEET_FLAP_MAX; i++) {
+		uint64_t v = get_varint(r);
+		t->flap_ring[i] = v ? (uint32_t)(clock_s - unzigzag(v - 1)) : 0;
+	}
+	t->flap_next = get_u8(r);
+	uint64_t sid_hash = fleet_hash_bytes(t->session_id, strlen(t->session_id));
+	int64_t ref_ts = t->since_ms, ref_version = t->version;
+	for (size_t i = 0; i < FLEET_SESSIONS_KEPT; i++) {
+		error = get_session3(r, &t->session[i], sid_hash, ref_ts, ref_version);
+		if (error)
+			return error;
+		ref_ts = t->session[i].ts_ms;
+		ref_version = t->session[i].version;
 	}
 	return check_thing(r, fleet, t);
 }
@@ -431,7 +509,8 @@ static uint32_t get_header(struct reader *r, size_t len, char **cause)
 		return 0;
 	}
 	uint32_t format = get_u32(r);
-	if (format != SNAPSHOT_FORMAT && format != SNAPSHOT_FORMAT_NO_EXTRAS) {
+	if (format != SNAPSHOT_FORMAT && format != SNAPSHOT_FORMAT_2 &&
+	    format != SNAPSHOT_FORMAT_NO_EXTRAS) {
 		set_cause(cause, "fleet snapshot format %u not supported (want %d)", format,
 		          SNAPSHOT_FORMAT);
 		return 0;
@@ -470,7 +549,7 @@ static const char *get_reasons(struct reader *r, struct fleet *fleet)
 	return NULL;
 }
 
-/* Things, then (format 2) extras; *index is the thing being read. */
+/* Things, then (formats 2, 3) extras; *index is the thing being read. */
 static const char *get_tables(struct reader *r, struct fleet *fleet, uint32_t format, size_t *index)
 {
 	size_t count = get_u32(r);
@@ -479,7 +558,9 @@ static const char *get_tables(struct reader *r, struct fleet *fleet, uint32_t fo
 		return "bad thing count";
 	fleet_reserve(fleet, count);
 	for (*index = 0; *index < count; (*index)++) {
-		const char *error = format == 1 ? get_thing(r, fleet, *index) : get_thing2(r, fleet);
+		const char *error = format == SNAPSHOT_FORMAT       ? get_thing3(r, fleet)
+		                    : format == SNAPSHOT_FORMAT_2 ? get_thing2(r, fleet)
+		                                                  : get_thing(r, fleet, *index);
 		if (error)
 			return error;
 		fleet->status_count[fleet_thing_at(fleet, *index)->status]++;

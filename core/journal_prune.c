@@ -27,18 +27,29 @@
 #define PRUNE_CHUNK 16384
 /* Snapshots kept: the newest few, the oldest usable one (the base of
  * --at for the earliest retained times), and between them about one per
- * SPREAD-th of the journal's seq span but at least one per SNAPSHOT_GAP
- * rows, so an --at replays at most about SNAPSHOT_GAP rows plus the
- * snapshot interval; SNAPSHOTS_MAX bounds their number on huge journals. */
+ * SPREAD-th of the journal's seq span, but close enough that an --at
+ * anywhere stays under its 3 s goal: loading a snapshot then replaying
+ * the rows after it, up to the next one kept, fits AT_BUDGET_MS.
+ * Measured on the 2-core dev machine, release build, 1M things
+ * (bench_journal.sh's journal): a replay applies 680k-820k rows/s
+ * (REPLAY_ROWS_PER_MS: 700) and a snapshot loads in 0.55-1.2 s for 91-97
+ * MB undeflated (LOAD_NS_PER_BYTE: 12, the slow end). So an --at replays
+ * at most (AT_BUDGET_MS - load) * 700 rows: ~1.0M after a 91 MB (1M-thing)
+ * snapshot, ~1.4M after a 43 MB one. The other 0.5 s of the 3 s goal is
+ * for opening the journal and the export.
+ * SNAPSHOTS_MAX bounds their number on huge journals. */
 #define SNAPSHOTS_RECENT 2
 #define SNAPSHOTS_SPREAD 6
-#define SNAPSHOT_GAP 1000000u
+#define AT_BUDGET_MS 2500
+#define REPLAY_ROWS_PER_MS 700
+#define LOAD_NS_PER_BYTE 12
 #define SNAPSHOTS_MAX 32
 #define SNAPSHOTS_PER_STEP 16
 
 struct snap {
 	uint64_t seq;
 	int64_t received_ms;
+	int64_t bytes;                 /* undeflated size: what loading it costs */
 };
 
 struct state {
@@ -80,8 +91,10 @@ static bool read_state(sqlite3 *db, struct state *st)
 
 	sqlite3_stmt *s = NULL;
 	size_t cap = 0;
-	int rc = sqlite3_prepare_v2(db, "SELECT seq, received_ms FROM snapshots ORDER BY seq", -1,
-	                            &s, NULL);
+	int rc = sqlite3_prepare_v2(db,
+	                            "SELECT seq, received_ms, ifnull(raw_len, length(data))"
+	                            " FROM snapshots ORDER BY seq",
+	                            -1, &s, NULL);
 	while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (st->count == cap) {
 			cap = cap ? cap * 2 : 16;
@@ -90,6 +103,7 @@ static bool read_state(sqlite3 *db, struct state *st)
 		st->snaps[st->count++] = (struct snap){
 			.seq = (uint64_t)sqlite3_column_int64(s, 0),
 			.received_ms = sqlite3_column_int64(s, 1),
+			.bytes = sqlite3_column_int64(s, 2),
 		};
 		rc = SQLITE_OK;
 	}
@@ -141,6 +155,22 @@ static uint64_t prune_cut(const struct state *st, const struct journal_retention
 	return cut > st->first ? cut : 0;
 }
 
+/* The rows kept after snapshot k before the next one: a sixth of the
+ * span, at most what an --at can replay after loading k in its budget,
+ * but never so little that more than SNAPSHOTS_MAX are kept. */
+static uint64_t snap_gap(const struct snap *k, uint64_t span)
+{
+	int64_t load_ms = k->bytes / (1000000 / LOAD_NS_PER_BYTE);
+	int64_t left_ms = AT_BUDGET_MS - load_ms;
+	uint64_t replay = left_ms > 0 ? (uint64_t)left_ms * REPLAY_ROWS_PER_MS : 0;
+	uint64_t gap = span / SNAPSHOTS_SPREAD;
+	if (gap > replay)
+		gap = replay;
+	if (gap < span / SNAPSHOTS_MAX)
+		gap = span / SNAPSHOTS_MAX;
+	return gap ? gap : 1;
+}
+
 /* A snapshot that no longer earns its place, or NULL. */
 static const struct snap *snap_to_drop(const struct state *st)
 {
@@ -151,26 +181,17 @@ static const struct snap *snap_to_drop(const struct state *st)
 		return &st->snaps[0];
 	if (st->first == 0 || st->count <= SNAPSHOTS_RECENT + 1)
 		return NULL;
-	/* The spacing kept: a sixth of the span, at most SNAPSHOT_GAP rows
-	 * (what bounds the replay of an --at), but never so little that more
-	 * than SNAPSHOTS_MAX are kept. */
+	/* From the oldest (always kept) up: one goes when the hole it leaves,
+	 * from the last kept to the one after it, stays within the gap the
+	 * last kept allows (snap_gap): so no --at replays more than that.
+	 * Deciding from the old end keeps earlier choices stable as new
+	 * snapshots arrive. The newest few always stay. */
 	uint64_t span = st->last > st->first ? st->last - st->first : 1;
-	uint64_t gap = span / SNAPSHOTS_SPREAD;
-	if (gap > SNAPSHOT_GAP)
-		gap = SNAPSHOT_GAP;
-	if (gap < span / SNAPSHOTS_MAX)
-		gap = span / SNAPSHOTS_MAX;
-	if (gap == 0)
-		gap = 1;
-	/* From the oldest (always kept) up: keep one at least `gap` above the
-	 * last kept. Deciding from the old end keeps earlier choices stable
-	 * as new snapshots arrive, so no hole grows past gap + their
-	 * interval. The newest few always stay. */
-	uint64_t kept = st->snaps[0].seq;
+	const struct snap *kept = &st->snaps[0];
 	for (size_t i = 1; i + SNAPSHOTS_RECENT < st->count; i++) {
-		if (st->snaps[i].seq - kept < gap)
+		if (st->snaps[i + 1].seq - kept->seq <= snap_gap(kept, span))
 			return &st->snaps[i];
-		kept = st->snaps[i].seq;
+		kept = &st->snaps[i];
 	}
 	return NULL;
 }

@@ -238,6 +238,55 @@ static void test_snapshots_and_at(void)
 	free(path);
 }
 
+/* A snapshot whose load alone fills an --at's time budget (journal_prune.c:
+ * 2.5 s at 12 ns a byte) leaves no time to replay rows after it, so
+ * thinning keeps its neighbours: all 30 snapshots, where the same journal
+ * with small ones keeps at most 10. */
+static void test_costly_snapshots_stay(void)
+{
+	char *path = new_path("costly.db");
+	struct journal *j = open_rw(path);
+	CHECK(j != NULL);
+	if (!j)
+		return;
+	struct fleet *live = fleet_create(&config);
+	struct ingest in;
+	struct traffic t;
+	traffic_init(&t, 40);
+	ingest_init(&in, j, live);
+	in.snapshot_every = 100;
+	feed(&in, &t, 0, 3000, NULL, NULL, 0);
+	CHECK(ingest_checkpoint(&in, NULL));
+	/* Thinning done (it also runs while the rows go in), then one every
+	 * 100 rows, each said to be 240 MB undeflated: thinning reads only
+	 * their seq and size, so stand-ins with the size do. */
+	CHECK(prune(j, NULL));
+	sqlite3 *db = NULL;
+	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+	sqlite3_busy_timeout(db, 10000);
+	CHECK(sqlite3_exec(db,
+	                   "WITH RECURSIVE n(s) AS (SELECT 100 UNION ALL SELECT s + 100 FROM n"
+	                   " WHERE s < 2900) INSERT OR IGNORE INTO snapshots"
+	                   " SELECT s, 0, 0, x'00', 1 FROM n;"
+	                   "UPDATE snapshots SET raw_len = 240000000",
+	                   NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+	CHECK(prune(j, NULL));
+	CHECK_INT(info_of(j).snapshots, 30);
+
+	/* Loaded fast, they thin out as before. */
+	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+	sqlite3_busy_timeout(db, 10000);
+	CHECK(sqlite3_exec(db, "UPDATE snapshots SET raw_len = 1000", NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+	CHECK(prune(j, NULL));
+	CHECK(info_of(j).snapshots <= 10);
+	traffic_finish(&t);
+	journal_close(j);
+	fleet_destroy(live);
+	free(path);
+}
+
 static uint64_t append_at(struct journal *j, int64_t received)
 {
 	struct event ev;
@@ -556,6 +605,7 @@ int main(void)
 		return 1;
 	fleet_config_defaults(&config);
 	RUN(test_snapshots_and_at);
+	RUN(test_costly_snapshots_stay);
 	RUN(test_seq_at_going_back);
 	RUN(test_max_size);
 	RUN(test_retain_time);

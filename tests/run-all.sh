@@ -3,8 +3,9 @@
 # (warnings are errors), a sanitizer build (address, undefined) and, when
 # clang is there, each libFuzzer harness briefly on its seed corpus.
 # Ends with one line "N passed, N failed, N skipped", and the time of each
-# stage. TEST_PROCESSES (default 3) tests run at once: most of them wait on
-# a broker, a screen or a timer, not on the CPU. FUZZ_SECONDS (default 30)
+# stage. TEST_PROCESSES (default 2, one a core) tests run at once; 3 was
+# tried and once failed test_ingest_pipe's thread-timing check under the
+# sanitizers, so it is not the default. FUZZ_SECONDS (default 30)
 # each harness runs; two at a time, one a core.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -26,7 +27,7 @@ run_suite() { # run_suite NAME DIR [meson test options...]
   local log
   log=$(mktemp)
   echo "=== $name"
-  meson test -C "$dir" --print-errorlogs --num-processes "${TEST_PROCESSES:-3}" "$@" 2>&1 | tee "$log" | grep -vE '^ *[0-9]+/[0-9]+ .* OK ' || true
+  meson test -C "$dir" --print-errorlogs --num-processes "${TEST_PROCESSES:-2}" "$@" 2>&1 | tee "$log" | grep -vE '^ *[0-9]+/[0-9]+ .* OK ' || true
   local ok fail skip timeout
   ok=$(awk '/^Ok:/ {print $2}' "$log"); fail=$(awk '/^Fail:/ {print $2}' "$log")
   skip=$(awk '/^Skipped:/ {print $2}' "$log"); timeout=$(awk '/^Timeout:/ {print $2}' "$log")

@@ -10,7 +10,7 @@ run() { # run TERM ARGS...: the first screen with its colours (SGR codes) in $s
 	new_server      # not in a $(...) subshell: the server must be this shell's to end
 	T new-session -d -s ui -x 100 -y 24 -c "$DIR" \
 		"env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=$term $(printf '%q ' "$THINGTOP" "$@"); sleep 30"
-	sleep 1
+	wait_for "connected" >/dev/null    # the header, drawn with the grid
 	s=$(T capture-pane -e -p -t ui)
 }
 # A glyph right after a black (30, 90) foreground code is unreadable on a

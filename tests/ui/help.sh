@@ -88,8 +88,7 @@ for size in "80 24" "200 60"; do
 	keys q
 	if [ "$1" = 80 ]; then
 		# ? and G in one write: G counts the page before it is drawn.
-		T send-keys -t ui '?' G
-		sleep 0.4
+		keys '?' G
 		check "$1x$2: ? then G at once shows the last line" grep -qF "reason0-7" <<<"$(body)"
 		T resize-window -t ui -x 60 -y 20
 		sleep 0.4

@@ -22,12 +22,12 @@ keys g; check "g goes to the first row" cursor_on alpha-01
 keys G; check "G goes to the last row" cursor_on foxtrot-06
 for seq in '1b 5b 31 7e' '1b 5b 48' '1b 4f 48' '1b 5b 37 7e'; do
 	keys G
-	T send-keys -t ui -H $seq; sleep 0.3
+	keys -H $seq
 	check "Home as '$seq' goes to the first row" cursor_on alpha-01
 done
 for seq in '1b 5b 34 7e' '1b 5b 46' '1b 4f 46' '1b 5b 38 7e'; do
 	keys g
-	T send-keys -t ui -H $seq; sleep 0.3
+	keys -H $seq
 	check "End as '$seq' goes to the last row" cursor_on foxtrot-06
 	check "End as '$seq' kept the filter line closed" bash -c "! tmux -L $SOCK capture-pane -p -t ui | grep -q '^/'"
 done

@@ -39,21 +39,43 @@ start() {
 }
 
 screen() { T capture-pane -p -t ui; }
+# The screen with its colours and attributes: a moved cursor shows here.
+cells() { T capture-pane -p -e -t ui; }
 # Rows of the grid: lines 4.. of the screen, the client id column only.
 grid_ids() { screen | head -n -2 | sed -n '4,$p' | awk 'NF >= 2 { print $2 }'; }
 
-wait_for() {
-	for _ in $(seq 60); do
+wait_for() { # wait_for TEXT: polls the screen for it for up to 10 s
+	local end=$(($(ms_now) + 10000))
+	while [ "$(ms_now)" -lt "$end" ]; do
 		screen | grep -qF -- "$1" && return 0
-		sleep 0.1
+		sleep 0.03
 	done
 	echo "timed out waiting for \"$1\"; the screen:"
 	screen
 	return 1
 }
 
-keys() { T send-keys -t ui "$@"; sleep 0.4; }
-literal() { T send-keys -t ui -l "$1"; sleep 0.2; }
+ms_now() { local t=${EPOCHREALTIME/./}; echo "${t:0:-3}"; }
+# settle MS (after sending input; $settle_from is the screen before it):
+# waits until the screen changed and then held still for 0.05 s, or at most
+# MS when nothing changes (a key with no visible effect, or one whose
+# absence a check asserts). Input reaches the program in order, so the next
+# key never overtakes this one; a change means it was handled.
+settle() {
+	local now end
+	end=$(($(ms_now) + $1))
+	while [ "$(ms_now)" -lt "$end" ]; do
+		now=$(cells)
+		if [ "$now" != "$settle_from" ]; then
+			sleep 0.05
+			[ "$(cells)" = "$now" ] && return 0
+			settle_from=$now
+		fi
+		sleep 0.02
+	done
+}
+keys() { local settle_from; settle_from=$(cells); T send-keys -t ui "$@"; settle 400; }
+literal() { local settle_from; settle_from=$(cells); T send-keys -t ui -l "$1"; settle 200; }
 
 finish() {
 	# Quit cleanly; a sanitizer build reports leaks and errors on stderr.

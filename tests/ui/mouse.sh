@@ -33,23 +33,22 @@ start_term() {
 	wait_for "connected" || { cat "$DIR/stderr"; exit 1; }
 }
 # Screen cells are 0-based here; the reports are 1-based.
+# Each waits for the screen to change (at most as long as the fixed sleeps
+# it replaced): a second click must not join the first in a double click.
+send() { local settle_from; settle_from=$(cells); T send-keys -t ui -l "$1"; settle "$2"; }
 sgr_click() { # sgr_click X Y
-	literal $'\e'"[<0;$(($1 + 1));$(($2 + 1))M"$'\e'"[<0;$(($1 + 1));$(($2 + 1))m"
-	sleep 0.3
+	send $'\e'"[<0;$(($1 + 1));$(($2 + 1))M"$'\e'"[<0;$(($1 + 1));$(($2 + 1))m" 500
 }
 sgr_double() {
-	literal $'\e'"[<0;$(($1 + 1));$(($2 + 1))M"$'\e'"[<0;$(($1 + 1));$(($2 + 1))m"$'\e'"[<0;$(($1 + 1));$(($2 + 1))M"$'\e'"[<0;$(($1 + 1));$(($2 + 1))m"
-	sleep 0.3
+	send $'\e'"[<0;$(($1 + 1));$(($2 + 1))M"$'\e'"[<0;$(($1 + 1));$(($2 + 1))m"$'\e'"[<0;$(($1 + 1));$(($2 + 1))M"$'\e'"[<0;$(($1 + 1));$(($2 + 1))m" 500
 }
 sgr_wheel() { # sgr_wheel 64|65 (up, down) X Y
-	literal $'\e'"[<$1;$(($2 + 1));$(($3 + 1))M"
-	sleep 0.2
+	send $'\e'"[<$1;$(($2 + 1));$(($3 + 1))M" 400
 }
 x10_click() { # x10_click X Y (cells below 95)
 	local x y
 	x=$(printf "\\$(printf '%03o' $(($1 + 33)))") y=$(printf "\\$(printf '%03o' $(($2 + 33)))")
-	literal $'\e'"[M $x$y"$'\e'"[M#$x$y"
-	sleep 0.3
+	send $'\e'"[M $x$y"$'\e'"[M#$x$y" 500
 }
 first_id() { grid_ids | head -n 1; }
 title_x() { screen | sed -n 3p | grep -bo "$1" | head -n 1 | cut -d: -f1; }

@@ -88,8 +88,7 @@ keys Escape
 keys g
 keys +
 check "+ doubles" has "0.02x"
-T send-keys -t ui -- -   # "--": a bare "-" would read as an option
-sleep 0.4
+keys -- -   # "--": a bare "-" would read as an option
 check "- halves" has "0.01x"
 
 # Playing: 0.01x * 2^11 = 20.48x; from the start the 150 s take ~7 s.

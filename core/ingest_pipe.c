@@ -165,9 +165,11 @@ size_t ingest_pipe_drain(struct ingest_pipe *p, bool all, size_t max)
 		pthread_cond_wait(&p->done, &p->lock);
 	uint64_t upto = p->parsed;
 	pthread_mutex_unlock(&p->lock);
-	if (!all && max > 0 && upto - p->applied > max) {
+	/* Stopped at the limit: come back soon for the rest (a wake when
+	 * exactly `max` were ready is only a spare turn). */
+	if (!all && max > 0 && upto - p->applied >= max) {
 		upto = p->applied + max;
-		wake(p);        /* the rest: come back soon */
+		wake(p);
 	}
 	return apply(p, upto);
 }

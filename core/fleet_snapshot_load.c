@@ -204,6 +204,32 @@ static bool get_session2(struct reader *r, char *out, size_t max)
 	return true;
 }
 
+/* What formats 2 and 3 write alike between the times and the sessions:
+ * the ip, session id and ip text, version, counters and flap ring. */
+static const char *get_thing_middle(struct reader *r, struct fleet_thing *t, int64_t clock)
+{
+	uint64_t ip_len = get_varint(r);
+	const uint8_t *ip = ip_len <= sizeof t->ip ? get_bytes(r, ip_len) : NULL;
+	if (!ip)
+		return r->short_read ? "truncated" : "bad ip";
+	memcpy(t->ip, ip, ip_len);
+	if (!get_session2(r, t->session_id, sizeof t->session_id - 1) ||
+	    !get_str8(r, t->ip_text, sizeof t->ip_text - 1))
+		return r->short_read ? "truncated" : "bad session id or ip text";
+	t->version = unzigzag(get_varint(r));
+	t->sessions = (uint32_t)get_varint(r);
+	t->disconnects = (uint32_t)get_varint(r);
+	t->duplicates = (uint32_t)get_varint(r);
+	t->connect_failures = (uint32_t)get_varint(r);
+	int64_t clock_s = clock / 1000;
+	for (size_t i = 0; i < FLEET_FLAP_MAX; i++) {
+		uint64_t v = get_varint(r);
+		t->flap_ring[i] = v ? (uint32_t)(clock_s - unzigzag(v - 1)) : 0;
+	}
+	t->flap_next = get_u8(r);
+	return NULL;
+}
+
 /* Format 2's thing record: varint client id length + bytes (the id is
  * the position), u8 status, flags, last_reason, ip_family, the three
  * times (get_time), varint n + the ip's first n bytes, the session id
@@ -226,25 +252,9 @@ static const char *get_thing2(struct reader *r, struct fleet *fleet)
 	t->since_ms = get_time(r, clock);
 	t->since_received_ms = get_time(r, clock);
 	t->last_received_ms = get_time(r, clock);
-	uint64_t ip_len = get_varint(r);
-	const uint8_t *ip = ip_len <= sizeof t->ip ? get_bytes(r, ip_len) : NULL;
-	if (!ip)
-		return r->short_read ? "truncated" : "bad ip";
-	memcpy(t->ip, ip, ip_len);
-	if (!get_session2(r, t->session_id, sizeof t->session_id - 1) ||
-	    !get_str8(r, t->ip_text, sizeof t->ip_text - 1))
-		return r->short_read ? "truncated" : "bad session id or ip text";
-	t->version = unzigzag(get_varint(r));
-	t->sessions = (uint32_t)get_varint(r);
-	t->disconnects = (uint32_t)get_varint(r);
-	t->duplicates = (uint32_t)get_varint(r);
-	t->connect_failures = (uint32_t)get_varint(r);
-	int64_t clock_s = clock / 1000;
-	for (size_t i = 0; i < FLEET_FLAP_MAX; i++) {
-		uint64_t v = get_varint(r);
-		t->flap_ring[i] = v ? (uint32_t)(clock_s - unzigzag(v - 1)) : 0;
-	}
-	t->flap_next = get_u8(r);
+	error = get_thing_middle(r, t, clock);
+	if (error)
+		return error;
 	for (size_t i = 0; i < FLEET_SESSIONS_KEPT; i++) {
 		struct fleet_session *s = &t->session[i];
 		uint8_t kind = get_u8(r);
@@ -302,25 +312,9 @@ static const char *get_thing3(struct reader *r, struct fleet *fleet)
 	t->since_ms = get_time(r, clock);
 	t->since_received_ms = get_delta(r, t->since_ms);
 	t->last_received_ms = get_delta(r, t->since_received_ms);
-	uint64_t ip_len = get_varint(r);
-	const uint8_t *ip = ip_len <= sizeof t->ip ? get_bytes(r, ip_len) : NULL;
-	if (!ip)
-		return r->short_read ? "truncated" : "bad ip";
-	memcpy(t->ip, ip, ip_len);
-	if (!get_session2(r, t->session_id, sizeof t->session_id - 1) ||
-	    !get_str8(r, t->ip_text, sizeof t->ip_text - 1))
-		return r->short_read ? "truncated" : "bad session id or ip text";
-	t->version = unzigzag(get_varint(r));
-	t->sessions = (uint32_t)get_varint(r);
-	t->disconnects = (uint32_t)get_varint(r);
-	t->duplicates = (uint32_t)get_varint(r);
-	t->connect_failures = (uint32_t)get_varint(r);
-	int64_t clock_s = clock / 1000;
-	for (size_t i = 0; i < FLEET_FLAP_MAX; i++) {
-		uint64_t v = get_varint(r);
-		t->flap_ring[i] = v ? (uint32_t)(clock_s - unzigzag(v - 1)) : 0;
-	}
-	t->flap_next = get_u8(r);
+	error = get_thing_middle(r, t, clock);
+	if (error)
+		return error;
 	uint64_t sid_hash = fleet_hash_bytes(t->session_id, strlen(t->session_id));
 	int64_t ref_ts = t->since_ms, ref_version = t->version;
 	for (size_t i = 0; i < FLEET_SESSIONS_KEPT; i++) {

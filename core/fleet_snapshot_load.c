@@ -204,6 +204,23 @@ static bool get_session2(struct reader *r, char *out, size_t max)
 	return true;
 }
 
+/* What formats 2 and 3 start a thing record with alike: varint client id
+ * length + bytes (the id is the position), u8 status, flags, last_reason,
+ * ip_family, and since_ms (get_time). */
+static const char *get_thing_head(struct reader *r, struct fleet *fleet, struct fleet_thing **out)
+{
+	const char *error = get_client(r, fleet, (size_t)get_varint(r), out);
+	if (error)
+		return error;
+	struct fleet_thing *t = *out;
+	t->status = get_u8(r);
+	t->flags = get_u8(r);
+	t->last_reason = get_u8(r);
+	t->ip_family = get_u8(r);
+	t->since_ms = get_time(r, fleet->clock);
+	return NULL;
+}
+
 /* What formats 2 and 3 write alike between the times and the sessions:
  * the ip, session id and ip text, version, counters and flap ring. */
 static const char *get_thing_middle(struct reader *r, struct fleet_thing *t, int64_t clock)
@@ -241,15 +258,10 @@ static const char *get_thing_middle(struct reader *r, struct fleet_thing *t, int
 static const char *get_thing2(struct reader *r, struct fleet *fleet)
 {
 	struct fleet_thing *t;
-	const char *error = get_client(r, fleet, (size_t)get_varint(r), &t);
+	const char *error = get_thing_head(r, fleet, &t);
 	if (error)
 		return error;
 	int64_t clock = fleet->clock;
-	t->status = get_u8(r);
-	t->flags = get_u8(r);
-	t->last_reason = get_u8(r);
-	t->ip_family = get_u8(r);
-	t->since_ms = get_time(r, clock);
 	t->since_received_ms = get_time(r, clock);
 	t->last_received_ms = get_time(r, clock);
 	error = get_thing_middle(r, t, clock);
@@ -301,15 +313,10 @@ static const char *get_session3(struct reader *r, struct fleet_session *s, uint6
 static const char *get_thing3(struct reader *r, struct fleet *fleet)
 {
 	struct fleet_thing *t;
-	const char *error = get_client(r, fleet, (size_t)get_varint(r), &t);
+	const char *error = get_thing_head(r, fleet, &t);
 	if (error)
 		return error;
 	int64_t clock = fleet->clock;
-	t->status = get_u8(r);
-	t->flags = get_u8(r);
-	t->last_reason = get_u8(r);
-	t->ip_family = get_u8(r);
-	t->since_ms = get_time(r, clock);
 	t->since_received_ms = get_delta(r, t->since_ms);
 	t->last_received_ms = get_delta(r, t->since_received_ms);
 	error = get_thing_middle(r, t, clock);

@@ -25,14 +25,7 @@ disconnect() {
 		"$1" $((T0 + 3600000)) "$1" >"$DIR/d-$1.ndjson"
 	"$THINGTOP" import -q -j "$DIR/j.db" "$DIR/d-$1.ndjson" 2>"$DIR/import.err" || { cat "$DIR/import.err"; fail "import dev-$1"; }
 }
-first_id() { grid_ids | head -n 1; }
 last_id() { grid_ids | tail -n 1; }
-# The thing under the cursor: Enter opens its activity log, Esc goes back.
-selected() {
-	keys Enter
-	screen | sed -n 2p | grep -oE 'Activity: dev-[0-9]+' | sed 's/Activity: //'
-	keys Escape
-}
 
 for size in 80x24 200x60; do
 	w=${size%x*} h=${size#*x}

@@ -15,6 +15,16 @@ check "view_columns.c has columns" test "$(wc -l <"$DIR/cols")" -ge 13
 # The help text area: lines 2 to the status line.
 body() { screen | sed -n '2,$p' | head -n -2; }
 starts() { awk -v k="  $1" 'index($0, k) == 1 { f = 1 } END { exit !f }' "$2"; }
+# The whole help page into $DIR/page, a page at a time (PageDown until the
+# header says the last line shows).
+read_pages() {
+	: >"$DIR/page"
+	for _ in $(seq 30); do
+		body >>"$DIR/page"
+		screen | head -1 | grep -qE 'lines [0-9]+-([0-9]+) of \1$' && return
+		keys PageDown
+	done
+}
 
 for size in "80 24" "200 60"; do
 	set -- $size
@@ -25,12 +35,7 @@ for size in "80 24" "200 60"; do
 	first=$(body | sed -n 1p)
 	check "$1x$2: first line is the keys heading" grep -qF "Keys of Fleet" <<<"$first"
 	# Collect the whole page a page at a time.
-	: >"$DIR/page"
-	for _ in $(seq 30); do
-		body >>"$DIR/page"
-		screen | head -1 | grep -qE 'lines [0-9]+-([0-9]+) of \1$' && break
-		keys PageDown
-	done
+	read_pages
 	while read -r k; do
 		starts "$k" "$DIR/page" || fail "$1x$2: key '$k' of the grid's table not in the help"
 	done <"$DIR/keys"
@@ -113,12 +118,7 @@ T resize-window -t ui -x 80 -y 24
 sleep 0.4
 keys '?'
 check "replay: help opens" wait_for "Help: Fleet"
-: >"$DIR/page"
-for _ in $(seq 30); do
-	body >>"$DIR/page"
-	screen | head -1 | grep -qE 'lines [0-9]+-([0-9]+) of \1$' && break
-	keys PageDown
-done
+read_pages
 while read -r d; do
 	grep -qF -- "$d" "$DIR/page" || fail "replay: \"$d\" not in the help"
 done <"$DIR/replay_keys"

@@ -43,6 +43,14 @@ screen() { T capture-pane -p -t ui; }
 cells() { T capture-pane -p -e -t ui; }
 # Rows of the grid: lines 4.. of the screen, the client id column only.
 grid_ids() { screen | head -n -2 | sed -n '4,$p' | awk 'NF >= 2 { print $2 }'; }
+first_id() { grid_ids | head -n 1; }
+# The thing under the grid's cursor: Enter opens its activity log (whose
+# header names it), Esc goes back.
+selected() {
+	keys Enter
+	screen | sed -n 2p | grep -oE 'Activity: [^ ]+' | sed 's/Activity: //'
+	keys Escape
+}
 
 wait_for() { # wait_for TEXT: polls the screen for it for up to 10 s
 	local end=$(($(ms_now) + 10000))

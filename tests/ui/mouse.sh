@@ -50,13 +50,7 @@ x10_click() { # x10_click X Y (cells below 95)
 	x=$(printf "\\$(printf '%03o' $(($1 + 33)))") y=$(printf "\\$(printf '%03o' $(($2 + 33)))")
 	send $'\e'"[M $x$y"$'\e'"[M#$x$y" 500
 }
-first_id() { grid_ids | head -n 1; }
 title_x() { screen | sed -n 3p | grep -bo "$1" | head -n 1 | cut -d: -f1; }
-selected() {
-	keys Enter
-	screen | sed -n 2p | grep -oE 'Activity: dev-[0-9]+' | sed 's/Activity: //'
-	keys Escape
-}
 
 for size in 80x24 200x60; do
 	w=${size%x*} h=${size#*x}

@@ -357,12 +357,16 @@ static pthread_once_t seed_once = PTHREAD_ONCE_INIT;
 static void seed_json(void)
 {
 	json_object_seed(0);
+	json_arena_install();
 }
 
 json_t *event_json_load(const char *buf, size_t len, size_t flags, json_error_t *error)
 {
 	pthread_once(&seed_once, seed_json);
-	return json_loadb(buf, len, flags, error);
+	json_arena_begin();
+	json_t *root = json_loadb(buf, len, flags, error);
+	json_arena_end();
+	return root;
 }
 
 bool event_parse(const char *topic, const char *payload, size_t len, struct event *out)

@@ -14,8 +14,15 @@
 /* json_loadb, after seeding jansson's hash function once per process
  * (json_object_seed must run before threads parse; pthread_once makes core
  * do it itself, so no program has to). Every parse in core goes through
- * it. */
+ * it. The tree's blocks come from the thread's arena (json_arena.c): it
+ * must be released (json_decref) on the thread that loaded it. */
 json_t *event_json_load(const char *buf, size_t len, size_t flags, json_error_t *error);
+
+/* json_arena.c: jansson's allocator, and the parse-time arena it uses
+ * between begin and end on the calling thread. */
+void json_arena_install(void);
+void json_arena_begin(void);
+void json_arena_end(void);
 
 /* JSON documents one after another in a text held in memory (pretty or
  * one a line). Start with {text, len, 0, 1}. */

@@ -581,6 +581,45 @@ static void test_known_reasons(void)
 		CHECK_STR(event_known_reasons[i], expected[i]);
 }
 
+
+/* Trees from event_json_load come from the thread's arena (json_arena.c).
+ * A tree kept while another is parsed must stay intact, a big document
+ * must parse past the arena's size, and a json_dumps result must be
+ * freeable with free(), since it escapes the parse. */
+static void test_parse_arena(void)
+{
+	json_error_t err;
+	const char *first = "{\"a\":\"first tree\",\"n\":[1,2,3]}";
+	json_t *kept = event_json_load(first, strlen(first), 0, &err);
+	CHECK(kept != NULL);
+	for (int i = 0; i < 200; i++) {
+		char text[64];
+		int n = snprintf(text, sizeof text, "{\"b\":\"tree %d\",\"c\":{\"d\":%d}}", i, i);
+		json_t *other = event_json_load(text, (size_t)n, JSON_REJECT_DUPLICATES, &err);
+		CHECK_INT(json_integer_value(json_object_get(json_object_get(other, "c"), "d")), i);
+		json_decref(other);
+	}
+	CHECK_STR(json_string_value(json_object_get(kept, "a")), "first tree");
+	CHECK_INT(json_integer_value(json_array_get(json_object_get(kept, "n"), 2)), 3);
+
+	/* 4000 members, some 100 kB of blocks: most of them from malloc. */
+	size_t cap = 200000, len = 0;
+	char *big = malloc(cap);
+	big[len++] = '{';
+	for (int i = 0; i < 4000; i++)
+		len += (size_t)snprintf(big + len, cap - len, "%s\"key%d\":\"value %d\"", i ? "," : "", i, i);
+	big[len++] = '}';
+	json_t *doc = event_json_load(big, len, JSON_REJECT_DUPLICATES, &err);
+	CHECK_INT(json_object_size(doc), 4000);
+	CHECK_STR(json_string_value(json_object_get(doc, "key3999")), "value 3999");
+	char *text = json_dumps(json_object_get(kept, "n"), JSON_COMPACT);
+	CHECK_STR(text, "[1,2,3]");
+	free(text);
+	json_decref(doc);
+	json_decref(kept);
+	free(big);
+}
+
 int main(void)
 {
 	RUN(test_known_reasons);
@@ -605,5 +644,6 @@ int main(void)
 	RUN(test_decode);
 	RUN(test_names);
 	RUN(test_reinit);
+	RUN(test_parse_arena);
 	return check_summary();
 }

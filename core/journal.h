@@ -185,6 +185,14 @@ typedef bool (*journal_row_fn)(void *ctx, const struct journal_row *row);
 bool journal_scan(struct journal *journal, uint64_t after_seq, uint64_t upto_seq, bool with_raw,
                   journal_row_fn fn, void *ctx, char **cause);
 
+/* journal_scan (without raw rows) read on a second thread, handed to fn a
+ * batch at a time in seq order; fn returns false to stop (not an error).
+ * The journal is the reader thread's until this returns: fn must not use
+ * it. The rows' strings live until fn returns. */
+typedef bool (*journal_batch_fn)(void *ctx, const struct journal_row *rows, size_t count);
+bool journal_scan_ahead(struct journal *journal, uint64_t after_seq, uint64_t upto_seq,
+                        journal_batch_fn fn, void *ctx, char **cause);
+
 /* One thing's rows, newest first, at most `limit` (0 = all), raw included. */
 bool journal_thing_events(struct journal *journal, uint32_t thing_id, size_t limit,
                           journal_row_fn fn, void *ctx, char **cause);

@@ -16,6 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Below this many rows a second thread costs more than it saves. */
+#define SCAN_AHEAD_MIN_ROWS 20000
+
 struct replay {
 	struct fleet *fleet;
 	struct thing_names names;
@@ -96,6 +99,25 @@ static bool apply_row(void *ctx, const struct journal_row *row)
 	return true;
 }
 
+/* A batch read ahead (journal_scan_ahead): the things its rows name are
+ * fetched into the cache first, all at once, rather than each missed in
+ * turn while applying. Names come from the table read before the scan:
+ * the journal is the reader's meanwhile. */
+static bool apply_batch(void *ctx, const struct journal_row *rows, size_t count)
+{
+	struct replay *r = ctx;
+	size_t known = fleet_count(r->fleet);
+	for (size_t i = 0; i < count; i++) {
+		if (rows[i].thing_id && rows[i].thing_id <= known)
+			__builtin_prefetch(fleet_thing_at(r->fleet, rows[i].thing_id - 1));
+	}
+	for (size_t i = 0; i < count; i++) {
+		if (!apply_row(r, &rows[i]))
+			return false;
+	}
+	return true;
+}
+
 /* Applies the rows after_seq < seq <= upto_seq (upto_seq resolved). */
 static long replay(struct journal *journal, struct fleet *fleet, uint64_t after_seq,
                    uint64_t upto_seq, char **cause)
@@ -111,7 +133,12 @@ static long replay(struct journal *journal, struct fleet *fleet, uint64_t after_
 	char *baselines = journal_get_meta(journal, REBUILD_META_BASELINE);
 	bool with_raw = baselines != NULL;
 	free(baselines);
-	if (!journal_scan(journal, after_seq, upto_seq, with_raw, apply_row, &r, cause))
+	/* A long replay reads on a second thread; raw rows (registry fields)
+	 * and short catch-ups stay on this one. */
+	bool ok = with_raw || upto_seq - after_seq < SCAN_AHEAD_MIN_ROWS
+	          ? journal_scan(journal, after_seq, upto_seq, with_raw, apply_row, &r, cause)
+	          : journal_scan_ahead(journal, after_seq, upto_seq, apply_batch, &r, cause);
+	if (!ok)
 		goto out;
 	if (r.missing_seq) {
 		set_cause(cause, "journal %s: event %llu names thing %u, which its things table lacks",

@@ -7,7 +7,6 @@
 #include "replay.h"
 
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,109 +146,24 @@ static bool apply_rows(struct replay *r, struct apply *a, uint64_t upto_seq, cha
 
 static void set_clock(struct replay *r, int64_t ms);
 
-/* ---- Flat out: decoding on a second thread ----
- *
- * Reading rows out of SQLite costs about as much as reconciling them, so
- * replay_run splits the two: a reader thread scans the journal into
- * batches (strings copied into the batch), this thread applies them. The
- * journal's connection is used by the reader alone meanwhile. */
+/* ---- Flat out: the rows read on a second thread (journal_scan_ahead) ---- */
 
-#define BATCH_ROWS 4096
-#define BATCHES 4
-
-struct batch {
-	struct journal_row rows[BATCH_ROWS];
-	size_t count;
-	char *text;                 /* the rows' strings, NUL-terminated */
-	size_t text_len, text_cap;
-};
-
-struct pipe {
-	struct replay *r;
-	pthread_mutex_t lock;
-	pthread_cond_t changed;
-	struct batch batch[BATCHES];
-	size_t head, tail;          /* filled batches: head .. tail-1 (mod BATCHES) */
-	bool eof, stop, failed;
-	char *cause;
-	struct batch *filling;
-};
-
-/* Offsets stand in for the string pointers until the batch is complete
- * (the text buffer may move while it fills). */
-static size_t batch_text(struct batch *b, const char *s)
+/* The reader owns the journal meanwhile: a thing without a name is an
+ * error here, not a reason to read the things table again. */
+static bool apply_batch(void *ctx, const struct journal_row *rows, size_t count)
 {
-	size_t len = strlen(s) + 1;
-	if (b->text_cap - b->text_len < len) {
-		while (b->text_cap - b->text_len < len)
-			b->text_cap = b->text_cap ? b->text_cap * 2 : 65536;
-		b->text = xrealloc(b->text, b->text_cap);
+	struct apply *a = ctx;
+	struct replay *r = a->r;
+	for (size_t i = 0; i < count; i++) {
+		const struct journal_row *row = &rows[i];
+		if (row->thing_id > fleet_count(r->fleet) && !thing_names_find(&r->names, row->thing_id)) {
+			a->missing_seq = row->seq;
+			a->missing_id = row->thing_id;
+			return false;
+		}
+		apply_row(a, row);
 	}
-	size_t at = b->text_len;
-	memcpy(b->text + at, s, len);
-	b->text_len += len;
-	return at;
-}
-
-static void batch_fix(struct batch *b)
-{
-	for (size_t i = 0; i < b->count; i++) {
-		struct journal_row *row = &b->rows[i];
-		row->session_id = b->text + (uintptr_t)row->session_id;
-		row->reason = b->text + (uintptr_t)row->reason;
-		row->ip = b->text + (uintptr_t)row->ip;
-	}
-}
-
-/* Hands the filled batch over and waits for a free one. False to stop. */
-static bool pipe_push(struct pipe *p)
-{
-	batch_fix(p->filling);
-	pthread_mutex_lock(&p->lock);
-	p->tail++;
-	pthread_cond_broadcast(&p->changed);
-	while (!p->stop && p->tail - p->head == BATCHES)
-		pthread_cond_wait(&p->changed, &p->lock);
-	bool go = !p->stop;
-	p->filling = &p->batch[p->tail % BATCHES];
-	pthread_mutex_unlock(&p->lock);
-	p->filling->count = 0;
-	p->filling->text_len = 0;
-	return go;
-}
-
-static bool pipe_row(void *ctx, const struct journal_row *row)
-{
-	struct pipe *p = ctx;
-	struct batch *b = p->filling;
-	struct journal_row *copy = &b->rows[b->count++];
-	*copy = *row;
-	copy->client_id = "";
-	copy->topic = copy->payload = "";
-	copy->topic_len = copy->payload_len = 0;
-	copy->session_id = (const char *)(uintptr_t)batch_text(b, row->session_id);
-	copy->reason = (const char *)(uintptr_t)batch_text(b, row->reason);
-	copy->ip = (const char *)(uintptr_t)batch_text(b, row->ip);
-	return b->count < BATCH_ROWS || pipe_push(p);
-}
-
-static void *pipe_reader(void *arg)
-{
-	struct pipe *p = arg;
-	char *cause = NULL;
-	p->filling = &p->batch[0];
-	bool ok = journal_scan(p->r->journal, p->r->pos, p->r->end_seq, false, pipe_row, p, &cause);
-	if (ok && p->filling->count > 0)
-		pipe_push(p);
-	pthread_mutex_lock(&p->lock);
-	p->eof = true;
-	if (!ok) {
-		p->failed = true;
-		p->cause = cause;
-	}
-	pthread_cond_broadcast(&p->changed);
-	pthread_mutex_unlock(&p->lock);
-	return NULL;
+	return true;
 }
 
 long replay_run(struct replay *r, char **cause)
@@ -259,74 +173,20 @@ long replay_run(struct replay *r, char **cause)
 			set_clock(r, r->end_clock);
 		return 0;
 	}
-	struct pipe *p = xcalloc(1, sizeof *p);
-	p->r = r;
-	pthread_mutex_init(&p->lock, NULL);
-	pthread_cond_init(&p->changed, NULL);
-	pthread_t reader;
-	int err = pthread_create(&reader, NULL, pipe_reader, p);
-	if (err != 0) {
-		set_cause(cause, "journal %s: cannot start the replay's reader thread: %s",
-		          journal_path(r->journal), strerror(err));
-		pthread_cond_destroy(&p->changed);
-		pthread_mutex_destroy(&p->lock);
-		free(p);
-		return -1;
-	}
 	struct apply a = { .r = r, .due_until = INT64_MAX, .last_received = INT64_MIN };
-	bool failed = false;
-	for (;;) {
-		pthread_mutex_lock(&p->lock);
-		while (p->head == p->tail && !p->eof)
-			pthread_cond_wait(&p->changed, &p->lock);
-		bool empty = p->head == p->tail;
-		pthread_mutex_unlock(&p->lock);
-		if (empty)
-			break;
-		struct batch *b = &p->batch[p->head % BATCHES];
-		/* The reader owns the journal now: a thing without a name is an
-		 * error here, not a reason to read the things table again. */
-		for (size_t i = 0; i < b->count && !failed; i++) {
-			const struct journal_row *row = &b->rows[i];
-			if (row->thing_id > fleet_count(r->fleet) && !thing_names_find(&r->names, row->thing_id)) {
-				a.missing_seq = row->seq;
-				a.missing_id = row->thing_id;
-				failed = true;
-				break;
-			}
-			apply_row(&a, row);
-		}
-		pthread_mutex_lock(&p->lock);
-		p->head++;
-		if (failed)
-			p->stop = true;
-		pthread_cond_broadcast(&p->changed);
-		pthread_mutex_unlock(&p->lock);
-		if (failed)
-			break;
-	}
-	pthread_join(reader, NULL);
+	bool ok = journal_scan_ahead(r->journal, r->pos, r->end_seq, apply_batch, &a, cause);
 	r->applied += (uint64_t)a.count;
-	long result = a.count;
-	if (p->failed) {
-		set_cause(cause, "%s", p->cause != NULL ? p->cause : "cannot read the journal");
-		result = -1;
-	} else if (a.missing_seq) {
+	if (!ok)
+		return -1;
+	if (a.missing_seq) {
 		set_cause(cause, "journal %s: event %llu names thing %u, which its things table lacks",
 		          journal_path(r->journal), (unsigned long long)a.missing_seq, a.missing_id);
-		result = -1;
-	} else {
-		r->pos = r->end_seq;
-		int64_t clock = a.last_received > r->clock ? a.last_received : r->clock;
-		set_clock(r, r->end_clock > clock ? r->end_clock : clock);
+		return -1;
 	}
-	free(p->cause);
-	for (size_t i = 0; i < BATCHES; i++)
-		free(p->batch[i].text);
-	pthread_cond_destroy(&p->changed);
-	pthread_mutex_destroy(&p->lock);
-	free(p);
-	return result;
+	r->pos = r->end_seq;
+	int64_t clock = a.last_received > r->clock ? a.last_received : r->clock;
+	set_clock(r, r->end_clock > clock ? r->end_clock : clock);
+	return a.count;
 }
 
 /* The receive time of the first row after `after_seq` (up to upto_seq). */

@@ -367,6 +367,95 @@ static void test_ingest_and_rebuild(void)
 	free(cause);
 }
 
+/* The same thing in two fleets: everything the grid shows. */
+static void check_same_thing(const struct fleet *a, const struct fleet *b, size_t index)
+{
+	const struct fleet_thing *x = fleet_thing_at(a, index), *y = fleet_find(b, x->client_id);
+	CHECK(y != NULL);
+	if (!y)
+		return;
+	CHECK_INT(y->status, x->status);
+	CHECK_INT(y->since_ms, x->since_ms);
+	CHECK_INT(y->sessions, x->sessions);
+	CHECK_INT(y->disconnects, x->disconnects);
+	CHECK_INT(y->duplicates, x->duplicates);
+	CHECK_INT(y->version, x->version);
+	CHECK_STR(y->session_id, x->session_id);
+	CHECK_STR(fleet_reason_name(b, y->last_reason), fleet_reason_name(a, x->last_reason));
+}
+
+/* A rebuild long enough to read on a second thread (journal_scan_ahead,
+ * from 20000 rows) gives the table the live run had, at the end and as of
+ * a seq in the middle; late, duplicate and rejected messages included. */
+static void test_long_rebuild_reads_ahead(void)
+{
+	enum { ROWS = 30000, THINGS = 300, MIDDLE = 24001 };
+	static const char *const reasons[] = { "CONNECTION_LOST", "MQTT_KEEP_ALIVE_TIMEOUT",
+	                                       "CLIENT_INITIATED_DISCONNECT" };
+	char *cause = NULL;
+	struct fleet_config config;
+	fleet_config_defaults(&config);
+	char *path = new_path("ahead.db");
+	struct journal *j = open_rw(path);
+	CHECK(j != NULL);
+	if (!j) {
+		free(path);
+		return;
+	}
+	struct fleet *live = fleet_create(&config), *middle = fleet_create(&config);
+	struct ingest in, in_middle;
+	ingest_init(&in, j, live);
+	ingest_init(&in_middle, NULL, middle);
+	for (int i = 0; i < ROWS; i++) {
+		char client[32], session[40];
+		int thing = (i * 7919) % THINGS, round = i / THINGS;
+		snprintf(client, sizeof client, "ahead-%03d", thing);
+		/* Every tenth session's disconnect comes late, after the next connect. */
+		snprintf(session, sizeof session, "s-%d-%d", thing, round / 2 - (round % 20 == 1));
+		bool connect = round % 2 == 0;
+		int64_t ts = 1000LL * i + (thing % 7) * 300;
+		struct ingest *targets[2] = { &in, i < MIDDLE ? &in_middle : NULL };
+		for (int t = 0; t < 2 && targets[t]; t++) {
+			if (i % 97 == 0)
+				ingest_message(targets[t], "$aws/events/presence/connected/x", "{bad", 4, T0 + ts);
+			else
+				put(targets[t], connect ? "connected" : "disconnected", client, session, ts,
+				    round / 2 + 1, reasons[i % 3], ts + 50);
+			if (i % 50 == 0 && i % 97 != 0) /* a duplicate of the same message */
+				put(targets[t], connect ? "connected" : "disconnected", client, session, ts,
+				    round / 2 + 1, reasons[i % 3], ts + 60);
+		}
+	}
+	CHECK(journal_flush(j, &cause));
+	uint64_t middle_seq = fleet_last_seq(middle);
+
+	struct fleet *rebuilt = rebuild_fleet_replay(j, &config, 0, &cause);
+	CHECK(rebuilt != NULL);
+	if (rebuilt) {
+		CHECK_INT(fleet_count(rebuilt), THINGS);
+		CHECK_INT(fleet_last_seq(rebuilt), fleet_last_seq(live));
+		CHECK(fleet_last_seq(live) > ROWS);
+		for (size_t i = 0; i < fleet_count(live); i++)
+			check_same_thing(live, rebuilt, i);
+		fleet_destroy(rebuilt);
+	}
+	rebuilt = rebuild_fleet_replay(j, &config, middle_seq, &cause);
+	CHECK(rebuilt != NULL);
+	if (rebuilt) {
+		CHECK_INT(fleet_last_seq(rebuilt), middle_seq);
+		CHECK_INT(fleet_status_count(rebuilt, STATUS_CONNECTED),
+		          fleet_status_count(middle, STATUS_CONNECTED));
+		for (size_t i = 0; i < fleet_count(middle); i++)
+			check_same_thing(middle, rebuilt, i);
+		fleet_destroy(rebuilt);
+	}
+	journal_close(j);
+	fleet_destroy(live);
+	fleet_destroy(middle);
+	free(path);
+	free(cause);
+}
+
 int main(void)
 {
 	if (temp_dir_create("ingest") != 0)
@@ -378,6 +467,7 @@ int main(void)
 	RUN(test_ndjson_rejects);
 	RUN(test_ndjson_envelope_escaped_strings);
 	RUN(test_snapshot_streams_in_pieces);
+	RUN(test_long_rebuild_reads_ahead);
 	RUN(test_line_reader);
 	RUN(test_ingest_and_rebuild);
 	temp_dir_remove();

@@ -8,10 +8,11 @@
 # whole stream (the broker queues it: unlimited queue, QoS 0 queued too),
 # and then the subscriber comes back and drains it; we time the drain.
 #
-# usage: bench_record.sh THINGTOP [EVENTS]   (default 1000000)
+# usage: [ROUNDS=3] bench_record.sh THINGTOP [EVENTS]   (default 1000000)
 set -u
 TT=${1:?usage: bench_record.sh THINGTOP [EVENTS]}
 EVENTS=${2:-1000000}
+ROUNDS=${ROUNDS:-3}
 THINGS=$(( EVENTS / 10 > 0 ? EVENTS / 10 : 1 ))
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || { echo "mosquitto not installed: skip"; exit 77; }
 WORK=$(mktemp -d /tmp/thingtop-bench.XXXXXX)
@@ -40,8 +41,8 @@ bench_sub() { # qos -> rate
 	python3 -c "print(f'{$n/($t1-$t0):.0f} {$n}')"
 }
 
-bench_record() { # qos -> rate
-	local qos=$1 j=$WORK/journal-q$1.db
+bench_record() { # qos round -> rate
+	local qos=$1 j=$WORK/journal-q$1-r$2.db
 	printf 'broker: { client_id = "bench-rec-q%s"; qos = %s; };\n' "$qos" "$qos" > "$WORK/rec.conf"
 	"$TT" record -c "$WORK/rec.conf" --broker 127.0.0.1:$PORT -j "$j" --stats-interval 0 2>"$WORK/reg.log" &
 	local pid=$!
@@ -104,9 +105,22 @@ for qos in 0 1; do
 	echo "QoS $qos: mosquitto_sub $sub_rate msg/s; thingtop record $rec_rate msg/s ($n msgs, $rows journaled); ratio $(python3 -c "print(f'{$rec_rate/$sub_rate:.2f}')")"
 done
 
-echo "draining a queued backlog (each subscriber alone; its full speed):"
+# This machine's speed drifts by up to a quarter between runs, so the two
+# drains take turns ROUNDS times and the best and median are compared.
+echo "draining a queued backlog (each subscriber alone; its full speed; best and median of $ROUNDS):"
 for qos in 0 1; do
-	read -r sub_rate sub_n < <(bench_sub $qos)
-	read -r rec_rate rec_n rec_rows < <(bench_record $qos)
-	echo "QoS $qos: mosquitto_sub $sub_rate msg/s ($sub_n msgs); thingtop record $rec_rate msg/s ($rec_n msgs, $rec_rows journaled); ratio $(python3 -c "print(f'{$rec_rate/$sub_rate:.2f}')")"
+	: >"$WORK/sub_rates"; : >"$WORK/rec_rates"
+	for ((round = 1; round <= ROUNDS; round++)); do
+		read -r sub_rate sub_n < <(bench_sub $qos)
+		read -r rec_rate rec_n rec_rows < <(bench_record $qos $round)
+		echo "  round $round: mosquitto_sub $sub_rate msg/s ($sub_n msgs); thingtop record $rec_rate msg/s ($rec_n msgs, $rec_rows journaled)"
+		echo "$sub_rate" >>"$WORK/sub_rates"; echo "$rec_rate" >>"$WORK/rec_rates"
+	done
+	python3 - "$qos" "$WORK/sub_rates" "$WORK/rec_rates" <<'PY'
+import statistics, sys
+qos, sub, rec = sys.argv[1], [float(x) for x in open(sys.argv[2])], [float(x) for x in open(sys.argv[3])]
+print(f"QoS {qos}: mosquitto_sub best {max(sub):.0f}, median {statistics.median(sub):.0f} msg/s; "
+      f"thingtop record best {max(rec):.0f}, median {statistics.median(rec):.0f} msg/s; "
+      f"ratio best {max(rec) / max(sub):.2f}, median {statistics.median(rec) / statistics.median(sub):.2f}")
+PY
 done

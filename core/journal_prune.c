@@ -31,17 +31,20 @@
  * anywhere stays under its 3 s goal: loading a snapshot then replaying
  * the rows after it, up to the next one kept, fits AT_BUDGET_MS.
  * Measured on the 2-core dev machine, release build, 1M things
- * (bench_journal.sh's journal): a replay applies 680k-820k rows/s
- * (REPLAY_ROWS_PER_MS: 700) and a snapshot loads in 0.55-1.2 s for 91-97
- * MB undeflated (LOAD_NS_PER_BYTE: 12, the slow end). So an --at replays
- * at most (AT_BUDGET_MS - load) * 700 rows: ~1.0M after a 91 MB (1M-thing)
- * snapshot, ~1.4M after a 43 MB one. The other 0.5 s of the 3 s goal is
- * for opening the journal and the export.
+ * (bench_journal.sh's journal): a rebuild, reading on a second thread
+ * (journal_scan_ahead), applies 1.7M-2.2M rows/s (REPLAY_ROWS_PER_MS:
+ * 1500, near the slow end: this machine's speed drifts by a quarter) and
+ * a snapshot loads in 0.8-1.2 s for 91-97 MB undeflated (LOAD_NS_PER_BYTE:
+ * 12, the slow end). So an --at replays at most (AT_BUDGET_MS - load) *
+ * 1500 rows: ~2.1M after a 91 MB (1M-thing) snapshot (every other one of
+ * an import's, a snapshot per million rows, can go), ~3.0M after a 43 MB
+ * one. The other 0.5 s of the 3 s goal is for opening the journal and the
+ * export.
  * SNAPSHOTS_MAX bounds their number on huge journals. */
 #define SNAPSHOTS_RECENT 2
-#define SNAPSHOTS_SPREAD 6
+#define SNAPSHOTS_SPREAD 4
 #define AT_BUDGET_MS 2500
-#define REPLAY_ROWS_PER_MS 700
+#define REPLAY_ROWS_PER_MS 1500
 #define LOAD_NS_PER_BYTE 12
 #define SNAPSHOTS_MAX 32
 #define SNAPSHOTS_PER_STEP 16
@@ -155,7 +158,7 @@ static uint64_t prune_cut(const struct state *st, const struct journal_retention
 	return cut > st->first ? cut : 0;
 }
 
-/* The rows kept after snapshot k before the next one: a sixth of the
+/* The rows kept after snapshot k before the next one: a quarter of the
  * span, at most what an --at can replay after loading k in its budget,
  * but never so little that more than SNAPSHOTS_MAX are kept. */
 static uint64_t snap_gap(const struct snap *k, uint64_t span)

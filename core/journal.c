@@ -8,6 +8,7 @@
 #include "journal_internal.h"
 #include "xalloc.h"
 
+#include <malloc.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,6 +140,15 @@ void journal_close(struct journal *j)
 		close(j->lock_fd);
 	free(j->path);
 	free(j);
+}
+
+void journal_release_memory(struct journal *j)
+{
+	sqlite3_db_release_memory(j->db);
+#ifdef __GLIBC__
+	/* Freed pages stay in the process until trimmed. */
+	malloc_trim(0);
+#endif
 }
 
 const char *journal_path(const struct journal *j)

@@ -56,6 +56,10 @@ struct journal *journal_open_mode(const char *path, enum journal_mode mode, unsi
 /* Commits everything appended, stops the writer, closes. Accepts NULL. */
 void journal_close(struct journal *journal);
 const char *journal_path(const struct journal *journal);
+/* Gives the reading connection's page cache back, and the free heap with
+ * it, for a program that is done reading for a while (export, once the
+ * fleet is rebuilt): its peak memory is then the fleet's, not both. */
+void journal_release_memory(struct journal *journal);
 
 /* The default journal path: $XDG_STATE_HOME/thingtop/journal.db, else
  * ~/.local/state/thingtop/journal.db. Newly allocated. */

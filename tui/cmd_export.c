@@ -143,6 +143,8 @@ int cmd_export(const struct cmd_entry *cmd, int argc, char **argv)
 		return 1;
 	}
 
+	/* The journal is read: its cache makes room for the view's arrays. */
+	journal_release_memory(session.journal);
 	view_refresh(session.view, session.fleet);
 	if (output) {
 		if (!export_view_csv_file_columns(session.view, session.fleet, columns, column_count,

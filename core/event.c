@@ -357,7 +357,6 @@ static pthread_once_t seed_once = PTHREAD_ONCE_INIT;
 static void seed_json(void)
 {
 	json_object_seed(0);
-	json_arena_install();
 }
 
 json_t *event_json_load(const char *buf, size_t len, size_t flags, json_error_t *error)

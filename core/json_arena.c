@@ -9,7 +9,9 @@
  * - a block is given back by the thread that parsed it: every caller of
  *   event_json_load decrefs its tree on its own thread;
  * - the arena restarts only when every block it gave is back, so a tree
- *   kept across two parses stays intact (later blocks then use malloc). */
+ *   kept across two parses stays intact (later blocks then use malloc).
+ * A block freed before the restart is not poisoned for the sanitizers
+ * (jansson's free does not say its size); one left over at the restart is. */
 #include "build_config.h"
 
 #include "json_internal.h"
@@ -90,7 +92,9 @@ static void arena_release(void *base)
 	free(base);
 }
 
-void json_arena_install(void)
+/* Before main, while the process has one thread: jansson's allocator is
+ * never switched under a thread that is using it. */
+__attribute__((constructor)) static void json_arena_install(void)
 {
 	pthread_key_create(&arena_key, arena_release);
 	json_set_alloc_funcs(arena_malloc, arena_free);

@@ -18,9 +18,8 @@
  * must be released (json_decref) on the thread that loaded it. */
 json_t *event_json_load(const char *buf, size_t len, size_t flags, json_error_t *error);
 
-/* json_arena.c: jansson's allocator, and the parse-time arena it uses
- * between begin and end on the calling thread. */
-void json_arena_install(void);
+/* json_arena.c: jansson's allocator (installed before main), and the
+ * parse-time arena it uses between begin and end on the calling thread. */
 void json_arena_begin(void);
 void json_arena_end(void);
 

@@ -248,6 +248,9 @@ uint64_t journal_last_seq(struct journal *journal);
  * clock) plus a scan of the rows after it, so it costs no more than the
  * rebuild that follows it. */
 uint64_t journal_seq_at(struct journal *journal, int64_t at_ms);
+/* The newest snapshot that journal_seq_at starts from: the seq of the
+ * newest one received at or before at_ms, 0 when none. */
+uint64_t journal_snapshot_seq_at(struct journal *journal, int64_t at_ms);
 /* The seq of the oldest row still in the journal (0 when empty); above 1
  * once retention has pruned it. */
 uint64_t journal_first_seq(struct journal *journal);

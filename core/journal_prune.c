@@ -25,11 +25,12 @@
 /* Rows per DELETE (half a writer batch): a few milliseconds, so a queued
  * batch never waits long. */
 #define PRUNE_CHUNK 16384
-/* Snapshots kept: the newest few, the oldest usable one (the base of
- * --at for the earliest retained times), and between them about one per
- * SPREAD-th of the journal's seq span, but close enough that an --at
- * anywhere stays under its 3 s goal: loading a snapshot then replaying
- * the rows after it, up to the next one kept, fits AT_BUDGET_MS.
+/* Snapshots kept: the newest (a journal opens from it), the oldest usable
+ * one (the base of --at for the earliest retained times), and between
+ * them about one per SPREAD-th of the journal's seq span, but close
+ * enough that an --at anywhere stays under its 3 s goal: loading a
+ * snapshot then replaying the rows after it, up to the next one kept,
+ * fits AT_BUDGET_MS.
  * Measured on the 2-core dev machine, release build, 1M things
  * (bench_journal.sh's journal): a rebuild, reading on a second thread
  * (journal_scan_ahead), applies 1.7M-2.2M rows/s (REPLAY_ROWS_PER_MS:
@@ -41,7 +42,10 @@
  * one. The other 0.5 s of the 3 s goal is for opening the journal and the
  * export.
  * SNAPSHOTS_MAX bounds their number on huge journals. */
-#define SNAPSHOTS_RECENT 2
+/* Only the newest is kept whatever the gaps: the one before it is kept
+ * only when --at needs it (an import's last periodic snapshot, a few
+ * thousand rows before its final one, is not). */
+#define SNAPSHOTS_RECENT 1
 #define SNAPSHOTS_SPREAD 4
 #define AT_BUDGET_MS 2500
 #define REPLAY_ROWS_PER_MS 1500
@@ -188,7 +192,7 @@ static const struct snap *snap_to_drop(const struct state *st)
 	 * from the last kept to the one after it, stays within the gap the
 	 * last kept allows (snap_gap): so no --at replays more than that.
 	 * Deciding from the old end keeps earlier choices stable as new
-	 * snapshots arrive. The newest few always stay. */
+	 * snapshots arrive. The newest always stays. */
 	uint64_t span = st->last > st->first ? st->last - st->first : 1;
 	const struct snap *kept = &st->snaps[0];
 	for (size_t i = 1; i + SNAPSHOTS_RECENT < st->count; i++) {

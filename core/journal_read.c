@@ -464,9 +464,14 @@ uint64_t journal_first_seq(struct journal *j)
  * fleet clock, which bounds every row before them, so the newest snapshot
  * at or before at_ms starts the scan, and the scan stops at the first row
  * received later than at_ms. */
+uint64_t journal_snapshot_seq_at(struct journal *j, int64_t at_ms)
+{
+	return query_seq(j, QUERY_SNAPSHOT_AT, true, at_ms);
+}
+
 uint64_t journal_seq_at(struct journal *j, int64_t at_ms)
 {
-	uint64_t seq = query_seq(j, QUERY_SNAPSHOT_AT, true, at_ms);
+	uint64_t seq = journal_snapshot_seq_at(j, at_ms);
 	bool temp;
 	sqlite3_stmt *s = query_get(j, QUERY_SEQ_AT, &temp, NULL);
 	if (!s)

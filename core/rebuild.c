@@ -25,6 +25,7 @@ struct replay {
 	long applied;
 	uint64_t missing_seq;       /* a row whose thing has no name: the journal is damaged */
 	uint32_t missing_id;
+	int64_t until_ms;           /* the first row received later ends the replay */
 };
 
 static bool is_lifecycle(enum event_type type)
@@ -87,6 +88,8 @@ static bool apply_row(void *ctx, const struct journal_row *row)
 {
 	struct replay *r = ctx;
 	const char *client_id;
+	if (row->received_ms > r->until_ms)
+		return false;
 	if (!rebuild_row_client(r->fleet, row, name_of, r, &client_id)) {
 		r->missing_seq = row->seq;
 		r->missing_id = row->thing_id;
@@ -118,11 +121,12 @@ static bool apply_batch(void *ctx, const struct journal_row *rows, size_t count)
 	return true;
 }
 
-/* Applies the rows after_seq < seq <= upto_seq (upto_seq resolved). */
+/* Applies the rows after_seq < seq <= upto_seq (upto_seq resolved), up
+ * to the first one received after until_ms. */
 static long replay(struct journal *journal, struct fleet *fleet, uint64_t after_seq,
-                   uint64_t upto_seq, char **cause)
+                   uint64_t upto_seq, int64_t until_ms, char **cause)
 {
-	struct replay r = { .fleet = fleet };
+	struct replay r = { .fleet = fleet, .until_ms = until_ms };
 	long result = -1;
 	/* Every thing a row up to upto_seq names was committed with that row,
 	 * so reading the things now finds them all. */
@@ -151,18 +155,26 @@ out:
 	return result;
 }
 
-/* The fleet from the newest snapshot at or before upto_seq (when asked
- * to use one) plus the rows after it up to upto_seq (0 = all). */
+/* Where a rebuild ends: at upto_seq (0 = all), or at the first row
+ * received after until_ms; and the newest snapshot it may start from. */
+struct rebuild_end {
+	uint64_t upto_seq;
+	int64_t until_ms;
+	uint64_t snapshot_upto;     /* 0: no snapshot */
+};
+
+/* The fleet from the newest snapshot at or before end->snapshot_upto plus
+ * the rows after it up to the end. */
 static struct fleet *rebuild_from(struct journal *journal, const struct fleet_config *config,
-                                  uint64_t upto_seq, bool use_snapshot, char **cause)
+                                  struct rebuild_end end, char **cause)
 {
-	if (upto_seq == 0)
-		upto_seq = journal_last_seq(journal);
+	uint64_t upto_seq = end.upto_seq ? end.upto_seq : journal_last_seq(journal);
+	bool use_snapshot = end.snapshot_upto > 0;
 	uint64_t snap_seq = 0;
 	size_t len = 0;
 	struct journal_snapshot *snapshot = NULL;
 	if (use_snapshot &&
-	    !journal_snapshot_open(journal, upto_seq, &snapshot, &snap_seq, &len, cause))
+	    !journal_snapshot_open(journal, end.snapshot_upto, &snapshot, &snap_seq, &len, cause))
 		return NULL;
 	struct fleet *fleet = NULL;
 	if (snapshot) {
@@ -184,7 +196,8 @@ static struct fleet *rebuild_from(struct journal *journal, const struct fleet_co
 	}
 	if (!fleet)
 		fleet = fleet_create(config);
-	if (upto_seq > snap_seq && replay(journal, fleet, snap_seq, upto_seq, cause) < 0) {
+	if (upto_seq > snap_seq &&
+	    replay(journal, fleet, snap_seq, upto_seq, end.until_ms, cause) < 0) {
 		fleet_destroy(fleet);
 		return NULL;
 	}
@@ -194,13 +207,26 @@ static struct fleet *rebuild_from(struct journal *journal, const struct fleet_co
 struct fleet *rebuild_fleet(struct journal *journal, const struct fleet_config *config,
                             uint64_t upto_seq, char **cause)
 {
-	return rebuild_from(journal, config, upto_seq, true, cause);
+	uint64_t upto = upto_seq ? upto_seq : journal_last_seq(journal);
+	struct rebuild_end end = { .upto_seq = upto, .until_ms = INT64_MAX, .snapshot_upto = upto };
+	return rebuild_from(journal, config, end, cause);
+}
+
+struct fleet *rebuild_fleet_at(struct journal *journal, const struct fleet_config *config,
+                               int64_t at_ms, char **cause)
+{
+	/* The snapshot journal_seq_at would start from: every row up to it
+	 * was received by then. */
+	struct rebuild_end end = { .upto_seq = 0, .until_ms = at_ms,
+	                           .snapshot_upto = journal_snapshot_seq_at(journal, at_ms) };
+	return rebuild_from(journal, config, end, cause);
 }
 
 struct fleet *rebuild_fleet_replay(struct journal *journal, const struct fleet_config *config,
                                    uint64_t upto_seq, char **cause)
 {
-	return rebuild_from(journal, config, upto_seq, false, cause);
+	struct rebuild_end end = { .upto_seq = upto_seq, .until_ms = INT64_MAX };
+	return rebuild_from(journal, config, end, cause);
 }
 
 long rebuild_catch_up(struct journal *journal, struct fleet *fleet, char **cause)
@@ -209,5 +235,5 @@ long rebuild_catch_up(struct journal *journal, struct fleet *fleet, char **cause
 	uint64_t upto = journal_last_seq(journal);
 	if (upto <= after)
 		return 0;
-	return replay(journal, fleet, after, upto, cause);
+	return replay(journal, fleet, after, upto, INT64_MAX, cause);
 }

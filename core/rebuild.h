@@ -18,6 +18,12 @@
 struct fleet *rebuild_fleet(struct journal *journal, const struct fleet_config *config,
                             uint64_t upto_seq, char **cause);
 
+/* The fleet as of receive time at_ms: the same as rebuild_fleet at
+ * journal_seq_at(at_ms), in one pass over the rows instead of two (the
+ * replay stops at the first row received later). */
+struct fleet *rebuild_fleet_at(struct journal *journal, const struct fleet_config *config,
+                               int64_t at_ms, char **cause);
+
 /* The same from the first row on, ignoring every snapshot (to check them).
  * Fails on a journal whose oldest rows were pruned. */
 struct fleet *rebuild_fleet_replay(struct journal *journal, const struct fleet_config *config,

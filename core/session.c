@@ -39,14 +39,17 @@ static bool open_fleet(struct session *session, const struct session_options *op
 		session->fleet = rebuild_fleet(session->journal, config, 0, cause);
 		return session->fleet != NULL;
 	case SESSION_FLEET_AT: {
-		uint64_t seq = journal_seq_at(session->journal, options->at_ms);
-		if (seq == 0 && journal_first_seq(session->journal) > 1) {
+		/* Without a snapshot from before then, the rows from the start
+		 * must be there (journal_seq_at is cheap here: it stops at the
+		 * first row when that is already too late). */
+		if (journal_snapshot_seq_at(session->journal, options->at_ms) == 0 &&
+		    journal_first_seq(session->journal) > 1 &&
+		    journal_seq_at(session->journal, options->at_ms) == 0) {
 			set_cause(cause, "%s: the events before that time were pruned by retention",
 			          session->journal_path);
 			return false;
 		}
-		session->fleet = seq ? rebuild_fleet(session->journal, config, seq, cause)
-		                     : fleet_create(config);
+		session->fleet = rebuild_fleet_at(session->journal, config, options->at_ms, cause);
 		if (session->fleet)
 			fleet_set_clock(session->fleet, options->at_ms);
 		return session->fleet != NULL;

@@ -192,8 +192,8 @@ static void test_snapshots_and_at(void)
 	CHECK(ingest_checkpoint(&in, NULL));
 	CHECK(prune(j, NULL));
 
-	/* Every 100 events one was stored; thinning keeps the newest two,
-	 * about one per sixth of the span and the oldest: at most 10. */
+	/* Every 100 events one was stored; thinning keeps the newest, about
+	 * one per quarter of the span and the oldest: at most 10. */
 	struct journal_info info = info_of(j);
 	CHECK(info.snapshots >= 5);
 	CHECK(info.snapshots <= 10);
@@ -211,18 +211,26 @@ static void test_snapshots_and_at(void)
 
 	/* Event i was received at BASE + i s: half a second later is still i. */
 	CHECK_INT(journal_seq_at(j, received_at(1) - 1), 0);
+	struct fleet *before = rebuild_fleet_at(j, &config, received_at(1) - 1, NULL);
+	CHECK(before && fleet_last_seq(before) == 0 && fleet_count(before) == 0);
+	fleet_destroy(before);
 	for (int k = 0; k < AT_POINTS; k++) {
 		uint64_t s = journal_seq_at(j, received_at(at[k]) + 500);
 		CHECK_INT(s, at[k]);
 		CHECK_INT(journal_seq_at(j, received_at(at[k])), at[k]);
 		struct fleet *fast = rebuild_fleet(j, &config, s, NULL);
 		struct fleet *slow = rebuild_fleet_replay(j, &config, s, NULL);
-		CHECK(fast && slow && copies[k]);
-		if (fast && slow && copies[k]) {
+		/* In one pass, stopping at the first row received later. */
+		struct fleet *by_time = rebuild_fleet_at(j, &config, received_at(at[k]) + 500, NULL);
+		CHECK(fast && slow && by_time && copies[k]);
+		if (fast && slow && by_time && copies[k]) {
 			CHECK_INT(fleet_last_seq(fast), at[k]);
+			CHECK_INT(fleet_last_seq(by_time), at[k]);
 			CHECK(same_fleet(fast, slow));
 			CHECK(same_fleet(fast, copies[k]));
+			CHECK(same_fleet(by_time, copies[k]));
 		}
+		fleet_destroy(by_time);
 		fleet_destroy(fast);
 		fleet_destroy(slow);
 		fleet_destroy(copies[k]);

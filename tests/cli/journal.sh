@@ -63,6 +63,10 @@ check "prune reports" grep -q "^pruned [1-9][0-9]* rows" "$tmp/prune.txt"
 check "info says pruned" grep -q "(older rows pruned)" "$tmp/info.txt"
 "$thingtop" export -j "$j" -o "$tmp/after.csv"
 check "fleet unchanged by pruning" cmp -s "$tmp/before.csv" "$tmp/after.csv"
+# A time whose rows were pruned: said so, not an empty fleet.
+"$thingtop" export -j "$j" --at "$(sed -n 1p "$tmp/received.txt")" -o "$tmp/gone.csv" 2>"$tmp/gone.err"
+check_eq "export --at before the pruned rows exit status" "$?" 1
+check "export --at before the pruned rows says so" grep -q "pruned by retention" "$tmp/gone.err"
 "$thingtop" journal check -j "$j" >"$tmp/check.txt"
 check_eq "check after prune exit status" "$?" 0
 check "check after prune" grep -q "^rebuild: works" "$tmp/check.txt"

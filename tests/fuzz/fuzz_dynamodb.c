@@ -21,14 +21,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct dynamodb_record *rec;
 	while ((rec = dynamodb_reader_next(reader))) {
 		/* Whatever came in, the result is one of the known types, and a
-		 * converted payload is itself valid JSON. */
+		 * converted payload is itself valid JSON. A number keeps its
+		 * text (DynamoDB's N has up to 38 digits), so jansson may find
+		 * it too big to hold: that is the one refusal allowed. */
 		if ((unsigned)rec->event.type >= EVENT_TYPE_COUNT)
 			__builtin_trap();
 		if (rec->event.type == EVENT_REJECT && rec->event.reject == REJECT_NONE)
 			__builtin_trap();
 		if (rec->raw_len > 0 && rec->event.type != EVENT_REJECT) {
-			json_t *back = json_loadb(rec->raw, rec->raw_len, JSON_DECODE_ANY, NULL);
-			if (!back)
+			json_error_t err;
+			json_t *back = json_loadb(rec->raw, rec->raw_len, JSON_DECODE_ANY, &err);
+			if (!back && json_error_code(&err) != json_error_numeric_overflow)
 				__builtin_trap();
 			json_decref(back);
 		}

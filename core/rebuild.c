@@ -163,7 +163,7 @@ struct rebuild_end {
 	uint64_t snapshot_upto;     /* 0: no snapshot */
 };
 
-/* The fleet from the newest snapshot at or before end->snapshot_upto plus
+/* The fleet from the newest snapshot at or before end.snapshot_upto plus
  * the rows after it up to the end. */
 static struct fleet *rebuild_from(struct journal *journal, const struct fleet_config *config,
                                   struct rebuild_end end, char **cause)

@@ -13,6 +13,7 @@
 #include "lines.h"
 #include "ndjson.h"
 #include "rebuild.h"
+#include "same_fleet.h"
 
 static void test_ndjson_bare_payload(void)
 {
@@ -367,23 +368,6 @@ static void test_ingest_and_rebuild(void)
 	free(cause);
 }
 
-/* The same thing in two fleets: everything the grid shows. */
-static void check_same_thing(const struct fleet *a, const struct fleet *b, size_t index)
-{
-	const struct fleet_thing *x = fleet_thing_at(a, index), *y = fleet_find(b, x->client_id);
-	CHECK(y != NULL);
-	if (!y)
-		return;
-	CHECK_INT(y->status, x->status);
-	CHECK_INT(y->since_ms, x->since_ms);
-	CHECK_INT(y->sessions, x->sessions);
-	CHECK_INT(y->disconnects, x->disconnects);
-	CHECK_INT(y->duplicates, x->duplicates);
-	CHECK_INT(y->version, x->version);
-	CHECK_STR(y->session_id, x->session_id);
-	CHECK_STR(fleet_reason_name(b, y->last_reason), fleet_reason_name(a, x->last_reason));
-}
-
 /* A rebuild long enough to read on a second thread (journal_scan_ahead,
  * from 20000 rows) gives the table the live run had, at the end and as of
  * a seq in the middle; late, duplicate and rejected messages included. */
@@ -435,8 +419,7 @@ static void test_long_rebuild_reads_ahead(void)
 		CHECK_INT(fleet_count(rebuilt), THINGS);
 		CHECK_INT(fleet_last_seq(rebuilt), fleet_last_seq(live));
 		CHECK(fleet_last_seq(live) > ROWS);
-		for (size_t i = 0; i < fleet_count(live); i++)
-			check_same_thing(live, rebuilt, i);
+		CHECK(same_fleet(live, rebuilt));
 		fleet_destroy(rebuilt);
 	}
 	rebuilt = rebuild_fleet_replay(j, &config, middle_seq, &cause);
@@ -445,8 +428,7 @@ static void test_long_rebuild_reads_ahead(void)
 		CHECK_INT(fleet_last_seq(rebuilt), middle_seq);
 		CHECK_INT(fleet_status_count(rebuilt, STATUS_CONNECTED),
 		          fleet_status_count(middle, STATUS_CONNECTED));
-		for (size_t i = 0; i < fleet_count(middle); i++)
-			check_same_thing(middle, rebuilt, i);
+		CHECK(same_fleet(middle, rebuilt));
 		fleet_destroy(rebuilt);
 	}
 	journal_close(j);

@@ -459,16 +459,16 @@ uint64_t journal_first_seq(struct journal *j)
 	return query_seq(j, QUERY_FIRST_SEQ, false, 0);
 }
 
-/* No index on received_ms: it would not help, the question being "the
- * longest prefix in seq order", not "which rows". Snapshots store the
- * fleet clock, which bounds every row before them, so the newest snapshot
- * at or before at_ms starts the scan, and the scan stops at the first row
- * received later than at_ms. */
 uint64_t journal_snapshot_seq_at(struct journal *j, int64_t at_ms)
 {
 	return query_seq(j, QUERY_SNAPSHOT_AT, true, at_ms);
 }
 
+/* No index on received_ms: it would not help, the question being "the
+ * longest prefix in seq order", not "which rows". Snapshots store the
+ * fleet clock, which bounds every row before them, so the newest snapshot
+ * at or before at_ms starts the scan, and the scan stops at the first row
+ * received later than at_ms. */
 uint64_t journal_seq_at(struct journal *j, int64_t at_ms)
 {
 	uint64_t seq = journal_snapshot_seq_at(j, at_ms);

@@ -39,12 +39,10 @@ static bool open_fleet(struct session *session, const struct session_options *op
 		session->fleet = rebuild_fleet(session->journal, config, 0, cause);
 		return session->fleet != NULL;
 	case SESSION_FLEET_AT: {
-		/* Without a snapshot from before then, the rows from the start
-		 * must be there (journal_seq_at is cheap here: it stops at the
-		 * first row when that is already too late). */
+		/* Without a snapshot from before then, the fleet at that time
+		 * needs the rows from the start, and retention took some. */
 		if (journal_snapshot_seq_at(session->journal, options->at_ms) == 0 &&
-		    journal_first_seq(session->journal) > 1 &&
-		    journal_seq_at(session->journal, options->at_ms) == 0) {
+		    journal_first_seq(session->journal) > 1) {
 			set_cause(cause, "%s: the events before that time were pruned by retention",
 			          session->journal_path);
 			return false;

@@ -86,17 +86,12 @@ static void arena_free(void *p)
 		free(p);
 }
 
-/* At thread exit. */
-static void arena_release(void *base)
-{
-	free(base);
-}
-
 /* Before main, while the process has one thread: jansson's allocator is
  * never switched under a thread that is using it. */
 __attribute__((constructor)) static void json_arena_install(void)
 {
-	pthread_key_create(&arena_key, arena_release);
+	/* The key frees a thread's arena when the thread ends. */
+	pthread_key_create(&arena_key, free);
 	json_set_alloc_funcs(arena_malloc, arena_free);
 }
 

@@ -185,7 +185,7 @@ static void chunks_reserve(struct fleet *fleet, size_t count)
 void fleet_reserve(struct fleet *fleet, size_t count)
 {
 	size_t size = fleet->table_size;
-	while (size < 2 * count + 2)
+	while (fleet->table && size < 2 * count + 2)
 		size *= 2;
 	if (size != fleet->table_size)
 		table_rehash(fleet, size);
@@ -212,9 +212,36 @@ static struct fleet_thing *chunk_alloc(void)
 	return (struct fleet_thing *)at;
 }
 
+/* Index every thing again (after fleet_drop_index). Their names are read
+ * through the things: where in the arena each lies is not known here. */
+static void index_rebuild(struct fleet *fleet)
+{
+	size_t size = 1024;
+	while (size < 2 * fleet->count + 2)
+		size *= 2;
+	fleet->table = xcalloc(size, sizeof *fleet->table);
+	fleet->table_size = size;
+	for (size_t i = 0; i < fleet->count; i++) {
+		const char *id = fleet_thing_mut(fleet, i)->client_id;
+		table_put(fleet->table, size, fleet_hash_bytes(id, strlen(id)),
+		          (struct fleet_slot){ (uint32_t)(i + 1), FLEET_NAME_VIA_THING });
+	}
+}
+
+void fleet_drop_index(struct fleet *fleet)
+{
+	free(fleet->table);
+	fleet->table = NULL;
+	fleet->table_size = 0;
+}
+
 struct fleet_thing *fleet_lookup(const struct fleet *fleet, const char *client_id, size_t len,
                                  uint64_t hash)
 {
+	/* The index is a cache of the things: rebuilding it changes no
+	 * thing, so a const fleet may do it (fleets are used by one thread). */
+	if (!fleet->table)
+		index_rebuild((struct fleet *)fleet);
 	size_t mask = fleet->table_size - 1;
 	size_t at = hash & mask;
 
@@ -270,7 +297,7 @@ struct fleet_thing *fleet_thing_new(struct fleet *fleet, const char *client_id, 
 {
 	size_t index = fleet->count;
 
-	if (2 * (index + 1) > fleet->table_size)
+	if (fleet->table && 2 * (index + 1) > fleet->table_size)
 		table_rehash(fleet, fleet->table_size * 2);
 	if (index / FLEET_CHUNK_THINGS >= fleet->chunk_count)
 		chunks_reserve(fleet, fleet->chunk_count * FLEET_CHUNK_THINGS * 2);
@@ -286,7 +313,8 @@ struct fleet_thing *fleet_thing_new(struct fleet *fleet, const char *client_id, 
 	thing->status = STATUS_UNKNOWN;
 	thing->version = -1;
 
-	table_put(fleet->table, fleet->table_size, hash, (struct fleet_slot){ thing->id, name });
+	if (fleet->table)
+		table_put(fleet->table, fleet->table_size, hash, (struct fleet_slot){ thing->id, name });
 
 	fleet->count++;
 	fleet->status_count[STATUS_UNKNOWN]++;

@@ -131,6 +131,11 @@ void fleet_apply(struct fleet *fleet, const struct fleet_event *event, struct fl
  * its id. Returns the thing. */
 const struct fleet_thing *fleet_add_thing(struct fleet *fleet, uint32_t id, const char *client_id);
 
+/* Frees the index of things by client id (16 bytes a thing at most):
+ * for a fleet that is only read from now on, as export's. A later lookup
+ * (fleet_find, an apply) builds it again. */
+void fleet_drop_index(struct fleet *fleet);
+
 size_t fleet_count(const struct fleet *fleet);
 /* A number no other fleet of this process has had: caches keyed by it
  * (the view's client order) notice a new fleet even at an old address. */

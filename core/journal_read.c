@@ -6,6 +6,7 @@
 #include "xalloc.h"
 
 #include <stdio.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -487,7 +488,32 @@ uint64_t journal_seq_at(struct journal *j, int64_t at_ms)
 struct journal_snapshot {
 	sqlite3_blob *blob;
 	struct journal_inflater *inflater;  /* when stored deflated */
+	sqlite3 *db;
+	int64_t cache_size;                 /* the connection's, restored at close */
 };
+
+/* A snapshot's pages are read once, in order: through the connection's
+ * cache they would only push out what it holds (a writer's 64 MiB) and
+ * add that much to the peak memory of a load. */
+#define SNAPSHOT_CACHE_KIB "-64"
+
+static int64_t cache_size(sqlite3 *db)
+{
+	sqlite3_stmt *s = NULL;
+	int64_t size = -2000; /* SQLite's default */
+	if (sqlite3_prepare_v2(db, "PRAGMA cache_size", -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		size = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return size;
+}
+
+static void set_cache_size(sqlite3 *db, const char *size)
+{
+	char sql[64];
+	snprintf(sql, sizeof sql, "PRAGMA cache_size = %s", size);
+	sqlite3_exec(db, sql, NULL, NULL, NULL);
+}
 
 bool journal_snapshot_open(struct journal *j, uint64_t at_most_seq, struct journal_snapshot **out,
                            uint64_t *seq, size_t *len, char **cause)
@@ -510,6 +536,10 @@ bool journal_snapshot_open(struct journal *j, uint64_t at_most_seq, struct journ
 		                      &blob) == SQLITE_OK) {
 			*out = xcalloc(1, sizeof(**out));
 			(*out)->blob = blob;
+			(*out)->db = j->db;
+			(*out)->cache_size = cache_size(j->db);
+			sqlite3_db_release_memory(j->db);
+			set_cache_size(j->db, SNAPSHOT_CACHE_KIB);
 			*seq = (uint64_t)sqlite3_column_int64(s, 0);
 			*len = (size_t)sqlite3_blob_bytes(blob);
 			ok = true;
@@ -550,6 +580,9 @@ void journal_snapshot_close(struct journal_snapshot *snapshot)
 		return;
 	journal_inflater_destroy(snapshot->inflater);
 	sqlite3_blob_close(snapshot->blob);
+	char size[32];
+	snprintf(size, sizeof size, "%" PRId64, snapshot->cache_size);
+	set_cache_size(snapshot->db, size);
 	free(snapshot);
 }
 

@@ -395,6 +395,7 @@ struct view {
 	uint32_t *rows;          /* thing indexes in view order */
 	size_t count;
 	uint32_t *row_of;        /* thing index -> row, UINT32_MAX when filtered out */
+	bool row_of_valid;       /* row_of matches rows (see make_row_of) */
 	size_t things;           /* fleet_count at the last refresh */
 	struct pair *pairs, *tmp;  /* tmp: radix scratch, also per-thing keys and matches before it */
 	size_t capacity;
@@ -584,11 +585,8 @@ void view_refresh(struct view *view, const struct fleet *fleet)
 		view->rows = xreallocarray(NULL, n, sizeof *view->rows);
 		view->capacity = n;
 	}
-	if (n != view->things || !view->row_of) {
-		free(view->row_of);
-		view->row_of = xreallocarray(NULL, n ? n : 1, sizeof *view->row_of);
-		view->things = n;
-	}
+	view->things = n;
+	view->row_of_valid = false;
 	update_client_order(view, fleet);
 
 	/* Filter in thing order (sequential reads), collect in client order. */
@@ -627,12 +625,8 @@ void view_refresh(struct view *view, const struct fleet *fleet)
 		sort_by_column(view, fleet, m, view->sort.keys[k].column, view->sort.keys[k].attr,
 		               view->sort.keys[k].direction < 0 ? -1 : +1, reason_rank);
 
-	memset(view->row_of, 0xff, n * sizeof *view->row_of);
-	for (size_t r = 0; r < m; r++) {
-		uint32_t index = view->pairs[r].index;
-		view->rows[r] = index;
-		view->row_of[index] = (uint32_t)r;
-	}
+	for (size_t r = 0; r < m; r++)
+		view->rows[r] = view->pairs[r].index;
 	view->count = m;
 }
 
@@ -646,9 +640,25 @@ uint32_t view_row(const struct view *view, size_t row)
 	return row < view->count ? view->rows[row] : UINT32_MAX;
 }
 
-size_t view_find(const struct view *view, uint32_t thing_index)
+/* row_of is made on the first find after a refresh: an export never
+ * asks, and saves its 4 bytes a thing. */
+static void make_row_of(struct view *view)
 {
-	if (thing_index >= view->things || view->row_of[thing_index] == UINT32_MAX)
+	size_t n = view->things;
+	view->row_of = xreallocarray(view->row_of, n ? n : 1, sizeof *view->row_of);
+	memset(view->row_of, 0xff, n * sizeof *view->row_of);
+	for (size_t r = 0; r < view->count; r++)
+		view->row_of[view->rows[r]] = (uint32_t)r;
+	view->row_of_valid = true;
+}
+
+size_t view_find(struct view *view, uint32_t thing_index)
+{
+	if (thing_index >= view->things)
+		return (size_t)-1;
+	if (!view->row_of_valid)
+		make_row_of(view);
+	if (view->row_of[thing_index] == UINT32_MAX)
 		return (size_t)-1;
 	return view->row_of[thing_index];
 }

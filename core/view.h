@@ -160,6 +160,6 @@ size_t view_count(const struct view *view);
 /* The thing index (fleet_thing_at) of row `row`. */
 uint32_t view_row(const struct view *view, size_t row);
 /* Row of a thing index, or (size_t)-1 when filtered out. */
-size_t view_find(const struct view *view, uint32_t thing_index);
+size_t view_find(struct view *view, uint32_t thing_index);
 
 #endif

@@ -1157,6 +1157,38 @@ static void test_thing_id_hint(void)
 	fleet_destroy(f);
 }
 
+/* Without its index a fleet still finds every thing by name: the first
+ * lookup builds it again, new things included. */
+static void test_drop_index(void)
+{
+	struct fleet *f = fleet_create(NULL);
+	char name[32];
+	for (int i = 0; i < 3000; i++) {
+		snprintf(name, sizeof name, "thing-%d", i);
+		put(f, (struct ev){ CONN, .client = name, .session = "s", .ts = T0 });
+	}
+	fleet_drop_index(f);
+	put(f, (struct ev){ DISC, .client = "thing-1500", .session = "s", .ts = T0 + SEC,
+	                    .reason = "CONNECTION_LOST" });
+	CHECK_INT(fleet_count(f), 3000);
+	CHECK_INT(fleet_find(f, "thing-1500")->id, 1501);
+	CHECK_INT(fleet_find(f, "thing-1500")->status, STATUS_DISCONNECTED);
+
+	/* Things added after the index went are found with the others. */
+	fleet_drop_index(f);
+	const struct fleet_thing *added = fleet_add_thing(f, 3001, "late");
+	CHECK_INT(added->id, 3001);
+	CHECK(fleet_add_thing(f, 3002, "thing-7") == fleet_find(f, "thing-7"));
+	CHECK_INT(fleet_count(f), 3001);
+	for (int i = 0; i < 3000; i += 299) {
+		snprintf(name, sizeof name, "thing-%d", i);
+		CHECK_INT(fleet_find(f, name)->id, i + 1);
+	}
+	CHECK(fleet_find(f, "late") == added);
+	CHECK(fleet_find(f, "thing-3000") == NULL);
+	fleet_destroy(f);
+}
+
 int main(void)
 {
 	RUN(test_simple_connect);
@@ -1185,5 +1217,6 @@ int main(void)
 	RUN(test_snapshot_damage);
 	RUN(test_property_shuffled);
 	RUN(test_thing_id_hint);
+	RUN(test_drop_index);
 	return check_summary();
 }

@@ -8,6 +8,7 @@
 #include "fleet.h"
 #include "ingest.h"
 #include "journal.h"
+#include "journal_internal.h"
 #include "rebuild.h"
 #include "same_fleet.h"
 #include "timefmt.h"
@@ -130,6 +131,18 @@ static bool prune(struct journal *j, uint64_t *pruned)
 
 #define AT_POINTS 6
 
+/* The connection's page cache size (PRAGMA cache_size). */
+static int64_t cache_size_of(struct journal *j)
+{
+	sqlite3_stmt *s = NULL;
+	int64_t size = 0;
+	if (sqlite3_prepare_v2(j->db, "PRAGMA cache_size", -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		size = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return size;
+}
+
 static void test_snapshots_and_at(void)
 {
 	char *path = new_path("at.db");
@@ -167,6 +180,11 @@ static void test_snapshots_and_at(void)
 	CHECK(seq > 0 && seq <= 199 && seq % 100 == 0);
 	free(data);
 
+	/* Snapshots are read past the journal's page cache, which is then as
+	 * it was. */
+	int64_t cache = cache_size_of(j);
+	CHECK_INT(cache, -atoll(READER_CACHE_KIB));
+
 	/* Event i was received at BASE + i s: half a second later is still i. */
 	CHECK_INT(journal_seq_at(j, received_at(1) - 1), 0);
 	struct fleet *before = rebuild_fleet_at(j, &config, received_at(1) - 1, NULL);
@@ -197,6 +215,7 @@ static void test_snapshots_and_at(void)
 	struct fleet *now = rebuild_fleet(j, &config, 0, NULL);
 	CHECK(now && same_fleet(now, live));
 	fleet_destroy(now);
+	CHECK_INT(cache_size_of(j), cache);
 
 	traffic_finish(&t);
 	journal_close(j);

@@ -143,8 +143,10 @@ int cmd_export(const struct cmd_entry *cmd, int argc, char **argv)
 		return 1;
 	}
 
-	/* The journal is read: its cache makes room for the view's arrays. */
+	/* The journal is read and no thing is looked up by name from here
+	 * on: its cache and the fleet's index make room for the view's arrays. */
 	journal_release_memory(session.journal);
+	fleet_drop_index(session.fleet);
 	view_refresh(session.view, session.fleet);
 	if (output) {
 		if (!export_view_csv_file_columns(session.view, session.fleet, columns, column_count,

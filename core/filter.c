@@ -448,8 +448,8 @@ static bool numeric_value(const struct fleet *fleet, const struct fleet_thing *t
 		*v = fleet_clock(fleet) - thing->since_received_ms;
 		return thing->since_received_ms != 0;
 	case COL_VERSION:
-		*v = thing->version;
-		return thing->version >= 0;
+		*v = fleet_thing_version(thing);
+		return *v >= 0;
 	case COL_SESSIONS:
 		*v = thing->sessions;
 		return true;

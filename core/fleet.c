@@ -12,9 +12,12 @@
 #include <sys/socket.h>
 
 #include "fleet_internal.h"
+#include "journal_codec.h"
 #include "xalloc.h"
 
 #define ARENA_BLOCK 65536
+
+_Static_assert(sizeof(struct fleet_thing) == 184, "a thing record grew: see fleet.h");
 
 void fleet_config_defaults(struct fleet_config *config)
 {
@@ -190,9 +193,11 @@ void fleet_reserve(struct fleet *fleet, size_t count)
 	if (size != fleet->table_size)
 		table_rehash(fleet, size);
 	chunks_reserve(fleet, count);
+	fleet->reserved = count;
 }
 
-static struct fleet_thing *chunk_alloc(void)
+/* huge: ask for a huge page (all 2 MiB count as used at once). */
+static struct fleet_thing *chunk_alloc(bool huge)
 {
 	/* Map twice the size and trim to an aligned block. */
 	size_t size = FLEET_CHUNK_BYTES;
@@ -207,7 +212,10 @@ static struct fleet_thing *chunk_alloc(void)
 	if (at + size < map + 2 * size)
 		munmap(at + size, (size_t)(map + 2 * size - (at + size)));
 #ifdef MADV_HUGEPAGE
-	madvise(at, size, MADV_HUGEPAGE);
+	if (huge)
+		madvise(at, size, MADV_HUGEPAGE);
+#else
+	(void)huge;
 #endif
 	return (struct fleet_thing *)at;
 }
@@ -301,9 +309,16 @@ struct fleet_thing *fleet_thing_new(struct fleet *fleet, const char *client_id, 
 		table_rehash(fleet, fleet->table_size * 2);
 	if (index / FLEET_CHUNK_THINGS >= fleet->chunk_count)
 		chunks_reserve(fleet, fleet->chunk_count * FLEET_CHUNK_THINGS * 2);
-	struct fleet_thing **chunk = &fleet->chunks[index / FLEET_CHUNK_THINGS];
-	if (!*chunk)
-		*chunk = chunk_alloc();
+	size_t chunk_index = index / FLEET_CHUNK_THINGS;
+	struct fleet_thing **chunk = &fleet->chunks[chunk_index];
+	if (!*chunk) {
+		/* The last chunk a known count (a snapshot's) fills only in part
+		 * stays in small pages, which count only as they are used. */
+		size_t reserved = fleet->reserved;
+		bool partial = reserved > 0 && chunk_index == (reserved - 1) / FLEET_CHUNK_THINGS &&
+		               reserved % FLEET_CHUNK_THINGS != 0;
+		*chunk = chunk_alloc(!partial);
+	}
 
 	struct fleet_thing *thing = &(*chunk)[index % FLEET_CHUNK_THINGS];
 	memset(thing, 0, sizeof *thing);
@@ -311,7 +326,6 @@ struct fleet_thing *fleet_thing_new(struct fleet *fleet, const char *client_id, 
 	thing->client_id = arena_copy(fleet, client_id, len, &name);
 	thing->id = (uint32_t)(index + 1);
 	thing->status = STATUS_UNKNOWN;
-	thing->version = -1;
 
 	if (fleet->table)
 		table_put(fleet->table, fleet->table_size, hash, (struct fleet_slot){ thing->id, name });
@@ -319,6 +333,62 @@ struct fleet_thing *fleet_thing_new(struct fleet *fleet, const char *client_id, 
 	fleet->count++;
 	fleet->status_count[STATUS_UNKNOWN]++;
 	return thing;
+}
+
+static uint32_t text_slot_of(const struct fleet_thing *thing)
+{
+	uint32_t slot;
+	memcpy(&slot, thing->session_uuid, sizeof slot);
+	return slot;
+}
+
+void fleet_thing_set_session_id(struct fleet *fleet, struct fleet_thing *thing, const char *session_id)
+{
+	/* The free list has room: it grows with the slots (below). */
+	if (thing->session_kind == SESSION_ID_TEXT)
+		fleet->free_session_texts[fleet->free_session_text_count++] = text_slot_of(thing);
+	memset(thing->session_uuid, 0, sizeof thing->session_uuid);
+	thing->session_kind = SESSION_ID_NONE;
+	if (!session_id || !*session_id)
+		return;
+	char cut[FLEET_SESSION_ID_MAX + 1] = "";
+	memcpy(cut, session_id, strnlen(session_id, FLEET_SESSION_ID_MAX));
+	unsigned char uuid[16];
+	if (journal_pack_session(cut, uuid)) {
+		memcpy(thing->session_uuid, uuid, sizeof uuid);
+		thing->session_kind = SESSION_ID_UUID;
+		return;
+	}
+	uint32_t slot;
+	if (fleet->free_session_text_count > 0) {
+		slot = fleet->free_session_texts[--fleet->free_session_text_count];
+	} else {
+		if (fleet->session_text_count == fleet->session_text_cap) {
+			fleet->session_text_cap = fleet->session_text_cap ? fleet->session_text_cap * 2 : 16;
+			fleet->session_texts = xreallocarray(fleet->session_texts, fleet->session_text_cap,
+			                                     sizeof *fleet->session_texts);
+			fleet->free_session_texts = xreallocarray(fleet->free_session_texts,
+			                                          fleet->session_text_cap,
+			                                          sizeof *fleet->free_session_texts);
+		}
+		slot = (uint32_t)fleet->session_text_count++;
+	}
+	memcpy(fleet->session_texts[slot], cut, sizeof cut);
+	memcpy(thing->session_uuid, &slot, sizeof slot);
+	thing->session_kind = SESSION_ID_TEXT;
+}
+
+const char *fleet_thing_session_id(const struct fleet *fleet, const struct fleet_thing *thing,
+                                   char *buf)
+{
+	switch (thing->session_kind) {
+	case SESSION_ID_UUID:
+		return journal_unpack_session(thing->session_uuid, 16, buf);
+	case SESSION_ID_TEXT:
+		return fleet->session_texts[text_slot_of(thing)];
+	default:
+		return "";
+	}
 }
 
 uint64_t fleet_identity(const struct fleet *fleet)
@@ -368,6 +438,8 @@ void fleet_destroy(struct fleet *fleet)
 	free(fleet->arena);
 	for (size_t i = 0; i < fleet->reason_count; i++)
 		free(fleet->reasons[i]);
+	free(fleet->session_texts);
+	free(fleet->free_session_texts);
 	fleet_extras_free(fleet);
 	free(fleet);
 }

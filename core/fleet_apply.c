@@ -41,13 +41,6 @@ static void set_ip(struct fleet_thing *thing, const char *ip)
 	}
 }
 
-static void set_session_id(struct fleet_thing *thing, const char *session_id)
-{
-	memset(thing->session_id, 0, sizeof thing->session_id);
-	if (session_id)
-		memcpy(thing->session_id, session_id, strnlen(session_id, sizeof thing->session_id - 1));
-}
-
 static bool far_apart(int64_t a, int64_t b, int64_t window)
 {
 	uint64_t d = a > b ? (uint64_t)a - (uint64_t)b : (uint64_t)b - (uint64_t)a;
@@ -304,8 +297,7 @@ static void apply_session(struct fleet *fleet, struct fleet_thing *thing,
 				set_ip(thing, event->ip);
 		} else if (now == 0) {
 			latest_changed = true;
-			thing->version = thing->session[0].version;
-			set_session_id(thing, event->session_id);
+			fleet_thing_set_session_id(fleet, thing, event->session_id);
 			set_ip(thing, connect ? event->ip : NULL);
 		} else if (at == 0) {
 			/* An older session became the latest again; its id and
@@ -314,8 +306,7 @@ static void apply_session(struct fleet *fleet, struct fleet_thing *thing,
 			latest_changed = true;
 			if (session_open(&thing->session[0]))
 				since_ms = thing->session[0].ts_ms;
-			thing->version = thing->session[0].version;
-			set_session_id(thing, NULL);
+			fleet_thing_set_session_id(fleet, thing, NULL);
 			set_ip(thing, NULL);
 		}
 	} else {
@@ -327,8 +318,7 @@ static void apply_session(struct fleet *fleet, struct fleet_thing *thing,
 		at = insert_session(fleet, thing, &in);
 		if (at == 0) {
 			latest_changed = true;
-			thing->version = in.version;
-			set_session_id(thing, event->session_id);
+			fleet_thing_set_session_id(fleet, thing, event->session_id);
 			set_ip(thing, connect ? event->ip : NULL);
 		} else {
 			result->stale = true;

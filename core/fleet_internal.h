@@ -61,6 +61,7 @@ struct fleet {
 	struct fleet_thing **chunks;
 	size_t chunk_count;
 	size_t count;
+	size_t reserved;          /* the count fleet_reserve was last told, 0 if never */
 
 	struct fleet_slot *table;
 	size_t table_size;        /* power of two, at least twice count */
@@ -77,6 +78,13 @@ struct fleet {
 	size_t status_count[STATUS_COUNT];
 	int64_t clock;
 	uint64_t last_seq;
+
+	/* Session ids that are not lowercase UUIDs (rare: AWS's all are),
+	 * one slot per thing that has one; freed slots are reused. */
+	char (*session_texts)[FLEET_SESSION_ID_MAX + 1];
+	size_t session_text_count, session_text_cap;
+	uint32_t *free_session_texts;
+	size_t free_session_text_count;
 
 	struct fleet_extra *extras;      /* side table, in no particular order */
 	size_t extra_count, extra_cap;
@@ -105,6 +113,10 @@ void fleet_reserve(struct fleet *fleet, size_t count);
 /* The thing with this client id (len bytes, hash from fleet_hash_bytes). */
 struct fleet_thing *fleet_lookup(const struct fleet *fleet, const char *client_id, size_t len,
                                  uint64_t hash);
+
+/* Sets the latest session's id (NULL or "" for none; cut at
+ * FLEET_SESSION_ID_MAX bytes). */
+void fleet_thing_set_session_id(struct fleet *fleet, struct fleet_thing *thing, const char *session_id);
 
 /* Appends a new thing (the caller checked it is absent), status unknown. */
 struct fleet_thing *fleet_thing_new(struct fleet *fleet, const char *client_id, size_t len,

@@ -154,7 +154,8 @@ static void put_session3(struct writer *w, const struct fleet_session *s, uint64
  * zigzag of clock seconds - value), u8 flap_next, then the kept
  * sessions (put_session3), each against the one before it (the first
  * against since_ms and the thing's version). */
-static void put_thing3(struct writer *w, const struct fleet_thing *t, int64_t clock)
+static void put_thing3(struct writer *w, const struct fleet *fleet, const struct fleet_thing *t,
+                       int64_t clock)
 {
 	size_t id_len = strlen(t->client_id);
 	put_varint(w, id_len);
@@ -164,20 +165,24 @@ static void put_thing3(struct writer *w, const struct fleet_thing *t, int64_t cl
 	put_time(w, clock, t->since_ms);
 	put_varint(w, delta(t->since_received_ms, t->since_ms));
 	put_varint(w, delta(t->last_received_ms, t->since_received_ms));
-	size_t ip_len = sizeof t->ip;
+	/* ip and ip_text share their bytes: only the family's one is written. */
+	bool text_ip = t->ip_family == 255;
+	size_t ip_len = text_ip ? 0 : sizeof t->ip;
 	while (ip_len > 0 && t->ip[ip_len - 1] == 0)
 		ip_len--;
 	put_varint(w, ip_len);
 	put_bytes(w, t->ip, ip_len);
-	unsigned char uuid[16];
-	if (journal_pack_session(t->session_id, uuid)) {
+	char sid_buf[FLEET_SESSION_ID_BUF];
+	const char *session_id = fleet_thing_session_id(fleet, t, sid_buf);
+	if (t->session_kind == SESSION_ID_UUID) {
 		put_u8(w, 0xff);
-		put_bytes(w, uuid, 16);
+		put_bytes(w, t->session_uuid, 16);
 	} else {
-		put_str8(w, t->session_id, sizeof t->session_id - 1);
+		put_str8(w, session_id, FLEET_SESSION_ID_MAX);
 	}
-	put_str8(w, t->ip_text, sizeof t->ip_text - 1);
-	put_varint(w, zigzag(t->version));
+	put_str8(w, text_ip ? t->ip_text : "", sizeof t->ip_text - 1);
+	int64_t version = fleet_thing_version(t);
+	put_varint(w, zigzag(version));
 	put_varint(w, t->sessions);
 	put_varint(w, t->disconnects);
 	put_varint(w, t->duplicates);
@@ -186,8 +191,8 @@ static void put_thing3(struct writer *w, const struct fleet_thing *t, int64_t cl
 	for (size_t i = 0; i < FLEET_FLAP_MAX; i++)
 		put_varint(w, t->flap_ring[i] ? 1 + zigzag(clock_s - (int64_t)t->flap_ring[i]) : 0);
 	put_u8(w, t->flap_next);
-	uint64_t sid_hash = fleet_hash_bytes(t->session_id, strlen(t->session_id));
-	int64_t ref_ts = t->since_ms, ref_version = t->version;
+	uint64_t sid_hash = fleet_hash_bytes(session_id, strlen(session_id));
+	int64_t ref_ts = t->since_ms, ref_version = version;
 	for (size_t i = 0; i < FLEET_SESSIONS_KEPT; i++) {
 		put_session3(w, &t->session[i], sid_hash, ref_ts, ref_version);
 		ref_ts = t->session[i].ts_ms;
@@ -244,7 +249,7 @@ void *fleet_save(const struct fleet *fleet, size_t *len)
 
 	put_u32(&w, (uint32_t)fleet->count);
 	for (size_t i = 0; i < fleet->count; i++)
-		put_thing3(&w, fleet_thing_at(fleet, i), fleet->clock);
+		put_thing3(&w, fleet, fleet_thing_at(fleet, i), fleet->clock);
 	put_u32(&w, (uint32_t)fleet->extra_count);
 	for (size_t i = 0; i < fleet->extra_count; i++)
 		put_extra(&w, &fleet->extras[i]);

@@ -13,8 +13,9 @@
 #include "xalloc.h"
 
 /* Reads the snapshot through a window of WINDOW bytes, refilled from the
- * caller's read function, so a snapshot is never held whole in memory. */
-#define WINDOW (1u << 20)
+ * caller's read function, so a snapshot is never held whole in memory.
+ * Fields are read whole: the longest is a u16-length string. */
+#define WINDOW (256u << 10)
 
 struct reader {
 	const uint8_t *p;
@@ -143,9 +144,22 @@ static int64_t get_time(struct reader *r, int64_t clock)
 	return (int64_t)((uint64_t)clock - (uint64_t)unzigzag(get_varint(r)));
 }
 
-/* The checks every thing record passes, whatever its format. */
-static const char *check_thing(const struct reader *r, const struct fleet *fleet,
-                               const struct fleet_thing *t)
+/* What a thing record holds that cannot go into the thing before it is
+ * checked: its bit fields (a bad value would be cut to fit), the bytes
+ * ip and ip_text share, the session id (kept by fleet.c) and the
+ * version (the latest session's, not stored apart). */
+struct thing_fields {
+	uint8_t status, flags, last_reason, ip_family, flap_next;
+	uint8_t ip[16];
+	char ip_text[10];
+	char session_id[FLEET_SESSION_ID_MAX + 1];
+	int64_t version;
+};
+
+/* The checks every thing record passes, whatever its format; then the
+ * fields go into the thing. */
+static const char *check_thing(const struct reader *r, struct fleet *fleet, struct fleet_thing *t,
+                               const struct thing_fields *f)
 {
 	for (size_t i = 0; i < FLEET_SESSIONS_KEPT; i++) {
 		if (t->session[i].flags & ~0x0f)
@@ -155,16 +169,26 @@ static const char *check_thing(const struct reader *r, const struct fleet *fleet
 	}
 	if (r->short_read)
 		return "truncated";
-	if (t->status >= STATUS_COUNT)
+	if (f->status >= STATUS_COUNT)
 		return "bad status";
-	if (t->flags & ~THING_UNCERTAIN)
+	if (f->flags & ~THING_UNCERTAIN)
 		return "bad flags";
-	if (t->last_reason >= fleet->reason_count)
+	if (f->last_reason >= fleet->reason_count)
 		return "bad reason";
-	if (t->ip_family != 0 && t->ip_family != 4 && t->ip_family != 6 && t->ip_family != 255)
+	if (f->ip_family != 0 && f->ip_family != 4 && f->ip_family != 6 && f->ip_family != 255)
 		return "bad ip family";
-	if (t->flap_next >= FLEET_FLAP_MAX)
+	if (f->flap_next >= FLEET_FLAP_MAX)
 		return "bad flap ring";
+	t->status = f->status;
+	t->flags = f->flags;
+	t->last_reason = f->last_reason;
+	t->ip_family = f->ip_family;
+	t->flap_next = f->flap_next;
+	if (f->ip_family == 255)
+		memcpy(t->ip_text, f->ip_text, sizeof t->ip_text);
+	else
+		memcpy(t->ip, f->ip, sizeof t->ip);
+	fleet_thing_set_session_id(fleet, t, f->session_id);
 	return NULL;
 }
 
@@ -207,33 +231,34 @@ static bool get_session2(struct reader *r, char *out, size_t max)
 /* What formats 2 and 3 start a thing record with alike: varint client id
  * length + bytes (the id is the position), u8 status, flags, last_reason,
  * ip_family, and since_ms (get_time). */
-static const char *get_thing_head(struct reader *r, struct fleet *fleet, struct fleet_thing **out)
+static const char *get_thing_head(struct reader *r, struct fleet *fleet, struct fleet_thing **out,
+                                  struct thing_fields *f)
 {
 	const char *error = get_client(r, fleet, (size_t)get_varint(r), out);
 	if (error)
 		return error;
-	struct fleet_thing *t = *out;
-	t->status = get_u8(r);
-	t->flags = get_u8(r);
-	t->last_reason = get_u8(r);
-	t->ip_family = get_u8(r);
-	t->since_ms = get_time(r, fleet->clock);
+	f->status = get_u8(r);
+	f->flags = get_u8(r);
+	f->last_reason = get_u8(r);
+	f->ip_family = get_u8(r);
+	(*out)->since_ms = get_time(r, fleet->clock);
 	return NULL;
 }
 
 /* What formats 2 and 3 write alike between the times and the sessions:
  * the ip, session id and ip text, version, counters and flap ring. */
-static const char *get_thing_middle(struct reader *r, struct fleet_thing *t, int64_t clock)
+static const char *get_thing_middle(struct reader *r, struct fleet_thing *t, struct thing_fields *f,
+                                    int64_t clock)
 {
 	uint64_t ip_len = get_varint(r);
-	const uint8_t *ip = ip_len <= sizeof t->ip ? get_bytes(r, ip_len) : NULL;
+	const uint8_t *ip = ip_len <= sizeof f->ip ? get_bytes(r, ip_len) : NULL;
 	if (!ip)
 		return r->short_read ? "truncated" : "bad ip";
-	memcpy(t->ip, ip, ip_len);
-	if (!get_session2(r, t->session_id, sizeof t->session_id - 1) ||
-	    !get_str8(r, t->ip_text, sizeof t->ip_text - 1))
+	memcpy(f->ip, ip, ip_len);
+	if (!get_session2(r, f->session_id, FLEET_SESSION_ID_MAX) ||
+	    !get_str8(r, f->ip_text, sizeof f->ip_text - 1))
 		return r->short_read ? "truncated" : "bad session id or ip text";
-	t->version = unzigzag(get_varint(r));
+	f->version = unzigzag(get_varint(r));
 	t->sessions = (uint32_t)get_varint(r);
 	t->disconnects = (uint32_t)get_varint(r);
 	t->duplicates = (uint32_t)get_varint(r);
@@ -243,7 +268,7 @@ static const char *get_thing_middle(struct reader *r, struct fleet_thing *t, int
 		uint64_t v = get_varint(r);
 		t->flap_ring[i] = v ? (uint32_t)(clock_s - unzigzag(v - 1)) : 0;
 	}
-	t->flap_next = get_u8(r);
+	f->flap_next = get_u8(r);
 	return NULL;
 }
 
@@ -258,13 +283,14 @@ static const char *get_thing_middle(struct reader *r, struct fleet_thing *t, int
 static const char *get_thing2(struct reader *r, struct fleet *fleet)
 {
 	struct fleet_thing *t;
-	const char *error = get_thing_head(r, fleet, &t);
+	struct thing_fields f = {0};
+	const char *error = get_thing_head(r, fleet, &t, &f);
 	if (error)
 		return error;
 	int64_t clock = fleet->clock;
 	t->since_received_ms = get_time(r, clock);
 	t->last_received_ms = get_time(r, clock);
-	error = get_thing_middle(r, t, clock);
+	error = get_thing_middle(r, t, &f, clock);
 	if (error)
 		return error;
 	for (size_t i = 0; i < FLEET_SESSIONS_KEPT; i++) {
@@ -275,14 +301,14 @@ static const char *get_thing2(struct reader *r, struct fleet *fleet)
 		if (kind > 2)
 			return "bad session";
 		s->key = kind == 1 ? get_u64(r)
-		                   : fleet_hash_bytes(t->session_id, strlen(t->session_id));
+		                   : fleet_hash_bytes(f.session_id, strlen(f.session_id));
 		s->ts_ms = get_time(r, clock);
 		s->version = unzigzag(get_varint(r));
 		s->arrival = (uint32_t)get_varint(r);
 		s->flags = get_u8(r);
 		s->reason = get_u8(r);
 	}
-	return check_thing(r, fleet, t);
+	return check_thing(r, fleet, t, &f);
 }
 
 /* a + the zigzag delta read next: put_thing3's delta undone. */
@@ -313,17 +339,18 @@ static const char *get_session3(struct reader *r, struct fleet_session *s, uint6
 static const char *get_thing3(struct reader *r, struct fleet *fleet)
 {
 	struct fleet_thing *t;
-	const char *error = get_thing_head(r, fleet, &t);
+	struct thing_fields f = {0};
+	const char *error = get_thing_head(r, fleet, &t, &f);
 	if (error)
 		return error;
 	int64_t clock = fleet->clock;
 	t->since_received_ms = get_delta(r, t->since_ms);
 	t->last_received_ms = get_delta(r, t->since_received_ms);
-	error = get_thing_middle(r, t, clock);
+	error = get_thing_middle(r, t, &f, clock);
 	if (error)
 		return error;
-	uint64_t sid_hash = fleet_hash_bytes(t->session_id, strlen(t->session_id));
-	int64_t ref_ts = t->since_ms, ref_version = t->version;
+	uint64_t sid_hash = fleet_hash_bytes(f.session_id, strlen(f.session_id));
+	int64_t ref_ts = t->since_ms, ref_version = f.version;
 	for (size_t i = 0; i < FLEET_SESSIONS_KEPT; i++) {
 		error = get_session3(r, &t->session[i], sid_hash, ref_ts, ref_version);
 		if (error)
@@ -331,7 +358,7 @@ static const char *get_thing3(struct reader *r, struct fleet *fleet)
 		ref_ts = t->session[i].ts_ms;
 		ref_version = t->session[i].version;
 	}
-	return check_thing(r, fleet, t);
+	return check_thing(r, fleet, t, &f);
 }
 
 /* Reads thing number `index` (format 1) into the fleet; returns an error
@@ -339,33 +366,34 @@ static const char *get_thing3(struct reader *r, struct fleet *fleet)
 static const char *get_thing(struct reader *r, struct fleet *fleet, size_t index)
 {
 	struct fleet_thing *t;
+	struct thing_fields f = {0};
 	const char *error = get_client(r, fleet, get_u32(r), &t);
 	if (error)
 		return error;
 
 	if (get_u32(r) != index + 1)
 		return "thing ids out of order";
-	t->status = get_u8(r);
-	t->flags = get_u8(r);
-	t->last_reason = get_u8(r);
-	t->ip_family = get_u8(r);
+	f.status = get_u8(r);
+	f.flags = get_u8(r);
+	f.last_reason = get_u8(r);
+	f.ip_family = get_u8(r);
 	t->since_ms = get_i64(r);
 	t->since_received_ms = get_i64(r);
 	t->last_received_ms = get_i64(r);
-	const uint8_t *ip = get_bytes(r, sizeof t->ip);
+	const uint8_t *ip = get_bytes(r, sizeof f.ip);
 	if (ip)
-		memcpy(t->ip, ip, sizeof t->ip);
-	if (!get_str8(r, t->session_id, sizeof t->session_id - 1) ||
-	    !get_str8(r, t->ip_text, sizeof t->ip_text - 1))
+		memcpy(f.ip, ip, sizeof f.ip);
+	if (!get_str8(r, f.session_id, FLEET_SESSION_ID_MAX) ||
+	    !get_str8(r, f.ip_text, sizeof f.ip_text - 1))
 		return r->short_read ? "truncated" : "bad session id or ip text";
-	t->version = get_i64(r);
+	f.version = get_i64(r);
 	t->sessions = get_u32(r);
 	t->disconnects = get_u32(r);
 	t->duplicates = get_u32(r);
 	t->connect_failures = get_u32(r);
 	for (size_t i = 0; i < FLEET_FLAP_MAX; i++)
 		t->flap_ring[i] = get_u32(r);
-	t->flap_next = get_u8(r);
+	f.flap_next = get_u8(r);
 	for (size_t i = 0; i < FLEET_SESSIONS_KEPT; i++) {
 		struct fleet_session *s = &t->session[i];
 		s->key = get_u64(r);
@@ -375,7 +403,7 @@ static const char *get_thing(struct reader *r, struct fleet *fleet, size_t index
 		s->flags = get_u8(r);
 		s->reason = get_u8(r);
 	}
-	return check_thing(r, fleet, t);
+	return check_thing(r, fleet, t, &f);
 }
 
 /* A string of a u16 length: NULL when empty. */

@@ -194,11 +194,13 @@ static size_t ip_bytes(const struct fleet_thing *thing, unsigned char *out)
 	}
 }
 
-static const char *text_of(const struct sort_ctx *ctx, const struct fleet_thing *thing, int kind)
+/* buf: FLEET_SESSION_ID_BUF bytes, for a session id made from its bytes. */
+static const char *text_of(const struct sort_ctx *ctx, const struct fleet_thing *thing, int kind,
+                           char *buf)
 {
 	if (kind_is_registry(kind))
 		return view_registry_text(ctx->fleet, thing, (enum column_id)kind, ctx->attr);
-	return kind == COL_SESSION_ID ? thing->session_id : thing->client_id;
+	return kind == COL_SESSION_ID ? fleet_thing_session_id(ctx->fleet, thing, buf) : thing->client_id;
 }
 
 /* The 64-bit key of level (k, off) of a thing for a string-like key:
@@ -209,7 +211,8 @@ static uint64_t level_key(const struct sort_ctx *ctx, const struct fleet_thing *
 	uint64_t v = 0;
 
 	if (kind_is_text(kind)) {
-		const unsigned char *s = (const unsigned char *)text_of(ctx, t, kind) + off;
+		char buf[FLEET_SESSION_ID_BUF];
+		const unsigned char *s = (const unsigned char *)text_of(ctx, t, kind, buf) + off;
 		int i = 0;
 		if (kind == KEY_CLIENT_RAW) {
 			for (; i < 8 && s[i]; i++)
@@ -236,8 +239,10 @@ static bool level_more(const struct sort_ctx *ctx, const struct fleet_thing *t, 
 {
 	int kind = ctx->kind[k];
 
-	if (kind_is_text(kind))
-		return strnlen(text_of(ctx, t, kind) + off, 8) == 8;
+	if (kind_is_text(kind)) {
+		char buf[FLEET_SESSION_ID_BUF];
+		return strnlen(text_of(ctx, t, kind, buf) + off, 8) == 8;
+	}
 	if (kind == COL_IP) {
 		unsigned char b[32];
 		return ip_bytes(t, b) > off + 8;
@@ -375,7 +380,7 @@ static uint64_t numeric_key(const struct fleet *fleet, const struct fleet_thing 
 	case COL_STATUS: return t->status;
 	case COL_SINCE: return flip(t->since_ms);
 	case COL_RECEIVED: return flip(t->since_received_ms);
-	case COL_VERSION: return flip(t->version);
+	case COL_VERSION: return flip(fleet_thing_version(t));
 	case COL_SESSIONS: return t->sessions;
 	case COL_DISCONNECTS: return t->disconnects;
 	case COL_DUPLICATES: return t->duplicates;

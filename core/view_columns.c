@@ -81,14 +81,16 @@ CELL(cell_ip)
 
 CELL(cell_version)
 {
-	if (thing->version < 0)
+	int64_t version = fleet_thing_version(thing);
+	if (version < 0)
 		return put_text(buf, size, "");
-	return put_count(buf, size, (unsigned long long)thing->version);
+	return put_count(buf, size, (unsigned long long)version);
 }
 
 CELL(cell_session_id)
 {
-	return put_text(buf, size, thing->session_id);
+	char id[FLEET_SESSION_ID_BUF];
+	return put_text(buf, size, fleet_thing_session_id(fleet, thing, id));
 }
 
 COUNT_CELL(cell_sessions, sessions)

@@ -20,8 +20,10 @@ static inline bool same_fleet(const struct fleet *a, const struct fleet *b)
 		SAME(fleet_status_count(a, (enum thing_status)s), fleet_status_count(b, (enum thing_status)s));
 	for (size_t i = 0; !bad && i < fleet_count(a) && i < fleet_count(b); i++) {
 		const struct fleet_thing *x = fleet_thing_at(a, i), *y = fleet_thing_at(b, i);
-		if (strcmp(x->client_id, y->client_id) != 0 || strcmp(x->session_id, y->session_id) != 0 ||
-		    strcmp(x->ip_text, y->ip_text) != 0 || memcmp(x->ip, y->ip, sizeof x->ip) != 0 ||
+		char sx[FLEET_SESSION_ID_BUF], sy[FLEET_SESSION_ID_BUF];
+		if (strcmp(x->client_id, y->client_id) != 0 ||
+		    strcmp(fleet_thing_session_id(a, x, sx), fleet_thing_session_id(b, y, sy)) != 0 ||
+		    memcmp(x->ip, y->ip, sizeof x->ip) != 0 ||
 		    strcmp(fleet_reason_name(a, x->last_reason), fleet_reason_name(b, y->last_reason)) != 0 ||
 		    memcmp(x->flap_ring, y->flap_ring, sizeof x->flap_ring) != 0)
 			bad++;
@@ -32,7 +34,8 @@ static inline bool same_fleet(const struct fleet *a, const struct fleet *b)
 		SAME(x->since_ms, y->since_ms);
 		SAME(x->since_received_ms, y->since_received_ms);
 		SAME(x->last_received_ms, y->last_received_ms);
-		SAME(x->version, y->version);
+		SAME(x->session_kind, y->session_kind);
+		SAME(fleet_thing_version(x), fleet_thing_version(y));
 		SAME(x->sessions, y->sessions);
 		SAME(x->disconnects, y->disconnects);
 		SAME(x->duplicates, y->duplicates);

@@ -7,11 +7,15 @@
 
 #include "check.h"
 #include "fleet.h"
+#include "fleet_internal.h"
 
 #define T0 INT64_C(1700000000000)
 #define SEC INT64_C(1000)
 #define MIN (60 * SEC)
 #define HOUR (60 * MIN)
+
+/* The latest session's id as text, valid to the end of the statement's block. */
+#define SESSION_ID(fleet, thing) fleet_thing_session_id((fleet), (thing), (char[FLEET_SESSION_ID_BUF]){0})
 
 /* Reason ids fixed by aws-lifecycle-events.md's table order. */
 enum {
@@ -89,8 +93,8 @@ static void test_simple_connect(void)
 	CHECK_INT(t->since_ms, T0);
 	CHECK_INT(t->since_received_ms, T0);
 	CHECK_INT(t->sessions, 1);
-	CHECK_INT(t->version, 0);
-	CHECK_STR(t->session_id, "s1");
+	CHECK_INT(fleet_thing_version(t), 0);
+	CHECK_STR(SESSION_ID(f, t), "s1");
 	CHECK_STR(fleet_thing_ip(t, ip, sizeof ip), "192.0.2.1");
 	CHECK_INT(t->ip_family, 4);
 	CHECK(!(t->flags & THING_UNCERTAIN));
@@ -156,8 +160,8 @@ static void test_late_duplicate_clientid(void)
 	CHECK_INT(t->status, STATUS_CONNECTED);
 	CHECK_INT(t->last_reason, R_DUPLICATE_CLIENTID);
 	CHECK_INT(t->since_ms, T0 + 2 * MIN);
-	CHECK_STR(t->session_id, "new");
-	CHECK_INT(t->version, 2);
+	CHECK_STR(SESSION_ID(f, t), "new");
+	CHECK_INT(fleet_thing_version(t), 2);
 	CHECK_INT(t->sessions, 2);
 	CHECK_INT(t->disconnects, 1);
 	CHECK(!(t->flags & THING_UNCERTAIN));
@@ -178,8 +182,8 @@ static void test_late_keep_alive_timeout(void)
 	CHECK(r.stale && !r.status_changed);
 	CHECK_INT(t->status, STATUS_CONNECTED);
 	CHECK_INT(t->last_reason, R_MQTT_KEEP_ALIVE_TIMEOUT);
-	CHECK_STR(t->session_id, "b");
-	CHECK_INT(t->version, -1);
+	CHECK_STR(SESSION_ID(f, t), "b");
+	CHECK_INT(fleet_thing_version(t), -1);
 	fleet_destroy(f);
 }
 
@@ -225,7 +229,7 @@ static void test_version_reset(void)
 	struct fleet_result r = put(f, (struct ev){ CONN, .session = "s0", .version = 0, .ts = T0 + 2 * HOUR });
 	CHECK(r.status_changed && !r.stale);
 	CHECK_INT(thing1(f)->status, STATUS_CONNECTED);
-	CHECK_INT(thing1(f)->version, 0);
+	CHECK_INT(fleet_thing_version(thing1(f)), 0);
 	CHECK_INT(thing1(f)->last_reason, R_CONNECTION_LOST);
 	fleet_destroy(f);
 
@@ -237,8 +241,8 @@ static void test_version_reset(void)
 	r = put(f, (struct ev){ DISC, .session = "s7", .version = 7, .ts = T0 + MIN, .reason = "CONNECTION_LOST" });
 	CHECK(r.stale && !r.status_changed);
 	CHECK_INT(thing1(f)->status, STATUS_CONNECTED);
-	CHECK_INT(thing1(f)->version, 0);
-	CHECK_STR(thing1(f)->session_id, "s0");
+	CHECK_INT(fleet_thing_version(thing1(f)), 0);
+	CHECK_STR(SESSION_ID(f, thing1(f)), "s0");
 	fleet_destroy(f);
 }
 
@@ -254,7 +258,7 @@ static void test_version_orders_close_sessions(void)
 	                        .reason = "DUPLICATE_CLIENTID" });
 	CHECK(r.stale);
 	CHECK_INT(thing1(f)->status, STATUS_CONNECTED);
-	CHECK_STR(thing1(f)->session_id, "v6");
+	CHECK_STR(SESSION_ID(f, thing1(f)), "v6");
 	CHECK_INT(thing1(f)->since_ms, T0 + MIN);
 	CHECK(!(thing1(f)->flags & THING_UNCERTAIN));
 	fleet_destroy(f);
@@ -267,7 +271,7 @@ static void test_version_orders_close_sessions(void)
 	put(f, (struct ev){ CONN, .session = "v6", .version = 6, .ts = T0 + MIN });
 	r = put(f, (struct ev){ CONN, .session = "v5", .version = 5, .ts = T0 + 3 * MIN });
 	CHECK(!r.stale);
-	CHECK_STR(thing1(f)->session_id, "v5");
+	CHECK_STR(SESSION_ID(f, thing1(f)), "v5");
 	fleet_destroy(f);
 }
 
@@ -282,7 +286,7 @@ static void test_tie_arrival_uncertain(void)
 	                        .reason = "DUPLICATE_CLIENTID" });
 	CHECK(r.stale);
 	CHECK_INT(thing1(f)->status, STATUS_CONNECTED);
-	CHECK_STR(thing1(f)->session_id, "second");
+	CHECK_STR(SESSION_ID(f, thing1(f)), "second");
 	CHECK(thing1(f)->flags & THING_UNCERTAIN);
 
 	/* A clearly later session lifts the doubt. */
@@ -335,8 +339,8 @@ static void test_paired_by_version(void)
 	const struct fleet_thing *t = thing1(f);
 	CHECK(r.stale && !r.status_changed);
 	CHECK_INT(t->status, STATUS_CONNECTED);
-	CHECK_INT(t->version, 4);
-	CHECK_STR(t->session_id, "");
+	CHECK_INT(fleet_thing_version(t), 4);
+	CHECK_STR(SESSION_ID(f, t), "");
 	CHECK(!(t->flags & THING_UNCERTAIN));
 	CHECK_INT(t->session[0].flags, SESSION_CONNECT_SEEN | SESSION_HAS_VERSION);
 
@@ -561,8 +565,8 @@ static void test_ip_forms(void)
 	CHECK_INT(fe.seq, 77);
 	fleet_apply(f, &fe, NULL);
 	t = fleet_find(f, "d");
-	CHECK_STR(t->session_id, "012345678901234567890123456789012345");
-	CHECK_INT(t->version, 9);
+	CHECK_STR(SESSION_ID(f, t), "012345678901234567890123456789012345");
+	CHECK_INT(fleet_thing_version(t), 9);
 	CHECK_STR(fleet_thing_ip(t, ip, sizeof ip), "10.1.2.3");
 	fleet_destroy(f);
 }
@@ -577,7 +581,8 @@ static uint32_t rng(void)
 	return (uint32_t)(rng_state >> 32);
 }
 
-static bool things_equal(const struct fleet_thing *a, const struct fleet_thing *b)
+static bool things_equal(const struct fleet *fa, const struct fleet_thing *a,
+                         const struct fleet *fb, const struct fleet_thing *b)
 {
 	bool same = strcmp(a->client_id, b->client_id) == 0 && a->id == b->id &&
 	            a->status == b->status && a->flags == b->flags &&
@@ -585,9 +590,9 @@ static bool things_equal(const struct fleet_thing *a, const struct fleet_thing *
 	            a->since_ms == b->since_ms && a->since_received_ms == b->since_received_ms &&
 	            a->last_received_ms == b->last_received_ms &&
 	            memcmp(a->ip, b->ip, sizeof a->ip) == 0 &&
-	            memcmp(a->session_id, b->session_id, sizeof a->session_id) == 0 &&
-	            memcmp(a->ip_text, b->ip_text, sizeof a->ip_text) == 0 &&
-	            a->version == b->version && a->sessions == b->sessions &&
+	            strcmp(SESSION_ID(fa, a), SESSION_ID(fb, b)) == 0 &&
+	            a->session_kind == b->session_kind &&
+	            fleet_thing_version(a) == fleet_thing_version(b) && a->sessions == b->sessions &&
 	            a->disconnects == b->disconnects && a->duplicates == b->duplicates &&
 	            a->connect_failures == b->connect_failures &&
 	            memcmp(a->flap_ring, b->flap_ring, sizeof a->flap_ring) == 0 &&
@@ -613,7 +618,7 @@ static bool fleets_equal(const struct fleet *a, const struct fleet *b)
 			return false;
 	for (size_t i = 0; i < fleet_count(a); i++) {
 		const struct fleet_thing *t = fleet_thing_at(a, i);
-		if (!things_equal(t, fleet_thing_at(b, i)) || fleet_find(b, t->client_id) != fleet_thing_at(b, i))
+		if (!things_equal(a, t, b, fleet_thing_at(b, i)) || fleet_find(b, t->client_id) != fleet_thing_at(b, i))
 			return false;
 	}
 	return true;
@@ -730,8 +735,8 @@ static void test_snapshot_format2_loads(void)
 		return;
 	}
 	CHECK(fleets_equal(f, g));
-	CHECK_STR(fleet_find(g, "u")->session_id, "e2b4d6f8-1a3c-4e5f-8a9b-0c1d2e3f4a5b");
-	CHECK_INT(fleet_find(g, "u")->version, 4);
+	CHECK_STR(SESSION_ID(g, fleet_find(g, "u")), "e2b4d6f8-1a3c-4e5f-8a9b-0c1d2e3f4a5b");
+	CHECK_INT(fleet_thing_version(fleet_find(g, "u")), 4);
 	struct ev more = { DISC, .client = "u", .session = "e2b4d6f8-1a3c-4e5f-8a9b-0c1d2e3f4a5b",
 	                   .version = 4, .ts = T0 + HOUR, .reason = "CONNECTION_LOST" };
 	uint64_t seq = ++next_seq;
@@ -824,8 +829,9 @@ static void test_snapshot_extremes(void)
 		t->since_ms = a;
 		t->since_received_ms = b;
 		t->last_received_ms = a;
-		t->version = b;
-		snprintf(t->session_id, sizeof t->session_id, "s%zu", i);
+		char session_id[16];
+		snprintf(session_id, sizeof session_id, "s%zu", i);
+		fleet_thing_set_session_id(f, t, session_id);
 		t->session[0] = (struct fleet_session){ .key = i % 2 ? 0 : UINT64_MAX - i, .ts_ms = b,
 		                                        .version = a, .arrival = UINT32_MAX, .flags = 3 };
 		t->session[1] = (struct fleet_session){ .key = i, .ts_ms = i % 3 ? a : b,
@@ -1072,8 +1078,9 @@ static void property_run(size_t len, bool with_ids, int rounds, int *failures)
 			script_put(got, &script[order[i]], with_ids, i + 1);
 		const struct fleet_thing *g = thing1(got);
 		bool same = g->status == w->status && g->since_ms == w->since_ms &&
-		            g->last_reason == w->last_reason && g->version == w->version &&
-		            strcmp(g->session_id, w->session_id) == 0 && g->ip_family == w->ip_family &&
+		            g->last_reason == w->last_reason &&
+		            fleet_thing_version(g) == fleet_thing_version(w) &&
+		            strcmp(SESSION_ID(got, g), SESSION_ID(want, w)) == 0 && g->ip_family == w->ip_family &&
 		            g->flags == w->flags;
 		if (!same && (*failures)++ < 3) {
 			fprintf(stderr, "shuffled history (%zu events, ids %d) ends %s since %lld reason %d,"
@@ -1109,7 +1116,7 @@ static void test_property_shuffled(void)
 	CHECK_INT(thing1(f)->status, STATUS_CONNECTED);
 	CHECK_INT(thing1(f)->since_ms, T0 + 3 * HOUR + 5 * MIN + 50 * SEC);
 	CHECK_INT(thing1(f)->last_reason, R_DUPLICATE_CLIENTID);
-	CHECK_INT(thing1(f)->version, 2);
+	CHECK_INT(fleet_thing_version(thing1(f)), 2);
 	CHECK_INT(thing1(f)->sessions, 7);
 	script_put(f, &script[SCRIPT_LEN - 1], true, SCRIPT_LEN);
 	CHECK_INT(thing1(f)->status, STATUS_DISCONNECTED);
@@ -1144,7 +1151,7 @@ static void test_thing_id_hint(void)
 	fleet_apply(f, &e, &r);
 	CHECK_INT(r.thing_id, beta->id);
 	CHECK_INT(beta->status, STATUS_CONNECTED);
-	CHECK_STR(alpha->session_id, "1");
+	CHECK_STR(SESSION_ID(f, alpha), "1");
 
 	/* A hint past the fleet, with a new name: a new thing as usual. */
 	e = (struct fleet_event){ .type = EVENT_CONNECTED, .client_id = "gamma",
@@ -1189,6 +1196,36 @@ static void test_drop_index(void)
 	fleet_destroy(f);
 }
 
+/* Session ids that are not UUIDs live in a side table whose slots are
+ * reused: no thing ever shows another's. */
+static void test_session_id_slots(void)
+{
+	static const char uuid[] = "e2b4d6f8-1a3c-4e5f-8a9b-0c1d2e3f4a5b";
+	struct fleet *f = fleet_create(NULL);
+	put(f, (struct ev){ CONN, .client = "a", .session = "alpha", .version = 1, .ts = T0 });
+	put(f, (struct ev){ CONN, .client = "b", .session = "beta", .version = 1, .ts = T0 });
+	put(f, (struct ev){ CONN, .client = "a", .session = uuid, .version = 2, .ts = T0 + MIN });
+	put(f, (struct ev){ CONN, .client = "c", .session = "gamma", .version = 1, .ts = T0 });
+	put(f, (struct ev){ CONN, .client = "b", .session = "BETA-2", .version = 2, .ts = T0 + MIN });
+	CHECK_STR(SESSION_ID(f, fleet_find(f, "a")), uuid);
+	CHECK_INT(fleet_find(f, "a")->session_kind, SESSION_ID_UUID);
+	CHECK_STR(SESSION_ID(f, fleet_find(f, "b")), "BETA-2");
+	CHECK_STR(SESSION_ID(f, fleet_find(f, "c")), "gamma");
+	/* An uppercase UUID is text: its bytes are kept as they came. */
+	put(f, (struct ev){ CONN, .client = "c", .session = "E2B4D6F8-1A3C-4E5F-8A9B-0C1D2E3F4A5B",
+	                    .version = 2, .ts = T0 + MIN });
+	CHECK_STR(SESSION_ID(f, fleet_find(f, "c")), "E2B4D6F8-1A3C-4E5F-8A9B-0C1D2E3F4A5B");
+	CHECK_STR(SESSION_ID(f, fleet_find(f, "b")), "BETA-2");
+
+	size_t len;
+	void *data = fleet_save(f, &len);
+	struct fleet *g = fleet_load(data, len, NULL, NULL);
+	CHECK(g && fleets_equal(f, g));
+	free(data);
+	fleet_destroy(g);
+	fleet_destroy(f);
+}
+
 int main(void)
 {
 	RUN(test_simple_connect);
@@ -1218,5 +1255,6 @@ int main(void)
 	RUN(test_property_shuffled);
 	RUN(test_thing_id_hint);
 	RUN(test_drop_index);
+	RUN(test_session_id_slots);
 	return check_summary();
 }

@@ -506,13 +506,16 @@ static int ref_cmp(const struct fleet *f, const struct fleet_thing *a, const str
 	switch (col) {
 	case COL_STATUS: x = a->status; y = b->status; break;
 	case COL_SINCE: x = a->since_ms; y = b->since_ms; break;
-	case COL_VERSION: x = a->version; y = b->version; break;
+	case COL_VERSION: x = fleet_thing_version(a); y = fleet_thing_version(b); break;
 	case COL_SESSIONS: x = a->sessions; y = b->sessions; break;
 	case COL_DISCONNECTS: x = a->disconnects; y = b->disconnects; break;
 	case COL_REASON:
 		return strcasecmp(fleet_reason_name(f, a->last_reason), fleet_reason_name(f, b->last_reason));
 	case COL_SESSION_ID:
-		return strcasecmp(a->session_id, b->session_id);
+	{
+		char sa[FLEET_SESSION_ID_BUF], sb[FLEET_SESSION_ID_BUF];
+		return strcasecmp(fleet_thing_session_id(f, a, sa), fleet_thing_session_id(f, b, sb));
+	}
 	default:
 		return strcasecmp(a->client_id, b->client_id);
 	}

@@ -342,6 +342,12 @@ static uint32_t text_slot_of(const struct fleet_thing *thing)
 	return slot;
 }
 
+void fleet_thing_set_session_uuid(struct fleet_thing *thing, const uint8_t uuid[16])
+{
+	memcpy(thing->session_uuid, uuid, sizeof thing->session_uuid);
+	thing->session_kind = SESSION_ID_UUID;
+}
+
 void fleet_thing_set_session_id(struct fleet *fleet, struct fleet_thing *thing, const char *session_id)
 {
 	/* The free list has room: it grows with the slots (below). */
@@ -355,8 +361,7 @@ void fleet_thing_set_session_id(struct fleet *fleet, struct fleet_thing *thing, 
 	memcpy(cut, session_id, strnlen(session_id, FLEET_SESSION_ID_MAX));
 	unsigned char uuid[16];
 	if (journal_pack_session(cut, uuid)) {
-		memcpy(thing->session_uuid, uuid, sizeof uuid);
-		thing->session_kind = SESSION_ID_UUID;
+		fleet_thing_set_session_uuid(thing, uuid);
 		return;
 	}
 	uint32_t slot;
@@ -474,6 +479,73 @@ const struct fleet_thing *fleet_add_thing(struct fleet *fleet, uint32_t id, cons
 	if (thing)
 		return thing;
 	return fleet_thing_new(fleet, client_id, len, hash);
+}
+
+const struct fleet_thing *fleet_append_thing(struct fleet *fleet, const char *client_id)
+{
+	size_t len = strlen(client_id);
+	return fleet_thing_new(fleet, client_id, len, fleet->table ? fleet_hash_bytes(client_id, len) : 0);
+}
+
+/* Sorts hashes by 11-bit digits, least significant first (6 passes). */
+static void sort_hashes(uint64_t *v, uint64_t *tmp, size_t n)
+{
+	for (int shift = 0; shift < 64; shift += 11) {
+		size_t count[2048] = {0};
+		for (size_t i = 0; i < n; i++)
+			count[(v[i] >> shift) & 2047]++;
+		size_t at = 0;
+		for (size_t d = 0; d < 2048; d++) {
+			size_t c = count[d];
+			count[d] = at;
+			at += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			tmp[count[(v[i] >> shift) & 2047]++] = v[i];
+		uint64_t *swap = v;
+		v = tmp;
+		tmp = swap;
+	}
+	/* Six passes: the sorted hashes are back in the first array. */
+}
+
+static uint64_t name_hash(const struct fleet *fleet, size_t index)
+{
+	const char *id = fleet_thing_mut(fleet, index)->client_id;
+	return fleet_hash_bytes(id, strlen(id));
+}
+
+size_t fleet_find_duplicate(const struct fleet *fleet)
+{
+	size_t n = fleet->count, found = SIZE_MAX;
+	if (n < 2)
+		return SIZE_MAX;
+	uint64_t *hashes = xreallocarray(NULL, n, sizeof *hashes);
+	uint64_t *tmp = xreallocarray(NULL, n, sizeof *tmp);
+	for (size_t i = 0; i < n; i++)
+		hashes[i] = name_hash(fleet, i);
+	sort_hashes(hashes, tmp, n);
+	/* Names with equal hashes (a duplicate, or a rare collision) are
+	 * compared; the later thing of an equal pair is the duplicate. */
+	for (size_t k = 0; k + 1 < n && found == SIZE_MAX; k++) {
+		if (hashes[k] != hashes[k + 1])
+			continue;
+		size_t first = SIZE_MAX;
+		for (size_t i = 0; i < n && found == SIZE_MAX; i++) {
+			if (name_hash(fleet, i) != hashes[k])
+				continue;
+			for (size_t j = first; j != SIZE_MAX && j < i && found == SIZE_MAX; j++)
+				if (name_hash(fleet, j) == hashes[k] &&
+				    strcmp(fleet_thing_mut(fleet, j)->client_id,
+				           fleet_thing_mut(fleet, i)->client_id) == 0)
+					found = i;
+			if (first == SIZE_MAX)
+				first = i;
+		}
+	}
+	free(hashes);
+	free(tmp);
+	return found;
 }
 
 size_t fleet_status_count(const struct fleet *fleet, enum thing_status status)

@@ -131,7 +131,9 @@ struct fleet_event {
 	uint64_t seq;               /* journal sequence number: arrival order */
 	/* A rebuild's hint, 0 when none: the journal's id of the thing, whose
 	 * client_id is then the fleet's own string (fleet_thing_at(id - 1)),
-	 * so the thing is found without hashing its client id. */
+	 * so the thing is found without hashing its client id; the next id
+	 * (fleet_count() + 1) adds the thing without a lookup, as
+	 * fleet_append_thing does. */
 	uint32_t thing_id;
 	/* EVENT_BASELINE only: the thing's JSON object (registry fields), or
 	 * NULL when the caller did not read it (the status needs only the
@@ -159,6 +161,11 @@ const struct fleet_thing *fleet_add_thing(struct fleet *fleet, uint32_t id, cons
  * for a fleet that is only read from now on, as export's. A later lookup
  * (fleet_find, an apply) builds it again. */
 void fleet_drop_index(struct fleet *fleet);
+
+/* Appends a thing with the next id (fleet_count() + 1) without looking
+ * its name up: for a rebuild, whose journal never gives a name two ids
+ * (things.client_id is UNIQUE), so it needs no index. */
+const struct fleet_thing *fleet_append_thing(struct fleet *fleet, const char *client_id);
 
 size_t fleet_count(const struct fleet *fleet);
 /* A number no other fleet of this process has had: caches keyed by it

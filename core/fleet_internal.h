@@ -117,6 +117,14 @@ struct fleet_thing *fleet_lookup(const struct fleet *fleet, const char *client_i
 /* Sets the latest session's id (NULL or "" for none; cut at
  * FLEET_SESSION_ID_MAX bytes). */
 void fleet_thing_set_session_id(struct fleet *fleet, struct fleet_thing *thing, const char *session_id);
+/* The same for a lowercase UUID's 16 bytes, on a thing that has no
+ * session id yet (a snapshot's, as loaded). */
+void fleet_thing_set_session_uuid(struct fleet_thing *thing, const uint8_t uuid[16]);
+
+/* The index of a thing whose client id an earlier thing has too, or
+ * SIZE_MAX (a snapshot's check): sorts the names' hashes rather than
+ * indexing them, so a loaded fleet needs no index until a lookup. */
+size_t fleet_find_duplicate(const struct fleet *fleet);
 
 /* Appends a new thing (the caller checked it is absent), status unknown. */
 struct fleet_thing *fleet_thing_new(struct fleet *fleet, const char *client_id, size_t len,

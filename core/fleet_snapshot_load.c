@@ -153,6 +153,8 @@ struct thing_fields {
 	uint8_t ip[16];
 	char ip_text[10];
 	char session_id[FLEET_SESSION_ID_MAX + 1];
+	uint8_t session_uuid[16];   /* session_id packed, when it came packed */
+	bool session_packed;
 	int64_t version;
 };
 
@@ -188,7 +190,10 @@ static const char *check_thing(const struct reader *r, struct fleet *fleet, stru
 		memcpy(t->ip_text, f->ip_text, sizeof t->ip_text);
 	else
 		memcpy(t->ip, f->ip, sizeof t->ip);
-	fleet_thing_set_session_id(fleet, t, f->session_id);
+	if (f->session_packed)
+		fleet_thing_set_session_uuid(t, f->session_uuid);
+	else
+		fleet_thing_set_session_id(fleet, t, f->session_id);
 	return NULL;
 }
 
@@ -201,17 +206,17 @@ static const char *get_client(struct reader *r, struct fleet *fleet, size_t id_l
 		return "truncated";
 	if (id_len == 0 || memchr(id, '\0', id_len))
 		return "bad client id";
-	uint64_t hash = fleet_hash_bytes(id, id_len);
-	if (fleet_lookup(fleet, id, id_len, hash))
-		return "duplicate client id";
-	*out = fleet_thing_new(fleet, id, id_len, hash);
+	/* Duplicates are looked for once all are read (get_tables). */
+	*out = fleet_thing_new(fleet, id, id_len, 0);
 	return NULL;
 }
 
-/* Format 2's session id: 0xff + a packed UUID, or a short string. */
-static bool get_session2(struct reader *r, char *out, size_t max)
+/* Format 2's session id: 0xff + a packed UUID (kept in uuid as well, so
+ * the thing takes it as it is), or a short string. */
+static bool get_session2(struct reader *r, char *out, size_t max, uint8_t uuid[16], bool *packed)
 {
 	const uint8_t *tag = get_bytes(r, 1);
+	*packed = false;
 	if (!tag)
 		return false;
 	if (*tag != 0xff) {
@@ -225,6 +230,8 @@ static bool get_session2(struct reader *r, char *out, size_t max)
 	journal_unpack_session(b, 16, text);
 	memcpy(out, text, 36);
 	memset(out + 36, 0, max + 1 - 36);
+	memcpy(uuid, b, 16);
+	*packed = true;
 	return true;
 }
 
@@ -255,7 +262,7 @@ static const char *get_thing_middle(struct reader *r, struct fleet_thing *t, str
 	if (!ip)
 		return r->short_read ? "truncated" : "bad ip";
 	memcpy(f->ip, ip, ip_len);
-	if (!get_session2(r, f->session_id, FLEET_SESSION_ID_MAX) ||
+	if (!get_session2(r, f->session_id, FLEET_SESSION_ID_MAX, f->session_uuid, &f->session_packed) ||
 	    !get_str8(r, f->ip_text, sizeof f->ip_text - 1))
 		return r->short_read ? "truncated" : "bad session id or ip text";
 	f->version = unzigzag(get_varint(r));
@@ -585,6 +592,8 @@ static const char *get_tables(struct reader *r, struct fleet *fleet, uint32_t fo
 	if (r->short_read ||
 	    count > (r->content_end - reader_offset(r)) / (format == 1 ? THING_FIXED : THING_MIN_2))
 		return "bad thing count";
+	/* No index while loading: the first lookup builds it. */
+	fleet_drop_index(fleet);
 	fleet_reserve(fleet, count);
 	for (*index = 0; *index < count; (*index)++) {
 		const char *error = format == SNAPSHOT_FORMAT       ? get_thing3(r, fleet)
@@ -595,6 +604,10 @@ static const char *get_tables(struct reader *r, struct fleet *fleet, uint32_t fo
 		fleet->status_count[fleet_thing_at(fleet, *index)->status]++;
 	}
 	fleet->status_count[STATUS_UNKNOWN] -= count;
+	*index = fleet_find_duplicate(fleet);
+	if (*index != SIZE_MAX)
+		return "duplicate client id";
+	*index = count;
 	if (format != SNAPSHOT_FORMAT_NO_EXTRAS) {
 		size_t extras = get_u32(r);
 		if (r->short_read || extras > count ||

@@ -49,7 +49,7 @@ bool rebuild_row_client(struct fleet *fleet, const struct journal_row *row, rebu
 	for (uint32_t id = (uint32_t)count + 1; id < thing_id; id++) {
 		const char *known = name(ctx, id);
 		if (known)
-			fleet_add_thing(fleet, id, known);
+			fleet_append_thing(fleet, known);
 	}
 	*client_id = name(ctx, thing_id);
 	return *client_id != NULL;

@@ -483,15 +483,21 @@ struct filter *view_filter(struct view *view)
 }
 
 /* Brings by_client up to date with the fleet's things. */
-static void update_client_order(struct view *view, const struct fleet *fleet)
+/* The client order: client id folded, then as is, then thing id (total). */
+static struct sort_ctx client_order(const struct fleet *fleet)
 {
-	size_t n = fleet_count(fleet), old, fresh;
-	struct sort_ctx ctx = {
+	return (struct sort_ctx){
 		.fleet = fleet,
 		.count = 3,
 		.kind = {COL_CLIENT_ID, KEY_CLIENT_RAW, KEY_THING_ID},
 		.direction = {+1, +1, +1},
 	};
+}
+
+static void update_client_order(struct view *view, const struct fleet *fleet)
+{
+	size_t n = fleet_count(fleet), old, fresh;
+	struct sort_ctx ctx = client_order(fleet);
 
 	/* A fleet only ever gains things at its end; another fleet (even
 	 * one at the same address) starts the ranking over. */
@@ -574,7 +580,9 @@ static void sort_by_column(struct view *view, const struct fleet *fleet, size_t 
 	radix_sort(view->pairs, view->tmp, m);
 }
 
-void view_refresh(struct view *view, const struct fleet *fleet)
+/* once: no later refresh will come (an export), so with a filter only the
+ * matches are put in client order, and no order of every thing is kept. */
+static void refresh(struct view *view, const struct fleet *fleet, bool once)
 {
 	size_t n = fleet_count(fleet), m = 0;
 	int last = view->sort.count;
@@ -592,13 +600,21 @@ void view_refresh(struct view *view, const struct fleet *fleet)
 	}
 	view->things = n;
 	view->row_of_valid = false;
-	update_client_order(view, fleet);
+	bool matches_only = once && !filter_is_empty(view->filter);
+	if (!matches_only)
+		update_client_order(view, fleet);
 
 	/* Filter in thing order (sequential reads), collect in client order. */
 	if (filter_is_empty(view->filter)) {
 		for (size_t i = 0; i < n; i++)
 			view->pairs[i].index = view->by_client[i];
 		m = n;
+	} else if (matches_only) {
+		for (size_t i = 0; i < n; i++)
+			if (filter_match(view->filter, fleet, fleet_thing_at(fleet, i)))
+				view->pairs[m++].index = (uint32_t)i;
+		struct sort_ctx ctx = client_order(fleet);
+		sort_run(&ctx, view->pairs, view->tmp, m, 0, 0, false);
 	} else {
 		/* tmp is free before sorting: a byte a thing for the matches. */
 		uint8_t *match = (uint8_t *)view->tmp;
@@ -633,6 +649,16 @@ void view_refresh(struct view *view, const struct fleet *fleet)
 	for (size_t r = 0; r < m; r++)
 		view->rows[r] = view->pairs[r].index;
 	view->count = m;
+}
+
+void view_refresh(struct view *view, const struct fleet *fleet)
+{
+	refresh(view, fleet, false);
+}
+
+void view_refresh_once(struct view *view, const struct fleet *fleet)
+{
+	refresh(view, fleet, true);
 }
 
 size_t view_count(const struct view *view)

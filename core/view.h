@@ -156,6 +156,9 @@ struct filter *view_filter(struct view *view);
  * broken by client id so the order is total). Fast enough for a million
  * things well under 100 ms: see view.c. */
 void view_refresh(struct view *view, const struct fleet *fleet);
+/* The same for a view refreshed only once (an export): with a filter, the
+ * matches alone are sorted, not every thing by client id first. */
+void view_refresh_once(struct view *view, const struct fleet *fleet);
 size_t view_count(const struct view *view);
 /* The thing index (fleet_thing_at) of row `row`. */
 uint32_t view_row(const struct view *view, size_t row);

@@ -1161,6 +1161,27 @@ static void test_thing_id_hint(void)
 	CHECK(r.new_thing);
 	CHECK_INT(r.thing_id, 3);
 	CHECK_INT(fleet_count(f), 3);
+
+	/* The next id, in a fleet loaded from a snapshot (no index yet): the
+	 * thing is added, and found by name once the index is built. */
+	size_t len;
+	void *data = fleet_save(f, &len);
+	struct fleet *g = fleet_load(data, len, NULL, NULL);
+	free(data);
+	CHECK(g != NULL);
+	if (g) {
+		e = (struct fleet_event){ .type = EVENT_CONNECTED, .client_id = "delta",
+		                          .timestamp_ms = T0, .received_ms = T0 + 4 * SEC,
+		                          .session_id = "5", .seq = 13, .thing_id = 4 };
+		fleet_apply(g, &e, &r);
+		CHECK(r.new_thing);
+		CHECK_INT(r.thing_id, 4);
+		CHECK_INT(fleet_count(g), 4);
+		CHECK(fleet_find(g, "delta") == fleet_thing_at(g, 3));
+		CHECK(fleet_find(g, "beta") == fleet_thing_at(g, 1));
+		CHECK_INT(fleet_find(g, "delta")->status, STATUS_CONNECTED);
+	}
+	fleet_destroy(g);
 	fleet_destroy(f);
 }
 

@@ -147,7 +147,7 @@ int cmd_export(const struct cmd_entry *cmd, int argc, char **argv)
 	 * on: its cache and the fleet's index make room for the view's arrays. */
 	journal_release_memory(session.journal);
 	fleet_drop_index(session.fleet);
-	view_refresh(session.view, session.fleet);
+	view_refresh_once(session.view, session.fleet);
 	if (output) {
 		if (!export_view_csv_file_columns(session.view, session.fleet, columns, column_count,
 		                                  output, &cause)) {

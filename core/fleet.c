@@ -515,6 +515,28 @@ static uint64_t name_hash(const struct fleet *fleet, size_t index)
 	return fleet_hash_bytes(id, strlen(id));
 }
 
+/* Among the things whose name hashes to h, the first that has an
+ * earlier one's name, or SIZE_MAX (equal hashes, different names). */
+static size_t duplicate_among(const struct fleet *fleet, uint64_t h)
+{
+	size_t *same = NULL, count = 0, cap = 0, found = SIZE_MAX;
+	for (size_t i = 0; i < fleet->count && found == SIZE_MAX; i++) {
+		if (name_hash(fleet, i) != h)
+			continue;
+		const char *name = fleet_thing_mut(fleet, i)->client_id;
+		for (size_t k = 0; k < count && found == SIZE_MAX; k++)
+			if (strcmp(fleet_thing_mut(fleet, same[k])->client_id, name) == 0)
+				found = i;
+		if (count == cap) {
+			cap = cap ? cap * 2 : 4;
+			same = xreallocarray(same, cap, sizeof *same);
+		}
+		same[count++] = i;
+	}
+	free(same);
+	return found;
+}
+
 size_t fleet_find_duplicate(const struct fleet *fleet)
 {
 	size_t n = fleet->count, found = SIZE_MAX;
@@ -525,23 +547,14 @@ size_t fleet_find_duplicate(const struct fleet *fleet)
 	for (size_t i = 0; i < n; i++)
 		hashes[i] = name_hash(fleet, i);
 	sort_hashes(hashes, tmp, n);
-	/* Names with equal hashes (a duplicate, or a rare collision) are
-	 * compared; the later thing of an equal pair is the duplicate. */
+	/* Only names with equal hashes (a duplicate, or a rare collision)
+	 * are compared, once per such hash. */
 	for (size_t k = 0; k + 1 < n && found == SIZE_MAX; k++) {
 		if (hashes[k] != hashes[k + 1])
 			continue;
-		size_t first = SIZE_MAX;
-		for (size_t i = 0; i < n && found == SIZE_MAX; i++) {
-			if (name_hash(fleet, i) != hashes[k])
-				continue;
-			for (size_t j = first; j != SIZE_MAX && j < i && found == SIZE_MAX; j++)
-				if (name_hash(fleet, j) == hashes[k] &&
-				    strcmp(fleet_thing_mut(fleet, j)->client_id,
-				           fleet_thing_mut(fleet, i)->client_id) == 0)
-					found = i;
-			if (first == SIZE_MAX)
-				first = i;
-		}
+		found = duplicate_among(fleet, hashes[k]);
+		while (k + 1 < n && hashes[k + 1] == hashes[k])
+			k++;
 	}
 	free(hashes);
 	free(tmp);

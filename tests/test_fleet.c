@@ -1247,6 +1247,23 @@ static void test_session_id_slots(void)
 	fleet_destroy(f);
 }
 
+/* A snapshot's check for a name given twice, on a fleet too big to
+ * compare every pair. */
+static void test_find_duplicate(void)
+{
+	struct fleet *f = fleet_create(NULL);
+	char name[32];
+	for (int i = 0; i < 5000; i++) {
+		snprintf(name, sizeof name, "thing-%d", i);
+		fleet_append_thing(f, name);
+	}
+	CHECK(fleet_find_duplicate(f) == SIZE_MAX);
+	fleet_append_thing(f, "thing-17");
+	fleet_append_thing(f, "thing-5000");
+	CHECK_INT(fleet_find_duplicate(f), 5000);
+	fleet_destroy(f);
+}
+
 int main(void)
 {
 	RUN(test_simple_connect);
@@ -1277,5 +1294,6 @@ int main(void)
 	RUN(test_thing_id_hint);
 	RUN(test_drop_index);
 	RUN(test_session_id_slots);
+	RUN(test_find_duplicate);
 	return check_summary();
 }

@@ -482,7 +482,6 @@ struct filter *view_filter(struct view *view)
 	return view->filter;
 }
 
-/* Brings by_client up to date with the fleet's things. */
 /* The client order: client id folded, then as is, then thing id (total). */
 static struct sort_ctx client_order(const struct fleet *fleet)
 {
@@ -494,6 +493,7 @@ static struct sort_ctx client_order(const struct fleet *fleet)
 	};
 }
 
+/* Brings by_client up to date with the fleet's things. */
 static void update_client_order(struct view *view, const struct fleet *fleet)
 {
 	size_t n = fleet_count(fleet), old, fresh;

@@ -131,9 +131,7 @@ struct fleet_event {
 	uint64_t seq;               /* journal sequence number: arrival order */
 	/* A rebuild's hint, 0 when none: the journal's id of the thing, whose
 	 * client_id is then the fleet's own string (fleet_thing_at(id - 1)),
-	 * so the thing is found without hashing its client id; the next id
-	 * (fleet_count() + 1) adds the thing without a lookup, as
-	 * fleet_append_thing does. */
+	 * so the thing is found without hashing its client id. */
 	uint32_t thing_id;
 	/* EVENT_BASELINE only: the thing's JSON object (registry fields), or
 	 * NULL when the caller did not read it (the status needs only the

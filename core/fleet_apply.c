@@ -407,11 +407,6 @@ void fleet_apply(struct fleet *fleet, const struct fleet_event *event, struct fl
 		return;
 
 	struct fleet_thing *thing = known_thing(fleet, event);
-	if (!thing && event->thing_id != 0 && event->thing_id == fleet->count + 1) {
-		/* The journal's next thing: a name it has not used. */
-		thing = (struct fleet_thing *)fleet_append_thing(fleet, event->client_id);
-		result->new_thing = true;
-	}
 	if (!thing) {
 		size_t len = strlen(event->client_id);
 		uint64_t hash = fleet_hash_bytes(event->client_id, len);

@@ -46,13 +46,16 @@ bool rebuild_row_client(struct fleet *fleet, const struct journal_row *row, rebu
 		*client_id = fleet_thing_at(fleet, thing_id - 1)->client_id;
 		return true;
 	}
-	for (uint32_t id = (uint32_t)count + 1; id < thing_id; id++) {
+	for (uint32_t id = (uint32_t)count + 1; id <= thing_id; id++) {
 		const char *known = name(ctx, id);
 		if (known)
 			fleet_append_thing(fleet, known);
+		else if (id == thing_id)
+			return false;
 	}
-	*client_id = name(ctx, thing_id);
-	return *client_id != NULL;
+	/* The fleet's own string: the event finds its thing by the hint. */
+	*client_id = fleet_thing_at(fleet, fleet_count(fleet) - 1)->client_id;
+	return true;
 }
 
 static const char *name_of(void *ctx, uint32_t thing_id)

@@ -43,10 +43,11 @@ void rebuild_event_from_row(const struct journal_row *row, const char *client_id
 typedef const char *rebuild_name_fn(void *ctx, uint32_t thing_id);
 
 /* The name of the thing a row is about, into *client_id (NULL for a row
- * that names none: rejects, ignored messages, rows without a thing). Things
- * before it that have no event of their own enter the fleet first, as ids
- * enter it in order. False when the thing has no name: the journal is
- * damaged. */
+ * that names none: rejects, ignored messages, rows without a thing). A
+ * thing the fleet lacks enters it here, after those before it that have
+ * no event of their own, as ids enter it in order (fleet_append_thing: no
+ * lookup, the journal gives no name two ids). False when the thing has no
+ * name: the journal is damaged. */
 bool rebuild_row_client(struct fleet *fleet, const struct journal_row *row, rebuild_name_fn *name,
                         void *ctx, const char **client_id);
 

@@ -1,10 +1,12 @@
-/* Lifecycle event parsing: one json_loadb per message, then direct
+/* Lifecycle event parsing: a plain payload that is a valid event takes the
+ * fast path (event_plain.h); any other, one json_loadb, then direct
  * json_object_get lookups into a fixed-size struct (no other allocation).
  * Everything taken from the message and put into `detail` is escaped, so a
  * detail is always safe to print. */
 #include "build_config.h"
 
 #include "event.h"
+#include "event_plain.h"
 #include "json_internal.h"
 #include "text.h"
 
@@ -368,7 +370,9 @@ json_t *event_json_load(const char *buf, size_t len, size_t flags, json_error_t 
 	return root;
 }
 
-bool event_parse(const char *topic, const char *payload, size_t len, struct event *out)
+/* event_parse, with the plain fast path (event_plain.h) or without. */
+static bool parse(const char *topic, const char *payload, size_t len, struct event *out,
+                  bool fast)
 {
 	enum event_type topic_type;
 	size_t cid_at;
@@ -383,6 +387,11 @@ bool event_parse(const char *topic, const char *payload, size_t len, struct even
 		              len, EVENT_PAYLOAD_MAX);
 	if (!payload)
 		payload = "";
+	if (fast) {
+		struct plain_object obj;
+		if (plain_scan(payload, len, &obj, NULL) && plain_event(topic, &obj, out))
+			return true;
+	}
 	/* JSON_DECODE_ANY so that `5` is "not an object", not a syntax error;
 	 * duplicate keys would make the event ambiguous. */
 	root = event_json_load(payload, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &err);
@@ -391,6 +400,16 @@ bool event_parse(const char *topic, const char *payload, size_t len, struct even
 	ok = decode(topic, lifecycle, topic_type, cid_at, root, out);
 	json_decref(root);
 	return ok;
+}
+
+bool event_parse(const char *topic, const char *payload, size_t len, struct event *out)
+{
+	return parse(topic, payload, len, out, true);
+}
+
+bool event_parse_json(const char *topic, const char *payload, size_t len, struct event *out)
+{
+	return parse(topic, payload, len, out, false);
 }
 
 bool event_decode(const char *topic, const json_t *payload, struct event *out)

@@ -28,6 +28,10 @@ struct ndjson_message {
  * journaled and counted; free msg with ndjson_message_finish. */
 void ndjson_decode_line(const char *line, size_t len, struct event *event, struct ndjson_message *msg);
 void ndjson_message_finish(struct ndjson_message *msg);
+/* ndjson_decode_line without the plain fast path (event_plain.h): the
+ * reference its tests and fuzzers compare it with. */
+void ndjson_decode_line_json(const char *line, size_t len, struct event *event,
+                             struct ndjson_message *msg);
 
 /* Clock sanity for a decoded line against the wall clock `now_ms`: a
  * receivedAt before 2010 or more than a day ahead makes the line a reject

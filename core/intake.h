@@ -1,12 +1,13 @@
 /* The intake log: each receive round's raw messages, written beside the
- * journal with one write() before the next round is read.
+ * journal with one write() before the round is acknowledged to the broker
+ * (mqtt_source_flush) and the next is read.
  *
- * Why: libmosquitto acknowledges a QoS 1 message to the broker as it reads
- * it, before our callback runs, and the journal commits in batches (every
- * 200 ms or 32k rows, what keeps its WAL small and ingest fast). A process
- * killed between the two would lose what the broker already forgot. A
- * written file survives the death of the process (the kernel has it), so
- * the next start re-ingests whatever the journal had not committed yet.
+ * Why: the journal commits in batches (every 200 ms or 32k rows, what
+ * keeps its WAL small and ingest fast), and the broker forgets a QoS 1
+ * message once acknowledged. A written file survives the death of the
+ * process (the kernel has it), so the next start re-ingests whatever the
+ * journal had not committed yet; a round read but not yet written was not
+ * acknowledged, and the broker sends it again.
  * Committing each small round to SQLite instead was measured: every commit
  * rewrites the index pages its rows touch, the WAL grew to 6x the data and
  * passive checkpoints never caught up.

@@ -148,8 +148,8 @@ struct journal_gap {
 	uint64_t after_seq;          /* the last event journaled before it */
 	bool lost;                   /* events published meanwhile are lost: the broker kept
 	                              * no session, or a subscription was refused */
-	bool unclean;                /* it began with the recorder's death: the messages of
-	                              * its last receive round may be missing too */
+	bool unclean;                /* it began with the recorder's death: its last receive
+	                              * round was not acknowledged (at QoS 0, missing) */
 	const char *why;             /* valid during the callback */
 };
 typedef bool (*journal_gap_fn)(void *ctx, const struct journal_gap *gap);

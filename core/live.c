@@ -448,7 +448,10 @@ void live_dispatch(struct live *live)
 	for (int i = 0; i < live->conn_count && live->status.recording; i++) {
 		mqtt_source_dispatch(live->conns[i].src);
 		char *cause = NULL;
-		if (!keep_round(live, &cause))
+		/* Acknowledged only once kept: the intake log has the round. */
+		if (keep_round(live, &cause))
+			mqtt_source_flush(live->conns[i].src);
+		else
 			enter_failure(live, cause);
 		free(cause);
 	}
@@ -545,6 +548,7 @@ static bool forget_one(const struct config *config, const char *id, int timeout_
 		int wait = mqtt_source_next_timeout_ms(src);
 		poll(&pfd, pfd.fd >= 0 ? 1 : 0, wait > 100 ? 100 : wait);
 		mqtt_source_dispatch(src);
+		mqtt_source_flush(src);
 	}
 	bool ok = f.done && !f.why[0];
 	if (!ok)

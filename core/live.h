@@ -2,12 +2,13 @@
  * rules that keep what the broker handed over, shared by `thingtop record`
  * and the monitor.
  *
- * - Durable before the next read: libmosquitto acknowledges a QoS 1
- *   message as it reads it, so each dispatch reads at most a small round
- *   of messages and writes them to the intake log (intake.h), which the
- *   kernel keeps if the process dies, before it reads again; the journal
- *   commits in its usual batches, and the next start re-ingests from the
- *   intake log whatever it had not committed.
+ * - Durable before acknowledged: each dispatch reads at most a small
+ *   round of messages and writes them to the intake log (intake.h), which
+ *   the kernel keeps if the process dies; only then are their QoS 1
+ *   acknowledgements sent (libmosquitto holds them till
+ *   mqtt_source_flush). The journal commits in its usual batches, and the
+ *   next start re-ingests from the intake log whatever it had not
+ *   committed.
  * - A failing journal stops the reading: the connection is closed cleanly
  *   so the broker keeps queueing for our persistent session; with
  *   `retry` the journal is tried again every few seconds and reading
@@ -36,7 +37,7 @@
 #include "loop.h"
 #include "mqtt_source.h"
 
-/* Messages read between two intake writes: what a SIGKILL can lose at most. */
+/* Messages read between two intake writes (and acknowledgements). */
 #define LIVE_ROUND_MESSAGES 32
 /* Parsing runs on a thread of its own (ingest_pipe.h): messages that may
  * wait for it, and applied per turn at most. */

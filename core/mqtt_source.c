@@ -6,10 +6,13 @@
 
 #include <errno.h>
 #include <mosquitto.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -356,6 +359,10 @@ struct mqtt_source *mqtt_source_create(const struct config *config, mqtt_message
 		set_cause(cause, "cannot create an MQTT client: %s", strerror(errno));
 		goto fail;
 	}
+	/* "Threaded": libmosquitto then queues what it sends (a QoS 1
+	 * message's PUBACK among it) until mqtt_source_flush, instead of
+	 * writing it as it reads. */
+	mosquitto_threaded_set(src->mosq, true);
 	mosquitto_int_option(src->mosq, MOSQ_OPT_PROTOCOL_VERSION, src->protocol);
 	mosquitto_int_option(src->mosq, MOSQ_OPT_TCP_NODELAY, 1);
 	mosquitto_connect_with_flags_callback_set(src->mosq, NULL);
@@ -513,14 +520,6 @@ bool mqtt_source_dispatch(struct mqtt_source *src)
 	/* Stopped with messages still coming: they may sit in TLS's buffer,
 	 * where poll() cannot see them, so ask for an immediate next turn. */
 	src->more_pending = idle < 2;
-	if (mosquitto_want_write(src->mosq)) {
-		errno = 0;
-		int rc = mosquitto_loop_write(src->mosq, 1);
-		if (rc != MOSQ_ERR_SUCCESS) {
-			loop_failed(src, rc);
-			return src->status.state != MQTT_STOPPED;
-		}
-	}
 	int rc = mosquitto_loop_misc(src->mosq);
 	if (rc != MOSQ_ERR_SUCCESS && rc != MOSQ_ERR_NO_CONN) {
 		loop_failed(src, rc);
@@ -531,6 +530,23 @@ bool mqtt_source_dispatch(struct mqtt_source *src)
 	    now - src->connect_started_ms > (int64_t)src->keepalive * 1000)
 		back_off(src, "timed out waiting for the broker's answer");
 	return true;
+}
+
+void mqtt_source_flush(struct mqtt_source *src)
+{
+	if (!src->attempt_started || !mqtt_source_wants_write(src))
+		return;
+	/* Corked: a round's acknowledgements leave as one segment, which
+	 * the broker reads (and wakes for) once. */
+	int fd = mqtt_source_fd(src), on = 1, off = 0;
+	setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof on);
+	errno = 0;
+	int rc = mosquitto_loop_write(src->mosq, 1);
+	int saved = errno;
+	setsockopt(fd, IPPROTO_TCP, TCP_CORK, &off, sizeof off);
+	errno = saved;
+	if (rc != MOSQ_ERR_SUCCESS)
+		loop_failed(src, rc);
 }
 
 void mqtt_source_set_round_limit(struct mqtt_source *src, unsigned messages)

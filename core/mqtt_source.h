@@ -72,9 +72,16 @@ bool mqtt_source_wants_write(const struct mqtt_source *src);
 /* Milliseconds until dispatch must run again (keep-alive, backoff), >= 0. */
 int mqtt_source_next_timeout_ms(const struct mqtt_source *src);
 
-/* Reads, writes and keeps alive; connects or reconnects when due. Calls
- * on_message for each message. Returns false once STOPPED. */
+/* Reads and keeps alive; connects or reconnects when due. Calls
+ * on_message for each message. Returns false once STOPPED. Writes
+ * nothing: what it would send waits for mqtt_source_flush. */
 bool mqtt_source_dispatch(struct mqtt_source *src);
+
+/* Sends what is waiting: connects, subscriptions, pings, and the QoS 1
+ * acknowledgements of the messages read so far, so a caller flushes once
+ * it has kept them (the broker sends again whatever it never had
+ * acknowledged). Call after each dispatch. */
+void mqtt_source_flush(struct mqtt_source *src);
 
 /* Disconnects cleanly (QoS 1 messages not yet acknowledged stay queued at
  * the broker for our session) and enters STOPPED. */
@@ -88,9 +95,7 @@ void mqtt_source_suspend(struct mqtt_source *src, const char *why);
 void mqtt_source_resume(struct mqtt_source *src);
 
 /* At most `messages` messages per dispatch (0 = as many as arrive within
- * its time budget). libmosquitto acknowledges a QoS 1 message as it reads
- * it, so a caller that commits after each dispatch bounds by this what
- * the death of the process can lose. */
+ * its time budget): what a caller keeps between two flushes. */
 void mqtt_source_set_round_limit(struct mqtt_source *src, unsigned messages);
 
 /* TLS file checks alone (for tests and early errors): true when every file

@@ -104,8 +104,9 @@ static bool print_gap(void *ctx, const struct journal_gap *gap)
 	              "covered: the broker kept the session and delivered what it queued",
 	       "; ", why);
 	if (gap->unclean)
-		printf("    the recorder died: the messages of its last receive round (at most %d)"
-		       " may be missing\n", LIVE_ROUND_MESSAGES);
+		printf("    the recorder died: its last receive round (at most %d messages) was not"
+		       " acknowledged; at QoS 1 the broker sent it again, at QoS 0 it may be missing\n",
+		       LIVE_ROUND_MESSAGES);
 	return true;
 }
 

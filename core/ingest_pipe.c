@@ -17,6 +17,9 @@
 /* The worker wakes the receiver when it catches up, and at least this
  * often during a long burst. */
 #define WAKE_EVERY 256
+/* Pushes wake the worker once per receive round (ingest_pipe_kick), and
+ * at least this often: a wake per message cost more than parsing one. */
+#define KICK_EVERY 64
 
 struct slot {
 	char *topic;                 /* NULL when none */
@@ -31,6 +34,7 @@ struct ingest_pipe {
 	struct slot *slots;
 	size_t size;
 	uint64_t pushed, parsed, applied;
+	unsigned unkicked;           /* pushed since the worker was last woken */
 	bool stopping;
 	int wake_fd;
 	pthread_t thread;
@@ -155,12 +159,30 @@ uint64_t ingest_pipe_pending(const struct ingest_pipe *p)
 	return p->pushed - p->applied;
 }
 
+/* Under the lock. */
+static void kick_locked(struct ingest_pipe *p)
+{
+	if (p->unkicked) {
+		p->unkicked = 0;
+		pthread_cond_signal(&p->work);
+	}
+}
+
+void ingest_pipe_kick(struct ingest_pipe *p)
+{
+	pthread_mutex_lock(&p->lock);
+	kick_locked(p);
+	pthread_mutex_unlock(&p->lock);
+}
+
 size_t ingest_pipe_drain(struct ingest_pipe *p, bool all, size_t max)
 {
 	uint64_t counter;
 	while (read(p->wake_fd, &counter, sizeof counter) < 0 && errno == EINTR)
 		;
 	pthread_mutex_lock(&p->lock);
+	if (all)
+		kick_locked(p);
 	while (all && p->parsed < p->pushed)
 		pthread_cond_wait(&p->done, &p->lock);
 	uint64_t upto = p->parsed;
@@ -180,6 +202,7 @@ void ingest_pipe_push(struct ingest_pipe *p, const char *topic, const void *payl
 	pthread_mutex_lock(&p->lock);
 	if (p->pushed - p->applied == p->size) {
 		/* Full: the oldest must be applied to free its slot. */
+		kick_locked(p);
 		while (p->parsed == p->applied)
 			pthread_cond_wait(&p->done, &p->lock);
 		uint64_t upto = p->parsed;
@@ -203,6 +226,7 @@ void ingest_pipe_push(struct ingest_pipe *p, const char *topic, const void *payl
 	s->received_ms = received_ms;
 	pthread_mutex_lock(&p->lock);
 	p->pushed++;
-	pthread_cond_signal(&p->work);
+	if (++p->unkicked >= KICK_EVERY)
+		kick_locked(p);
 	pthread_mutex_unlock(&p->lock);
 }

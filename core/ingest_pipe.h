@@ -25,9 +25,13 @@ void ingest_pipe_destroy(struct ingest_pipe *pipe);
 int ingest_pipe_fd(const struct ingest_pipe *pipe);
 
 /* Copies one message in. When every slot is taken, applies what is parsed
- * first (waiting for the worker if need be), so it never deadlocks. */
+ * first (waiting for the worker if need be), so it never deadlocks. The
+ * worker starts on it at the next kick (or drain with `all`), or once a
+ * few dozen wait. */
 void ingest_pipe_push(struct ingest_pipe *pipe, const char *topic, const void *payload,
                       size_t len, int64_t received_ms);
+/* Wakes the worker for what was pushed: call after a receive round. */
+void ingest_pipe_kick(struct ingest_pipe *pipe);
 
 /* Applies the parsed messages in push order, at most `max` (0 = no
  * limit; the fd stays readable when more wait), so that a receiver gets

@@ -447,6 +447,7 @@ void live_dispatch(struct live *live)
 	}
 	for (int i = 0; i < live->conn_count && live->status.recording; i++) {
 		mqtt_source_dispatch(live->conns[i].src);
+		ingest_pipe_kick(live->pipe);
 		char *cause = NULL;
 		/* Acknowledged only once kept: the intake log has the round. */
 		if (keep_round(live, &cause))

@@ -85,7 +85,9 @@ static void test_same_as_one_by_one(size_t slots)
 	CHECK_INT(b.stats.received - before, some);
 	struct pollfd now = { .fd = ingest_pipe_fd(pipe), .events = POLLIN };
 	CHECK(some < 3 || poll(&now, 1, 0) == 1);
-	/* The worker says when it has parsed something. */
+	/* Woken for the round's messages, the worker says when it has
+	 * parsed something. */
+	ingest_pipe_kick(pipe);
 	struct pollfd pfd = { .fd = ingest_pipe_fd(pipe), .events = POLLIN };
 	CHECK(b.stats.received == MESSAGES || poll(&pfd, 1, 5000) == 1);
 	applied += ingest_pipe_drain(pipe, true, 0);

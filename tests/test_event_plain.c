@@ -92,10 +92,11 @@ static void test_simulator_stream(void)
 		simulate_write_ndjson(&msg, f);
 		fclose(f);
 		same_line(line, strlen(line) - 1);
+		free(line); /* each stream makes a buffer of its own */
+		line = NULL;
 		/* The payload alone, as a bare line. */
 		same_line(msg.payload, msg.payload_len);
 	}
-	free(line);
 	simulate_destroy(sim);
 	CHECK(valid > 15000);
 	/* Only the simulator's odd ones (escapes, fractions, ...) go the slow way. */

@@ -216,11 +216,12 @@ static bool decode_plain(const char *line, size_t len, struct event *event,
 	const struct plain_member *topic = plain_find(&root, "topic");
 	const struct plain_member *body = plain_find(&root, "payload");
 	const struct plain_member *received = plain_find(&root, "receivedAt");
+	const struct plain_member *topic_base64 = plain_find(&root, "topicBase64");
 	memset(event, 0, sizeof *event);
 	event->client_initiated = -1;
-	if (!body || !(topic || received || plain_find(&root, "topicBase64")))
+	if (!body || !(topic || received || topic_base64))
 		return plain_event(NULL, &root, event); /* a bare payload */
-	if (body->kind != PLAIN_OBJECT || plain_find(&root, "topicBase64") ||
+	if (body->kind != PLAIN_OBJECT || topic_base64 ||
 	    (topic && topic->kind != PLAIN_STRING) || (received && received->kind != PLAIN_INTEGER))
 		return false;
 	char *topic_text = topic ? xstrndup(topic->text, topic->len) : NULL;

@@ -165,8 +165,10 @@ static bool scan_value(const char *s, size_t len, size_t *at, struct plain_membe
 	} else {
 		return false;
 	}
+	if (i == 0) /* a number or an array that is not plain */
+		return false;
 	*at = i;
-	return i != 0;
+	return true;
 }
 
 /* jansson refuses a repeated key (JSON_REJECT_DUPLICATES). */

@@ -432,7 +432,7 @@ static void put_header(struct journal_codec_buf *out, enum mode mode, uint32_t c
 	put(out, h, HEADER);
 }
 
-static uint32_t crc_of(const void *p, size_t len)
+uint32_t journal_codec_crc(const void *p, size_t len)
 {
 	uLong crc = crc32(0L, Z_NULL, 0);
 	const unsigned char *q = p;
@@ -470,9 +470,15 @@ void journal_codec_encode(const char *payload, size_t len, const struct journal_
                           struct journal_shapes *shapes, struct journal_codec_buf *out,
                           struct journal_codec_buf work[2])
 {
+	journal_codec_encode_crc(payload, len, journal_codec_crc(payload, len), ctx, shapes, out, work);
+}
+
+void journal_codec_encode_crc(const char *payload, size_t len, uint32_t crc,
+                              const struct journal_codec_ctx *ctx, struct journal_shapes *shapes,
+                              struct journal_codec_buf *out, struct journal_codec_buf work[2])
+{
 	struct member m[KEYS_MAX];
 	size_t n;
-	uint32_t crc = crc_of(payload, len);
 	const char *colon = len > 2 ? memchr(payload, ':', len) : NULL;
 	bool spaced = colon && colon + 1 < payload + len && colon[1] == ' ';
 	if (payload && split(payload, len, spaced, m, &n)) {
@@ -610,7 +616,7 @@ bool journal_codec_decode(const void *blob, size_t len, const struct journal_cod
 	bool ok = decode_any(p, len, ctx, shapes, out);
 	uint32_t crc = ok ? (uint32_t)p[1] | (uint32_t)p[2] << 8 | (uint32_t)p[3] << 16 |
 	                    (uint32_t)p[4] << 24 : 0;
-	if (ok && crc_of(out->p, out->len) != crc)
+	if (ok && journal_codec_crc(out->p, out->len) != crc)
 		ok = false;
 	else if (ok && crc_ok)
 		*crc_ok = true;

@@ -61,6 +61,12 @@ void journal_shapes_clear(struct journal_shapes *shapes);
 void journal_codec_encode(const char *payload, size_t len, const struct journal_codec_ctx *ctx,
                           struct journal_shapes *shapes, struct journal_codec_buf *out,
                           struct journal_codec_buf work[2]);
+/* The same, given the payload's CRC-32 (journal_codec_crc), so that a
+ * writer thread can leave it to the thread that handed the payload in. */
+void journal_codec_encode_crc(const char *payload, size_t len, uint32_t crc,
+                              const struct journal_codec_ctx *ctx, struct journal_shapes *shapes,
+                              struct journal_codec_buf *out, struct journal_codec_buf work[2]);
+uint32_t journal_codec_crc(const void *payload, size_t len);
 
 /* Rebuilds the payload into out (replaced, NUL-terminated beyond len).
  * False for a damaged blob, an unknown shape or a CRC mismatch (*crc_ok

@@ -88,7 +88,8 @@ const struct journal_codec_buf *journal_encoder_body(struct journal_encoder *e,
 	journal_row_ctx(&ctx, row->type, row->client_id, attrs, attrs + strlen(attrs) + 1,
 	                row->has_ts, row->ts_ms, row->has_version, row->version, row->session,
 	                row->reason, row->ip);
-	journal_codec_encode(row->payload, row->payload_len, &ctx, &e->shapes, &e->body, e->scratch);
+	journal_codec_encode_crc(row->payload, row->payload_len, row->payload_crc, &ctx, &e->shapes,
+	                         &e->body, e->scratch);
 	return &e->body;
 }
 

@@ -150,6 +150,7 @@ struct journal_encoder_row {
 	int64_t ts_ms, version;
 	const char *payload;
 	size_t payload_len;
+	uint32_t payload_crc;        /* journal_codec_crc of the payload */
 };
 bool journal_encoder_init(struct journal_encoder *encoder, sqlite3 *db, const char *path,
                           char **cause);

@@ -129,7 +129,7 @@ static const struct journal_codec_buf *encode_payload(struct journal_writer *w,
 		.session = session, .reason = reason, .ip = ip,
 		.has_ts = r->flags & REC_HAS_TS, .ts_ms = r->ts_ms,
 		.has_version = r->flags & REC_HAS_VERSION, .version = r->version,
-		.payload = payload, .payload_len = r->payload_len,
+		.payload = payload, .payload_len = r->payload_len, .payload_crc = r->payload_crc,
 	};
 	return journal_encoder_body(&w->encoder, &row);
 }

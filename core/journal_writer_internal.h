@@ -35,6 +35,7 @@ struct rec {
 	uint16_t client_len, session_len, reason_len, ip_len, principal_len, name_len;
 	uint8_t type;
 	uint8_t flags;
+	uint32_t payload_crc;       /* an event's: computed by the appending thread */
 };
 
 struct batch {

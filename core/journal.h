@@ -19,7 +19,8 @@
  *     (type) for rows without a thing
  *   shapes(id INTEGER PRIMARY KEY, shape BLOB)  key orders of bodies
  *   snapshots(seq INTEGER PRIMARY KEY, received_ms, created_ms, data BLOB,
- *             raw_len)                   deflated when raw_len is set
+ *             raw_len)                   compressed when raw_len is set
+ *     (zstd; deflate in journals written before it)
  *   meta(key TEXT PRIMARY KEY, value)
  *   alerts(rule, thing_id, started_ms, fired_ms, sent_ms, resolved_ms)
  *     written and read by journal_alerts.c

@@ -122,14 +122,15 @@ void journal_bind_fields(sqlite3_stmt *stmt, int s, int r, int i, const char *se
                          size_t session_len, const char *reason, size_t reason_len,
                          const char *ip, size_t ip_len, struct journal_packed *packed);
 
-/* journal_deflate.c: snapshots deflated whole, inflated as a stream that
- * reads forwards (and starts again when asked for an earlier offset). */
-bool journal_deflate(const void *data, size_t len, struct journal_codec_buf *out);
-struct journal_inflater;
-struct journal_inflater *journal_inflater_create(sqlite3_blob *blob);
-bool journal_inflater_read(struct journal_inflater *inflater, void *buf, size_t len,
+/* journal_compress.c: snapshots compressed whole (zstd), read back as a
+ * stream that reads forwards (and starts again when asked for an earlier
+ * offset); deflated ones, of journals written before, read as well. */
+bool journal_compress(const void *data, size_t len, struct journal_codec_buf *out);
+struct journal_decompressor;
+struct journal_decompressor *journal_decompressor_create(sqlite3_blob *blob);
+bool journal_decompressor_read(struct journal_decompressor *decompressor, void *buf, size_t len,
                            size_t offset);
-void journal_inflater_destroy(struct journal_inflater *inflater);
+void journal_decompressor_destroy(struct journal_decompressor *decompressor);
 
 /* journal_encode.c: rows to their compact form on the writer's
  * connection (journal_codec.h). */

@@ -487,7 +487,7 @@ uint64_t journal_seq_at(struct journal *j, int64_t at_ms)
 
 struct journal_snapshot {
 	sqlite3_blob *blob;
-	struct journal_inflater *inflater;  /* when stored deflated */
+	struct journal_decompressor *decompressor; /* when stored compressed */
 	sqlite3 *db;
 	int64_t cache_size;                 /* the connection's, restored at close */
 };
@@ -545,9 +545,9 @@ bool journal_snapshot_open(struct journal *j, uint64_t at_most_seq, struct journ
 			ok = true;
 			if (sqlite3_column_type(s, 1) != SQLITE_NULL) {
 				*len = (size_t)sqlite3_column_int64(s, 1);
-				(*out)->inflater = journal_inflater_create(blob);
-				if (!(*out)->inflater) {
-					set_cause(cause, "journal %s: cannot inflate a snapshot", j->path);
+				(*out)->decompressor = journal_decompressor_create(blob);
+				if (!(*out)->decompressor) {
+					set_cause(cause, "journal %s: cannot decompress a snapshot", j->path);
 					journal_snapshot_close(*out);
 					*out = NULL;
 					ok = false;
@@ -567,8 +567,8 @@ bool journal_snapshot_open(struct journal *j, uint64_t at_most_seq, struct journ
 bool journal_snapshot_read(void *snapshot, void *buf, size_t len, size_t offset)
 {
 	struct journal_snapshot *snap = snapshot;
-	if (snap->inflater)
-		return journal_inflater_read(snap->inflater, buf, len, offset);
+	if (snap->decompressor)
+		return journal_decompressor_read(snap->decompressor, buf, len, offset);
 	if (len > INT_MAX || offset > INT_MAX)
 		return false;
 	return sqlite3_blob_read(snap->blob, buf, (int)len, (int)offset) == SQLITE_OK;
@@ -578,7 +578,7 @@ void journal_snapshot_close(struct journal_snapshot *snapshot)
 {
 	if (!snapshot)
 		return;
-	journal_inflater_destroy(snapshot->inflater);
+	journal_decompressor_destroy(snapshot->decompressor);
 	sqlite3_blob_close(snapshot->blob);
 	char size[32];
 	snprintf(size, sizeof size, "%" PRId64, snapshot->cache_size);

@@ -452,18 +452,18 @@ uint64_t journal_writer_append(struct journal_writer *w, const struct journal_re
 bool journal_writer_snapshot(struct journal_writer *w, uint64_t seq, int64_t received_ms,
                              const void *data, size_t len, char **cause)
 {
-	/* Deflated on the caller's thread (a checkpoint's), not the writer's. */
+	/* Compressed on the caller's thread (a checkpoint's), not the writer's. */
 	struct journal_codec_buf packed = { 0 };
-	bool deflated = journal_deflate(data, len, &packed) && packed.len < len;
+	bool compressed = journal_compress(data, len, &packed) && packed.len < len;
 	size_t raw_len = len;
-	if (deflated) {
+	if (compressed) {
 		data = packed.p;
 		len = packed.len;
 	}
 	pthread_mutex_lock(&w->lock);
 	make_room(w);
 	struct rec *r = batch_add(w->filling, len);
-	r->flags = REC_SNAPSHOT | (deflated ? REC_DEFLATED : 0);
+	r->flags = REC_SNAPSHOT | (compressed ? REC_COMPRESSED : 0);
 	r->version = (int64_t)raw_len;
 	r->seq = seq;
 	r->received_ms = received_ms;

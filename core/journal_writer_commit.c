@@ -100,7 +100,7 @@ static bool commit_snapshot(struct journal_writer *w, const struct rec *r, const
 	sqlite3_bind_int64(snap, 2, r->received_ms);
 	sqlite3_bind_int64(snap, 3, r->ts_ms);
 	sqlite3_bind_blob64(snap, 4, p, r->payload_len, SQLITE_STATIC);
-	if (r->flags & REC_DEFLATED)
+	if (r->flags & REC_COMPRESSED)
 		sqlite3_bind_int64(snap, 5, r->version);
 	return step_reset(snap);
 }

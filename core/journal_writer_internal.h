@@ -18,7 +18,7 @@ enum rec_flags {
 	REC_SNAPSHOT = 1 << 4,      /* payload holds a fleet snapshot */
 	REC_META = 1 << 5,          /* topic is a meta key, payload its value */
 	REC_COVERAGE = 1 << 6,      /* type is a coverage kind, payload its detail */
-	REC_DEFLATED = 1 << 7,      /* ... deflated, of `version` bytes */
+	REC_COMPRESSED = 1 << 7,    /* ... compressed, of `version` bytes */
 };
 
 /* One queued record; its bytes follow each other at `at` in the batch

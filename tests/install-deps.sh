@@ -4,7 +4,7 @@
 set -euo pipefail
 packages=(
   build-essential pkg-config meson ninja-build
-  libncurses-dev libmosquitto-dev libssl-dev libjansson-dev libsqlite3-dev libconfig-dev zlib1g-dev
+  libncurses-dev libmosquitto-dev libssl-dev libjansson-dev libsqlite3-dev libconfig-dev zlib1g-dev libzstd-dev
   mosquitto mosquitto-clients
   tmux valgrind clang libclang-rt-14-dev openssl sqlite3 ca-certificates locales python3 bsdutils
   prometheus  # promtool checks the metrics file (tests skip without it)

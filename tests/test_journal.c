@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 
 static struct event make_event(enum event_type type, const char *client, int64_t ts,
@@ -556,6 +557,121 @@ static void test_snapshots(void)
 	free(path);
 }
 
+/* The stored blob of snapshot `seq` (a copy) and its raw_len. */
+static unsigned char *stored_snapshot(const char *path, int64_t seq, size_t *len, int64_t *raw_len)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	unsigned char *copy = NULL;
+	*len = 0;
+	*raw_len = -1;
+	if (sqlite3_open(path, &db) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, "SELECT data, ifnull(raw_len, -1) FROM snapshots WHERE seq = ?1", -1,
+	                       &s, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(s, 1, seq);
+		if (sqlite3_step(s) == SQLITE_ROW) {
+			*len = (size_t)sqlite3_column_bytes(s, 0);
+			copy = malloc(*len ? *len : 1);
+			memcpy(copy, sqlite3_column_blob(s, 0), *len);
+			*raw_len = sqlite3_column_int64(s, 1);
+		}
+	}
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return copy;
+}
+
+static bool replace_snapshot(const char *path, int64_t seq, const void *data, size_t len)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	bool ok = sqlite3_open(path, &db) == SQLITE_OK &&
+	          sqlite3_prepare_v2(db, "UPDATE snapshots SET data = ?1 WHERE seq = ?2", -1, &s,
+	                             NULL) == SQLITE_OK &&
+	          sqlite3_bind_blob(s, 1, data, (int)len, SQLITE_TRANSIENT) == SQLITE_OK &&
+	          sqlite3_bind_int64(s, 2, seq) == SQLITE_OK && sqlite3_step(s) == SQLITE_DONE &&
+	          sqlite3_changes(db) == 1;
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return ok;
+}
+
+/* Loads the newest snapshot and compares it with `want`. */
+static bool snapshot_reads_back(struct journal *j, const unsigned char *want, size_t want_len)
+{
+	uint64_t seq = 0;
+	void *data = NULL;
+	size_t len = 0;
+	bool ok = journal_load_snapshot(j, 0, &seq, &data, &len, NULL) && seq == 5 &&
+	          len == want_len && data && memcmp(data, want, len) == 0;
+	free(data);
+	return ok;
+}
+
+/* Snapshots are stored compressed with zstd; one deflated by the code
+ * before zstd (zlib) still reads back, and damage is an error, not
+ * wrong bytes. */
+static void test_snapshot_codecs(void)
+{
+	char *path = new_path("codecs.db");
+	struct journal *j = open_rw(path);
+	CHECK(j != NULL);
+	if (!j)
+		return;
+	/* Half text that repeats (it shrinks), half noise (it does not). */
+	size_t raw_len = 300000;
+	unsigned char *raw = malloc(raw_len);
+	uint32_t noise = 12345;
+	for (size_t i = 0; i < raw_len; i++) {
+		noise = noise * 1103515245u + 12345u;
+		raw[i] = i < raw_len / 2 ? (unsigned char)"thing-0001 connected "[i % 21] : (uint8_t)(noise >> 24);
+	}
+	struct event ev = make_event(EVENT_CONNECTED, "a", 1, "s", -1);
+	for (int i = 0; i < 5; i++)
+		append(j, 100 + i, &ev, 1, i == 0);
+	CHECK(journal_save_snapshot(j, 5, 104, raw, raw_len, NULL));
+	CHECK(flush(j));
+
+	size_t stored_len;
+	int64_t stored_raw_len;
+	unsigned char *stored = stored_snapshot(path, 5, &stored_len, &stored_raw_len);
+	CHECK(stored != NULL);
+	static const unsigned char zstd_magic[4] = { 0x28, 0xb5, 0x2f, 0xfd };
+	CHECK(stored && stored_len >= 4 && memcmp(stored, zstd_magic, 4) == 0);
+	CHECK_INT(stored_raw_len, (int64_t)raw_len);
+	CHECK(stored_len < raw_len * 3 / 4);
+	CHECK(snapshot_reads_back(j, raw, raw_len));
+
+	/* As the code before zstd stored it: deflated, same raw_len. */
+	uLongf deflated_len = compressBound(raw_len);
+	unsigned char *deflated = malloc(deflated_len);
+	CHECK(compress2(deflated, &deflated_len, raw, raw_len, 1) == Z_OK);
+	CHECK(deflated[0] == 0x78);
+	CHECK(replace_snapshot(path, 5, deflated, deflated_len));
+	CHECK(snapshot_reads_back(j, raw, raw_len));
+
+	/* A damaged zstd blob: one byte in the middle changed. */
+	if (stored) {
+		stored[stored_len / 2] ^= 0x5a;
+		CHECK(replace_snapshot(path, 5, stored, stored_len));
+		char *cause = NULL;
+		uint64_t seq = 0;
+		void *data = NULL;
+		size_t len = 0;
+		bool loaded = journal_load_snapshot(j, 0, &seq, &data, &len, &cause);
+		CHECK(!loaded || len != raw_len || memcmp(data, raw, raw_len) != 0);
+		if (!loaded)
+			CHECK(cause && strstr(cause, "snapshot"));
+		free(data);
+		free(cause);
+	}
+	free(stored);
+	free(deflated);
+	free(raw);
+	journal_close(j);
+	free(path);
+}
+
 static void test_info(void)
 {
 	char *path = new_path("info.db");
@@ -1052,6 +1168,7 @@ int main(void)
 	RUN(test_disconnects);
 	RUN(test_seq_at);
 	RUN(test_snapshots);
+	RUN(test_snapshot_codecs);
 	RUN(test_info);
 	RUN(test_migration);
 	RUN(test_too_new);

@@ -10,11 +10,53 @@
 #include "fleet_internal.h"
 
 #define SNAPSHOT_MAGIC "TTFLEET\n"
-#define SNAPSHOT_FORMAT 3
+#define SNAPSHOT_FORMAT 4
+#define SNAPSHOT_FORMAT_3 3
 #define SNAPSHOT_FORMAT_2 2
-/* The least a format-2 or format-3 thing record takes. */
+/* The least a format-2, 3 or 4 thing record takes. */
 #define THING_MIN_2 24
 #define SNAPSHOT_FORMAT_NO_EXTRAS 1
+/* Format 4 stores its things in groups of at most this many, each group
+ * field by field: one column per field below (and per kept session, one
+ * per session field), so that the compressor sees like next to like. */
+#define SNAPSHOT_GROUP_THINGS 65536
+enum snapshot_column {
+	COLUMN_ID_LEN,
+	COLUMN_ID,
+	COLUMN_STATUS,
+	COLUMN_FLAGS,
+	COLUMN_LAST_REASON,
+	COLUMN_IP_FAMILY,
+	COLUMN_SINCE,
+	COLUMN_SINCE_RECEIVED,
+	COLUMN_LAST_RECEIVED,
+	COLUMN_IP_LEN,
+	COLUMN_IP,
+	COLUMN_SESSION_HEAD,
+	COLUMN_SESSION_ID,
+	COLUMN_IP_TEXT,
+	COLUMN_VERSION,
+	COLUMN_SESSIONS,
+	COLUMN_DISCONNECTS,
+	COLUMN_DUPLICATES,
+	COLUMN_CONNECT_FAILURES,
+	COLUMN_FLAP,
+	COLUMN_FLAP_NEXT,
+	COLUMN_SESSION_FIRST,       /* then SESSION_COLUMNS per kept session */
+};
+enum session_column {
+	SESSION_COLUMN_HEAD,
+	SESSION_COLUMN_KEY,
+	SESSION_COLUMN_TS,
+	SESSION_COLUMN_VERSION,
+	SESSION_COLUMN_ARRIVAL,
+	SESSION_COLUMN_FLAGS,
+	SESSION_COLUMN_REASON,
+	SESSION_COLUMNS,
+};
+#define COLUMN_COUNT (COLUMN_SESSION_FIRST + FLEET_SESSIONS_KEPT * SESSION_COLUMNS)
+#define SESSION_COLUMN(kept, field) (COLUMN_SESSION_FIRST + (kept) * SESSION_COLUMNS + (field))
+
 #define EXTRA_FIXED (4 + 5 + 5 * 8 + 3 * 2)
 #define HEADER_SIZE (8 + 4 + 4 + 8 + 8 + 8)
 #define SESSION_SIZE (8 + 8 + 8 + 4 + 1 + 1)

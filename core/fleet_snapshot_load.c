@@ -368,6 +368,166 @@ static const char *get_thing3(struct reader *r, struct fleet *fleet)
 	return check_thing(r, fleet, t, &f);
 }
 
+/* A reader over bytes already in memory (one of format 4's columns):
+ * its window holds them all, so it never reads more. */
+static void memory_reader(struct reader *r, uint8_t *p, size_t len)
+{
+	*r = (struct reader){ .p = p, .end = p + len, .buf = p, .content_end = len };
+}
+
+/* Format 4's kept session k (put_session4 in fleet_snapshot.c). */
+static const char *get_session4(struct reader *col, size_t k, struct fleet_session *s,
+                                uint64_t sid_hash, int64_t ref_ts, int64_t ref_version,
+                                uint64_t last_seq)
+{
+	uint8_t head = get_u8(&col[SESSION_COLUMN(k, SESSION_COLUMN_HEAD)]);
+	if (head == 0)
+		return NULL;
+	if (head > 15 || (head & 3) == 0 || (head & 3) == 3)
+		return "bad session";
+	s->key = (head & 3) == 1 ? get_u64(&col[SESSION_COLUMN(k, SESSION_COLUMN_KEY)]) : sid_hash;
+	s->ts_ms = head & 8 ? ref_ts : get_delta(&col[SESSION_COLUMN(k, SESSION_COLUMN_TS)], ref_ts);
+	s->version = head & 4 ? ref_version
+	                      : get_delta(&col[SESSION_COLUMN(k, SESSION_COLUMN_VERSION)], ref_version);
+	s->arrival = (uint32_t)last_seq -
+	             (uint32_t)get_varint(&col[SESSION_COLUMN(k, SESSION_COLUMN_ARRIVAL)]);
+	s->flags = get_u8(&col[SESSION_COLUMN(k, SESSION_COLUMN_FLAGS)]);
+	s->reason = get_u8(&col[SESSION_COLUMN(k, SESSION_COLUMN_REASON)]);
+	return NULL;
+}
+
+/* Format 4's flap ring (put_flap_ring): from the newest slot back. */
+static void get_flap_ring(struct reader *r, struct fleet_thing *t, uint8_t flap_next, int64_t clock)
+{
+	int64_t before = clock / 1000;
+	for (size_t k = 0; k < FLEET_FLAP_MAX; k++) {
+		uint64_t v = get_varint(r);
+		uint32_t value = v ? (uint32_t)(before - unzigzag(v - 1)) : 0;
+		t->flap_ring[(flap_next + FLEET_FLAP_MAX - 1 - k) % FLEET_FLAP_MAX] = value;
+		if (value)
+			before = value;
+	}
+}
+
+/* Format 4's session id: head 0xff and a packed UUID (kept in f as well,
+ * so the thing takes it as it is), else head bytes of text. */
+static bool get_session_id4(struct reader *col, struct thing_fields *f)
+{
+	uint8_t head = get_u8(&col[COLUMN_SESSION_HEAD]);
+	size_t len = head == 0xff ? 16 : head;
+	const uint8_t *b = get_bytes(&col[COLUMN_SESSION_ID], len);
+	if (!b || (head != 0xff && (len > FLEET_SESSION_ID_MAX || memchr(b, '\0', len))))
+		return false;
+	if (head == 0xff) {
+		journal_unpack_session(b, 16, f->session_id);
+		memcpy(f->session_uuid, b, 16);
+		f->session_packed = true;
+	} else {
+		memcpy(f->session_id, b, len);
+	}
+	return true;
+}
+
+/* Format 4's thing from its group's columns (put_thing4 in
+ * fleet_snapshot.c, its mirror). */
+static const char *get_thing4(struct reader *col, struct fleet *fleet)
+{
+	struct fleet_thing *t;
+	struct thing_fields f = {0};
+	const char *error =
+		get_client(&col[COLUMN_ID], fleet, (size_t)get_varint(&col[COLUMN_ID_LEN]), &t);
+	if (error)
+		return error;
+	f.status = get_u8(&col[COLUMN_STATUS]);
+	f.flags = get_u8(&col[COLUMN_FLAGS]);
+	f.last_reason = get_u8(&col[COLUMN_LAST_REASON]);
+	f.ip_family = get_u8(&col[COLUMN_IP_FAMILY]);
+	int64_t clock = fleet->clock;
+	t->since_ms = get_time(&col[COLUMN_SINCE], clock);
+	t->since_received_ms = get_delta(&col[COLUMN_SINCE_RECEIVED], t->since_ms);
+	t->last_received_ms = get_delta(&col[COLUMN_LAST_RECEIVED], t->since_received_ms);
+	uint64_t ip_len = get_varint(&col[COLUMN_IP_LEN]);
+	const uint8_t *ip = ip_len <= sizeof f.ip ? get_bytes(&col[COLUMN_IP], ip_len) : NULL;
+	if (!ip)
+		return "bad ip";
+	memcpy(f.ip, ip, ip_len);
+	if (!get_session_id4(col, &f) ||
+	    !get_str8(&col[COLUMN_IP_TEXT], f.ip_text, sizeof f.ip_text - 1))
+		return "bad session id or ip text";
+	f.version = unzigzag(get_varint(&col[COLUMN_VERSION]));
+	t->sessions = (uint32_t)get_varint(&col[COLUMN_SESSIONS]);
+	t->disconnects = (uint32_t)get_varint(&col[COLUMN_DISCONNECTS]);
+	t->duplicates = (uint32_t)get_varint(&col[COLUMN_DUPLICATES]);
+	t->connect_failures = (uint32_t)get_varint(&col[COLUMN_CONNECT_FAILURES]);
+	f.flap_next = get_u8(&col[COLUMN_FLAP_NEXT]);
+	get_flap_ring(&col[COLUMN_FLAP], t, f.flap_next, clock);
+	uint64_t sid_hash = fleet_hash_bytes(f.session_id, strlen(f.session_id));
+	int64_t ref_ts = t->since_ms, ref_version = f.version;
+	for (size_t k = 0; k < FLEET_SESSIONS_KEPT; k++) {
+		error = get_session4(col, k, &t->session[k], sid_hash, ref_ts, ref_version,
+		                     fleet->last_seq);
+		if (error)
+			return error;
+		ref_ts = t->session[k].ts_ms;
+		ref_version = t->session[k].version;
+	}
+	for (size_t c = 0; c < COLUMN_COUNT; c++) {
+		if (col[c].short_read)
+			return "truncated column";
+	}
+	return check_thing(&col[0], fleet, t, &f);
+}
+
+/* A format-4 group's columns, read whole (a few MB) before its things. */
+struct group_buf {
+	uint8_t *p;
+	size_t cap;
+};
+
+/* One format-4 group (put_group): at most things_left things, counted in
+ * *index as they are read. */
+static const char *get_group4(struct reader *r, struct fleet *fleet, size_t things_left,
+                              size_t *index, struct group_buf *g)
+{
+	size_t count = get_u32(r);
+	size_t len[COLUMN_COUNT], total = 0;
+	for (size_t c = 0; c < COLUMN_COUNT; c++) {
+		len[c] = get_u32(r);
+		total += len[c];
+	}
+	if (r->short_read)
+		return "truncated";
+	if (count == 0 || count > SNAPSHOT_GROUP_THINGS || count > things_left ||
+	    total > r->content_end - reader_offset(r))
+		return "bad group";
+	if (g->cap < total) {
+		g->p = xrealloc(g->p, total);
+		g->cap = total;
+	}
+	for (size_t done = 0; done < total;) {
+		size_t n = total - done < WINDOW ? total - done : WINDOW;
+		const uint8_t *b = get_bytes(r, n);
+		if (!b)
+			return "truncated";
+		memcpy(g->p + done, b, n);
+		done += n;
+	}
+	struct reader col[COLUMN_COUNT];
+	for (size_t c = 0, at = 0; c < COLUMN_COUNT; at += len[c], c++)
+		memory_reader(&col[c], g->p + at, len[c]);
+	for (size_t i = 0; i < count; i++, (*index)++) {
+		const char *error = get_thing4(col, fleet);
+		if (error)
+			return error;
+		fleet->status_count[fleet_thing_at(fleet, *index)->status]++;
+	}
+	for (size_t c = 0; c < COLUMN_COUNT; c++) {
+		if (col[c].p != col[c].end)
+			return "bad column length";
+	}
+	return NULL;
+}
+
 /* Reads thing number `index` (format 1) into the fleet; returns an error
  * or NULL. */
 static const char *get_thing(struct reader *r, struct fleet *fleet, size_t index)
@@ -545,8 +705,8 @@ static uint32_t get_header(struct reader *r, size_t len, char **cause)
 		return 0;
 	}
 	uint32_t format = get_u32(r);
-	if (format != SNAPSHOT_FORMAT && format != SNAPSHOT_FORMAT_2 &&
-	    format != SNAPSHOT_FORMAT_NO_EXTRAS) {
+	if (format != SNAPSHOT_FORMAT && format != SNAPSHOT_FORMAT_3 &&
+	    format != SNAPSHOT_FORMAT_2 && format != SNAPSHOT_FORMAT_NO_EXTRAS) {
 		set_cause(cause, "fleet snapshot format %u not supported (want %d)", format,
 		          SNAPSHOT_FORMAT);
 		return 0;
@@ -585,7 +745,7 @@ static const char *get_reasons(struct reader *r, struct fleet *fleet)
 	return NULL;
 }
 
-/* Things, then (formats 2, 3) extras; *index is the thing being read. */
+/* Things, then (formats 2-4) extras; *index is the thing being read. */
 static const char *get_tables(struct reader *r, struct fleet *fleet, uint32_t format, size_t *index)
 {
 	size_t count = get_u32(r);
@@ -595,14 +755,24 @@ static const char *get_tables(struct reader *r, struct fleet *fleet, uint32_t fo
 	/* No index while loading: the first lookup builds it. */
 	fleet_drop_index(fleet);
 	fleet_reserve(fleet, count);
-	for (*index = 0; *index < count; (*index)++) {
-		const char *error = format == SNAPSHOT_FORMAT       ? get_thing3(r, fleet)
-		                    : format == SNAPSHOT_FORMAT_2 ? get_thing2(r, fleet)
-		                                                  : get_thing(r, fleet, *index);
-		if (error)
+	struct group_buf group = { 0 };
+	for (*index = 0; *index < count;) {
+		const char *error = NULL;
+		if (format == SNAPSHOT_FORMAT) {
+			error = get_group4(r, fleet, count - *index, index, &group);
+		} else {
+			error = format == SNAPSHOT_FORMAT_3   ? get_thing3(r, fleet)
+			        : format == SNAPSHOT_FORMAT_2 ? get_thing2(r, fleet)
+			                                      : get_thing(r, fleet, *index);
+			if (!error)
+				fleet->status_count[fleet_thing_at(fleet, (*index)++)->status]++;
+		}
+		if (error) {
+			free(group.p);
 			return error;
-		fleet->status_count[fleet_thing_at(fleet, *index)->status]++;
+		}
 	}
+	free(group.p);
 	fleet->status_count[STATUS_UNKNOWN] -= count;
 	*index = fleet_find_duplicate(fleet);
 	if (*index != SIZE_MAX)

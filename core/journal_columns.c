@@ -75,11 +75,28 @@ size_t journal_pack_ip(const char *text, unsigned char out[16])
 	return 0;
 }
 
+/* Dotted decimal, as inet_ntop writes it (glibc's goes through sprintf,
+ * a tenth of a rebuild's reading). */
+static void format_ipv4(const unsigned char *b, char *out)
+{
+	for (int i = 0; i < 4; i++) {
+		unsigned v = b[i];
+		if (v >= 100)
+			*out++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*out++ = (char)('0' + v / 10 % 10);
+		*out++ = (char)('0' + v % 10);
+		*out++ = i < 3 ? '.' : '\0';
+	}
+}
+
 const char *journal_unpack_ip(const void *bytes, size_t len, char *buf)
 {
 	buf[0] = '\0';
-	if (len == 4 || len == 16)
-		inet_ntop(len == 4 ? AF_INET : AF_INET6, bytes, buf, INET6_ADDRSTRLEN);
+	if (len == 4)
+		format_ipv4(bytes, buf);
+	else if (len == 16)
+		inet_ntop(AF_INET6, bytes, buf, INET6_ADDRSTRLEN);
 	return buf;
 }
 

@@ -4,6 +4,7 @@
 #include "event.h"
 #include "journal_codec.h"
 
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -260,6 +261,16 @@ static void test_columns(void)
 	CHECK_INT(journal_pack_ip("2001:db8:0::1", b), 0);
 	CHECK_INT(journal_pack_ip("010.0.0.1", b), 0);
 	CHECK_INT(journal_pack_ip("", b), 0);
+	/* IPv4 text as inet_ntop writes it, for every byte value in each place. */
+	int differ = 0;
+	for (unsigned v = 0; v < 256 * 4; v++) {
+		unsigned char a[4] = { 10, 0, 200, 99 };
+		a[v / 256] = (unsigned char)(v % 256);
+		char want[INET6_ADDRSTRLEN];
+		inet_ntop(AF_INET, a, want, sizeof want);
+		differ += strcmp(journal_unpack_ip(a, 4, buf), want) != 0;
+	}
+	CHECK_INT(differ, 0);
 	CHECK_INT(journal_reason_code("CONNECTION_LOST"), 4);
 	CHECK_STR(journal_reason_text(journal_reason_code("AUTHORIZATION_FAILED")),
 	          "AUTHORIZATION_FAILED");

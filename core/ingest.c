@@ -27,6 +27,7 @@ static bool save_snapshot(struct ingest *ingest, char **cause)
 	free(data);
 	ingest->since_snapshot = 0;
 	ingest->last_snapshot_ms = fleet_clock(ingest->fleet);
+	ingest->snapshots_saved++;
 	return ok;
 }
 
@@ -122,9 +123,14 @@ enum event_type ingest_message(struct ingest *ingest, const char *topic, const c
 
 bool ingest_checkpoint(struct ingest *ingest, char **cause)
 {
-	ingest->since_snapshot = 0;
-	if (!ingest->journal)
+	bool recent = ingest->snapshots_saved > 0 &&
+	              ingest->since_snapshot < fleet_count(ingest->fleet) / 4;
+	if (!ingest->journal) {
+		ingest->since_snapshot = 0;
 		return true;
+	}
+	if (recent)
+		return journal_flush(ingest->journal, cause);
 	/* Queued behind the rows it reflects: one flush commits both. */
 	return save_snapshot(ingest, cause) && journal_flush(ingest->journal, cause);
 }

@@ -162,41 +162,45 @@ static uint64_t prune_cut(const struct state *st, const struct journal_retention
 	return cut > st->first ? cut : 0;
 }
 
-/* The rows kept after snapshot k before the next one: a quarter of the
- * span, at most what an --at can replay after loading k in its budget,
- * but never so little that more than SNAPSHOTS_MAX are kept. */
-static uint64_t snap_gap(const struct snap *k, uint64_t span)
+/* The rows kept after snapshot k before the next one: at most what an
+ * --at can replay after loading k in its budget; with a retention limit
+ * also at most a quarter of the span (rows go only up to a snapshot, so
+ * the spacing is how finely the limit can be kept); but never so little
+ * that more than SNAPSHOTS_MAX are kept. */
+static uint64_t snap_gap(const struct snap *k, uint64_t span, bool limited)
 {
 	int64_t load_ms = k->bytes / (1000000 / LOAD_NS_PER_BYTE);
 	int64_t left_ms = AT_BUDGET_MS - load_ms;
-	uint64_t replay = left_ms > 0 ? (uint64_t)left_ms * REPLAY_ROWS_PER_MS : 0;
-	uint64_t gap = span / SNAPSHOTS_SPREAD;
-	if (gap > replay)
-		gap = replay;
+	uint64_t gap = left_ms > 0 ? (uint64_t)left_ms * REPLAY_ROWS_PER_MS : 0;
+	if (limited && gap > span / SNAPSHOTS_SPREAD)
+		gap = span / SNAPSHOTS_SPREAD;
 	if (gap < span / SNAPSHOTS_MAX)
 		gap = span / SNAPSHOTS_MAX;
 	return gap ? gap : 1;
 }
 
 /* A snapshot that no longer earns its place, or NULL. */
-static const struct snap *snap_to_drop(const struct state *st)
+static const struct snap *snap_to_drop(const struct state *st, bool limited)
 {
 	if (st->count == 0)
 		return NULL;
 	/* Rows after it are gone: it can never be used again. */
 	if (st->first > 1 && st->snaps[0].seq + 1 < st->first)
 		return &st->snaps[0];
-	if (st->first == 0 || st->count <= SNAPSHOTS_RECENT + 1)
+	if (st->first == 0)
 		return NULL;
-	/* From the oldest (always kept) up: one goes when the hole it leaves,
-	 * from the last kept to the one after it, stays within the gap the
-	 * last kept allows (snap_gap): so no --at replays more than that.
-	 * Deciding from the old end keeps earlier choices stable as new
-	 * snapshots arrive. The newest always stays. */
+	/* From the oldest base up: one goes when the hole it leaves, from the
+	 * last kept to the one after it, stays within the gap the last kept
+	 * allows (snap_gap): so no --at replays more than that. Deciding from
+	 * the old end keeps earlier choices stable as new snapshots arrive.
+	 * The newest always stays. The oldest base is the empty fleet before
+	 * the first row while none was pruned, else the oldest snapshot. */
 	uint64_t span = st->last > st->first ? st->last - st->first : 1;
-	const struct snap *kept = &st->snaps[0];
-	for (size_t i = 1; i + SNAPSHOTS_RECENT < st->count; i++) {
-		if (st->snaps[i + 1].seq - kept->seq <= snap_gap(kept, span))
+	static const struct snap empty_fleet = { 0 };
+	bool whole = st->first <= 1;
+	const struct snap *kept = whole ? &empty_fleet : &st->snaps[0];
+	for (size_t i = whole ? 0 : 1; i + SNAPSHOTS_RECENT < st->count; i++) {
+		if (st->snaps[i + 1].seq - kept->seq <= snap_gap(kept, span, limited))
 			return &st->snaps[i];
 		kept = &st->snaps[i];
 	}
@@ -248,7 +252,8 @@ enum prune_result journal_prune_step(sqlite3 *db, const char *path,
 	/* Dropping a snapshot is cheap (its pages go to the freelist): a
 	 * handful per step. */
 	const struct snap *drop;
-	for (int n = 0; n < SNAPSHOTS_PER_STEP && (drop = snap_to_drop(&st)); n++) {
+	bool limited = policy->retain_ms > 0 || policy->max_bytes > 0;
+	for (int n = 0; n < SNAPSHOTS_PER_STEP && (drop = snap_to_drop(&st, limited)); n++) {
 		if (!run_delete(db, "DELETE FROM snapshots WHERE seq = ?1", drop->seq, &changes)) {
 			journal_db_cause(db, path, "cannot prune snapshots", cause);
 			result = PRUNE_FAILED;

@@ -156,6 +156,10 @@ static void test_snapshots_and_at(void)
 	traffic_init(&t, 40);
 	ingest_init(&in, j, live);
 	in.snapshot_every = 100;
+	/* A retention limit (one that prunes nothing here) keeps a snapshot
+	 * every quarter of the span, so --at has some to start from; without
+	 * one the empty fleet before row 1 serves (test_thinning_no_limit). */
+	journal_set_retention(j, 365LL * 24 * 3600 * 1000, 0);
 	/* Points between snapshots, on them, and at the ends. */
 	const int at[AT_POINTS] = { 1, 57, 700, 1555, 2400, 3000 };
 	struct fleet *copies[AT_POINTS] = { 0 };
@@ -163,8 +167,8 @@ static void test_snapshots_and_at(void)
 	CHECK(ingest_checkpoint(&in, NULL));
 	CHECK(prune(j, NULL));
 
-	/* Every 100 events one was stored; thinning keeps the newest, about
-	 * one per quarter of the span and the oldest: at most 10. */
+	/* Every 100 events one was stored; thinning keeps the newest and
+	 * about one per quarter of the span: at most 10. */
 	struct journal_info info = info_of(j);
 	CHECK(info.snapshots >= 5);
 	CHECK(info.snapshots <= 10);
@@ -176,8 +180,13 @@ static void test_snapshots_and_at(void)
 	CHECK(journal_load_snapshot(j, 0, &seq, &data, &len, NULL));
 	CHECK_INT(seq, 3000);
 	free(data);
+	/* Early on the empty fleet before row 1 is the base (within a
+	 * quarter of the span), later a kept snapshot. */
 	CHECK(journal_load_snapshot(j, 199, &seq, &data, &len, NULL));
-	CHECK(seq > 0 && seq <= 199 && seq % 100 == 0);
+	CHECK(seq == 0 && data == NULL);
+	free(data);
+	CHECK(journal_load_snapshot(j, 1555, &seq, &data, &len, NULL));
+	CHECK(seq >= 1555 - 750 && seq <= 1555 && seq % 100 == 0);
 	free(data);
 
 	/* Snapshots are read past the journal's page cache, which is then as
@@ -223,6 +232,54 @@ static void test_snapshots_and_at(void)
 	free(path);
 }
 
+/* Without a retention limit, a journal whose every --at replays fewer
+ * rows than the budget allows (journal_prune.c) keeps only its newest
+ * snapshot: the empty fleet before row 1 is the base of the rest. And a
+ * run's end adds no snapshot right after a periodic one, only after
+ * enough rows (a quarter of the things) since. */
+static void test_thinning_no_limit(void)
+{
+	char *path = new_path("nolimit.db");
+	struct journal *j = open_rw(path);
+	CHECK(j != NULL);
+	if (!j)
+		return;
+	struct fleet *live = fleet_create(&config);
+	struct ingest in;
+	struct traffic t;
+	traffic_init(&t, 40);
+	ingest_init(&in, j, live);
+	in.snapshot_every = 100;
+	const int at[] = { 1555 };
+	struct fleet *copy = NULL;
+	feed(&in, &t, 0, 3000, at, &copy, 1);
+	CHECK(ingest_checkpoint(&in, NULL));
+	CHECK_INT(in.snapshots_saved, 30);
+	CHECK(prune(j, NULL));
+	struct journal_info info = info_of(j);
+	CHECK_INT(info.snapshots, 1);
+	CHECK_INT(info.newest_snapshot_seq, 3000);
+	struct fleet *mid = rebuild_fleet_at(j, &config, received_at(1555) + 500, NULL);
+	CHECK(mid && copy && fleet_last_seq(mid) == 1555 && same_fleet(mid, copy));
+	fleet_destroy(mid);
+	fleet_destroy(copy);
+
+	/* 20 rows later, more than a quarter of the 40 things: a snapshot. */
+	CHECK(fleet_count(live) == 40);
+	feed(&in, &t, 3000, 3020, NULL, NULL, 0);
+	CHECK(ingest_checkpoint(&in, NULL));
+	CHECK_INT(in.snapshots_saved, 31);
+	CHECK(prune(j, NULL));
+	CHECK_INT(info_of(j).newest_snapshot_seq, 3020);
+	struct fleet *now = rebuild_fleet(j, &config, 0, NULL);
+	CHECK(now && same_fleet(now, live));
+	fleet_destroy(now);
+	traffic_finish(&t);
+	journal_close(j);
+	fleet_destroy(live);
+	free(path);
+}
+
 /* A snapshot whose load alone fills an --at's time budget (journal_prune.c:
  * 2.5 s at 12 ns a byte) leaves no time to replay rows after it, so
  * thinning keeps its neighbours: all 30 snapshots, where the same journal
@@ -249,11 +306,14 @@ static void test_costly_snapshots_stay(void)
 	sqlite3 *db = NULL;
 	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
 	sqlite3_busy_timeout(db, 10000);
+	/* Rows before the first went (as pruning leaves them), so the oldest
+	 * snapshot is the base, not the empty fleet before row 1. */
 	CHECK(sqlite3_exec(db,
 	                   "WITH RECURSIVE n(s) AS (SELECT 100 UNION ALL SELECT s + 100 FROM n"
 	                   " WHERE s < 2900) INSERT OR IGNORE INTO snapshots"
 	                   " SELECT s, 0, 0, x'00', 1 FROM n;"
-	                   "UPDATE snapshots SET raw_len = 240000000",
+	                   "UPDATE snapshots SET raw_len = 240000000;"
+	                   "DELETE FROM events WHERE seq < 100",
 	                   NULL, NULL, NULL) == SQLITE_OK);
 	sqlite3_close(db);
 	CHECK(prune(j, NULL));
@@ -400,12 +460,11 @@ static void test_retain_time(void)
 	traffic_init(&t, 30);
 	ingest_init(&in, j, live);
 	in.snapshot_every = 100;
+	/* Keep 600 s of the 3000 s span, set before the rows come (as the
+	 * config file sets it): the snapshots are thinned for it as they come. */
+	journal_set_retention(j, 600 * 1000, 0);
 	feed(&in, &t, 0, 3000, NULL, NULL, 0);
 	CHECK(ingest_checkpoint(&in, NULL));
-	struct fleet *before = rebuild_fleet_replay(j, &config, 0, NULL);
-	/* Keep 600 s of the 3000 s span. */
-	journal_set_retention(j, 600 * 1000, 0);
-	/* (The writer may start as soon as the limit is set.) */
 	CHECK(prune(j, NULL));
 	struct journal_info info = info_of(j);
 	CHECK(info.first_seq > 1);
@@ -420,8 +479,7 @@ static void test_retain_time(void)
 	free(data);
 	CHECK_INT(info.events + info.rejects + info.ignored, 3000 - info.first_seq + 1);
 	struct fleet *after = rebuild_fleet(j, &config, 0, NULL);
-	CHECK(before && after && same_fleet(before, after));
-	fleet_destroy(before);
+	CHECK(after && same_fleet(live, after));
 	fleet_destroy(after);
 	traffic_finish(&t);
 	journal_close(j);
@@ -548,6 +606,9 @@ static void test_retain_future_row(void)
 	traffic_init(&t, 30);
 	ingest_init(&in, j, live);
 	in.snapshot_every = 100;
+	/* A limit from the start (as the config file sets it): snapshots are
+	 * then kept a quarter of the span apart, to prune up to. */
+	journal_set_retention(j, INT64_C(90) * 24 * 3600 * 1000, 0);
 	int64_t base = time_now_ms() - 3000 * 1000;
 	for (int i = 1; i <= 3000; i++) {
 		traffic_next(&t, i, topic, sizeof topic, payload, sizeof payload);
@@ -591,6 +652,7 @@ int main(void)
 	fleet_config_defaults(&config);
 	RUN(test_snapshots_and_at);
 	RUN(test_costly_snapshots_stay);
+	RUN(test_thinning_no_limit);
 	RUN(test_seq_at_going_back);
 	RUN(test_max_size);
 	RUN(test_retain_time);

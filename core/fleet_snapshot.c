@@ -295,9 +295,14 @@ void *fleet_save(const struct fleet *fleet, size_t *len)
 	struct writer col[COLUMN_COUNT];
 	for (size_t c = 0; c < COLUMN_COUNT; c++)
 		col[c] = (struct writer){ .buf = xmalloc(4096), .size = 4096 };
-	for (size_t first = 0; first < fleet->count; first += SNAPSHOT_GROUP_THINGS) {
+	size_t group = fleet->count / 16;
+	if (group < SNAPSHOT_GROUP_MIN)
+		group = SNAPSHOT_GROUP_MIN;
+	if (group > SNAPSHOT_GROUP_THINGS)
+		group = SNAPSHOT_GROUP_THINGS;
+	for (size_t first = 0; first < fleet->count; first += group) {
 		size_t left = fleet->count - first;
-		put_group(&w, col, fleet, first, left < SNAPSHOT_GROUP_THINGS ? left : SNAPSHOT_GROUP_THINGS);
+		put_group(&w, col, fleet, first, left < group ? left : group);
 	}
 	for (size_t c = 0; c < COLUMN_COUNT; c++)
 		free(col[c].buf);

@@ -886,12 +886,13 @@ static void test_snapshot_round_trip(void)
 	free(data);
 }
 
-/* A fleet bigger than one format-4 group (SNAPSHOT_GROUP_THINGS) is
- * split into several; things on either side of each seam round-trip. */
+/* A fleet is split into format-4 groups of a sixteenth of its things
+ * (at least SNAPSHOT_GROUP_MIN): things on either side of each seam, and
+ * in the short last group, round-trip. */
 static void test_snapshot_groups(void)
 {
 	struct fleet *f = fleet_create(NULL);
-	size_t n = 2 * SNAPSHOT_GROUP_THINGS + 1234;
+	size_t n = 32 * SNAPSHOT_GROUP_MIN + 777, group = n / 16;
 	for (size_t i = 0; i < n; i++) {
 		char client[32], session[40];
 		snprintf(client, sizeof client, "group-thing-%zu", i);
@@ -907,15 +908,37 @@ static void test_snapshot_groups(void)
 	fleet_set_clock(f, T0 + (int64_t)n * 13 + MIN);
 	size_t len;
 	uint8_t *data = fleet_save(f, &len);
+	/* The first group's count follows the header, reasons and thing count. */
+	size_t at = 40 + 2 + 4;
+	for (size_t i = 1; i < fleet_reason_count(f); i++)
+		at += 1 + strlen(fleet_reason_name(f, (uint8_t)i));
+	CHECK_INT(data[at] | data[at + 1] << 8 | data[at + 2] << 16, group);
 	char *cause = NULL;
 	struct fleet *g = fleet_load(data, len, NULL, &cause);
 	CHECK(g != NULL && cause == NULL);
 	CHECK(g && fleet_count(g) == n);
 	CHECK(g && fleets_equal(f, g));
-	const struct fleet_thing *seam = g ? fleet_find(g, "group-thing-65536") : NULL;
-	CHECK(seam && seam->id == SNAPSHOT_GROUP_THINGS + 1 && seam->status == STATUS_DISCONNECTED);
+	char seam[32];
+	snprintf(seam, sizeof seam, "group-thing-%zu", 16 * group);
+	const struct fleet_thing *last_group = g ? fleet_find(g, seam) : NULL;
+	CHECK(last_group && last_group->id == 16 * group + 1);
 	CHECK(g && fleet_status_count(g, STATUS_DISCONNECTED) == (n + 3) / 4);
 	free(cause);
+	fleet_destroy(g);
+	free(data);
+	fleet_destroy(f);
+
+	/* A small fleet is one group of all its things. */
+	f = fleet_create(NULL);
+	for (size_t i = 0; i < 3; i++) {
+		char client[16];
+		snprintf(client, sizeof client, "small-%zu", i);
+		put(f, (struct ev){ CONN, .client = client, .session = "s", .version = 1, .ts = T0 });
+	}
+	data = fleet_save(f, &len);
+	CHECK_INT(data[at] | data[at + 1] << 8, 3);
+	g = fleet_load(data, len, NULL, NULL);
+	CHECK(g && fleets_equal(f, g));
 	fleet_destroy(g);
 	free(data);
 	fleet_destroy(f);

@@ -220,7 +220,7 @@ void *fleet_save(const struct fleet *fleet, size_t *len);
 struct fleet *fleet_load(const void *data, size_t len, const struct fleet_config *config, char **cause);
 
 /* The same, reading the snapshot piece by piece (it is ~90 bytes a thing
- * undeflated: holding it whole beside the fleet would add half again). `read`
+ * uncompressed: holding it whole beside the fleet would add half again). `read`
  * copies `len` bytes at `offset` into buf and returns false on failure. */
 typedef bool (*fleet_snapshot_read_fn)(void *ctx, void *buf, size_t len, size_t offset);
 struct fleet *fleet_load_stream(size_t len, fleet_snapshot_read_fn read, void *ctx,

@@ -25,26 +25,27 @@
 /* Rows per DELETE (half a writer batch): a few milliseconds, so a queued
  * batch never waits long. */
 #define PRUNE_CHUNK 16384
-/* Snapshots kept: the newest (a journal opens from it), the oldest usable
- * one (the base of --at for the earliest retained times), and between
- * them about one per SPREAD-th of the journal's seq span, but close
- * enough that an --at anywhere stays under its 3 s goal: loading a
- * snapshot then replaying the rows after it, up to the next one kept,
- * fits AT_BUDGET_MS.
+/* Snapshots kept: the newest (a journal opens from it), the oldest base
+ * (the empty fleet before row 1 while nothing was pruned, else the
+ * oldest snapshot), and between them as few as keep an --at anywhere
+ * under its 3 s goal: loading a snapshot then replaying the rows after
+ * it, up to the next one kept, fits AT_BUDGET_MS. With a retention limit
+ * also about one per SPREAD-th of the journal's seq span, so that it can
+ * be pruned that finely.
  * Measured on the 2-core dev machine, release build, 1M things
  * (bench_journal.sh's journal): a rebuild, reading on a second thread
- * (journal_scan_ahead), applies 1.7M-2.2M rows/s (REPLAY_ROWS_PER_MS:
- * 1500, near the slow end: this machine's speed drifts by a quarter) and
- * a snapshot loads in 0.8-1.2 s for 91-97 MB undeflated (LOAD_NS_PER_BYTE:
- * 12, the slow end). So an --at replays at most (AT_BUDGET_MS - load) *
- * 1500 rows: ~2.1M after a 91 MB (1M-thing) snapshot (every other one of
- * an import's, a snapshot per million rows, can go), ~3.0M after a 43 MB
- * one. The other 0.5 s of the 3 s goal is for opening the journal and the
- * export.
+ * (journal_scan_ahead), applies 1.6M-2.7M rows/s (REPLAY_ROWS_PER_MS:
+ * 1500, the slow end: this machine's speed drifts by a quarter and more)
+ * and a format-4 snapshot loads in 0.54-0.97 s for 88 MB uncompressed
+ * (LOAD_NS_PER_BYTE: 12, the slow end; up to half of it the kernel zeroing
+ * the fleet's new memory). So an --at replays at most (AT_BUDGET_MS -
+ * load) * 1500 rows: ~2.1M after a 1M-thing snapshot (every other one of
+ * an import's, a snapshot per million rows, can go), ~3.75M after the
+ * empty fleet. The other 0.5 s of the 3 s goal is for opening the
+ * journal and the export.
  * SNAPSHOTS_MAX bounds their number on huge journals. */
 /* Only the newest is kept whatever the gaps: the one before it is kept
- * only when --at needs it (an import's last periodic snapshot, a few
- * thousand rows before its final one, is not). */
+ * only when --at needs it. */
 #define SNAPSHOTS_RECENT 1
 #define SNAPSHOTS_SPREAD 4
 #define AT_BUDGET_MS 2500
@@ -56,7 +57,7 @@
 struct snap {
 	uint64_t seq;
 	int64_t received_ms;
-	int64_t bytes;                 /* undeflated size: what loading it costs */
+	int64_t bytes;                 /* uncompressed size: what loading it costs */
 };
 
 struct state {

@@ -5,6 +5,7 @@
 #include "journal_codec.h"
 
 #include <arpa/inet.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -253,6 +254,23 @@ static void test_columns(void)
 	CHECK_INT(journal_pack_session("1f0a9867-627e-7a44-662a-e1577c8e8d7", b), 0);
 	CHECK_INT(journal_pack_session("1f0a9867x627e-7a44-662a-e1577c8e8d7f", b), 0);
 	CHECK_INT(journal_pack_session("g1", b), 0);
+	CHECK_INT(journal_pack_session("1f0a9867-627e-7a44-662a-e1577c8e8d7f0", b), 0);
+	/* Every byte value in every place: packed exactly when the text is
+	 * still 8-4-4-4-12 lowercase hex, and then it unpacks to itself. */
+	int wrong = 0;
+	for (size_t at = 0; at < 36; at++) {
+		for (int c = 1; c < 256; c++) {
+			char text[37] = "1f0a9867-627e-7a44-662a-e1577c8e8d7f";
+			text[at] = (char)c;
+			bool dash = at == 8 || at == 13 || at == 18 || at == 23;
+			bool ok = dash ? c == '-' : (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+			size_t n = journal_pack_session(text, b);
+			wrong += n != (ok ? 16u : 0u);
+			if (n == 16)
+				wrong += strcmp(journal_unpack_session(b, 16, buf), text) != 0;
+		}
+	}
+	CHECK_INT(wrong, 0);
 	CHECK_INT(journal_pack_ip("192.0.2.10", b), 4);
 	CHECK_STR(journal_unpack_ip(b, 4, buf), "192.0.2.10");
 	CHECK_INT(journal_pack_ip("2001:db8::1", b), 16);

@@ -645,6 +645,56 @@ static void test_retain_future_row(void)
 	free(path);
 }
 
+/* Thinning by the --at budget on a journal of 10M rows with a 1M-thing
+ * snapshot every million (as bench_journal.sh's import writes them),
+ * worked out from journal_prune.c's model: the empty fleet before row 1
+ * is a base for 2.5 s * 1100 rows/ms = 2.75M rows, so 2M stays (3M is
+ * past it); a 90 MB snapshot loads in 90M * 12 ns = 1.08 s, leaving
+ * 1.42 s * 1500 rows/ms = 2.13M rows: 4M, 6M and 8M stay; the newest
+ * always does. Thinning reads only the seqs and sizes, so two real rows
+ * (renumbered 1 and 10M) and stand-in snapshots do. */
+static void test_thinning_by_budget(void)
+{
+	char *path = new_path("budget.db");
+	struct journal *j = open_rw(path);
+	CHECK(j != NULL);
+	if (!j)
+		return;
+	struct fleet *live = fleet_create(&config);
+	struct ingest in;
+	struct traffic t;
+	traffic_init(&t, 2);
+	ingest_init(&in, j, live);
+	feed(&in, &t, 0, 2, NULL, NULL, 0);
+	CHECK(ingest_checkpoint(&in, NULL));
+	exec_sql(path, "UPDATE events SET seq = 10000000 WHERE seq = 2;"
+	               "DELETE FROM snapshots;"
+	               "WITH RECURSIVE n(s) AS (SELECT 1000000 UNION ALL SELECT s + 1000000 FROM n"
+	               " WHERE s < 10000000) INSERT INTO snapshots SELECT s, 0, 0, x'00', 90000000"
+	               " FROM n;");
+	CHECK_INT(count_rows(path, "SELECT count(*) FROM snapshots"), 10);
+	CHECK(prune(j, NULL));
+	CHECK_INT(count_rows(path, "SELECT count(*) FROM snapshots"), 5);
+	CHECK_INT(count_rows(path, "SELECT count(*) FROM snapshots WHERE seq IN"
+	                           " (2000000, 4000000, 6000000, 8000000, 10000000)"),
+	          5);
+
+	/* 40 MB, loaded in 0.48 s, leaving 3.03M rows: 2M, 5M and 8M stay. */
+	exec_sql(path, "DELETE FROM snapshots;"
+	               "WITH RECURSIVE n(s) AS (SELECT 1000000 UNION ALL SELECT s + 1000000 FROM n"
+	               " WHERE s < 10000000) INSERT INTO snapshots SELECT s, 0, 0, x'00', 40000000"
+	               " FROM n;");
+	CHECK(prune(j, NULL));
+	CHECK_INT(count_rows(path, "SELECT count(*) FROM snapshots WHERE seq IN"
+	                           " (2000000, 5000000, 8000000, 10000000)"),
+	          4);
+	CHECK_INT(count_rows(path, "SELECT count(*) FROM snapshots"), 4);
+	traffic_finish(&t);
+	journal_close(j);
+	fleet_destroy(live);
+	free(path);
+}
+
 int main(void)
 {
 	if (temp_dir_create("retention") != 0)
@@ -653,6 +703,7 @@ int main(void)
 	RUN(test_snapshots_and_at);
 	RUN(test_costly_snapshots_stay);
 	RUN(test_thinning_no_limit);
+	RUN(test_thinning_by_budget);
 	RUN(test_seq_at_going_back);
 	RUN(test_max_size);
 	RUN(test_retain_time);

@@ -469,18 +469,6 @@ const struct fleet_thing *fleet_find(const struct fleet *fleet, const char *clie
 	return fleet_lookup(fleet, client_id, len, fleet_hash_bytes(client_id, len));
 }
 
-const struct fleet_thing *fleet_add_thing(struct fleet *fleet, uint32_t id, const char *client_id)
-{
-	/* Ids are dense, so a journal's increasing ids land on index id - 1. */
-	(void)id;
-	size_t len = strlen(client_id);
-	uint64_t hash = fleet_hash_bytes(client_id, len);
-	struct fleet_thing *thing = fleet_lookup(fleet, client_id, len, hash);
-	if (thing)
-		return thing;
-	return fleet_thing_new(fleet, client_id, len, hash);
-}
-
 const struct fleet_thing *fleet_append_thing(struct fleet *fleet, const char *client_id)
 {
 	size_t len = strlen(client_id);

@@ -150,11 +150,6 @@ void fleet_destroy(struct fleet *fleet);
  * and last_seq. Returns the outcome in *result (may be NULL). */
 void fleet_apply(struct fleet *fleet, const struct fleet_event *event, struct fleet_result *result);
 
-/* Adds a thing with a known id (rebuilding from a journal's things table):
- * ids must come in increasing order, and a client id already present keeps
- * its id. Returns the thing. */
-const struct fleet_thing *fleet_add_thing(struct fleet *fleet, uint32_t id, const char *client_id);
-
 /* Frees the index of things by client id (16 bytes a thing at most):
  * for a fleet that is only read from now on, as export's. A later lookup
  * (fleet_find, an apply) builds it again. */

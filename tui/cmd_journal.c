@@ -152,8 +152,10 @@ static int do_info(struct journal *j)
 	printf("%-12s%" PRIu64 "\n", "rejects", info.rejects);
 	printf("%-12s%" PRIu64 "\n", "ignored", info.ignored);
 	printf("%-12s%" PRIu64 "\n", "things", info.things);
-	printf("%-12s%" PRIu64 " (%" PRIu64 " bytes)\n", "snapshots", info.snapshots,
-	       info.snapshot_bytes);
+	/* Their share of the file: what thinning (journal_prune.c) keeps down. */
+	printf("%-12s%" PRIu64 " (%" PRIu64 " bytes, %.1f %% of the file)\n", "snapshots",
+	       info.snapshots, info.snapshot_bytes,
+	       info.file_bytes ? 100.0 * (double)info.snapshot_bytes / (double)info.file_bytes : 0.0);
 	printf("%-12s%" PRIu64 " .. %" PRIu64 "%s\n", "seq", info.first_seq, info.last_seq,
 	       info.first_seq > 1 ? " (older rows pruned)" : "");
 	printf("%-12s%s .. %s\n", "received", iso(info.first_received_ms, a, sizeof a),

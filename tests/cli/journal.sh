@@ -26,6 +26,13 @@ first_ms=$(head -1 "$tmp/all.ndjson" | sed -E 's/.*"receivedAt":([0-9]+).*/\1/')
 check "info receive span starts at the first line (ISO 8601)" \
   grep -Eq "^received +[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z \.\. " "$tmp/info.txt"
 check "info shows the newest snapshot" grep -Eq "^newest snap +seq $lines, received " "$tmp/info.txt"
+# The snapshots' share: their bytes (from SQLite) over the file's size
+# (database + WAL, from the filesystem), to a tenth of a percent.
+snap_bytes=$(sqlite3 "$j" "SELECT sum(length(data)) FROM snapshots")
+file_bytes=$(($(stat -c %s "$j") + $(stat -c %s "$j-wal" 2>/dev/null || echo 0)))
+check_eq "info: snapshots' share of the file" \
+  "$(sed -nE 's/^snapshots .*, ([0-9.]+) % of the file\)$/\1/p' "$tmp/info.txt")" \
+  "$(awk -v s="$snap_bytes" -v f="$file_bytes" 'BEGIN { printf "%.1f", 100 * s / f }')"
 [[ -n "$first_ms" ]] || fail "first receivedAt"
 
 # check on a sound journal.

@@ -110,22 +110,26 @@ static size_t read_input(struct journal_decompressor *d)
 	return n;
 }
 
-/* One step of zstd into out[*done .. len); false on damage or a short blob. */
+/* One step of zstd into out[*done .. len); false on damage or a short
+ * blob. More input is read only once the decoder, given what it has,
+ * hands out nothing: it may still hold output of input already taken. */
 static bool zstd_step(struct journal_decompressor *d, unsigned char *out, size_t len, size_t *done)
 {
-	if (d->zin.pos == d->zin.size) {
-		size_t n = read_input(d);
-		if (n == 0)
-			return false;
-		d->zin = (ZSTD_inBuffer){ d->in, n, 0 };
-	}
 	ZSTD_outBuffer o = { out, len, *done };
+	size_t before = d->zin.pos;
 	size_t rc = ZSTD_decompressStream(d->zs, &o, &d->zin);
 	if (ZSTD_isError(rc))
 		return false;
-	*done = o.pos;
 	if (rc == 0)
 		d->ended = true;
+	bool moved = o.pos > *done || d->zin.pos > before;
+	*done = o.pos;
+	if (moved || d->ended)
+		return true;
+	size_t n = read_input(d);
+	if (n == 0)
+		return false;
+	d->zin = (ZSTD_inBuffer){ d->in, n, 0 };
 	return true;
 }
 

@@ -133,25 +133,29 @@ static bool zstd_step(struct journal_decompressor *d, unsigned char *out, size_t
 	return true;
 }
 
-/* One step of inflate into out[*done .. len). */
+/* One step of inflate into out[*done .. len), reading more of the blob
+ * only when inflate, given what it has, hands out nothing (as zstd_step). */
 static bool inflate_step(struct journal_decompressor *d, unsigned char *out, size_t len,
                          size_t *done)
 {
-	if (d->z.avail_in == 0) {
-		size_t n = read_input(d);
-		if (n == 0)
-			return false;
-		d->z.next_in = d->in;
-		d->z.avail_in = (uInt)n;
-	}
 	size_t want = len - *done > UINT_MAX / 2 ? UINT_MAX / 2 : len - *done;
+	uInt in_before = d->z.avail_in;
 	d->z.next_out = out + *done;
 	d->z.avail_out = (uInt)want;
 	int rc = inflate(&d->z, Z_NO_FLUSH);
 	*done += want - d->z.avail_out;
 	if (rc == Z_STREAM_END)
 		d->ended = true;
-	return rc == Z_OK || rc == Z_BUF_ERROR || rc == Z_STREAM_END;
+	if (rc != Z_OK && rc != Z_BUF_ERROR && rc != Z_STREAM_END)
+		return false;
+	if (d->ended || d->z.avail_out < want || d->z.avail_in < in_before)
+		return true;
+	size_t n = read_input(d);
+	if (n == 0)
+		return false;
+	d->z.next_in = d->in;
+	d->z.avail_in = (uInt)n;
+	return true;
 }
 
 /* The next `len` bytes of output into buf. */

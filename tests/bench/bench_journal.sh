@@ -3,7 +3,8 @@
 # by the simulator and imported (periodic snapshots on). Prints the time to
 # open the journal and show the current fleet (export of every thing), the
 # rebuild alone (export with a filter that matches nothing), `export --at`
-# in the middle of the receive span, and `journal info`.
+# in the middle of the receive span and just before each kept snapshot (the
+# worst places), `journal info`, and the snapshots' share of the file.
 #   bench_journal.sh THINGTOP [EVENTS] [THINGS] [WORKDIR]
 set -euo pipefail
 thingtop=$1 events=${2:-10000000} things=${3:-1000000}

@@ -123,12 +123,10 @@ enum event_type ingest_message(struct ingest *ingest, const char *topic, const c
 
 bool ingest_checkpoint(struct ingest *ingest, char **cause)
 {
+	if (!ingest->journal)
+		return true;
 	bool recent = ingest->snapshots_saved > 0 &&
 	              ingest->since_snapshot < fleet_count(ingest->fleet) / 4;
-	if (!ingest->journal) {
-		ingest->since_snapshot = 0;
-		return true;
-	}
 	if (recent)
 		return journal_flush(ingest->journal, cause);
 	/* Queued behind the rows it reflects: one flush commits both. */

@@ -40,7 +40,7 @@ struct ingest {
  * at least as many events as there are things, and for a million; thinning
  * (journal_prune.c) then keeps only as many as `export --at` needs to stay
  * under its 3 s: on bench_journal.sh's 10M events over 1M things, 5 of the
- * 10 written, 22 % of the journal. */
+ * 10 written, 20 % of the journal. */
 #define INGEST_SNAPSHOT_EVERY 1000000
 #define INGEST_SNAPSHOT_INTERVAL_MS (60 * 60 * 1000)
 

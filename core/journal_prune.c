@@ -175,6 +175,7 @@ static uint64_t snap_gap(const struct snap *k, uint64_t span, bool limited)
 {
 	int64_t load_ms = k->bytes / (1000000 / LOAD_NS_PER_BYTE);
 	int64_t left_ms = AT_BUDGET_MS - load_ms;
+	/* Seq 0: the empty fleet before row 1 (or a snapshot of it). */
 	uint64_t rate = k->seq == 0 ? REPLAY_FROM_EMPTY_ROWS_PER_MS : REPLAY_ROWS_PER_MS;
 	uint64_t gap = left_ms > 0 ? (uint64_t)left_ms * rate : 0;
 	if (limited && gap > span / SNAPSHOTS_SPREAD)

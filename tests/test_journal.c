@@ -561,6 +561,13 @@ static void test_snapshots(void)
 	free(path);
 }
 
+/* A zstd frame starts with its magic number, 0xFD2FB528 little-endian. */
+static bool is_zstd_frame(const unsigned char *p, size_t len)
+{
+	static const unsigned char magic[4] = { 0x28, 0xb5, 0x2f, 0xfd };
+	return len >= 4 && memcmp(p, magic, 4) == 0;
+}
+
 /* The stored blob of snapshot `seq` (a copy) and its raw_len. */
 static unsigned char *stored_snapshot(const char *path, int64_t seq, size_t *len, int64_t *raw_len)
 {
@@ -650,8 +657,7 @@ static void test_snapshot_codecs(void)
 	int64_t stored_raw_len;
 	unsigned char *stored = stored_snapshot(path, 5, &stored_len, &stored_raw_len);
 	CHECK(stored != NULL);
-	static const unsigned char zstd_magic[4] = { 0x28, 0xb5, 0x2f, 0xfd };
-	CHECK(stored && stored_len >= 4 && memcmp(stored, zstd_magic, 4) == 0);
+	CHECK(stored && is_zstd_frame(stored, stored_len));
 	CHECK_INT(stored_raw_len, (int64_t)raw_len);
 	CHECK(stored_len < raw_len * 3 / 4);
 	CHECK(snapshot_reads_back(j, raw, raw_len));
@@ -1184,8 +1190,7 @@ static void test_rebuild_damaged_snapshot(void)
 	size_t stored_len;
 	int64_t raw_len;
 	unsigned char *stored = stored_snapshot(path, 2, &stored_len, &raw_len);
-	static const unsigned char zstd_magic[4] = { 0x28, 0xb5, 0x2f, 0xfd };
-	CHECK(stored && stored_len > 16 && memcmp(stored, zstd_magic, 4) == 0);
+	CHECK(stored && stored_len > 16 && is_zstd_frame(stored, stored_len));
 	if (!stored || stored_len <= 16) {
 		free(stored);
 		journal_close(j);

@@ -197,6 +197,16 @@ bool journal_scan(struct journal *journal, uint64_t after_seq, uint64_t upto_seq
 typedef bool (*journal_batch_fn)(void *ctx, const struct journal_row *rows, size_t count);
 bool journal_scan_ahead(struct journal *journal, uint64_t after_seq, uint64_t upto_seq,
                         journal_batch_fn fn, void *ctx, char **cause);
+/* The same, read on a connection of its own that starts now, so that the
+ * caller can do something else meanwhile (load a snapshot): rows are read
+ * up to max_bytes ahead of journal_ahead_finish, and up to the first one
+ * received after until_ms. NULL when it cannot start (then read as
+ * above). Finish with fn NULL to drop it. */
+struct journal_ahead;
+struct journal_ahead *journal_ahead_start(struct journal *journal, uint64_t after_seq,
+                                          uint64_t upto_seq, int64_t until_ms, size_t max_bytes);
+bool journal_ahead_finish(struct journal_ahead *ahead, journal_batch_fn fn, void *ctx,
+                          char **cause);
 
 /* One thing's rows, newest first, at most `limit` (0 = all), raw included. */
 bool journal_thing_events(struct journal *journal, uint32_t thing_id, size_t limit,

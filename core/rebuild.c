@@ -18,6 +18,9 @@
 
 /* Below this many rows a second thread costs more than it saves. */
 #define SCAN_AHEAD_MIN_ROWS 20000
+/* What a replay from the empty fleet reads ahead while the things' names
+ * are read (0.16 s for a million names, ~450k rows' time). */
+#define NAMES_AHEAD_BYTES ((size_t)32 << 20)
 
 struct replay {
 	struct fleet *fleet;
@@ -124,27 +127,39 @@ static bool apply_batch(void *ctx, const struct journal_row *rows, size_t count)
 	return true;
 }
 
+/* A journal `thingtop sync` wrote to has baseline rows whose registry
+ * fields live in their payload: only then are the raw rows read. */
+static bool needs_raw_rows(struct journal *journal)
+{
+	char *baselines = journal_get_meta(journal, REBUILD_META_BASELINE);
+	bool with_raw = baselines != NULL;
+	free(baselines);
+	return with_raw;
+}
+
 /* Applies the rows after_seq < seq <= upto_seq (upto_seq resolved), up
- * to the first one received after until_ms. */
+ * to the first one received after until_ms: from `ahead` when the caller
+ * started reading them already (it is finished here either way). */
 static long replay(struct journal *journal, struct fleet *fleet, uint64_t after_seq,
-                   uint64_t upto_seq, int64_t until_ms, char **cause)
+                   uint64_t upto_seq, int64_t until_ms, struct journal_ahead *ahead, char **cause)
 {
 	struct replay r = { .fleet = fleet, .until_ms = until_ms };
 	long result = -1;
+	bool ok;
 	/* Every thing a row up to upto_seq names was committed with that row,
 	 * so reading the things now finds them all. */
 	if (!journal_things_after(journal, (uint32_t)fleet_count(fleet), thing_names_add, &r.names, cause))
 		goto out;
-	/* A journal `thingtop sync` wrote to has baseline rows whose registry
-	 * fields live in their payload: only then are the raw rows read. */
-	char *baselines = journal_get_meta(journal, REBUILD_META_BASELINE);
-	bool with_raw = baselines != NULL;
-	free(baselines);
 	/* A long replay reads on a second thread; raw rows (registry fields)
 	 * and short catch-ups stay on this one. */
-	bool ok = with_raw || upto_seq - after_seq < SCAN_AHEAD_MIN_ROWS
-	          ? journal_scan(journal, after_seq, upto_seq, with_raw, apply_row, &r, cause)
-	          : journal_scan_ahead(journal, after_seq, upto_seq, apply_batch, &r, cause);
+	bool with_raw = !ahead && needs_raw_rows(journal);
+	if (ahead)
+		ok = journal_ahead_finish(ahead, apply_batch, &r, cause);
+	else if (with_raw || upto_seq - after_seq < SCAN_AHEAD_MIN_ROWS)
+		ok = journal_scan(journal, after_seq, upto_seq, with_raw, apply_row, &r, cause);
+	else
+		ok = journal_scan_ahead(journal, after_seq, upto_seq, apply_batch, &r, cause);
+	ahead = NULL;
 	if (!ok)
 		goto out;
 	if (r.missing_seq) {
@@ -154,6 +169,7 @@ static long replay(struct journal *journal, struct fleet *fleet, uint64_t after_
 	}
 	result = r.applied;
 out:
+	journal_ahead_finish(ahead, NULL, NULL, NULL);
 	thing_names_finish(&r.names);
 	return result;
 }
@@ -180,11 +196,19 @@ static struct fleet *rebuild_from(struct journal *journal, const struct fleet_co
 	    !journal_snapshot_open(journal, end.snapshot_upto, &snapshot, &snap_seq, &len, cause))
 		return NULL;
 	struct fleet *fleet = NULL;
+	struct journal_ahead *ahead = NULL;
 	if (snapshot) {
+		/* The rows after the snapshot are read while it loads, as many
+		 * as the snapshot has bytes: less than half the fleet's memory. */
+		if (upto_seq - snap_seq >= SCAN_AHEAD_MIN_ROWS && !needs_raw_rows(journal))
+			ahead = journal_ahead_start(journal, snap_seq, upto_seq, end.until_ms, len);
 		/* A damaged or unknown snapshot only costs time: replay it all. */
 		fleet = fleet_load_stream(len, journal_snapshot_read, snapshot, config, NULL);
-		if (!fleet)
+		if (!fleet) {
 			snap_seq = 0;
+			journal_ahead_finish(ahead, NULL, NULL, NULL);
+			ahead = NULL;
+		}
 		journal_snapshot_close(snapshot);
 	}
 	/* Retention deletes rows only up to a snapshot: rows missing between
@@ -194,13 +218,17 @@ static struct fleet *rebuild_from(struct journal *journal, const struct fleet_co
 		set_cause(cause, "journal %s: its rows before seq %llu were pruned by retention%s",
 		          journal_path(journal), (unsigned long long)first,
 		          use_snapshot ? " and no usable snapshot covers them" : "");
+		journal_ahead_finish(ahead, NULL, NULL, NULL);
 		fleet_destroy(fleet);
 		return NULL;
 	}
 	if (!fleet)
 		fleet = fleet_create(config);
+	/* From the empty fleet the rows are read while the things' names are. */
+	if (!ahead && upto_seq - snap_seq >= SCAN_AHEAD_MIN_ROWS && !needs_raw_rows(journal))
+		ahead = journal_ahead_start(journal, snap_seq, upto_seq, end.until_ms, NAMES_AHEAD_BYTES);
 	if (upto_seq > snap_seq &&
-	    replay(journal, fleet, snap_seq, upto_seq, end.until_ms, cause) < 0) {
+	    replay(journal, fleet, snap_seq, upto_seq, end.until_ms, ahead, cause) < 0) {
 		fleet_destroy(fleet);
 		return NULL;
 	}
@@ -238,5 +266,5 @@ long rebuild_catch_up(struct journal *journal, struct fleet *fleet, char **cause
 	uint64_t upto = journal_last_seq(journal);
 	if (upto <= after)
 		return 0;
-	return replay(journal, fleet, after, upto, INT64_MAX, cause);
+	return replay(journal, fleet, after, upto, INT64_MAX, NULL, cause);
 }

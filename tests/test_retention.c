@@ -695,6 +695,125 @@ static void test_thinning_by_budget(void)
 	free(path);
 }
 
+/* ---- Reading rows while the snapshot loads (journal_ahead_start) ---- */
+
+/* An --at whose replay is long (20000 rows and more) reads the rows on a
+ * connection of its own while the snapshot loads, and stops reading at
+ * the first row received after the time asked: the fleet is the live one
+ * at that time, and at the end. */
+static void test_at_reads_while_loading(void)
+{
+	enum { SNAPSHOT_AT = 4000, MIDDLE = 27000, LAST = 30000 };
+	char *path = new_path("overlap.db");
+	struct journal *j = open_rw(path);
+	CHECK(j != NULL);
+	if (!j)
+		return;
+	struct fleet *live = fleet_create(&config);
+	struct ingest in;
+	struct traffic t;
+	traffic_init(&t, 300);
+	ingest_init(&in, j, live);
+	const int at[] = { MIDDLE };
+	struct fleet *copy = NULL;
+	feed(&in, &t, 0, SNAPSHOT_AT, NULL, NULL, 0);
+	CHECK(ingest_checkpoint(&in, NULL));
+	feed(&in, &t, SNAPSHOT_AT, LAST, at, &copy, 1);
+	CHECK(journal_flush(j, NULL));
+	/* The only snapshot: the base of both rebuilds below, and far enough
+	 * back for the rows to be read ahead. */
+	struct journal_info info = info_of(j);
+	CHECK_INT(info.snapshots, 1);
+	CHECK_INT(info.newest_snapshot_seq, SNAPSHOT_AT);
+	CHECK(MIDDLE - SNAPSHOT_AT >= 20000);
+
+	struct fleet *mid = rebuild_fleet_at(j, &config, received_at(MIDDLE) + 500, NULL);
+	CHECK(mid && copy);
+	if (mid && copy) {
+		CHECK_INT(fleet_last_seq(mid), MIDDLE);
+		CHECK(same_fleet(mid, copy));
+	}
+	struct fleet *now = rebuild_fleet(j, &config, 0, NULL);
+	CHECK(now && fleet_last_seq(now) == LAST && same_fleet(now, live));
+	fleet_destroy(now);
+	fleet_destroy(mid);
+	fleet_destroy(copy);
+	traffic_finish(&t);
+	journal_close(j);
+	fleet_destroy(live);
+	free(path);
+}
+
+struct ahead_count {
+	uint64_t rows, last_seq;
+	bool in_order;
+};
+
+static bool count_batch(void *ctx, const struct journal_row *rows, size_t count)
+{
+	struct ahead_count *c = ctx;
+	for (size_t i = 0; i < count; i++) {
+		if (rows[i].seq != c->last_seq + 1 || rows[i].session_id == NULL || rows[i].ip == NULL)
+			c->in_order = false;
+		c->last_seq = rows[i].seq;
+		c->rows++;
+	}
+	return true;
+}
+
+/* The reader's own connection sees the journal as of its start: when
+ * retention pruned past where the caller means to start, it says so
+ * rather than hand over rows with a hole before them. From where the
+ * rows begin it hands over every one, in order, whatever its budget; and
+ * one dropped before it is done stops its thread. */
+static void test_read_ahead_after_prune(void)
+{
+	char *path = new_path("ahead-pruned.db");
+	struct journal *j = open_rw(path);
+	CHECK(j != NULL);
+	if (!j)
+		return;
+	struct fleet *live = fleet_create(&config);
+	struct ingest in;
+	struct traffic t;
+	traffic_init(&t, 30);
+	ingest_init(&in, j, live);
+	in.snapshot_every = 1000;
+	journal_set_retention(j, 6000 * 1000, 0);
+	feed(&in, &t, 0, 30000, NULL, NULL, 0);
+	CHECK(ingest_checkpoint(&in, NULL));
+	CHECK(prune(j, NULL));
+	uint64_t first = journal_first_seq(j), last = journal_last_seq(j);
+	CHECK(first > 1);
+
+	char *cause = NULL;
+	struct ahead_count c = { .in_order = true };
+	struct journal_ahead *a = journal_ahead_start(j, 0, last, INT64_MAX, 0);
+	CHECK(a != NULL);
+	CHECK(!journal_ahead_finish(a, count_batch, &c, &cause));
+	CHECK(cause && strstr(cause, "pruned by retention"));
+	CHECK_INT(c.rows, 0);
+	free(cause);
+	cause = NULL;
+
+	c = (struct ahead_count){ .last_seq = first - 1, .in_order = true };
+	a = journal_ahead_start(j, first - 1, last, INT64_MAX, 0);
+	CHECK(a != NULL);
+	CHECK(journal_ahead_finish(a, count_batch, &c, &cause));
+	CHECK_INT(c.rows, last - first + 1);
+	CHECK_INT(c.last_seq, last);
+	CHECK(c.in_order);
+
+	a = journal_ahead_start(j, first - 1, last, INT64_MAX, 0);
+	CHECK(a != NULL);
+	CHECK(journal_ahead_finish(a, NULL, NULL, NULL));
+	free(cause);
+	traffic_finish(&t);
+	journal_close(j);
+	fleet_destroy(live);
+	free(path);
+}
+
 int main(void)
 {
 	if (temp_dir_create("retention") != 0)
@@ -710,6 +829,8 @@ int main(void)
 	RUN(test_never_past_snapshot);
 	RUN(test_interrupted_prune);
 	RUN(test_retain_future_row);
+	RUN(test_at_reads_while_loading);
+	RUN(test_read_ahead_after_prune);
 	temp_dir_remove();
 	return check_summary();
 }

@@ -42,6 +42,11 @@ struct journal {
 	struct journal_shapes shapes;         /* of the bodies read so far */
 };
 
+/* What a row read ahead takes in memory (journal_scan_ahead.c: 48 bytes
+ * and its strings, ~70): thinning (journal_prune.c) counts the rows read
+ * while a snapshot loads by it. */
+#define JOURNAL_AHEAD_ROW_BYTES 120
+
 /* journal_schema.c */
 
 /* Opens a connection with the busy timeout and per-connection pragmas.

@@ -33,26 +33,30 @@
  * also about one per SPREAD-th of the journal's seq span, so that it can
  * be pruned that finely.
  * Measured on the 2-core dev machine, release build, 1M things
- * (bench_journal.sh's journal): a rebuild, reading on a second thread
- * (journal_scan_ahead), applies 1.6M-2.7M rows/s (REPLAY_ROWS_PER_MS:
- * 1500, the slow end: this machine's speed drifts by a quarter and more)
- * and a format-4 snapshot loads in 0.54-0.97 s for 88 MB uncompressed
- * (LOAD_NS_PER_BYTE: 12, the slow end; up to half of it the kernel zeroing
- * the fleet's new memory). So an --at replays at most (AT_BUDGET_MS -
- * load) * 1500 rows: ~2.1M after a 1M-thing snapshot (every other one of
- * an import's, a snapshot per million rows, can go). Rows replayed onto
- * the empty fleet create its things as they come, which costs about what
- * loading them would: 1.2M-1.8M rows/s (REPLAY_FROM_EMPTY_ROWS_PER_MS),
- * so ~2.75M rows after it. The other 0.5 s of the 3 s goal is for
- * opening the journal and the export.
+ * (bench_journal.sh's journal):
+ * - opening the journal and exporting take 0.1 s of the 3 s, so
+ *   AT_BUDGET_MS leaves 0.3 s for them;
+ * - a format-4 snapshot loads in 0.43-0.97 s for 81-90 MB uncompressed
+ *   (LOAD_NS_PER_BYTE: 12, the slow end; up to half of it the kernel
+ *   zeroing the fleet's new memory);
+ * - meanwhile a reader on a connection of its own (journal_ahead_start)
+ *   reads the rows after it, as many as fit in the snapshot's own size
+ *   at JOURNAL_AHEAD_ROW_BYTES a row: ~700k;
+ * - the rest replay at 2.3M-2.8M rows/s after a load, and at 2.1M-2.6M
+ *   rows/s onto the empty fleet (which creates its things as they come);
+ *   REPLAY_ROWS_PER_MS and REPLAY_FROM_EMPTY_ROWS_PER_MS take 1500, the
+ *   slow end: this machine's speed drifts by a third and more.
+ * So an --at replays at most ~3.2M rows after a 1M-thing snapshot and
+ * 4.05M after the empty fleet: of an import's snapshots, one per million
+ * rows, 10M rows keep 4M, 7M and 10M.
  * SNAPSHOTS_MAX bounds their number on huge journals. */
 /* Only the newest is kept whatever the gaps: the one before it is kept
  * only when --at needs it. */
 #define SNAPSHOTS_RECENT 1
 #define SNAPSHOTS_SPREAD 4
-#define AT_BUDGET_MS 2500
+#define AT_BUDGET_MS 2700
 #define REPLAY_ROWS_PER_MS 1500
-#define REPLAY_FROM_EMPTY_ROWS_PER_MS 1100
+#define REPLAY_FROM_EMPTY_ROWS_PER_MS 1500
 #define LOAD_NS_PER_BYTE 12
 #define SNAPSHOTS_MAX 32
 #define SNAPSHOTS_PER_STEP 16
@@ -167,7 +171,8 @@ static uint64_t prune_cut(const struct state *st, const struct journal_retention
 }
 
 /* The rows kept after snapshot k before the next one: at most what an
- * --at can replay after loading k in its budget; with a retention limit
+ * --at can read while loading k and replay after it in its budget; with
+ * a retention limit
  * also at most a quarter of the span (rows go only up to a snapshot, so
  * the spacing is how finely the limit can be kept); but never so little
  * that more than SNAPSHOTS_MAX are kept. */
@@ -177,7 +182,8 @@ static uint64_t snap_gap(const struct snap *k, uint64_t span, bool limited)
 	int64_t left_ms = AT_BUDGET_MS - load_ms;
 	/* Seq 0: the empty fleet before row 1 (or a snapshot of it). */
 	uint64_t rate = k->seq == 0 ? REPLAY_FROM_EMPTY_ROWS_PER_MS : REPLAY_ROWS_PER_MS;
-	uint64_t gap = left_ms > 0 ? (uint64_t)left_ms * rate : 0;
+	uint64_t ahead = (uint64_t)k->bytes / JOURNAL_AHEAD_ROW_BYTES;
+	uint64_t gap = left_ms > 0 ? ahead + (uint64_t)left_ms * rate : 0;
 	if (limited && gap > span / SNAPSHOTS_SPREAD)
 		gap = span / SNAPSHOTS_SPREAD;
 	if (gap < span / SNAPSHOTS_MAX)

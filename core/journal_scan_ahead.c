@@ -22,9 +22,8 @@
 
 #define BATCH_ROWS 1024
 #define BATCHES_MIN 4
-/* A batch's bytes, for the budget: its rows and their strings (a session
- * id, a reason and an address, ~70 bytes). */
-#define BATCH_BYTES_GUESS (BATCH_ROWS * (sizeof(struct ahead_row) + 72))
+/* A batch's bytes, for the budget. */
+#define BATCH_BYTES_GUESS (BATCH_ROWS * JOURNAL_AHEAD_ROW_BYTES)
 
 /* A row as a batch keeps it: half the size of a journal_row, which a
  * batch is turned back into (struct ahead's rows) when it is consumed. */

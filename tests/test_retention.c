@@ -281,7 +281,7 @@ static void test_thinning_no_limit(void)
 }
 
 /* A snapshot whose load alone fills an --at's time budget (journal_prune.c:
- * 2.5 s at 12 ns a byte) leaves no time to replay rows after it, so
+ * 2.7 s at 12 ns a byte) leaves no time to replay rows after it, so
  * thinning keeps its neighbours: all 30 snapshots, where the same journal
  * with small ones keeps at most 10. */
 static void test_costly_snapshots_stay(void)
@@ -648,11 +648,12 @@ static void test_retain_future_row(void)
 /* Thinning by the --at budget on a journal of 10M rows with a 1M-thing
  * snapshot every million (as bench_journal.sh's import writes them),
  * worked out from journal_prune.c's model: the empty fleet before row 1
- * is a base for 2.5 s * 1100 rows/ms = 2.75M rows, so 2M stays (3M is
- * past it); a 90 MB snapshot loads in 90M * 12 ns = 1.08 s, leaving
- * 1.42 s * 1500 rows/ms = 2.13M rows: 4M, 6M and 8M stay; the newest
- * always does. Thinning reads only the seqs and sizes, so two real rows
- * (renumbered 1 and 10M) and stand-in snapshots do. */
+ * is a base for 2.7 s * 1500 rows/ms = 4.05M rows, so 4M stays (5M is
+ * past it); a 90 MB snapshot loads in 90M * 12 ns = 1.08 s while 90M /
+ * 120 = 750k rows are read, leaving 1.62 s * 1500 rows/ms: 3.18M rows,
+ * so 7M stays (8M is past it); the newest always does. Thinning reads
+ * only the seqs and sizes, so two real rows (renumbered 1 and 10M) and
+ * stand-in snapshots do. */
 static void test_thinning_by_budget(void)
 {
 	char *path = new_path("budget.db");
@@ -674,19 +675,20 @@ static void test_thinning_by_budget(void)
 	               " FROM n;");
 	CHECK_INT(count_rows(path, "SELECT count(*) FROM snapshots"), 10);
 	CHECK(prune(j, NULL));
-	CHECK_INT(count_rows(path, "SELECT count(*) FROM snapshots"), 5);
+	CHECK_INT(count_rows(path, "SELECT count(*) FROM snapshots"), 3);
 	CHECK_INT(count_rows(path, "SELECT count(*) FROM snapshots WHERE seq IN"
-	                           " (2000000, 4000000, 6000000, 8000000, 10000000)"),
-	          5);
+	                           " (4000000, 7000000, 10000000)"),
+	          3);
 
-	/* 40 MB, loaded in 0.48 s, leaving 3.03M rows: 2M, 5M and 8M stay. */
+	/* 180 MB, loaded in 2.16 s while 1.5M rows are read, leaving 0.54 s:
+	 * 2.31M rows, so 6M and 8M stay. */
 	exec_sql(path, "DELETE FROM snapshots;"
 	               "WITH RECURSIVE n(s) AS (SELECT 1000000 UNION ALL SELECT s + 1000000 FROM n"
-	               " WHERE s < 10000000) INSERT INTO snapshots SELECT s, 0, 0, x'00', 40000000"
+	               " WHERE s < 10000000) INSERT INTO snapshots SELECT s, 0, 0, x'00', 180000000"
 	               " FROM n;");
 	CHECK(prune(j, NULL));
 	CHECK_INT(count_rows(path, "SELECT count(*) FROM snapshots WHERE seq IN"
-	                           " (2000000, 5000000, 8000000, 10000000)"),
+	                           " (4000000, 6000000, 8000000, 10000000)"),
 	          4);
 	CHECK_INT(count_rows(path, "SELECT count(*) FROM snapshots"), 4);
 	traffic_finish(&t);

@@ -247,6 +247,9 @@ bool journal_things(struct journal *journal, journal_thing_fn fn, void *ctx, cha
 bool journal_things_after(struct journal *journal, uint32_t after_id, journal_thing_fn fn,
                           void *ctx, char **cause);
 
+/* The id of the newest thing in the things table, 0 when none. */
+uint32_t journal_last_thing_id(struct journal *journal);
+
 /* The seq of the last committed row (0 for an empty journal), as another
  * process sees it: a follower polls this. */
 uint64_t journal_last_seq(struct journal *journal);

@@ -40,6 +40,7 @@ static const char *const query_sql[QUERY_COUNT] = {
 	[QUERY_SNAPSHOT_AT] = ("SELECT seq FROM snapshots WHERE received_ms <= ?1"
 	                       " ORDER BY seq DESC LIMIT 1"),
 	[QUERY_FIRST_SEQ] = "SELECT min(seq) FROM events",
+	[QUERY_LAST_THING] = "SELECT max(id) FROM things",
 	/* Not length(data): that reads the whole blob (sqlite3_blob_bytes
 	 * gives it). */
 	[QUERY_LOAD_SNAPSHOT] = ("SELECT seq, raw_len FROM snapshots WHERE seq <= ?1"
@@ -453,6 +454,11 @@ uint64_t journal_last_seq(struct journal *j)
 	/* What a follower asks each time: the moment to see a new writer. */
 	journal_refresh_reader(j);
 	return query_seq(j, QUERY_LAST_SEQ, false, 0);
+}
+
+uint32_t journal_last_thing_id(struct journal *j)
+{
+	return (uint32_t)query_seq(j, QUERY_LAST_THING, false, 0);
 }
 
 uint64_t journal_first_seq(struct journal *j)

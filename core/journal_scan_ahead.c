@@ -25,8 +25,9 @@
 /* A batch's bytes, for the budget. */
 #define BATCH_BYTES_GUESS (BATCH_ROWS * JOURNAL_AHEAD_ROW_BYTES)
 
-/* A row as a batch keeps it: half the size of a journal_row, which a
- * batch is turned back into (struct ahead's rows) when it is consumed. */
+/* A row as a batch keeps it: 48 bytes against a journal_row's 128, so
+ * that a budget holds more of them. A batch is turned back into
+ * journal_rows (struct journal_ahead's rows) as it is consumed. */
 struct ahead_row {
 	uint64_t seq;
 	int64_t received_ms, timestamp_ms, version;

@@ -179,6 +179,11 @@ bool intake_write_round(struct intake *in, char **cause)
 	return true;
 }
 
+void intake_drop_round(struct intake *in)
+{
+	in->round_len = 0;
+}
+
 bool intake_must_wait(const struct intake *in)
 {
 	return in->old_last_seq && in->file_bytes + in->round_len + 8 > FILE_BYTES;

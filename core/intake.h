@@ -45,6 +45,9 @@ void intake_add(struct intake *intake, uint64_t seq, int64_t received_ms, const 
  * when the journal lags 8 MiB behind); the round stays in memory for a
  * retry. */
 bool intake_write_round(struct intake *intake, char **cause);
+/* Forgets the round not written: for a caller that did not acknowledge
+ * it (the broker sends those messages again). */
+void intake_drop_round(struct intake *intake);
 /* True when writing the round now would fail for want of room: the
  * journal lags a whole file behind (a backlog drained faster than the
  * disk commits). The caller waits for the journal, then releases. */

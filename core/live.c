@@ -148,9 +148,11 @@ static void enter_failure(struct live *live, const char *cause)
 }
 
 /* The round read so far goes to the intake log; the journal's health is
- * looked at. False (failing) when either cannot keep what comes. */
-static bool keep_round(struct live *live, char **cause)
+ * looked at. False (failing) when either cannot keep what comes; *kept
+ * says whether the round is in the log, so that it may be acknowledged. */
+static bool keep_round(struct live *live, bool *kept, char **cause)
 {
+	*kept = false;
 	/* Back-pressure, not failure: every message is applied and its rows
 	 * committed before the round goes on (the broker holds the rest). */
 	if (intake_must_wait(live->intake)) {
@@ -161,11 +163,28 @@ static bool keep_round(struct live *live, char **cause)
 	}
 	if (!intake_write_round(live->intake, cause))
 		return false;
+	*kept = true;
 	live->round_messages = 0;
 	if (journal_failed(live->journal, cause))
 		return false;
 	intake_release(live->intake, journal_committed_seq(live->journal));
 	return true;
+}
+
+/* A round the intake log could not take is not acknowledged: at QoS 1
+ * the connection drops with its acknowledgements unsent and the broker
+ * sends the round again, so it is no longer ours to keep or to count as
+ * lost. (Its messages went on to the journal too: should the journal
+ * commit them after all, the second copies are duplicates, which
+ * reconciliation expects of QoS 1.) */
+static void hold_back_round(struct live *live, struct mqtt_source *src, const char *cause)
+{
+	char why[600];
+	snprintf(why, sizeof why, "not recording: %s", cause ? cause : "cannot write");
+	if (mqtt_source_suspend_unacked(src, why)) {
+		intake_drop_round(live->intake);
+		live->round_messages = 0;
+	}
 }
 
 static void try_recover(struct live *live)
@@ -177,8 +196,9 @@ static void try_recover(struct live *live)
 		live->next_retry_ms = time_mono_ms() + LIVE_RETRY_MS;
 	}
 	char *cause = NULL;
+	bool kept;
 	/* Back only once what was held in memory is committed. */
-	if (keep_round(live, &cause) && journal_sync(live->journal, false, &cause) == 1) {
+	if (keep_round(live, &kept, &cause) && journal_sync(live->journal, false, &cause) == 1) {
 		live->status.recording = true;
 		live->journal_error[0] = '\0';
 		for (int i = 0; i < live->conn_count; i++)
@@ -449,11 +469,15 @@ void live_dispatch(struct live *live)
 		mqtt_source_dispatch(live->conns[i].src);
 		ingest_pipe_kick(live->pipe);
 		char *cause = NULL;
+		bool kept;
 		/* Acknowledged only once kept: the intake log has the round. */
-		if (keep_round(live, &cause))
+		if (keep_round(live, &kept, &cause)) {
 			mqtt_source_flush(live->conns[i].src);
-		else
+		} else {
+			if (!kept)
+				hold_back_round(live, live->conns[i].src, cause);
 			enter_failure(live, cause);
+		}
 		free(cause);
 	}
 	if (live->resync && live->status.recording)

@@ -581,6 +581,20 @@ void mqtt_source_suspend(struct mqtt_source *src, const char *why)
 	disconnect_cleanly(src, MQTT_SUSPENDED, why);
 }
 
+bool mqtt_source_suspend_unacked(struct mqtt_source *src, const char *why)
+{
+	if (src->status.state == MQTT_STOPPED || src->status.state == MQTT_SUSPENDED)
+		return false;
+	int fd = mqtt_source_fd(src);
+	bool held_back = src->qos > 0 && fd >= 0;
+	/* libmosquitto holds the acknowledgements until a write (see
+	 * mqtt_source_create): with the socket shut, none can leave. */
+	if (held_back)
+		shutdown(fd, SHUT_RDWR);
+	disconnect_cleanly(src, MQTT_SUSPENDED, why);
+	return held_back;
+}
+
 void mqtt_source_resume(struct mqtt_source *src)
 {
 	if (src->status.state != MQTT_SUSPENDED)

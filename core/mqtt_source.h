@@ -91,6 +91,13 @@ void mqtt_source_stop(struct mqtt_source *src);
  * what it would receive (its journal is failing). `why` is the reason the
  * state reports. */
 void mqtt_source_suspend(struct mqtt_source *src, const char *why);
+/* The same for a caller that could not keep the messages read since the
+ * last flush: at QoS 1 their acknowledgements must not leave, so the
+ * connection is dropped without sending anything more (no DISCONNECT
+ * either) and the broker, which keeps the session, sends them again.
+ * True when it did so; at QoS 0 (nothing to hold back) it suspends as
+ * above and returns false. */
+bool mqtt_source_suspend_unacked(struct mqtt_source *src, const char *why);
 /* Connects again at once (the broker hands over what it queued). */
 void mqtt_source_resume(struct mqtt_source *src);
 

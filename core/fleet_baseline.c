@@ -143,7 +143,9 @@ const char *fleet_registry_attr(const struct fleet_registry *registry, const cha
 }
 
 /* Registry fields from a search-index thing object. Strings are cut at
- * their limits (on a UTF-8 boundary); non-string attributes are skipped. */
+ * their limits (on a UTF-8 boundary); non-string attributes are skipped,
+ * and so are ones with an empty name: AWS allows none, and a snapshot
+ * could not keep one. */
 
 static char *cut_dup(const char *s, size_t max)
 {
@@ -202,7 +204,7 @@ static void registry_from_payload(struct fleet_extra *x, const char *payload, si
 		names = xcalloc(REGISTRY_ATTRS_MAX, sizeof *names);
 		values = xcalloc(REGISTRY_ATTRS_MAX, sizeof *values);
 		json_object_foreach(attrs, key, value) {
-			if (count == REGISTRY_ATTRS_MAX || !json_is_string(value))
+			if (count == REGISTRY_ATTRS_MAX || !json_is_string(value) || !*key)
 				continue;
 			names[count] = cut_dup(key, REGISTRY_NAME_MAX);
 			values[count] = cut_dup(json_string_value(value), REGISTRY_VALUE_MAX);

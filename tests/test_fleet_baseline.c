@@ -292,6 +292,25 @@ static void test_snapshot(void)
 		CHECK_INT(fleet_find(both[i], "press-7")->status, STATUS_CONNECTED);
 		CHECK(!(fleet_find(both[i], "press-7")->flags & THING_UNCERTAIN));
 	}
+	/* An attribute with an empty name (AWS allows none) is dropped, so
+	 * the snapshot still loads (the fuzzer found one that did not). */
+	baseline(g, T0 + 3 * HOUR, "NONE",
+	         "{\"thingName\":\"press-7\",\"attributes\":{\"\":\"NONE\",\"site\":\"oslo\"}}");
+	CHECK(fleet_thing_registry(g, fleet_find(g, "press-7"), &reg));
+	CHECK_INT(reg.attr_count, 1);
+	CHECK_STR(fleet_registry_attr(&reg, "site"), "oslo");
+	size_t len3;
+	void *data3 = fleet_save(g, &len3);
+	struct fleet *h = fleet_load(data3, len3, NULL, &cause);
+	CHECK(h != NULL);
+	if (h) {
+		CHECK(fleet_thing_registry(h, fleet_find(h, "press-7"), &reg));
+		CHECK_STR(fleet_registry_attr(&reg, "site"), "oslo");
+	}
+	free(cause);
+	cause = NULL;
+	fleet_destroy(h);
+	free(data3);
 	/* Damage inside the extras is caught by the checksum, and a cut too. */
 	((unsigned char *)data)[len - 20] ^= 1;
 	struct fleet *bad = fleet_load(data, len, NULL, &cause);

@@ -176,6 +176,18 @@ out:
 	return result;
 }
 
+/* Starts reading the rows after_seq < seq <= upto_seq on a second
+ * connection, up to `budget` bytes ahead, for a replay long enough to
+ * gain from it and that needs no raw rows; NULL otherwise (replay then
+ * reads them itself). */
+static struct journal_ahead *read_ahead(struct journal *journal, uint64_t after_seq,
+                                        uint64_t upto_seq, int64_t until_ms, size_t budget)
+{
+	if (upto_seq < after_seq + SCAN_AHEAD_MIN_ROWS || needs_raw_rows(journal))
+		return NULL;
+	return journal_ahead_start(journal, after_seq, upto_seq, until_ms, budget);
+}
+
 /* Where a rebuild ends: at upto_seq (0 = all), or at the first row
  * received after until_ms; and the newest snapshot it may start from. */
 struct rebuild_end {
@@ -202,8 +214,7 @@ static struct fleet *rebuild_from(struct journal *journal, const struct fleet_co
 	if (snapshot) {
 		/* The rows after the snapshot are read while it loads, as many
 		 * as the snapshot has bytes: less than half the fleet's memory. */
-		if (upto_seq - snap_seq >= SCAN_AHEAD_MIN_ROWS && !needs_raw_rows(journal))
-			ahead = journal_ahead_start(journal, snap_seq, upto_seq, end.until_ms, len);
+		ahead = read_ahead(journal, snap_seq, upto_seq, end.until_ms, len);
 		/* A damaged or unknown snapshot only costs time: replay it all. */
 		fleet = fleet_load_stream(len, journal_snapshot_read, snapshot, config, NULL);
 		if (!fleet) {
@@ -224,12 +235,12 @@ static struct fleet *rebuild_from(struct journal *journal, const struct fleet_co
 		fleet_destroy(fleet);
 		return NULL;
 	}
-	if (!fleet)
+	if (!fleet) {
+		/* From the empty fleet the rows are read while the things' names are. */
 		fleet = fleet_create(config);
-	/* From the empty fleet the rows are read while the things' names are. */
-	if (!ahead && upto_seq - snap_seq >= SCAN_AHEAD_MIN_ROWS && !needs_raw_rows(journal))
-		ahead = journal_ahead_start(journal, snap_seq, upto_seq, end.until_ms,
-		                            NAMES_AHEAD_BYTES_PER_THING * (size_t)journal_last_thing_id(journal));
+		ahead = read_ahead(journal, 0, upto_seq, end.until_ms,
+		                   NAMES_AHEAD_BYTES_PER_THING * (size_t)journal_last_thing_id(journal));
+	}
 	if (upto_seq > snap_seq &&
 	    replay(journal, fleet, snap_seq, upto_seq, end.until_ms, ahead, cause) < 0) {
 		fleet_destroy(fleet);
